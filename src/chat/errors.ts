@@ -1,0 +1,40 @@
+// Errors a user can cause or meet. Each has a code the CLI maps to an exit code and the extension
+// to a notification; the message is one clear sentence meant for the user, never a stack trace.
+export type ChatErrorCode =
+  | 'BAD_OPTION' // a bad name, address, port or setting
+  | 'PORT_IN_USE'
+  | 'BAD_ADDRESS' // an address this machine cannot bind or reach
+  | 'UNREACHABLE' // no relay answered
+  | 'TOO_LARGE'
+  | 'EMPTY'
+  | 'REFUSED' // the relay refused a join or a message
+  | 'STORE' // the relay's store could not be read or written
+  | 'CLOSED'; // the client or relay was closed
+
+export class ChatError extends Error {
+  constructor(
+    readonly code: ChatErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ChatError';
+  }
+}
+
+/** Turns a socket bind error into a ChatError that says what to do. */
+export function bindError(err: NodeJS.ErrnoException, host: string, port: number): ChatError {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new ChatError('PORT_IN_USE', `UDP port ${port} is already in use on ${host}: stop what uses it or choose another port (0 picks a free one).`);
+    case 'EADDRNOTAVAIL':
+      return new ChatError('BAD_ADDRESS', `${host} is not an address of this machine, so nothing can listen on ${where}.`);
+    case 'EACCES':
+      return new ChatError('BAD_ADDRESS', `Not allowed to listen on ${where} (ports below 1024 need privileges).`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ChatError('BAD_ADDRESS', `Cannot resolve host ${host}.`);
+    default:
+      return new ChatError('BAD_ADDRESS', `Cannot listen on ${where}: ${err.message}`);
+  }
+}

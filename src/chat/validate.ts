@@ -1,0 +1,60 @@
+// Checks for what users type: names and HOST:PORT addresses. Shared by the CLI and the extension.
+import { ChatError } from './errors';
+import type { Address } from './types';
+import { MAX_NAME_CHARS } from '../protocol/packets';
+
+// C0, DEL and C1 controls, plus the line and paragraph separators that also break a line.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+
+/** Why `name` cannot be a member's name, or undefined when it can. */
+export function nameProblem(name: string): string | undefined {
+  const chars = [...name].length;
+  if (chars === 0 || name.trim() === '') return 'A name cannot be empty.';
+  if (chars > MAX_NAME_CHARS) return `A name is at most ${MAX_NAME_CHARS} characters (this one has ${chars}).`;
+  if (name.includes(':')) return 'A name cannot contain ":" (the original chat splits "name: text" on it).';
+  if (CONTROL.test(name)) return 'A name cannot contain control characters.';
+  return undefined;
+}
+
+export function checkName(name: string): string {
+  const problem = nameProblem(name);
+  if (problem) throw new ChatError('BAD_OPTION', problem);
+  return name;
+}
+
+export function checkPort(value: string | number, what = 'port'): number {
+  const port = typeof value === 'number' ? value : /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ChatError('BAD_OPTION', `The ${what} must be a whole number from 0 to 65535, not "${value}".`);
+  }
+  return port;
+}
+
+/** Parses `HOST:PORT`, `[v6]:PORT` or a bare `HOST` (with `defaultPort`). */
+export function parseAddress(text: string, defaultPort?: number): Address {
+  const s = text.trim();
+  const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(s);
+  let host: string;
+  let port: string | undefined;
+  if (v6) {
+    host = v6[1];
+    port = v6[2];
+  } else {
+    const colon = s.lastIndexOf(':');
+    if (colon >= 0 && s.indexOf(':') !== colon) {
+      throw new ChatError('BAD_OPTION', `Write an IPv6 address in brackets, as [${s}]:PORT.`);
+    }
+    host = colon >= 0 ? s.slice(0, colon) : s;
+    port = colon >= 0 ? s.slice(colon + 1) : undefined;
+  }
+  if (!host || /\s/.test(host)) throw new ChatError('BAD_OPTION', `"${text}" is not an address: use HOST:PORT, for example 127.0.0.1:2410.`);
+  if (port === undefined || port === '') {
+    if (defaultPort === undefined) throw new ChatError('BAD_OPTION', `"${text}" has no port: use HOST:PORT, for example 127.0.0.1:2410.`);
+    return { host, port: defaultPort };
+  }
+  return { host, port: checkPort(port) };
+}
+
+export function formatAddress(a: Address): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}

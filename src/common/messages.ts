@@ -1,0 +1,98 @@
+// What the extension host and the chat webview say to each other: one discriminated union per
+// direction. The host owns the conversation; the webview asks for a snapshot with `ready` and then
+// receives changes. No `vscode` and no DOM here: both sides import this file.
+import type { MessageBody } from '../protocol/packets';
+
+export type DeliveryStateView = 'queued' | 'sending' | 'delivered' | 'failed';
+
+export interface SenderView {
+  id: string; // 16 hex digits, zeros for legacy senders
+  name: string;
+  legacy: boolean;
+}
+
+export type ChatItem =
+  | {
+      type: 'message';
+      /** Stable key: `s:<seq>` once sequenced, `o:<clientId>:<msgId>` for own messages not yet sequenced. */
+      key: string;
+      seq?: number;
+      time: number;
+      sender: SenderView;
+      body: MessageBody;
+      own: boolean;
+      state?: DeliveryStateView; // own messages only
+      error?: string;
+    }
+  | { type: 'notice'; key: string; time: number; text: string; tone: 'info' | 'warning' };
+
+export interface MemberView {
+  memberId: number;
+  id: string;
+  name: string;
+  presence: 'online' | 'away';
+  self: boolean;
+}
+
+export type ConnectionView =
+  | { state: 'connecting'; relay: string }
+  | { state: 'connected'; relay: string }
+  | { state: 'reconnecting'; relay: string; reason: string }
+  | { state: 'offline'; relay: string; reason: string };
+
+export interface Snapshot {
+  self: { id: string; name: string };
+  items: ChatItem[];
+  members: MemberView[];
+  connection: ConnectionView;
+  /** Key of the first item that arrived while the panel was hidden: the "new messages" divider goes above it. */
+  firstUnreadKey?: string;
+  /** Largest message in UTF-8 bytes; the composer shows the count before sending. */
+  maxBytes: number;
+  /** Set while this window runs the relay. */
+  server?: { address: string; shared: boolean };
+}
+
+export type HostToWebview =
+  | { type: 'snapshot'; snapshot: Snapshot }
+  /** New items, or items whose key already exists (replace them in place: delivery state, own message sequenced). */
+  | { type: 'items'; items: ChatItem[]; replaces?: { oldKey: string; item: ChatItem }[] }
+  | { type: 'members'; members: MemberView[] }
+  | { type: 'connection'; connection: ConnectionView }
+  | { type: 'server'; server?: { address: string; shared: boolean } }
+  | { type: 'self'; self: { id: string; name: string } }
+  | { type: 'cleared' }
+  | { type: 'focusComposer' }
+  /** Tests and the benchmark ask the webview what it shows; it answers with `report` and the same id. */
+  | { type: 'inspect'; id: number };
+
+/** What the webview shows, as a user would see it (used by the integration tests and the benchmark). */
+export interface RenderReport {
+  /** Items in the conversation (not only the ones in the DOM when the list is virtualized). */
+  itemCount: number;
+  /** Text of the last few rendered message rows, as the user reads them: "name: text". */
+  lastRows: string[];
+  /** Delivery state labels of own messages among those rows. */
+  lastStates: string[];
+  bannerText: string;
+  memberNames: string[];
+  /** Elements that could run script: <script>, <iframe>, on* attributes, javascript: URLs. Must be 0. */
+  activeContent: number;
+  /** Whether the "new messages" divider is shown. */
+  hasUnreadDivider: boolean;
+  /** ms the last snapshot took to render, and the last append. */
+  snapshotRenderMs?: number;
+  appendRenderMs?: number;
+}
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'send'; text: string }
+  | { type: 'retry'; key: string }
+  | { type: 'openSnippet'; key: string }
+  | { type: 'openLink'; url: string }
+  | { type: 'changeName' }
+  | { type: 'reconnect' }
+  | { type: 'report'; id: number; report: RenderReport }
+  /** Something went wrong in the webview (a render error): the host logs it. */
+  | { type: 'error'; message: string };

@@ -1,0 +1,231 @@
+// The packets of WhatsUDP protocol version 1, as values. `codec.ts` turns them into bytes and back.
+// docs/PROTOCOL.md is the prose version of this file; keep the two in step.
+
+/** First byte of every WhatsUDP datagram. 0xF5..0xFF never occur in UTF-8, so no seed datagram
+ * (plain UTF-8 `name: text`) can be taken for one of ours, and none of ours for text. */
+export const MAGIC = 0xf9;
+export const VERSION = 1;
+
+/** Largest datagram either side sends: fits a 1280-byte IPv6 minimum MTU with room for headers. */
+export const MAX_DATAGRAM = 1200;
+/** Largest message text, in UTF-8 bytes. */
+export const MAX_TEXT_BYTES = 64 * 1024;
+export const MAX_NAME_CHARS = 32;
+export const MAX_PATH_BYTES = 512;
+export const MAX_LANGUAGE_BYTES = 64;
+export const COOKIE_BYTES = 16;
+export const CLIENT_ID_BYTES = 8;
+
+export enum PacketType {
+  Hello = 1,
+  Retry = 2,
+  Welcome = 3,
+  Data = 4,
+  Ack = 5,
+  Msg = 6,
+  Resend = 7,
+  Gone = 8,
+  Ping = 9,
+  Pong = 10,
+  RosterRequest = 11,
+  Roster = 12,
+  Leave = 13,
+  NotJoined = 14,
+  Refused = 15,
+  SlowDown = 16,
+}
+
+/** What a message is. Text is UTF-8; a snippet is code with where it came from. */
+export type MessageBody =
+  | { kind: 'text'; text: string }
+  | { kind: 'snippet'; text: string; path: string; startLine: number; endLine: number; language: string };
+
+export type MessageKind = MessageBody['kind'];
+
+/** What fragment 0 of a message carries besides its first chunk: the body without its text. */
+export type MessageHead =
+  | { kind: 'text'; totalBytes: number }
+  | { kind: 'snippet'; totalBytes: number; path: string; startLine: number; endLine: number; language: string };
+
+export enum HelloFlags {
+  /** The client wants the member list (bots and benchmarks say no, which saves the relay work). */
+  WantsRoster = 1,
+}
+
+/** client -> relay: join (or rejoin) the room. Without a valid cookie the relay answers Retry. */
+export interface Hello {
+  type: PacketType.Hello;
+  clientId: Buffer; // CLIENT_ID_BYTES, chosen by the client, stable across rejoins
+  name: string;
+  flags: number; // HelloFlags
+  /** The room the client last saw (0 if none) and the last seq it delivered there, to resume. */
+  roomId: bigint;
+  lastSeq: number;
+  cookie: Buffer; // empty on the first try
+}
+
+/** relay -> client: prove you own your address by echoing this cookie in a second Hello. */
+export interface Retry {
+  type: PacketType.Retry;
+  cookie: Buffer;
+}
+
+/** relay -> client: joined. The client then pulls [from, headSeq] with Resend, in windows. */
+export interface Welcome {
+  type: PacketType.Welcome;
+  roomId: bigint; // stable for a room (persisted with --store); a new one means history starts over
+  epoch: number; // changes every time the relay process starts
+  headSeq: number; // newest sequenced message, 0 if none
+  fromSeq: number; // first seq the client should fetch (backfill or resume point)
+  lostCount: number; // messages the client missed that are older than the relay's history
+  memberId: number; // the relay's short id for this member
+  rosterVersion: number;
+  heartbeatMs: number; // how often the relay expects a Ping
+}
+
+/** client -> relay: one fragment of a message the client wants sequenced. */
+export interface Data {
+  type: PacketType.Data;
+  clientId: Buffer;
+  msgId: number; // u32, per client, increasing
+  fragIndex: number;
+  fragCount: number;
+  /** Present on fragment 0 only: what kind of message and its total size. */
+  head?: MessageHead;
+  chunk: Buffer;
+}
+
+/** relay -> client: fragment received; seq != 0 once the whole message is sequenced (and stored). */
+export interface Ack {
+  type: PacketType.Ack;
+  msgId: number;
+  fragIndex: number;
+  seq: number;
+  epoch: number;
+}
+
+export enum SenderFlags {
+  /** Came from a seed (legacy) client as plain text: the name is whatever it claimed. */
+  Legacy = 1,
+}
+
+/** relay -> members: one fragment of a sequenced room message. */
+export interface Msg {
+  type: PacketType.Msg;
+  seq: number;
+  time: number; // relay's clock, ms since the Unix epoch
+  senderId: Buffer; // CLIENT_ID_BYTES (zeros for legacy senders)
+  senderFlags: number; // SenderFlags
+  name: string;
+  msgId: number;
+  fragIndex: number;
+  fragCount: number;
+  head?: MessageHead;
+  chunk: Buffer;
+}
+
+/** client -> relay: please send again seqs [fromSeq, toSeq] (gap repair and backfill). */
+export interface Resend {
+  type: PacketType.Resend;
+  fromSeq: number;
+  toSeq: number;
+}
+
+/** relay -> client: seqs [fromSeq, toSeq] are older than the relay's history and cannot be sent. */
+export interface Gone {
+  type: PacketType.Gone;
+  fromSeq: number;
+  toSeq: number;
+}
+
+/** client -> relay heartbeat. */
+export interface Ping {
+  type: PacketType.Ping;
+  nonce: number;
+}
+
+/** relay -> client: heartbeat answer, with what the client needs to notice a lost tail or roster change. */
+export interface Pong {
+  type: PacketType.Pong;
+  nonce: number;
+  epoch: number;
+  headSeq: number;
+  rosterVersion: number;
+}
+
+export interface RosterRequest {
+  type: PacketType.RosterRequest;
+  version: number; // the version the client has
+}
+
+export enum Presence {
+  Online = 0,
+  Away = 1, // missed a heartbeat; dropped after the lease runs out
+}
+
+export interface RosterEntry {
+  memberId: number;
+  clientId: Buffer;
+  name: string;
+  presence: Presence;
+}
+
+/** relay -> client: one page of the member list at `version`. */
+export interface Roster {
+  type: PacketType.Roster;
+  version: number;
+  page: number;
+  pageCount: number;
+  entries: RosterEntry[];
+}
+
+export interface Leave {
+  type: PacketType.Leave;
+  clientId: Buffer;
+}
+
+/** relay -> an address it does not know as a member (e.g. after a restart): join first. */
+export interface NotJoined {
+  type: PacketType.NotJoined;
+  epoch: number;
+}
+
+export enum RefuseReason {
+  TooLarge = 1,
+  BadName = 2,
+  RoomFull = 3,
+  Malformed = 4,
+  BadCookie = 5,
+}
+
+/** relay -> client: the relay will not take this Hello or message. */
+export interface Refused {
+  type: PacketType.Refused;
+  reason: RefuseReason;
+  msgId: number; // 0 when it is about a Hello
+  detail: string;
+}
+
+/** relay -> client: you are over the rate limit; wait this long before sending more. */
+export interface SlowDown {
+  type: PacketType.SlowDown;
+  retryAfterMs: number;
+}
+
+export type Packet =
+  | Hello
+  | Retry
+  | Welcome
+  | Data
+  | Ack
+  | Msg
+  | Resend
+  | Gone
+  | Ping
+  | Pong
+  | RosterRequest
+  | Roster
+  | Leave
+  | NotJoined
+  | Refused
+  | SlowDown;
