@@ -79,6 +79,9 @@ export interface ClientOptions {
   clientId?: string;
   /** Next msgId to use (the extension persists it with its pending messages). Default 1. */
   firstMsgId?: number;
+  /** Messages accepted earlier but not yet delivered (the extension keeps them across reloads): sent
+   * again with the same msgId, so the relay's de-duplication keeps them from appearing twice. */
+  restore?: { msgId: number; body: MessageBody; createdAt: number }[];
   /** Resume a room: its id and the last seq already delivered, so only the missing part is fetched. */
   resume?: { roomId: string; lastSeq: number };
   /** Ask for and track the member list (default true). */
