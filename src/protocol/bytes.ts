@@ -1,0 +1,157 @@
+// Bounds-checked reading and writing of the envelope's fields. Every read checks that the bytes are
+// there first and throws a ProtocolError naming the packet and the field, never a RangeError.
+
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Strict UTF-8: a stray or split character is an error, not a U+FFFD. */
+export function decodeUtf8(bytes: Uint8Array, what: string): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new ProtocolError(`Cannot decode ${what} (not valid UTF-8)`);
+  }
+}
+
+export class Reader {
+  private pos: number;
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly what: string,
+    start = 0,
+  ) {
+    this.pos = start;
+  }
+
+  get offset(): number {
+    return this.pos;
+  }
+
+  private need(n: number, field: string): void {
+    if (this.pos + n > this.buf.length) {
+      throw new ProtocolError(`Cannot decode ${this.what} (truncated in ${field})`);
+    }
+  }
+
+  u8(field: string): number {
+    this.need(1, field);
+    return this.buf[this.pos++];
+  }
+
+  u16(field: string): number {
+    this.need(2, field);
+    const v = this.buf.readUInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  u32(field: string): number {
+    this.need(4, field);
+    const v = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  u64(field: string): bigint {
+    this.need(8, field);
+    const v = this.buf.readBigUInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  f64(field: string): number {
+    this.need(8, field);
+    const v = this.buf.readDoubleBE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  bytes(n: number, field: string): Buffer {
+    this.need(n, field);
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+
+  /** A string with a u8 (or u16) byte length in front, at most `max` bytes. */
+  str(field: string, max: number, wide = false): string {
+    const n = wide ? this.u16(field) : this.u8(field);
+    if (n > max) throw new ProtocolError(`Cannot decode ${this.what} (${field} is ${n} bytes, over ${max})`);
+    return decodeUtf8(this.bytes(n, field), `${this.what} ${field}`);
+  }
+
+  rest(): Buffer {
+    const v = this.buf.subarray(this.pos);
+    this.pos = this.buf.length;
+    return v;
+  }
+
+  end(): void {
+    if (this.pos !== this.buf.length) {
+      throw new ProtocolError(`Cannot decode ${this.what} (${this.buf.length - this.pos} trailing bytes)`);
+    }
+  }
+}
+
+/** Collects fields into one Buffer. Sizes are known up front, so this writes into a single allocation. */
+export class Writer {
+  private readonly buf: Buffer;
+  private pos = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  u8(v: number): this {
+    this.buf[this.pos++] = v;
+    return this;
+  }
+
+  u16(v: number): this {
+    this.pos = this.buf.writeUInt16BE(v, this.pos);
+    return this;
+  }
+
+  u32(v: number): this {
+    this.pos = this.buf.writeUInt32BE(v >>> 0, this.pos);
+    return this;
+  }
+
+  u64(v: bigint): this {
+    this.pos = this.buf.writeBigUInt64BE(v, this.pos);
+    return this;
+  }
+
+  f64(v: number): this {
+    this.pos = this.buf.writeDoubleBE(v, this.pos);
+    return this;
+  }
+
+  bytes(b: Uint8Array): this {
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+    return this;
+  }
+
+  /** Writes pre-encoded string bytes with their length prefix. */
+  str(b: Buffer, wide = false): this {
+    return (wide ? this.u16(b.length) : this.u8(b.length)).bytes(b);
+  }
+
+  /** Runs an optional part of the encoding in the middle of a chain. */
+  also(write: (w: this) => unknown): this {
+    write(this);
+    return this;
+  }
+
+  done(): Buffer {
+    return this.pos === this.buf.length ? this.buf : this.buf.subarray(0, this.pos);
+  }
+}
