@@ -1,0 +1,95 @@
+// Reads the `whatsudp.*` settings. A bad value becomes a SettingProblem that names the setting,
+// so the message the user sees says which one to fix and how.
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import { type Address, ChatError, checkPort, nameProblem, parseAddress } from '../chat';
+
+export const SECTION = 'whatsudp';
+
+export type Share = 'ask' | 'local' | 'network';
+export type NotifyPolicy = 'mentions' | 'all' | 'off';
+
+export class SettingProblem extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SettingProblem';
+  }
+}
+
+function config(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration(SECTION);
+}
+
+export function relayAddress(): Address {
+  const text = config().get<string>('relayAddress', '127.0.0.1:2410');
+  try {
+    return parseAddress(text);
+  } catch (err) {
+    const why = err instanceof ChatError ? err.message : String(err);
+    throw new SettingProblem('whatsudp.relayAddress', `The setting whatsudp.relayAddress is not a relay address. ${why}`);
+  }
+}
+
+/** The name to chat under: the setting, or else the OS user name; undefined when neither is usable. */
+export function chatName(): { name?: string; problem?: SettingProblem } {
+  const configured = config().get<string>('name', '').trim();
+  if (configured) {
+    const problem = nameProblem(configured);
+    if (!problem) return { name: configured };
+    return { problem: new SettingProblem('whatsudp.name', `The setting whatsudp.name is not a usable name. ${problem}`) };
+  }
+  let user = '';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the user picks a name instead.
+  }
+  return user && !nameProblem(user) ? { name: user } : {};
+}
+
+export function serverPort(): number {
+  const value = config().get<number>('server.port', 2410);
+  try {
+    return checkPort(value);
+  } catch {
+    throw new SettingProblem('whatsudp.server.port', `The setting whatsudp.server.port must be a whole number from 0 to 65535, not "${value}".`);
+  }
+}
+
+export function share(): Share {
+  const value = config().get<string>('server.share', 'ask');
+  return value === 'local' || value === 'network' ? value : 'ask';
+}
+
+/** The address the relay started here re-broadcasts to for the original Python clients, if any. */
+export function legacyBroadcast(): string | undefined {
+  if (!config().get<boolean>('legacy.enabled', false)) return undefined;
+  const address = config().get<string>('legacy.broadcastAddress', '').trim();
+  return address || undefined;
+}
+
+export function notifyPolicy(): NotifyPolicy {
+  const value = config().get<string>('notifications', 'mentions');
+  return value === 'all' || value === 'off' ? value : 'mentions';
+}
+
+export function maxMessages(): number {
+  const value = config().get<number>('history.maxMessages', 5000);
+  return Number.isInteger(value) && value >= 0 ? Math.min(value, 100_000) : 5000;
+}
+
+/** Writes a setting where it takes effect: the most specific scope that already sets it, else the user settings. */
+export async function updateSetting(key: string, value: unknown): Promise<void> {
+  const c = config();
+  const seen = c.inspect(key);
+  // The settings are window-scoped (no folder values), so the workspace is the only scope above the user's.
+  const target = seen?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await c.update(key, value, target);
+}
+
+export function openSettings(key?: string): Thenable<unknown> {
+  return vscode.commands.executeCommand('workbench.action.openSettings', key ?? SECTION);
+}
