@@ -1,0 +1,326 @@
+// The window's side of the room: one ChatClient, the conversation and the unread count. No `vscode`
+// and no UI: the panel, the status bar and the notifications listen to its events, so it runs in
+// plain Node for tests. It outlives the panel: closing the chat does not leave the room.
+import { randomBytes } from 'node:crypto';
+import {
+  type Address, ChatClient, ChatError, type ClientOptions, type ConnectionState, type MessageBody,
+  type RoomMessage, formatAddress, MAX_TEXT_BYTES,
+} from '../chat';
+import { TypedEmitter } from '../chat/emitter';
+import type { ChatItem, ConnectionView, MemberView, Snapshot } from '../common/messages';
+import { Conversation, type Change } from './conversation';
+import type { HistoryStorage, PersistedState, StoredEntry } from './history';
+import { connectionView, memberViews, mentions } from './views';
+
+export interface Logger {
+  info(message: string, ...args: unknown[]): void;
+  warn(message: string, ...args: unknown[]): void;
+}
+
+export interface SessionEvents {
+  /** New items, and items changed in place (same key) or re-keyed (`replaces`). */
+  items: [items: ChatItem[], replaces: { oldKey: string; item: ChatItem }[]];
+  /** Keys changed wholesale (a new room): views should take a new snapshot. */
+  reset: [];
+  cleared: [];
+  members: [members: MemberView[]];
+  connection: [connection: ConnectionView];
+  self: [self: { id: string; name: string }];
+  unread: [count: number];
+  /** A message from someone else, new to this window (for notifications). */
+  incoming: [msg: RoomMessage, info: { backfill: boolean; mentionsMe: boolean }];
+}
+
+export interface SessionOptions {
+  server: Address;
+  name: string;
+  storage: HistoryStorage;
+  log: Logger;
+  /** Messages kept on disk; in memory at least 200, so the open conversation stays readable. */
+  maxMessages: number;
+  /** Tests shorten the engine's timers. */
+  timers?: ClientOptions['timers'];
+}
+
+const RETRY_MIN_MS = 3000;
+const RETRY_MAX_MS = 60_000;
+
+export class ChatSession extends TypedEmitter<SessionEvents> {
+  readonly clientId: string;
+  private readonly conversation: Conversation;
+  private client: ChatClient | undefined;
+  private state: ConnectionState | undefined;
+  private resume: PersistedState['resume'];
+  private nextMsgId: number;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private visible = false;
+  private firstUnreadKey: string | undefined;
+  private dividerKey: string | undefined;
+  private disposed = false;
+  private _unread = 0;
+  private _started = false;
+
+  private constructor(
+    private opts: SessionOptions,
+    saved: PersistedState,
+  ) {
+    super();
+    this.clientId = saved.clientId && /^[0-9a-f]{16}$/.test(saved.clientId) ? saved.clientId : randomBytes(8).toString('hex');
+    this.conversation = new Conversation(this.clientId, saved);
+    this.resume = saved.resume;
+    const highest = Math.max(0, ...this.conversation.pending().map((e) => e.msgId));
+    this.nextMsgId = Math.max(1, saved.nextMsgId ?? 1, highest + 1);
+  }
+
+  static async open(opts: SessionOptions): Promise<ChatSession> {
+    return new ChatSession(opts, await opts.storage.load());
+  }
+
+  get name(): string {
+    return this.opts.name;
+  }
+  get server(): Address {
+    return this.opts.server;
+  }
+  /** Whether the user has joined (or tried to) in this window; before that no socket exists. */
+  get started(): boolean {
+    return this._started;
+  }
+  get unread(): number {
+    return this._unread;
+  }
+  get connection(): ConnectionView {
+    return connectionView(this.state, this.opts.server);
+  }
+  get members(): MemberView[] {
+    return memberViews(this.client?.members ?? [], this.clientId);
+  }
+
+  /** (Re)creates the client and joins. Rejects with a ChatError if the join fails; the session then
+   * keeps trying in the background and keeps what the user writes for when it gets through. */
+  async connect(): Promise<void> {
+    this._started = true;
+    clearTimeout(this.retryTimer);
+    const old = this.client;
+    this.client = undefined;
+    if (old) {
+      this.adopt(old);
+      await old.close({ leave: true }).catch((err: unknown) => this.opts.log.warn(`Closing the old client failed: ${String(err)}`));
+    }
+    if (this.disposed) return;
+    const client = new ChatClient({
+      server: this.opts.server,
+      name: this.opts.name,
+      clientId: this.clientId,
+      firstMsgId: this.nextMsgId,
+      restore: this.conversation
+        .pending()
+        .filter((e) => e.state !== 'failed')
+        .map((e) => ({ msgId: e.msgId, body: e.body, createdAt: e.time })),
+      resume: this.resume,
+      timers: this.opts.timers,
+    });
+    this.client = client;
+    this.wire(client, this.resume !== undefined);
+    this.setState({ state: 'connecting' });
+    this.opts.log.info(`Joining ${formatAddress(this.opts.server)} as ${this.opts.name}`);
+    try {
+      await client.start();
+      if (this.client === client) this.failures = 0;
+    } catch (err) {
+      if (this.client !== client) return; // replaced meanwhile: the newer attempt speaks for itself
+      this.adopt(client);
+      this.client = undefined;
+      await client.close({ leave: false }).catch(() => undefined);
+      const reason = err instanceof Error ? err.message : String(err);
+      this.setState({ state: 'offline', reason });
+      this.opts.log.warn(`Could not join ${formatAddress(this.opts.server)}: ${reason}`);
+      // A refusal (bad name, full room) will not change by itself; anything else may (the relay starts).
+      if (!(err instanceof ChatError && err.code === 'REFUSED')) this.scheduleRetry();
+      throw err;
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.disposed) return;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.failures++);
+    this.retryTimer = setTimeout(() => {
+      this.connect().catch(() => undefined); // logged in connect(); the banner shows the reason
+    }, delay);
+  }
+
+  /** Takes over what a client that is going away still owes: its queue, its counters, its place. */
+  private adopt(client: ChatClient): void {
+    this.nextMsgId = Math.max(this.nextMsgId, client.nextMsgId());
+    this.resume = client.resumePoint() ?? this.resume;
+    this.conversation.requeue();
+  }
+
+  private wire(client: ChatClient, resuming: boolean): void {
+    // Events from a client that was replaced are stale: every handler checks it is still ours.
+    const ours = () => this.client === client && !this.disposed;
+    client.on('state', (s) => ours() && this.setState(s));
+    client.on('message', (m, info) => ours() && this.onMessage(client, m, info.backfill, resuming));
+    client.on('delivery', (o) => ours() && this.apply(this.conversation.applyDelivery(o)));
+    client.on('members', (list) => ours() && this.emit('members', memberViews(list, this.clientId)));
+    client.on('lost', (count) => {
+      if (!ours()) return;
+      const text = `${count} earlier message${count === 1 ? ' is' : 's are'} too old for the relay to send again.`;
+      this.emit('items', [this.conversation.addNotice(text, 'warning')], []);
+    });
+    client.on('warning', (err) => this.opts.log.warn(err.message));
+    client.on('joined', (m) => ours() && this.opts.log.info(`${m.name} joined`));
+    client.on('left', (m) => ours() && this.opts.log.info(`${m.name} left`));
+  }
+
+  private setState(s: ConnectionState): void {
+    this.state = s;
+    if (s.state === 'connected' && this.conversation.enterRoom(s.roomId)) this.emit('reset');
+    this.emit('connection', this.connection);
+  }
+
+  private onMessage(client: ChatClient, m: RoomMessage, backfill: boolean, resuming: boolean): void {
+    const roomId = client.resumePoint()?.roomId ?? this.conversation.roomId;
+    if (roomId === undefined) return;
+    const reset = this.conversation.enterRoom(roomId);
+    const change = this.conversation.addMessage(m, roomId);
+    if (reset) this.emit('reset');
+    if (!change) return;
+    this.apply(change);
+    if (change.entry && !change.entry.own) {
+      // A first join's backfill is old news; what arrived while this window was away is not.
+      if (!this.visible && (!backfill || resuming)) {
+        this._unread++;
+        this.firstUnreadKey ??= change.items[0]?.key;
+        this.emit('unread', this._unread);
+      }
+      this.emit('incoming', m, { backfill, mentionsMe: mentions(m.text, this.opts.name) });
+    }
+  }
+
+  private apply(change: Change | undefined): void {
+    if (!change) return;
+    this.emit('items', change.items, change.replaces);
+    this.conversation.trim(Math.max(this.opts.maxMessages, 200));
+    this.save();
+  }
+
+  send(text: string): void {
+    this.sendBody({ kind: 'text', text });
+  }
+
+  /** Sends a message, or keeps it for later while there is no client. Throws ChatError TOO_LARGE / EMPTY. */
+  sendBody(body: MessageBody): void {
+    const sender = { id: this.clientId, name: this.opts.name, legacy: false };
+    let entry: StoredEntry;
+    if (this.client) {
+      const o = this.client.send(body);
+      entry = { time: o.createdAt, sender, body, msgId: o.msgId, own: true, state: o.state };
+    } else {
+      if (body.text.trim() === '') throw new ChatError('EMPTY', 'There is nothing to send.');
+      const bytes = Buffer.byteLength(body.text);
+      if (bytes > MAX_TEXT_BYTES) {
+        throw new ChatError('TOO_LARGE', `This message is ${Math.ceil(bytes / 1024)} KB; a message can be at most ${MAX_TEXT_BYTES / 1024} KB.`);
+      }
+      entry = { time: Date.now(), sender, body, msgId: this.nextMsgId++, own: true, state: 'queued' };
+    }
+    this.apply({ items: [this.conversation.addOwn(entry)], replaces: [] });
+  }
+
+  /** Sends a failed own message again. */
+  retry(key: string): void {
+    const e = this.find(key);
+    if (!e || !e.own || e.state !== 'failed') return;
+    // The client that failed it may be gone (reconnect, reload): then it is simply sent anew.
+    const o = this.client ? (this.client.retry(e.msgId) ?? this.client.send(e.body)) : undefined;
+    this.apply(this.conversation.renumber(e, o?.msgId ?? this.nextMsgId++, o?.state ?? 'queued'));
+  }
+
+  async rename(name: string): Promise<void> {
+    if (name === this.opts.name) return;
+    this.opts = { ...this.opts, name };
+    this.emit('self', { id: this.clientId, name });
+    if (this.client) await this.client.rename(name);
+  }
+
+  /** Points the session at another relay (settings changed, or a server started here). */
+  async setServer(server: Address): Promise<void> {
+    if (formatAddress(server) === formatAddress(this.opts.server)) return;
+    this.opts = { ...this.opts, server };
+    if (this._started) await this.connect();
+    else this.emit('connection', this.connection);
+  }
+
+  setMaxMessages(max: number): void {
+    this.opts = { ...this.opts, maxMessages: max };
+    this.conversation.trim(Math.max(max, 200));
+    this.save();
+  }
+
+  /** The panel became visible or hidden. Showing it reads everything: the count clears, and the
+   * snapshot the panel asks for marks where the unread part began. */
+  setVisible(visible: boolean): void {
+    if (visible && !this.visible) {
+      this.dividerKey = this.firstUnreadKey;
+      this.firstUnreadKey = undefined;
+      if (this._unread) {
+        this._unread = 0;
+        this.emit('unread', 0);
+      }
+    }
+    this.visible = visible;
+  }
+
+  /** Forgets the conversation on this machine; own messages still on their way stay. */
+  clear(): void {
+    this.conversation.clear();
+    this.firstUnreadKey = this.dividerKey = undefined;
+    this._unread = 0;
+    this.emit('unread', 0);
+    this.emit('cleared');
+    const left = this.conversation.items();
+    if (left.length) this.emit('items', left, []);
+    this.save();
+  }
+
+  snapshot(): Omit<Snapshot, 'server'> {
+    return {
+      self: { id: this.clientId, name: this.opts.name },
+      items: this.conversation.items(),
+      members: this.members,
+      connection: this.connection,
+      firstUnreadKey: this.dividerKey,
+      maxBytes: MAX_TEXT_BYTES,
+    };
+  }
+
+  /** The message shown under `key`, if it is still there. */
+  find(key: string): StoredEntry | undefined {
+    return this.conversation.find(key);
+  }
+
+  private save(): void {
+    this.opts.storage.schedule(() => ({
+      version: 1,
+      clientId: this.clientId,
+      nextMsgId: Math.max(this.nextMsgId, this.client?.nextMsgId() ?? 0),
+      resume: this.client?.resumePoint() ?? this.resume,
+      entries: this.conversation.entries(this.opts.maxMessages),
+    }));
+  }
+
+  /** Leaves the room (a Leave, so others see it at once), closes the socket, writes the history. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    if (client) this.adopt(client);
+    this.save();
+    this.disposed = true;
+    this.client = undefined;
+    this.removeAllListeners();
+    await client?.close({ leave: true }).catch(() => undefined);
+    await this.opts.storage.dispose();
+  }
+}

@@ -1,0 +1,179 @@
+// The conversation on disk: one JSON file in the extension's global storage, written whole (to a
+// temporary file, then renamed, so a crash leaves the old or the new file, never half of one) and
+// debounced, so a busy room costs one write per second at most. No `vscode` here: the session and
+// its tests use it in plain Node.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { MessageBody } from '../chat';
+import type { SenderView } from '../common/messages';
+
+/** One message of the conversation as kept on disk. */
+export interface StoredEntry {
+  /** The room the seq belongs to; absent for own messages not yet sequenced. */
+  roomId?: string;
+  seq?: number;
+  time: number;
+  sender: SenderView;
+  body: MessageBody;
+  msgId: number;
+  own: boolean;
+  state?: 'queued' | 'sending' | 'delivered' | 'failed';
+  error?: string;
+}
+
+export interface PersistedState {
+  version: 1;
+  clientId?: string;
+  nextMsgId?: number;
+  resume?: { roomId: string; lastSeq: number };
+  entries: StoredEntry[];
+}
+
+export interface HistoryStorage {
+  load(): Promise<PersistedState>;
+  /** Asks for a write soon; `read` is called at write time, so the newest state goes out. */
+  schedule(read: () => PersistedState): void;
+  /** Writes now if a write is due (on dispose and before a reload). */
+  flush(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export function emptyState(): PersistedState {
+  return { version: 1, entries: [] };
+}
+
+const FILE = 'history.json';
+const LOCK = 'history.lock';
+
+/** A HistoryStorage in a folder. Only one window at a time owns the folder (a lock file holds the
+ * owner's pid): two windows with the same client id would push each other out of the room, and two
+ * writers would lose each other's messages. A second window gets `undefined` and chats in memory. */
+export class FileHistory implements HistoryStorage {
+  private timer: NodeJS.Timeout | undefined;
+  private read: (() => PersistedState) | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private disposed = false;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly delayMs: number,
+  ) {}
+
+  static async open(dir: string, delayMs = 1000): Promise<FileHistory | undefined> {
+    await fs.promises.mkdir(dir, { recursive: true });
+    // A window reloading may still be shutting down: give its lock a moment to go.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (takeLock(path.join(dir, LOCK))) return new FileHistory(dir, delayMs);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    return undefined;
+  }
+
+  async load(): Promise<PersistedState> {
+    let text: string;
+    try {
+      text = await fs.promises.readFile(path.join(this.dir, FILE), 'utf8');
+    } catch {
+      return emptyState(); // first run
+    }
+    try {
+      const parsed = JSON.parse(text) as Partial<PersistedState>;
+      if (parsed.version !== 1 || !Array.isArray(parsed.entries)) return emptyState();
+      return { ...emptyState(), ...parsed, entries: parsed.entries.filter(isEntry) };
+    } catch {
+      // A damaged file must not stop the chat; keep it aside for whoever wants to look.
+      await fs.promises.rename(path.join(this.dir, FILE), path.join(this.dir, `${FILE}.damaged`)).catch(() => undefined);
+      return emptyState();
+    }
+  }
+
+  schedule(read: () => PersistedState): void {
+    if (this.disposed) return;
+    this.read = read;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.delayMs);
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const read = this.read;
+    this.read = undefined;
+    if (!read) return this.writing;
+    // Writes run one after another so an older state never lands after a newer one.
+    this.writing = this.writing.then(() => this.write(read())).catch(() => undefined);
+    return this.writing;
+  }
+
+  private async write(state: PersistedState): Promise<void> {
+    const file = path.join(this.dir, FILE);
+    const tmp = `${file}.${process.pid}.tmp`;
+    await fs.promises.writeFile(tmp, JSON.stringify(state));
+    await fs.promises.rename(tmp, file);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    await this.flush();
+    this.disposed = true;
+    try {
+      const lock = path.join(this.dir, LOCK);
+      if (fs.readFileSync(lock, 'utf8').trim() === String(process.pid)) fs.unlinkSync(lock);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Takes the lock file unless a live process other than this one holds it. */
+function takeLock(file: string): boolean {
+  for (let i = 0; i < 2; i++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch {
+      let holder = NaN;
+      try {
+        holder = Number(fs.readFileSync(file, 'utf8').trim());
+      } catch {
+        continue; // removed meanwhile: try again
+      }
+      if (holder === process.pid) return true;
+      if (Number.isInteger(holder) && holder > 0 && alive(holder)) return false;
+      fs.rmSync(file, { force: true }); // left behind by a crashed window
+    }
+  }
+  return false;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function isEntry(e: unknown): e is StoredEntry {
+  const x = e as StoredEntry;
+  return (
+    typeof x === 'object' && x !== null && typeof x.time === 'number' && typeof x.msgId === 'number' &&
+    typeof x.sender?.name === 'string' && typeof x.body?.text === 'string'
+  );
+}
+
+/** Keeps history in memory only: for a second window, and for tests. */
+export class MemoryHistory implements HistoryStorage {
+  state: PersistedState = emptyState();
+  async load(): Promise<PersistedState> {
+    return structuredClone(this.state);
+  }
+  schedule(read: () => PersistedState): void {
+    this.state = structuredClone(read());
+  }
+  async flush(): Promise<void> {}
+  async dispose(): Promise<void> {}
+}

@@ -1,0 +1,67 @@
+// Pure conversions from the engine's vocabulary to what the webview shows, plus the mention test.
+// No `vscode` and no state: the session and the tests call them directly.
+import { type Address, type ConnectionState, type Member, type MessageBody, type RoomMessage, formatAddress } from '../chat';
+import type { ChatItem, ConnectionView, MemberView } from '../common/messages';
+import type { StoredEntry } from './history';
+
+/** The body alone: a RoomMessage carries seq, sender and so on beside it. */
+export function bodyOf(m: RoomMessage | MessageBody): MessageBody {
+  return m.kind === 'snippet'
+    ? { kind: 'snippet', text: m.text, path: m.path, startLine: m.startLine, endLine: m.endLine, language: m.language }
+    : { kind: 'text', text: m.text };
+}
+
+export function itemOf(entry: StoredEntry, key: string): ChatItem {
+  return {
+    type: 'message',
+    key,
+    seq: entry.seq,
+    time: entry.time,
+    sender: entry.sender,
+    body: entry.body,
+    own: entry.own,
+    ...(entry.own ? { state: entry.state ?? 'delivered' } : {}),
+    ...(entry.error ? { error: entry.error } : {}),
+  };
+}
+
+export function connectionView(state: ConnectionState | undefined, relay: Address): ConnectionView {
+  const where = formatAddress(relay);
+  switch (state?.state) {
+    case undefined:
+      return { state: 'offline', relay: where, reason: 'Not connected yet.' };
+    case 'connecting':
+      return { state: 'connecting', relay: where };
+    case 'connected':
+      return { state: 'connected', relay: where };
+    case 'reconnecting':
+      return { state: 'reconnecting', relay: where, reason: state.reason };
+    case 'offline':
+      return { state: 'offline', relay: where, reason: state.reason };
+    case 'closed':
+      return { state: 'offline', relay: where, reason: 'Disconnected.' };
+    default: {
+      const _exhaustive: never = state;
+      return _exhaustive;
+    }
+  }
+}
+
+export function memberViews(members: Member[], selfId: string): MemberView[] {
+  return members.map((m) => ({ memberId: m.memberId, id: m.id, name: m.name, presence: m.presence, self: m.id === selfId }));
+}
+
+/** Whether `text` says @name: case-insensitive, and not inside a longer word or address. */
+export function mentions(text: string, name: string): boolean {
+  if (!name) return false;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![\\p{L}\\p{N}_@.])@${escaped}(?![\\p{L}\\p{N}_])`, 'iu').test(text);
+}
+
+/** A one-line summary of a message for a notification. */
+export function preview(m: RoomMessage, max = 120): string {
+  const text = m.kind === 'snippet' ? `[${m.path}:${m.startLine}] ${m.text}` : m.text;
+  // Strip control characters (terminal escapes and line breaks) so a notification is one plain line.
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/gu, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
