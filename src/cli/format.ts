@@ -1,0 +1,114 @@
+// How the terminal client shows room messages: `name: text` lines for people, JSON lines for scripts.
+// Pure functions, so that what a hostile peer can make appear on a terminal is tested without sockets.
+import type { MessageBody } from '../protocol/packets';
+import type { RoomMessage, Sender } from '../chat/types';
+
+// What a peer must not send raw to a terminal: C0 controls (escape sequences start with ESC), DEL,
+// C1 controls (U+009B is a one-character CSI on some terminals), the Unicode line and paragraph
+// separators, and the bidirectional controls that can make a line read differently from what it
+// says ("Trojan Source"). Tab stays in message text: it only moves the cursor, and code needs it.
+const UNSAFE_IN_TEXT = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+const UNSAFE_IN_NAME = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+// JSON.stringify escapes C0 itself; these it leaves raw, and they are as unsafe on a terminal.
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+
+/** The visible escape for one unsafe character: `\x1b` below U+0100, `\u202e` above. */
+function visible(ch: string): string {
+  const code = ch.codePointAt(0) ?? 0;
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** One line of message text with every unsafe character made visible (tabs kept). */
+export function escapeLine(line: string): string {
+  return line.replace(UNSAFE_IN_TEXT, visible);
+}
+
+/** A name or path as one visible line: tabs and newlines escaped too. */
+export function escapeName(name: string): string {
+  return name.replace(UNSAFE_IN_NAME, visible);
+}
+
+/** Splits text into lines (LF or CRLF; a lone CR is not a line break and shows as `\x0d`). */
+export function textLines(text: string): string[] {
+  return text.split(/\r?\n/);
+}
+
+const INDENT = '  ';
+
+/** A message as terminal lines (no final newline): the first after `name: `, the rest indented. */
+export function formatMessage(name: string, body: MessageBody): string {
+  const who = escapeName(name);
+  if (body.kind === 'snippet') {
+    const lines = textLines(body.text);
+    // Code selected up to the end of its last line ends with a newline: no empty line for it.
+    if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+    const where = `[${escapeName(body.path)}:${body.startLine}-${body.endLine}]`;
+    return [`${who}: ${where}`, ...lines.map((l) => INDENT + escapeLine(l))].join('\n');
+  }
+  const [first, ...rest] = textLines(body.text);
+  return [`${who}: ${escapeLine(first)}`, ...rest.map((l) => INDENT + escapeLine(l))].join('\n');
+}
+
+/** The first line of a message, escaped and cut short, to name it in an error. */
+export function firstLine(body: MessageBody, maxChars = 80): string {
+  const line = textLines(body.text).find((l) => l.trim() !== '') ?? '';
+  const chars = [...line];
+  const cut = chars.length > maxChars ? chars.slice(0, maxChars - 1).join('') + '…' : line;
+  return escapeLine(cut).replace(/\t/g, ' ');
+}
+
+/** The JSON shape of one message: the same keys for every message, null where a field does not apply. */
+export interface MessageJson {
+  seq: number | null;
+  time: number;
+  msgId: number | null;
+  sender: Sender;
+  kind: MessageBody['kind'];
+  text: string;
+  path: string | null;
+  startLine: number | null;
+  endLine: number | null;
+  language: string | null;
+  backfill: boolean;
+}
+
+export function messageJson(msg: RoomMessage, backfill: boolean): MessageJson {
+  const snippet = msg.kind === 'snippet' ? msg : undefined;
+  return {
+    seq: msg.seq,
+    time: msg.time,
+    msgId: msg.msgId,
+    sender: { id: msg.sender.id, name: msg.sender.name, legacy: msg.sender.legacy },
+    kind: msg.kind,
+    text: msg.text,
+    path: snippet?.path ?? null,
+    startLine: snippet?.startLine ?? null,
+    endLine: snippet?.endLine ?? null,
+    language: snippet?.language ?? null,
+    backfill,
+  };
+}
+
+export const LEGACY_SENDER_ID = '0000000000000000';
+
+/** A seed datagram in the same shape: the seed has no seq or msgId, and the time is when it arrived. */
+export function legacyJson(name: string, text: string, time: number): MessageJson {
+  return {
+    seq: null,
+    time,
+    msgId: null,
+    sender: { id: LEGACY_SENDER_ID, name, legacy: true },
+    kind: 'text',
+    text,
+    path: null,
+    startLine: null,
+    endLine: null,
+    language: null,
+    backfill: false,
+  };
+}
+
+/** One JSON line that is safe on a terminal and still parses to the same value. */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(UNSAFE_IN_JSON, (ch) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+}

@@ -1,0 +1,108 @@
+// What a peer's message looks like on a terminal: hostile bytes made visible, lines indented, and the
+// JSON shape complete and still parseable.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { escapeLine, escapeName, firstLine, formatMessage, jsonLine, legacyJson, messageJson } from '../../src/cli/format';
+import type { RoomMessage } from '../../src/chat/types';
+
+const sender = { id: '0123456789abcdef', name: 'ann', legacy: false };
+const text = (t: string, extra: Partial<RoomMessage> = {}): RoomMessage =>
+  ({ kind: 'text', text: t, seq: 7, time: 1700000000000, msgId: 3, sender, ...extra }) as RoomMessage;
+
+describe('cli format: terminal text', () => {
+  it('prints name: text', () => {
+    assert.equal(formatMessage('ann', { kind: 'text', text: 'hi there' }), 'ann: hi there');
+  });
+
+  it('indents further lines by two spaces, CRLF counted as one break', () => {
+    assert.equal(formatMessage('ann', { kind: 'text', text: 'one\ntwo\r\nthree' }), 'ann: one\n  two\n  three');
+  });
+
+  // Each hostile input and what must reach the terminal instead.
+  const hostile: [string, string, string][] = [
+    ['ESC sequence (clear screen)', 'a\u001b[2Jb', 'a\\x1b[2Jb'],
+    ['OSC title change with BEL', '\u001b]0;pwned\u0007', '\\x1b]0;pwned\\x07'],
+    ['lone CR rewriting the line', 'safe\rEVIL', 'safe\\x0dEVIL'],
+    ['backspace', 'ab\bc', 'ab\\x08c'],
+    ['NUL', 'a\u0000b', 'a\\x00b'],
+    ['DEL', 'a\u007fb', 'a\\x7fb'],
+    ['C1 CSI', 'a\u009b31mb', 'a\\x9b31mb'],
+    ['C1 NEL', 'a\u0085b', 'a\\x85b'],
+    ['bidi override (Trojan Source)', 'a\u202eb', 'a\\u202eb'],
+    ['bidi isolate', 'a\u2066b\u2069', 'a\\u2066b\\u2069'],
+    ['line separator', 'a\u2028b', 'a\\u2028b'],
+  ];
+  for (const [what, input, shown] of hostile) {
+    it(`makes ${what} visible`, () => {
+      assert.equal(escapeLine(input), shown);
+      assert.equal(formatMessage('eve', { kind: 'text', text: input }), `eve: ${shown}`);
+    });
+  }
+
+  it('keeps tabs and ordinary Unicode in text', () => {
+    assert.equal(escapeLine('a\tb é 日本 🎉'), 'a\tb é 日本 🎉');
+  });
+
+  it('escapes controls, tabs and newlines in names (legacy names are unverified)', () => {
+    assert.equal(escapeName('ev\u001b[31mil\tx\ny'), 'ev\\x1b[31mil\\x09x\\x0ay');
+    assert.equal(formatMessage('e\u001bve', { kind: 'text', text: 'x' }), 'e\\x1bve: x');
+  });
+
+  it('prints a snippet as its place, then the code indented, without a trailing empty line', () => {
+    const body = { kind: 'snippet' as const, text: 'if (x) {\n\treturn 1;\n}\n', path: 'src/a.ts', startLine: 10, endLine: 12, language: 'typescript' };
+    assert.equal(formatMessage('bob', body), 'bob: [src/a.ts:10-12]\n  if (x) {\n  \treturn 1;\n  }');
+  });
+
+  it('escapes a hostile snippet path and code', () => {
+    const body = { kind: 'snippet' as const, text: '\u001b[2J', path: 'a\u001b.ts', startLine: 1, endLine: 1, language: '' };
+    assert.equal(formatMessage('bob', body), 'bob: [a\\x1b.ts:1-1]\n  \\x1b[2J');
+  });
+
+  it('names an undelivered message by its first non-empty line, cut short', () => {
+    assert.equal(firstLine({ kind: 'text', text: '\nhello\nworld' }), 'hello');
+    assert.equal(firstLine({ kind: 'text', text: 'x'.repeat(100) }, 10), 'xxxxxxxxx…');
+    assert.equal(firstLine({ kind: 'text', text: 'a\u001bb' }), 'a\\x1bb');
+  });
+});
+
+describe('cli format: JSON lines', () => {
+  it('has every field, null where it does not apply', () => {
+    const parsed = JSON.parse(jsonLine(messageJson(text('hi'), false)));
+    assert.deepEqual(parsed, {
+      seq: 7,
+      time: 1700000000000,
+      msgId: 3,
+      sender: { id: '0123456789abcdef', name: 'ann', legacy: false },
+      kind: 'text',
+      text: 'hi',
+      path: null,
+      startLine: null,
+      endLine: null,
+      language: null,
+      backfill: false,
+    });
+  });
+
+  it('carries a snippet\'s place and language, and the backfill flag', () => {
+    const snippet = { kind: 'snippet', text: 'x', path: 'a.py', startLine: 2, endLine: 3, language: 'python' };
+    const parsed = JSON.parse(jsonLine(messageJson(text('', snippet as Partial<RoomMessage>), true)));
+    assert.equal(parsed.kind, 'snippet');
+    assert.deepEqual([parsed.path, parsed.startLine, parsed.endLine, parsed.language, parsed.backfill], ['a.py', 2, 3, 'python', true]);
+  });
+
+  it('keeps C1, DEL and bidi controls escaped on the line yet equal after parsing', () => {
+    const hostile = 'a\u009b\u007f\u202e\u2028\u001bz';
+    const line = jsonLine(messageJson(text(hostile), false));
+    assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f\u202e\u2028]/u);
+    assert.equal(JSON.parse(line).text, hostile);
+  });
+
+  it('gives seed datagrams the same shape, marked legacy', () => {
+    const parsed = JSON.parse(jsonLine(legacyJson('old', 'hello', 5)));
+    assert.deepEqual(parsed.sender, { id: '0000000000000000', name: 'old', legacy: true });
+    assert.equal(parsed.seq, null);
+    assert.equal(parsed.msgId, null);
+    assert.equal(parsed.text, 'hello');
+    assert.equal(parsed.time, 5);
+  });
+});
