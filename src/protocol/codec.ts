@@ -78,8 +78,8 @@ function encodeUnchecked(p: Packet): Buffer {
   switch (p.type) {
     case PacketType.Hello: {
       const name = checkLength(enc(p.name), MAX_NAME_BYTES, 'name');
-      return start(CLIENT_ID_BYTES + 1 + name.length + 1 + 8 + 4 + 1 + p.cookie.length)
-        .bytes(p.clientId).str(name).u8(p.flags).u64(p.roomId).u32(p.lastSeq).str(p.cookie).done();
+      return start(CLIENT_ID_BYTES + 1 + name.length + 1 + 8 + 4 + 4 + 1 + p.cookie.length)
+        .bytes(p.clientId).str(name).u8(p.flags).u64(p.roomId).u32(p.lastSeq).u32(p.firstUnacked).str(p.cookie).done();
     }
     case PacketType.Retry:
       return start(1 + p.cookie.length).str(p.cookie).done();
@@ -181,9 +181,10 @@ function decodeBody(type: PacketType, r: Reader): Packet {
       const flags = r.u8('flags');
       const roomId = r.u64('roomId');
       const lastSeq = r.u32('lastSeq');
+      const firstUnacked = r.u32('firstUnacked');
       const n = r.u8('cookie');
       if (n !== 0 && n !== COOKIE_BYTES) throw new ProtocolError(`Cannot decode Hello (cookie of ${n} bytes)`);
-      return { type, clientId, name, flags, roomId, lastSeq, cookie: r.bytes(n, 'cookie') };
+      return { type, clientId, name, flags, roomId, lastSeq, firstUnacked, cookie: r.bytes(n, 'cookie') };
     }
     case PacketType.Retry: {
       const n = r.u8('cookie');

@@ -61,6 +61,9 @@ export interface Hello {
   /** The room the client last saw (0 if none) and the last seq it delivered there, to resume. */
   roomId: bigint;
   lastSeq: number;
+  /** The oldest msgId of this client not yet sequenced (or the next one it will use): the relay
+   * sequences this client's messages in msgId order from there, so a sender's order survives loss. */
+  firstUnacked: number;
   cookie: Buffer; // empty on the first try
 }
 

@@ -1,0 +1,115 @@
+// The receiving half of a client: puts room messages back together, delivers them in seq order
+// exactly once, and says which seqs to ask the relay for again (gaps, a lost tail, backfill).
+import { Assembly } from '../protocol/fragments';
+import { SenderFlags, type Msg } from '../protocol/packets';
+import type { RoomMessage } from './types';
+
+const ASK_WINDOW = 64; // seqs asked for at a time, so backfill comes in bounded bursts
+const MAX_AHEAD = 4096; // messages held out of order; further ones are asked for again later
+
+interface Partial {
+  asm: Assembly;
+  first: Msg;
+}
+
+export class Inbox {
+  next = 1; // the next seq to deliver
+  head = 0; // the highest seq known to exist
+  private readonly ready = new Map<number, RoomMessage>();
+  private readonly partial = new Map<number, Partial>();
+  private readonly asked = new Map<number, { at: number; tries: number }>();
+
+  /** Starts delivering at `from` (a new room, a backfill point, or past lost messages). */
+  reset(from: number): void {
+    this.next = from;
+    for (const seq of [...this.ready.keys(), ...this.partial.keys(), ...this.asked.keys()]) {
+      if (seq < from) {
+        this.ready.delete(seq);
+        this.partial.delete(seq);
+        this.asked.delete(seq);
+      }
+    }
+    this.head = Math.max(this.head, from - 1);
+  }
+
+  clear(): void {
+    this.ready.clear();
+    this.partial.clear();
+    this.asked.clear();
+    this.head = 0;
+  }
+
+  knowHead(seq: number): void {
+    if (seq > this.head) this.head = seq;
+  }
+
+  /** Takes one Msg fragment; returns the messages that can now be delivered, in order. */
+  accept(p: Msg): RoomMessage[] {
+    this.knowHead(p.seq);
+    if (p.seq < this.next || this.ready.has(p.seq) || p.seq >= this.next + MAX_AHEAD) return [];
+    let part = this.partial.get(p.seq);
+    if (!part) {
+      part = { asm: new Assembly(p.fragCount), first: p };
+      this.partial.set(p.seq, part);
+    }
+    part.asm.add(p.fragIndex, p.fragCount, p.head, p.chunk); // throws on a contradiction: the caller warns
+    if (!part.asm.complete) return [];
+    this.partial.delete(p.seq);
+    const { body } = part.asm.body();
+    const f = part.first;
+    this.ready.set(p.seq, {
+      ...body, seq: f.seq, time: f.time, msgId: f.msgId,
+      sender: { id: f.senderId.toString('hex'), name: f.name, legacy: (f.senderFlags & SenderFlags.Legacy) !== 0 },
+    });
+    return this.drain();
+  }
+
+  /** The relay no longer has [from, to]: skip them. Returns how many were lost and what follows. */
+  gone(from: number, to: number): { lost: number; delivered: RoomMessage[] } {
+    if (to < this.next) return { lost: 0, delivered: [] };
+    let lost = 0;
+    for (let seq = Math.max(from, this.next); seq <= to; seq++) if (!this.ready.has(seq)) lost++;
+    if (from <= this.next) this.reset(to + 1);
+    return { lost, delivered: this.drain() };
+  }
+
+  private drain(): RoomMessage[] {
+    const out: RoomMessage[] = [];
+    for (let m = this.ready.get(this.next); m; m = this.ready.get(this.next)) {
+      out.push(m);
+      this.ready.delete(this.next);
+      this.asked.delete(this.next);
+      this.next++;
+    }
+    return out;
+  }
+
+  /** Ranges to ask for now: missing seqs in the window whose last request is older than its timeout. */
+  due(now: number, pto: (tries: number) => number): { fromSeq: number; toSeq: number }[] {
+    const ranges: { fromSeq: number; toSeq: number }[] = [];
+    const last = Math.min(this.head, this.next + ASK_WINDOW - 1);
+    for (let seq = this.next; seq <= last; seq++) {
+      if (this.ready.has(seq)) continue;
+      const a = this.asked.get(seq);
+      if (a && now < a.at + pto(a.tries - 1)) continue;
+      this.asked.set(seq, { at: now, tries: (a?.tries ?? 0) + 1 });
+      const r = ranges[ranges.length - 1];
+      if (r && r.toSeq === seq - 1) r.toSeq = seq;
+      else ranges.push({ fromSeq: seq, toSeq: seq });
+    }
+    return ranges;
+  }
+
+  /** When the next request falls due, or undefined if nothing is missing. */
+  nextDeadline(pto: (tries: number) => number): number | undefined {
+    let at: number | undefined;
+    const last = Math.min(this.head, this.next + ASK_WINDOW - 1);
+    for (let seq = this.next; seq <= last; seq++) {
+      if (this.ready.has(seq)) continue;
+      const a = this.asked.get(seq);
+      const t = a ? a.at + pto(a.tries - 1) : 0;
+      at = at === undefined ? t : Math.min(at, t);
+    }
+    return at;
+  }
+}

@@ -1,0 +1,156 @@
+// The sending half of a client: each message split into fragments, at most `window` fragments in
+// flight, each retransmitted on its own probe timeout until the relay acknowledges it. A message is
+// delivered once the relay answers with its seq (it has sequenced, and with a store, written it).
+import { encode } from '../protocol/codec';
+import { fragmentData } from '../protocol/fragments';
+import type { MessageBody } from '../protocol/packets';
+import type { OutgoingMessage } from './types';
+
+/** Messages unacknowledged at once; the relay remembers more (256) per sender for de-duplication. */
+export const MAX_MESSAGES_IN_FLIGHT = 32;
+
+interface Frag {
+  buf: Buffer;
+  sentAt: number; // 0: not sent yet (or to be resent at once)
+  tries: number;
+  acked: boolean;
+}
+
+interface Entry {
+  out: OutgoingMessage;
+  frags: Frag[];
+}
+
+export class Outbox {
+  private readonly entries = new Map<number, Entry>(); // in send order
+  private inFlight = 0;
+  retransmits = 0;
+
+  constructor(private readonly window: number) {}
+
+  add(clientId: Buffer, out: OutgoingMessage): void {
+    const frags = fragmentData(clientId, out.msgId, out.body).map((p) => ({ buf: encode(p), sentAt: 0, tries: 0, acked: false }));
+    this.entries.set(out.msgId, { out, frags });
+  }
+
+  get(msgId: number): OutgoingMessage | undefined {
+    return this.entries.get(msgId)?.out;
+  }
+
+  /** Every message not delivered yet, oldest first. */
+  pending(): OutgoingMessage[] {
+    return [...this.entries.values()].map((e) => e.out);
+  }
+
+  /** The oldest msgId still waiting to be sequenced. */
+  oldest(): number | undefined {
+    for (const e of this.entries.values()) if (e.out.state !== 'failed') return e.out.msgId;
+    return undefined;
+  }
+
+  get busy(): boolean {
+    for (const e of this.entries.values()) if (e.out.state !== 'failed') return true;
+    return false;
+  }
+
+  /** Marks a fragment acknowledged. Returns the RTT sample (Karn: only for a fragment sent once). */
+  ack(msgId: number, fragIndex: number, now: number): number | undefined {
+    const f = this.entries.get(msgId)?.frags[fragIndex];
+    if (!f || f.acked) return undefined;
+    f.acked = true;
+    if (f.sentAt > 0) this.inFlight--;
+    return f.tries === 1 && f.sentAt > 0 ? now - f.sentAt : undefined;
+  }
+
+  /** The relay sequenced the message: it leaves the outbox. */
+  delivered(msgId: number, seq: number): OutgoingMessage | undefined {
+    const e = this.entries.get(msgId);
+    if (!e) return undefined;
+    this.release(e);
+    this.entries.delete(msgId);
+    Object.assign(e.out, { state: 'delivered', seq, error: undefined });
+    return e.out;
+  }
+
+  fail(msgId: number, error: string): OutgoingMessage | undefined {
+    const e = this.entries.get(msgId);
+    if (!e || e.out.state === 'failed') return undefined;
+    this.release(e);
+    Object.assign(e.out, { state: 'failed', error });
+    return e.out;
+  }
+
+  /** Drops a failed message so it can be sent again as a new one. */
+  remove(msgId: number): void {
+    const e = this.entries.get(msgId);
+    if (e) this.release(e);
+    this.entries.delete(msgId);
+  }
+
+  private release(e: Entry): void {
+    for (const f of e.frags) {
+      if (!f.acked && f.sentAt > 0) this.inFlight--;
+      f.acked = true;
+    }
+  }
+
+  /** After a rejoin: everything unacknowledged goes out again at once, with fresh timers. */
+  rewind(): void {
+    for (const e of this.entries.values()) {
+      for (const f of e.frags) {
+        if (!f.acked && f.sentAt > 0) this.inFlight--;
+        if (!f.acked) Object.assign(f, { sentAt: 0, tries: 0 });
+      }
+    }
+  }
+
+  /** Fragments to send now: expired ones again, then new ones while the window allows.
+   * `changed` collects messages whose state moved from queued to sending. */
+  due(now: number, pto: (tries: number) => number, changed: OutgoingMessage[]): Buffer[] {
+    const out: Buffer[] = [];
+    let messages = 0;
+    for (const e of this.entries.values()) {
+      if (e.out.state === 'failed') continue;
+      if (++messages > MAX_MESSAGES_IN_FLIGHT) break;
+      for (const f of e.frags) {
+        if (f.acked) continue;
+        if (f.sentAt === 0) {
+          if (this.inFlight >= this.window) continue;
+          this.inFlight++;
+        } else if (now < f.sentAt + pto(f.tries - 1)) {
+          continue;
+        } else {
+          this.retransmits++;
+        }
+        f.sentAt = now;
+        f.tries++;
+        out.push(f.buf);
+        if (e.out.state !== 'sending') {
+          e.out.state = 'sending';
+          changed.push(e.out);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** When the next fragment falls due: a retransmission, or now if there is room for a new one. */
+  nextDeadline(now: number, pto: (tries: number) => number): number | undefined {
+    let at: number | undefined;
+    let messages = 0;
+    for (const e of this.entries.values()) {
+      if (e.out.state === 'failed') continue;
+      if (++messages > MAX_MESSAGES_IN_FLIGHT) break;
+      for (const f of e.frags) {
+        if (f.acked) continue;
+        const t = f.sentAt === 0 ? (this.inFlight < this.window ? now : undefined) : f.sentAt + pto(f.tries - 1);
+        if (t !== undefined) at = at === undefined ? t : Math.min(at, t);
+      }
+    }
+    return at;
+  }
+}
+
+export function newOutgoing(msgId: number, body: MessageBody, createdAt: number): OutgoingMessage {
+  return { msgId, body, state: 'queued', createdAt };
+}

@@ -1,0 +1,478 @@
+// The relay: one UDP socket, one room. It validates addresses, sequences what members send, fans it
+// out, repairs gaps from its history, and keeps members' leases. Bad datagrams become 'warning'
+// events; nothing a peer sends can throw out of the receive handler.
+import * as dgram from 'node:dgram';
+import { isIP } from 'node:net';
+import { decode, encode, isEnvelope, ProtocolError } from '../protocol/codec';
+import { Assembly } from '../protocol/fragments';
+import { decodeLegacy, encodeLegacy } from '../protocol/legacy';
+import { HelloFlags, PacketType, Presence, RefuseReason, type Data, type Hello, type MessageBody, type Packet } from '../protocol/packets';
+import { CookieJar } from './cookies';
+import { TypedEmitter } from './emitter';
+import { bindError, ChatError } from './errors';
+import { positiveOption, RELAY_LIMITS, RELAY_TIMERS, TokenBucket } from './limits';
+import { addressKey, AMPLIFICATION_FACTOR, rosterPages, Strangers, toMember, type MemberState, type Stranger } from './relay-members';
+import { Room, ZERO_ID, type SequencedMessage } from './room';
+import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStats, RelayTimers } from './types';
+import { nameProblem } from './validate';
+
+const MAX_RESEND_SPAN = 64; // seqs served per Resend request
+const TAIL_BEACON_MS = 30; // after a burst goes quiet, tell members the head so a lost last message is noticed
+const ECHO_MS = 2000; // how long to recognise our own legacy broadcast coming back
+/** Messages a member may have waiting for an earlier one; an honest client has at most 32 in flight. */
+const MAX_HELD = 64;
+
+export class Relay extends TypedEmitter<RelayEvents> {
+  readonly notices: string[] = [];
+  private readonly limits: Required<RelayLimits>;
+  private readonly timers: Required<RelayTimers>;
+  private readonly byAddress = new Map<string, MemberState>();
+  private readonly byClient = new Map<string, MemberState>();
+  private readonly strangers: Strangers;
+  private readonly cookies: CookieJar;
+  private readonly counters: RelayStats = { members: 0, headSeq: 0, datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, legacyIn: 0, rateLimited: 0, retransmitsServed: 0 };
+  private readonly echoes = new Map<string, number>();
+  private nextMemberId = 1;
+  private rosterVersion = 1;
+  private rosterDirty = false;
+  private pendingBytes = 0;
+  private legacyMsgId = 0;
+  private lastFanout = 0;
+  private tick: NodeJS.Timeout | undefined;
+  private tail: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly socket: dgram.Socket,
+    private readonly room: Room,
+    private readonly opts: RelayOptions,
+    private readonly bound: Address,
+  ) {
+    super();
+    this.limits = { ...RELAY_LIMITS, ...opts.limits };
+    this.timers = { ...RELAY_TIMERS, ...opts.timers };
+    this.cookies = new CookieJar(this.timers.cookieMs);
+    const now = Date.now();
+    this.strangers = new Strangers(this.limits.unvalidatedAddresses, () => ({
+      packets: new TokenBucket(this.limits.addressPacketsPerSecond, this.limits.addressBurst, now),
+      bytesIn: 0,
+      bytesOut: 0,
+    }));
+    socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
+    socket.on('error', (err) => this.emit('warning', err));
+    this.tick = setInterval(() => this.onTick(), Math.max(10, Math.min(250, this.timers.heartbeatMs / 4)));
+    this.tick.unref();
+  }
+
+  /** Binds and starts a relay. Rejects with a ChatError saying what to do. */
+  static async start(opts: RelayOptions = {}): Promise<Relay> {
+    const host = opts.host ?? '127.0.0.1';
+    const port = opts.port ?? 2410;
+    checkOptions(opts);
+    const room = new Room({
+      storeDir: opts.store,
+      fsync: opts.fsync ?? false,
+      historyMessages: opts.limits?.historyMessages ?? RELAY_LIMITS.historyMessages,
+      historyBytes: opts.limits?.historyBytes ?? RELAY_LIMITS.historyBytes,
+    });
+    const notices: string[] = [];
+    const wantReuse = opts.reusePort ?? opts.legacyBroadcast !== undefined;
+    const reuse = wantReuse && reusePortAvailable();
+    if (wantReuse && !reuse) notices.push(`SO_REUSEPORT needs Node 22.12 or newer on Linux (this is Node ${process.versions.node} on ${process.platform}): seed clients on this host cannot share port ${port}.`);
+    if (room.skippedOnLoad > 0) notices.push(`The store had ${room.skippedOnLoad} unreadable line(s) (an interrupted write); they were never acknowledged and are dropped.`);
+    const type = isIP(host) === 6 || host === '::' ? 'udp6' : 'udp4';
+    const socket = dgram.createSocket({ type, ...(reuse ? { reusePort: true, reuseAddr: true } : {}) } as dgram.SocketOptions);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind(port, host, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      room.close();
+      socket.close();
+      throw bindError(err as NodeJS.ErrnoException, host, port);
+    }
+    if (opts.legacyBroadcast) socket.setBroadcast(true);
+    try {
+      socket.setRecvBufferSize(4 * 1024 * 1024); // capped by net.core.rmem_max; bigger absorbs bursts
+    } catch {
+      // keep the default
+    }
+    const a = socket.address();
+    const relay = new Relay(socket, room, opts, { host: a.address, port: a.port });
+    relay.notices.push(...notices);
+    return relay;
+  }
+
+  address(): Address {
+    return { ...this.bound };
+  }
+
+  stats(): RelayStats {
+    return { ...this.counters, members: this.byAddress.size, headSeq: this.room.headSeq };
+  }
+
+  /** The member list, for a host that shows it (the extension, `relay --log`). */
+  members(): Member[] {
+    return [...this.byAddress.values()].map(toMember);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.tick);
+    clearTimeout(this.tail);
+    this.room.close();
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+    this.removeAllListeners();
+  }
+
+  private warn(message: string): void {
+    this.emit('warning', new Error(message));
+  }
+
+  private receive(buf: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (this.closed) return;
+    const now = Date.now();
+    this.counters.datagramsIn++;
+    this.counters.bytesIn += buf.length;
+    const key = addressKey(rinfo.address, rinfo.port);
+    const member = this.byAddress.get(key);
+    const stranger = member ? undefined : this.strangers.get(key);
+    if (stranger) stranger.bytesIn += buf.length;
+    if (!(member ?? stranger!).packets.take(now)) {
+      this.counters.rateLimited++;
+      if (member) this.slowDown(member, now);
+      return;
+    }
+    try {
+      if (!isEnvelope(buf)) return this.onLegacy(buf, key, rinfo, stranger, now);
+      const p = decode(buf);
+      if (member) {
+        member.lastSeen = now;
+        if (member.presence === Presence.Away) this.setPresence(member, Presence.Online);
+      }
+      this.dispatch(p, key, rinfo, member, stranger, now);
+    } catch (err) {
+      if (!(err instanceof ProtocolError) && !(err instanceof ChatError)) throw err;
+      this.counters.malformed++;
+      this.warn(`${err.message} from ${rinfo.address}:${rinfo.port}`);
+    }
+  }
+
+  private dispatch(p: Packet, key: string, rinfo: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number): void {
+    switch (p.type) {
+      case PacketType.Hello:
+        return this.onHello(p, key, rinfo, member, stranger, now);
+      case PacketType.Data:
+      case PacketType.Resend:
+      case PacketType.Ping:
+      case PacketType.RosterRequest:
+      case PacketType.Leave:
+        if (!member) return this.sendTo(encode({ type: PacketType.NotJoined, epoch: this.room.epoch }), rinfo.address, rinfo.port, stranger);
+        return this.onMemberPacket(p, member, now);
+      case PacketType.Retry:
+      case PacketType.Welcome:
+      case PacketType.Ack:
+      case PacketType.Msg:
+      case PacketType.Gone:
+      case PacketType.Pong:
+      case PacketType.Roster:
+      case PacketType.NotJoined:
+      case PacketType.Refused:
+      case PacketType.SlowDown:
+        throw new ProtocolError(`Unexpected ${PacketType[p.type]} packet (only a relay sends those)`);
+      default: {
+        const _exhaustive: never = p;
+        throw new ProtocolError(`Unexpected packet ${(_exhaustive as Packet).type}`);
+      }
+    }
+  }
+
+  private onMemberPacket(p: Data | Packet, m: MemberState, now: number): void {
+    switch (p.type) {
+      case PacketType.Data:
+        return this.onData(p, m, now);
+      case PacketType.Resend:
+        return this.onResend(m, p.fromSeq, p.toSeq);
+      case PacketType.Ping:
+        return this.sendTo(encode({ type: PacketType.Pong, nonce: p.nonce, epoch: this.room.epoch, headSeq: this.room.headSeq, rosterVersion: this.rosterVersion }), m.host, m.port);
+      case PacketType.RosterRequest:
+        for (const page of rosterPages(this.rosterVersion, this.byAddress.values())) this.sendTo(page, m.host, m.port);
+        return;
+      case PacketType.Leave:
+        if (p.clientId.equals(m.clientId)) this.drop(m, 'leave');
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onHello(p: Hello, key: string, rinfo: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number): void {
+    const { address: host, port } = rinfo;
+    if (!member) {
+      if (p.cookie.length === 0 || !this.cookies.check(key, p.cookie, now)) {
+        return this.sendTo(encode({ type: PacketType.Retry, cookie: this.cookies.mint(key, now) }), host, port, stranger);
+      }
+    }
+    const refuse = (reason: RefuseReason, detail: string) => this.sendTo(encode({ type: PacketType.Refused, reason, msgId: 0, detail }), host, port);
+    const problem = nameProblem(p.name);
+    if (problem) return refuse(RefuseReason.BadName, problem);
+    const hex = p.clientId.toString('hex');
+    let m = member && member.hex === hex ? member : undefined;
+    if (member && !m) this.drop(member, 'leave'); // another client took over this address
+    const elsewhere = this.byClient.get(hex);
+    if (!m && elsewhere) {
+      // The same client from a new address (restarted socket, NAT rebinding): move it.
+      this.byAddress.delete(elsewhere.key);
+      Object.assign(elsewhere, { key, host, port });
+      this.byAddress.set(key, elsewhere);
+      m = elsewhere;
+    }
+    if (!m) {
+      if (this.byAddress.size >= this.limits.maxMembers) return refuse(RefuseReason.RoomFull, `The room is full (${this.limits.maxMembers} members).`);
+      m = {
+        memberId: this.nextMemberId++, clientId: Buffer.from(p.clientId), hex, name: p.name, key, host, port, lastSeen: now,
+        presence: Presence.Online, wantsRoster: (p.flags & HelloFlags.WantsRoster) !== 0,
+        packets: new TokenBucket(this.limits.addressPacketsPerSecond, this.limits.addressBurst, now),
+        messages: new TokenBucket(this.limits.memberMessagesPerSecond, this.limits.memberBurst, now), lastSlowDown: 0,
+        expect: p.firstUnacked,
+      };
+      this.byAddress.set(key, m);
+      this.byClient.set(hex, m);
+      this.strangers.delete(key);
+      this.rosterChanged();
+      this.emit('joined', { ...toMember(m), address: { host, port } });
+    } else if (m.name !== p.name) {
+      m.name = p.name;
+      this.rosterChanged();
+    }
+    m.wantsRoster = (p.flags & HelloFlags.WantsRoster) !== 0;
+    this.release(m, p.firstUnacked, now); // the client says where its unsequenced messages begin
+    this.sendTo(encode({ type: PacketType.Welcome, roomId: this.room.roomId, epoch: this.room.epoch, headSeq: this.room.headSeq, ...this.resumePoint(p), memberId: m.memberId, rosterVersion: this.rosterVersion, heartbeatMs: this.timers.heartbeatMs }), host, port);
+  }
+
+  /** Where a joining client should start: just after what it has, or the recent history. */
+  private resumePoint(p: Hello): { fromSeq: number; lostCount: number } {
+    const head = this.room.headSeq;
+    const first = this.room.firstSeq;
+    if (p.roomId === this.room.roomId && p.lastSeq > 0 && p.lastSeq <= head) {
+      const from = p.lastSeq + 1;
+      return from >= first ? { fromSeq: from, lostCount: 0 } : { fromSeq: first, lostCount: first - from };
+    }
+    return { fromSeq: Math.max(first, head - this.limits.backfillMessages + 1, 1), lostCount: 0 };
+  }
+
+  private onData(p: Data, m: MemberState, now: number): void {
+    if (!p.clientId.equals(m.clientId)) return this.sendTo(encode({ type: PacketType.NotJoined, epoch: this.room.epoch }), m.host, m.port);
+    const ack = (seq: number) => this.sendTo(encode({ type: PacketType.Ack, msgId: p.msgId, fragIndex: p.fragIndex, seq, epoch: this.room.epoch }), m.host, m.port);
+    const done = this.room.seqOf(m.hex, p.msgId);
+    if (done) return ack(done);
+    if (m.held?.has(p.msgId)) return ack(0);
+    if (p.msgId > m.expect && (m.held?.size ?? 0) >= MAX_HELD) return; // it will come again
+    let entry = m.assemblies?.get(p.msgId);
+    if (!entry) {
+      if (!m.messages.take(now)) return this.slowDown(m, now);
+      m.assemblies ??= new Map();
+      if (p.fragCount > 1 && (m.assemblies.size >= this.limits.pendingMessagesPerMember || this.pendingBytes >= this.limits.pendingBytes)) {
+        this.counters.rateLimited++;
+        return this.slowDown(m, now);
+      }
+      entry = { asm: new Assembly(p.fragCount), started: now };
+      m.assemblies.set(p.msgId, entry);
+    }
+    const before = entry.asm.bytes;
+    try {
+      entry.asm.add(p.fragIndex, p.fragCount, p.head, p.chunk);
+    } catch (err) {
+      this.forget(m, p.msgId);
+      this.sendTo(encode({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId: p.msgId, detail: (err as Error).message }), m.host, m.port);
+      throw err;
+    }
+    this.pendingBytes += entry.asm.bytes - before;
+    if (!entry.asm.complete) return ack(0);
+    const { body } = entry.asm.body();
+    this.forget(m, p.msgId);
+    if (body.text.trim() === '') {
+      this.sendTo(encode({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId: p.msgId, detail: 'An empty message cannot be sent.' }), m.host, m.port);
+      if (p.msgId === m.expect) this.release(m, m.expect + 1, now);
+      return;
+    }
+    if (p.msgId > m.expect) {
+      (m.held ??= new Map()).set(p.msgId, { body, since: now });
+      return ack(0);
+    }
+    this.sequenceFrom(m, p.msgId, body, now);
+    if (p.msgId === m.expect) this.release(m, p.msgId + 1, now);
+  }
+
+  /** Sequences, acknowledges (with the seq: the sender may be waiting on a held message) and fans out. */
+  private sequenceFrom(m: MemberState, msgId: number, body: MessageBody, now: number): void {
+    const s = this.room.sequence(m.hex, m.name, false, msgId, body, now);
+    this.sendTo(encode({ type: PacketType.Ack, msgId, fragIndex: 0, seq: s.message.seq, epoch: this.room.epoch }), m.host, m.port);
+    this.publish(s, now);
+  }
+
+  /** Moves the member's expected msgId to `expect` and sequences the held messages that now follow. */
+  private release(m: MemberState, expect: number, now: number): void {
+    m.expect = expect;
+    const late = [...(m.held?.keys() ?? [])].filter((id) => id < expect).sort((a, b) => a - b);
+    for (const id of late) {
+      this.sequenceFrom(m, id, m.held!.get(id)!.body, now);
+      m.held!.delete(id);
+    }
+    for (let h = m.held?.get(m.expect); h; h = m.held?.get(m.expect)) {
+      m.held!.delete(m.expect);
+      this.sequenceFrom(m, m.expect, h.body, now);
+      m.expect++;
+    }
+  }
+
+  private forget(m: MemberState, msgId: number): void {
+    const entry = m.assemblies?.get(msgId);
+    if (!entry) return;
+    this.pendingBytes -= entry.asm.bytes;
+    m.assemblies!.delete(msgId);
+  }
+
+  private onLegacy(buf: Buffer, key: string, rinfo: dgram.RemoteInfo, stranger: Stranger | undefined, now: number): void {
+    const echo = buf.toString('latin1');
+    if (this.echoes.has(echo)) {
+      this.echoes.delete(echo); // our own broadcast, back through the port we share
+      return;
+    }
+    const { name, text } = decodeLegacy(buf);
+    this.counters.legacyIn++;
+    const s = stranger ?? this.strangers.get(key);
+    s.messages ??= new TokenBucket(this.limits.memberMessagesPerSecond, this.limits.memberBurst, now);
+    if (!s.messages.take(now)) {
+      this.counters.rateLimited++;
+      return;
+    }
+    this.legacyMsgId = (this.legacyMsgId + 1) >>> 0 || 1;
+    this.publish(this.room.sequence(ZERO_ID.toString('hex'), name, true, this.legacyMsgId, { kind: 'text', text }, now), now);
+    void rinfo;
+  }
+
+  private publish(s: SequencedMessage, now: number): void {
+    for (const m of this.byAddress.values()) for (const f of s.frags) this.sendTo(f, m.host, m.port);
+    this.lastFanout = now;
+    this.tail ??= setTimeout(() => this.tailBeacon(), TAIL_BEACON_MS);
+    if (this.opts.legacyBroadcast) {
+      for (const piece of encodeLegacy(s.message.sender.name, s.message.text)) {
+        this.echoes.set(piece.toString('latin1'), now + ECHO_MS);
+        this.sendTo(piece, this.opts.legacyBroadcast, this.bound.port);
+      }
+    }
+    this.emit('message', s.message);
+  }
+
+  private tailBeacon(): void {
+    this.tail = undefined;
+    const quiet = Date.now() - this.lastFanout;
+    if (quiet < TAIL_BEACON_MS) {
+      this.tail = setTimeout(() => this.tailBeacon(), TAIL_BEACON_MS - quiet);
+      return;
+    }
+    this.beacon(false);
+  }
+
+  /** An unsolicited Pong: the head (so a lost last message is noticed) and the roster version. */
+  private beacon(rosterOnly: boolean): void {
+    const pong = encode({ type: PacketType.Pong, nonce: 0, epoch: this.room.epoch, headSeq: this.room.headSeq, rosterVersion: this.rosterVersion });
+    for (const m of this.byAddress.values()) if (!rosterOnly || m.wantsRoster) this.sendTo(pong, m.host, m.port);
+  }
+
+  private onResend(m: MemberState, fromSeq: number, toSeq: number): void {
+    const to = Math.min(toSeq, this.room.headSeq, fromSeq + MAX_RESEND_SPAN - 1);
+    const first = this.room.firstSeq;
+    if (fromSeq < first) this.sendTo(encode({ type: PacketType.Gone, fromSeq, toSeq: Math.min(first - 1, toSeq) }), m.host, m.port);
+    for (let seq = Math.max(fromSeq, first); seq <= to; seq++) {
+      const frags = this.room.history(seq);
+      if (!frags) continue;
+      this.counters.retransmitsServed++;
+      for (const f of frags) this.sendTo(f, m.host, m.port);
+    }
+  }
+
+  private slowDown(m: MemberState, now: number): void {
+    if (now - m.lastSlowDown < 1000) return;
+    m.lastSlowDown = now;
+    this.sendTo(encode({ type: PacketType.SlowDown, retryAfterMs: Math.max(m.messages.waitMs(), 50) }), m.host, m.port);
+  }
+
+  /** Sends a datagram; to an unvalidated address only within the amplification budget. */
+  private sendTo(buf: Buffer, host: string, port: number, stranger?: Stranger): void {
+    if (stranger) {
+      if (stranger.bytesOut + buf.length > AMPLIFICATION_FACTOR * stranger.bytesIn) return;
+      stranger.bytesOut += buf.length;
+    }
+    this.counters.datagramsOut++;
+    this.counters.bytesOut += buf.length;
+    this.socket.send(buf, port, host);
+  }
+
+  private setPresence(m: MemberState, presence: Presence): void {
+    m.presence = presence;
+    this.rosterChanged();
+  }
+
+  private rosterChanged(): void {
+    this.rosterVersion = (this.rosterVersion + 1) >>> 0 || 1;
+    this.rosterDirty = true;
+  }
+
+  private drop(m: MemberState, reason: 'leave' | 'timeout'): void {
+    if (this.byAddress.get(m.key) !== m) return;
+    for (const id of [...(m.assemblies?.keys() ?? [])]) this.forget(m, id);
+    this.byAddress.delete(m.key);
+    this.byClient.delete(m.hex);
+    this.rosterChanged();
+    this.emit('left', { ...toMember(m), reason });
+  }
+
+  private onTick(): void {
+    const now = Date.now();
+    const away = this.timers.heartbeatMs * 1.5;
+    const lease = this.timers.heartbeatMs * this.timers.leaseBeats;
+    for (const m of this.byAddress.values()) {
+      const silent = now - m.lastSeen;
+      if (silent > lease) this.drop(m, 'timeout');
+      else if (silent > away && m.presence === Presence.Online) this.setPresence(m, Presence.Away);
+      if (m.assemblies) {
+        for (const [id, e] of m.assemblies) if (now - e.started > this.timers.reassemblyMs) this.forget(m, id);
+      }
+      if (m.held?.size) {
+        // A safety valve only: the sender's Hello or a refusal normally moves `expect`. If the
+        // predecessor still never came, sequence what waits rather than lose it.
+        const oldest = Math.min(...m.held.keys());
+        if (now - m.held.get(oldest)!.since > this.timers.reassemblyMs) this.release(m, oldest, now);
+      }
+    }
+    for (const [echo, until] of this.echoes) if (until < now) this.echoes.delete(echo);
+    if (this.rosterDirty) {
+      this.rosterDirty = false;
+      this.beacon(true);
+    }
+  }
+}
+
+function reusePortAvailable(): boolean {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  return process.platform === 'linux' && (major > 22 || (major === 22 && minor >= 12));
+}
+
+function checkOptions(opts: RelayOptions): void {
+  const bad = (what: string) => new ChatError('BAD_OPTION', what);
+  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) throw bad(`The port must be 0-65535, not ${opts.port}.`);
+  if (opts.legacyBroadcast !== undefined && isIP(opts.legacyBroadcast) === 0) throw bad(`The legacy broadcast address must be an IP address, not "${opts.legacyBroadcast}".`);
+  try {
+    for (const [k, v] of Object.entries(opts.limits ?? {})) positiveOption(v as number, 1, `limits.${k}`);
+    for (const [k, v] of Object.entries(opts.timers ?? {})) positiveOption(v as number, 1, `timers.${k}`);
+  } catch (err) {
+    throw bad((err as Error).message);
+  }
+}

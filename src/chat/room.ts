@@ -1,0 +1,104 @@
+// The room's ordered log: assigns seqs, remembers which (sender, msgId) pairs are already sequenced,
+// keeps the history ring and, with a store, writes each message to disk before anyone hears of it.
+import { randomBytes } from 'node:crypto';
+import { encode } from '../protocol/codec';
+import { fragmentMsg } from '../protocol/fragments';
+import { SenderFlags, type MessageBody } from '../protocol/packets';
+import { HistoryRing } from './history';
+import { RoomStore, type StoredMessage } from './store';
+import type { RoomMessage } from './types';
+
+/** How many recent msgIds per sender are remembered for de-duplication. A client never has more
+ * than CLIENT_MAX_IN_FLIGHT messages unacknowledged, so anything it can still resend is in here. */
+const DEDUP_PER_SENDER = 256;
+const DEDUP_SENDERS = 16384;
+export const ZERO_ID = Buffer.alloc(8);
+
+export interface SequencedMessage {
+  message: RoomMessage;
+  frags: Buffer[];
+}
+
+export class Room {
+  readonly roomId: bigint;
+  readonly epoch = randomBytes(4).readUInt32BE() || 1;
+  private head = 0;
+  private readonly ring: HistoryRing;
+  private readonly seen = new Map<string, Map<number, number>>(); // sender hex -> msgId -> seq
+  private readonly store: RoomStore | undefined;
+  readonly skippedOnLoad: number;
+
+  constructor(opts: { storeDir?: string; fsync: boolean; historyMessages: number; historyBytes: number }) {
+    this.ring = new HistoryRing(opts.historyMessages, opts.historyBytes);
+    if (!opts.storeDir) {
+      this.roomId = randomBytes(8).readBigUInt64BE() || 1n;
+      this.skippedOnLoad = 0;
+      return;
+    }
+    const { store, room } = RoomStore.open(opts.storeDir, opts.historyMessages, opts.fsync);
+    this.store = store;
+    this.roomId = room.roomId;
+    this.skippedOnLoad = room.skipped;
+    this.head = room.headSeq;
+    this.ring.startAt(room.messages[0]?.seq ?? room.headSeq + 1);
+    for (const m of room.messages) {
+      const message: RoomMessage = { ...m.body, seq: m.seq, time: m.time, msgId: m.msgId, sender: { id: m.senderId, name: m.name, legacy: m.legacy } };
+      this.ring.push(m.seq, encodeFrags(message));
+      if (!m.legacy) this.remember(m.senderId, m.msgId, m.seq);
+    }
+  }
+
+  get headSeq(): number {
+    return this.head;
+  }
+
+  get firstSeq(): number {
+    return this.ring.firstSeq;
+  }
+
+  /** The seq of a message already sequenced, or 0. */
+  seqOf(senderHex: string, msgId: number): number {
+    return this.seen.get(senderHex)?.get(msgId) ?? 0;
+  }
+
+  /** Sequences a message: stores it (throws ChatError STORE if it cannot), rings it, and returns
+   * the datagrams to fan out. Encoding happens once here, not once per member. */
+  sequence(senderHex: string, name: string, legacy: boolean, msgId: number, body: MessageBody, now: number): SequencedMessage {
+    const seq = this.head + 1;
+    const message: RoomMessage = { ...body, seq, time: now, msgId, sender: { id: senderHex, name, legacy } };
+    const frags = encodeFrags(message);
+    if (this.store) {
+      const stored: StoredMessage = { seq, time: now, senderId: senderHex, legacy, name, msgId, body };
+      this.store.append(stored);
+    }
+    this.head = seq;
+    this.ring.push(seq, frags);
+    if (!legacy) this.remember(senderHex, msgId, seq);
+    return { message, frags };
+  }
+
+  history(seq: number): Buffer[] | undefined {
+    return this.ring.get(seq)?.frags;
+  }
+
+  private remember(senderHex: string, msgId: number, seq: number): void {
+    let ids = this.seen.get(senderHex);
+    if (!ids) {
+      if (this.seen.size >= DEDUP_SENDERS) this.seen.delete(this.seen.keys().next().value!);
+      ids = new Map();
+      this.seen.set(senderHex, ids);
+    }
+    ids.set(msgId, seq);
+    if (ids.size > DEDUP_PER_SENDER) ids.delete(ids.keys().next().value!);
+  }
+
+  close(): void {
+    this.store?.close();
+  }
+}
+
+function encodeFrags(m: RoomMessage): Buffer[] {
+  const senderId = m.sender.legacy ? ZERO_ID : Buffer.from(m.sender.id, 'hex');
+  const meta = { seq: m.seq, time: m.time, senderId, senderFlags: m.sender.legacy ? SenderFlags.Legacy : 0, name: m.sender.name, msgId: m.msgId };
+  return fragmentMsg(meta, m).map(encode);
+}
