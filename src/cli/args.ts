@@ -1,0 +1,175 @@
+// Command-line options of `whatsudp relay` and `whatsudp chat`, parsed strictly with node:util's
+// parseArgs and checked up front, so a typo is one line on stderr and exit 2, never a half-started relay.
+import { isIPv4, isIPv6 } from 'node:net';
+import { parseArgs } from 'node:util';
+import type { Address, RelayOptions } from '../chat/types';
+import { nameProblem, parseAddress } from '../chat/validate';
+import { ChatError } from '../chat/errors';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+/** parseArgs with its long messages cut to their first sentence (the rest tells how to pass `--x`). */
+function parse(args: string[], options: OptionSpec): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new UsageError(message.split(/\.\s/)[0].replace(/\.$/, ''));
+  }
+}
+
+/** A whole number in [min, max], or a UsageError naming the option. */
+function wholeNumber(option: string, value: string | boolean | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined || typeof value === 'boolean') return undefined;
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${option} must be a whole number from ${min} to ${max}, not "${value}"`);
+  }
+  return n;
+}
+
+function str(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Turns a ChatError BAD_OPTION from the shared checks into a usage error naming the option. */
+function checked<T>(option: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof ChatError) throw new UsageError(`--${option}: ${err.message.replace(/\.$/, '')}`);
+    throw err;
+  }
+}
+
+export function wantsHelp(args: string[]): boolean {
+  return args.includes('--help') || args.includes('-h');
+}
+
+const RELAY_NUMBERS = {
+  'max-members': 1,
+  rate: 1,
+  burst: 1,
+  'address-rate': 1,
+  'address-burst': 1,
+  history: 1,
+  'history-bytes': 1,
+  backfill: 0,
+  'pending-messages': 1,
+  'pending-bytes': 1,
+  'heartbeat-ms': 100,
+  'lease-beats': 1,
+  'reassembly-ms': 100,
+  'cookie-ms': 1000,
+} as const;
+
+export interface RelayArgs {
+  options: RelayOptions;
+  log: boolean;
+}
+
+export function parseRelayArgs(args: string[]): RelayArgs {
+  const spec: OptionSpec = {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'legacy-broadcast': { type: 'string' },
+    'reuse-port': { type: 'boolean' },
+    store: { type: 'string' },
+    fsync: { type: 'boolean' },
+    log: { type: 'boolean' },
+  };
+  for (const option of Object.keys(RELAY_NUMBERS)) spec[option] = { type: 'string' };
+  const v = parse(args, spec);
+  const n = Object.fromEntries(
+    Object.entries(RELAY_NUMBERS).map(([option, min]) => [option, wholeNumber(option, v[option], min)]),
+  ) as Record<keyof typeof RELAY_NUMBERS, number | undefined>;
+
+  // Accept the bracketed form people copy from an address line, `[::1]`.
+  const host = str(v.host)?.replace(/^\[(.*)\]$/, '$1');
+  if (host !== undefined && (host === '' || /\s/.test(host))) throw new UsageError(`--host must be an address or host name, not "${host}"`);
+  const legacyBroadcast = str(v['legacy-broadcast']);
+  if (legacyBroadcast !== undefined && !isIPv4(legacyBroadcast)) {
+    throw new UsageError(`--legacy-broadcast must be an IPv4 address such as 192.168.1.255, not "${legacyBroadcast}"`);
+  }
+  if (v.fsync && v.store === undefined) throw new UsageError('--fsync needs --store DIR');
+  const options: RelayOptions = {
+    host,
+    port: wholeNumber('port', v.port, 0, 65535),
+    store: str(v.store),
+    fsync: v.fsync === true ? true : undefined,
+    legacyBroadcast,
+    reusePort: v['reuse-port'] === true ? true : undefined,
+    limits: {
+      maxMembers: n['max-members'],
+      memberMessagesPerSecond: n.rate,
+      memberBurst: n.burst,
+      addressPacketsPerSecond: n['address-rate'],
+      addressBurst: n['address-burst'],
+      historyMessages: n.history,
+      historyBytes: n['history-bytes'],
+      backfillMessages: n.backfill,
+      pendingMessagesPerMember: n['pending-messages'],
+      pendingBytes: n['pending-bytes'],
+    },
+    timers: {
+      heartbeatMs: n['heartbeat-ms'],
+      leaseBeats: n['lease-beats'],
+      reassemblyMs: n['reassembly-ms'],
+      cookieMs: n['cookie-ms'],
+    },
+  };
+  return { options: dropUndefined(options), log: v.log === true };
+}
+
+/** RelayOptions without keys set to undefined, so the relay's defaults apply to what was not given. */
+function dropUndefined<T extends object>(o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, val] of Object.entries(o)) {
+    if (val === undefined) continue;
+    out[k] = val !== null && typeof val === 'object' ? dropUndefined(val as object) : val;
+  }
+  return out as T;
+}
+
+export interface ChatArgs {
+  name: string;
+  server: Address;
+  json: boolean;
+  legacy: boolean;
+  waitMs: number;
+  joinTimeoutMs: number;
+}
+
+export const DEFAULT_PORT = 2410;
+
+export function parseChatArgs(args: string[]): ChatArgs {
+  const v = parse(args, {
+    name: { type: 'string' },
+    server: { type: 'string' },
+    json: { type: 'boolean' },
+    legacy: { type: 'boolean' },
+    'wait-ms': { type: 'string' },
+    'join-timeout-ms': { type: 'string' },
+  });
+  const name = str(v.name);
+  if (name === undefined) throw new UsageError('--name NAME is required: the name the room knows you by');
+  const problem = nameProblem(name);
+  if (problem) throw new UsageError(`--name: ${problem.replace(/\.$/, '')}`);
+  const server = checked('server', () => parseAddress(str(v.server) ?? `127.0.0.1:${DEFAULT_PORT}`, DEFAULT_PORT));
+  if (server.port === 0) throw new UsageError('--server needs the relay\'s port, not 0');
+  const legacy = v.legacy === true;
+  // The original chat is IPv4 broadcast: there is no IPv6 form of it to talk to.
+  if (legacy && isIPv6(server.host)) throw new UsageError('--legacy needs an IPv4 relay address (the original chat uses IPv4 broadcast)');
+  return {
+    name,
+    server,
+    json: v.json === true,
+    legacy,
+    waitMs: wholeNumber('wait-ms', v['wait-ms'], 0, 3_600_000) ?? 10_000,
+    joinTimeoutMs: wholeNumber('join-timeout-ms', v['join-timeout-ms'], 100, 3_600_000) ?? 5_000,
+  };
+}

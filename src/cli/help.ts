@@ -1,0 +1,105 @@
+// The help texts, kept apart from the parsing so the README can quote them as they are.
+
+export const EXIT = {
+  OK: 0,
+  /** A bug: an error the program did not expect. */
+  INTERNAL: 1,
+  USAGE: 2,
+  UNREACHABLE: 3,
+  CANNOT_LISTEN: 4,
+  UNDELIVERED: 5,
+  REFUSED: 6,
+  STORE: 7,
+  SIGINT: 130,
+  SIGTERM: 143,
+} as const;
+
+const EXIT_TABLE = `Exit codes:
+  0    done: every message delivered (chat), or the relay stopped cleanly
+  1    an unexpected error (a bug: please report it with the message)
+  2    usage: an unknown or bad option, a bad name or address
+  3    no relay answered (chat), or its host name cannot be resolved
+  4    cannot listen: the UDP port is in use, or the address is not this machine's
+  5    some messages were not delivered (each is named on stderr), or a line was too long
+  6    the relay refused to let us in (room full, name refused)
+  7    the relay's --store cannot be read or written
+  130  stopped by Ctrl-C (SIGINT), after leaving the room or closing the relay
+  143  stopped by SIGTERM, likewise`;
+
+export const MAIN_HELP = `Usage: whatsudp <command> [options]
+
+Group chat for people on one network, over UDP.
+
+Commands:
+  relay    run a relay (the room's server) on a UDP port
+  chat     join a room: stdin lines are sent, the room's messages are printed
+
+Options:
+  -h, --help       show this help (also: whatsudp <command> --help)
+  -V, --version    show the version
+
+${EXIT_TABLE}
+`;
+
+export const RELAY_HELP = `Usage: whatsudp relay [options]
+
+Runs a relay. Once it listens it prints its address as one line, HOST:PORT (IPv6 in brackets),
+on stdout. Stop it with Ctrl-C or SIGTERM.
+
+Options:
+  --host HOST             address to listen on (default 127.0.0.1; 0.0.0.0 for the whole network)
+  --port PORT             UDP port (default 2410; 0 picks a free one)
+  --legacy-broadcast ADDR also re-broadcast every message as plain "name: text" to ADDR on the
+                          relay's port, for the original Python clients (e.g. 192.168.1.255)
+  --reuse-port            share the port with the original clients (on by default with
+                          --legacy-broadcast)
+  --store DIR             keep the room's messages in DIR and reload them at start
+  --fsync                 with --store: flush each message to disk before acknowledging it
+  --log                   print each message (name: text) on stdout, joins, leaves and
+                          warnings on stderr
+Limits and timers (defaults in brackets):
+  --max-members N         members at once [4096]
+  --rate N                messages per second a member may send [50]
+  --burst N               messages a member may send at once [200]
+  --address-rate N        datagrams per second from one address [2000]
+  --address-burst N       datagrams at once from one address [4000]
+  --history N             messages kept for repair and backfill [4096]
+  --history-bytes N       bytes of them [64 MiB]
+  --backfill N            messages a new member gets [200]
+  --pending-messages N    partly received messages per member [8]
+  --pending-bytes N       bytes of partly received messages in all [32 MiB]
+  --heartbeat-ms N        heartbeat period asked of members [5000]
+  --lease-beats N         missed heartbeats before a member is dropped [3]
+  --reassembly-ms N       how long a partly received message may wait [10000]
+  --cookie-ms N           join cookie lifetime [60000]
+  -h, --help              show this help
+
+${EXIT_TABLE}
+`;
+
+export const CHAT_HELP = `Usage: whatsudp chat --name NAME [options]
+
+Joins the room. Each line of stdin is one message (empty lines are skipped); the room's messages
+are printed on stdout in room order as "name: text", further lines of a message indented by two
+spaces, code snippets as "name: [path:start-end]" with the code indented below. Control characters
+from peers are shown as visible escapes (ESC as \\x1b, U+202E as \\u202e); tabs are kept. Joins,
+leaves, reconnects and errors go to stderr. At the end of stdin it waits until its messages are in
+the room (at most --wait-ms), leaves, and exits 0, or 5 naming each message that was not delivered.
+
+  printf 'hi\\nthere\\n' | whatsudp chat --name ann
+
+Options:
+  --name NAME          your name: 1-32 characters, no ":" and no control characters (required)
+  --server HOST:PORT   the relay (default 127.0.0.1:2410; IPv6 as [::1]:2410)
+  --json               print one JSON object per message instead: seq, time, msgId,
+                       sender {id, name, legacy}, kind, text, path, startLine, endLine,
+                       language (null where they do not apply), backfill
+  --wait-ms N          at the end of stdin, wait at most this long for delivery (default 10000)
+  --join-timeout-ms N  give up when no relay answers within this long (default 5000)
+  --legacy             talk to an original Python relay: plain "name: text" datagrams of at most
+                       1024 bytes (longer lines are split), received on the relay's port on this
+                       machine; no acknowledgements, so the exit code is 0 at the end of stdin
+  -h, --help           show this help
+
+${EXIT_TABLE}
+`;
