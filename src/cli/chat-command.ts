@@ -1,0 +1,137 @@
+// `whatsudp chat`: stdin lines become messages, the room's messages go to stdout in room order, and
+// everything about the connection goes to stderr, so `... | whatsudp chat --name bot` is scriptable:
+// its exit code says whether every line reached the room.
+import { createInterface } from 'node:readline';
+import { ChatClient } from '../chat/client';
+import type { OutgoingMessage } from '../chat/types';
+import { formatAddress } from '../chat/validate';
+import { MAX_TEXT_BYTES } from '../protocol/packets';
+import type { ChatArgs } from './args';
+import { escapeName, firstLine, formatMessage, jsonLine, messageJson } from './format';
+import { EXIT } from './help';
+import { bounded, errorLine, exitCodeFor, sleep, type Io, type Session } from './session';
+
+export function startChat(args: ChatArgs, io: Io): Session {
+  const client = new ChatClient({ server: args.server, name: args.name, timers: { joinTimeoutMs: args.joinTimeoutMs } });
+  let over = false;
+  let finish: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => (finish = resolve));
+  const end = (code: number): void => {
+    over = true;
+    rl.close();
+    finish(code);
+  };
+
+  // Own messages are acknowledged (delivered, with a seq) a moment before the room's copy reaches us;
+  // the end of input waits for that copy too, so a script's own lines show in its output.
+  let printedSeq = 0;
+  let ownSeq = 0;
+  let lineProblems = 0;
+  const failed = new Map<number, OutgoingMessage>();
+  const reported = new Set<number>();
+  const reportUndelivered = (o: OutgoingMessage): void => {
+    if (reported.has(o.msgId)) return;
+    reported.add(o.msgId);
+    io.err(`whatsudp: not delivered: "${firstLine(o.body)}"${o.error ? ` (${o.error.replace(/\.$/, '')})` : ''}`);
+  };
+
+  client.on('message', (msg, { backfill }) => {
+    printedSeq = Math.max(printedSeq, msg.seq);
+    io.out(args.json ? jsonLine(messageJson(msg, backfill)) : formatMessage(msg.sender.name, msg));
+  });
+  client.on('delivery', (o) => {
+    if (o.state === 'delivered' && o.seq !== undefined) ownSeq = Math.max(ownSeq, o.seq);
+    if (o.state === 'failed') {
+      failed.set(o.msgId, o);
+      reportUndelivered(o);
+    } else failed.delete(o.msgId); // retried
+  });
+  let joinedOnce = false;
+  client.on('state', (s) => {
+    switch (s.state) {
+      case 'connecting':
+      case 'closed':
+        break;
+      case 'connected':
+        io.err(joinedOnce ? '* back in the room' : `* joined the room at ${formatAddress(args.server)} as ${escapeName(args.name)}`);
+        joinedOnce = true;
+        break;
+      case 'reconnecting':
+        io.err(`* lost the relay (${escapeName(s.reason)}); rejoining`);
+        break;
+      case 'offline':
+        io.err(`* offline: ${escapeName(s.reason)}`);
+        break;
+      default: {
+        const _exhaustive: never = s;
+      }
+    }
+  });
+  client.on('joined', (m) => {
+    if (m.id !== client.clientId) io.err(`* ${escapeName(m.name)} joined`);
+  });
+  client.on('left', (m) => {
+    if (m.id !== client.clientId) io.err(`* ${escapeName(m.name)} left`);
+  });
+  client.on('lost', (count, range) => {
+    io.err(`* ${count} message${count === 1 ? '' : 's'} could not be recovered (seq ${range.fromSeq}-${range.toSeq}: older than the relay's history)`);
+  });
+  client.on('warning', (err) => io.err(`whatsudp: warning: ${escapeName(err.message)}`));
+
+  // Sent at once even before the join completes: the client queues them until it is in the room.
+  const started = client.start();
+  started.catch((err: unknown) => {
+    if (over) return;
+    io.err(errorLine(err));
+    void bounded(client.close({ leave: false }), 1000).then(() => end(exitCodeFor(err, true)));
+  });
+
+  let lineNo = 0;
+  const rl = createInterface({ input: io.stdin, crlfDelay: Infinity, terminal: false });
+  rl.on('line', (line) => {
+    lineNo++;
+    if (over || line.trim() === '') return;
+    const bytes = Buffer.byteLength(line, 'utf8');
+    if (bytes > MAX_TEXT_BYTES) {
+      lineProblems++;
+      io.err(`whatsudp: line ${lineNo} not sent: it has ${bytes} bytes, more than a message may have (${MAX_TEXT_BYTES})`);
+      return;
+    }
+    try {
+      client.send({ kind: 'text', text: line });
+    } catch (err) {
+      lineProblems++;
+      io.err(`whatsudp: line ${lineNo} not sent: ${errorLine(err).replace(/^whatsudp: /, '')}`);
+    }
+  });
+  rl.on('close', () => {
+    if (!over) void endOfInput();
+  });
+
+  async function endOfInput(): Promise<void> {
+    try {
+      await started;
+    } catch {
+      return; // already reported, with its exit code
+    }
+    const deadline = Date.now() + args.waitMs;
+    const left = await client.flush(args.waitMs);
+    for (let i = 0; i < 1000 && printedSeq < ownSeq && Date.now() < deadline && !over; i++) await sleep(10);
+    if (over) return;
+    const undelivered = new Map<number, OutgoingMessage>([...failed, ...left.map((o) => [o.msgId, o] as const)]);
+    for (const o of undelivered.values()) reportUndelivered(o);
+    if (undelivered.size > 0) io.err(`whatsudp: ${undelivered.size} message${undelivered.size === 1 ? '' : 's'} not delivered`);
+    await bounded(client.close({ leave: true }), 2000);
+    end(undelivered.size > 0 || lineProblems > 0 ? EXIT.UNDELIVERED : EXIT.OK);
+  }
+
+  return {
+    done,
+    async stop() {
+      if (over) return;
+      over = true;
+      await bounded(client.close({ leave: true }), 2000);
+      end(EXIT.OK);
+    },
+  };
+}
