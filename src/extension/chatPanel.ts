@@ -1,0 +1,226 @@
+// The chat panel: a webview that shows what the ChatSession holds. The host owns the conversation;
+// the webview keeps nothing across hiding (retainContextWhenHidden is off, which saves memory) and
+// asks for a full snapshot with `ready` each time it loads.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { TypedEmitter } from '../chat/emitter';
+import type { HostToWebview, RenderReport, Snapshot, WebviewToHost } from '../common/messages';
+import type { ChatSession, SessionEvents } from './chatSession';
+import { Disposable } from './dispose';
+import type { Notifier } from './notify';
+
+export const VIEW_TYPE = 'whatsudp.chat';
+const INSPECT_TIMEOUT_MS = 10_000;
+
+/** What the panel asks of the rest of the extension. */
+export interface PanelActions {
+  openSnippet(key: string, panelColumn: vscode.ViewColumn | undefined): unknown;
+  changeName(): unknown;
+  reconnect(): unknown;
+  serverInfo(): Snapshot['server'];
+}
+
+/** Subscribes to a session event for as long as the returned Disposable lives. */
+function listen<E extends { [K in keyof E]: unknown[] }, K extends keyof E & string>(
+  emitter: TypedEmitter<E>,
+  event: K,
+  fn: (...args: E[K]) => void,
+): vscode.Disposable {
+  emitter.on(event, fn);
+  return new vscode.Disposable(() => emitter.off(event, fn));
+}
+
+export class ChatPanel extends Disposable {
+  private ready = false;
+  private focusOnReady = false;
+  private nextRequest = 1;
+  private readonly requests = new Map<number, { resolve(r: RenderReport): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  private readonly _onDidDispose = this._register(new vscode.EventEmitter<void>());
+  readonly onDidDispose = this._onDidDispose.event;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly session: ChatSession,
+    private readonly extensionUri: vscode.Uri,
+    private readonly actions: PanelActions,
+    private readonly notifier: Notifier,
+  ) {
+    super();
+    const webview = panel.webview;
+    webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+    };
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
+    webview.html = this.html(webview);
+    this._register(webview.onDidReceiveMessage((msg: WebviewToHost) => this.receive(msg)));
+    this._register(
+      panel.onDidChangeViewState(() => {
+        // A hidden webview is torn down; it says `ready` again when it comes back.
+        if (!panel.visible) this.ready = false;
+        session.setVisible(panel.visible);
+      }),
+    );
+    this._register(panel.onDidDispose(() => this.release()));
+    session.setVisible(panel.visible);
+
+    const s = session as TypedEmitter<SessionEvents>;
+    this._register(listen(s, 'items', (items, replaces) => this.post({ type: 'items', items, ...(replaces.length ? { replaces } : {}) })));
+    this._register(listen(s, 'reset', () => this.postSnapshot()));
+    this._register(listen(s, 'cleared', () => this.post({ type: 'cleared' })));
+    this._register(listen(s, 'members', (members) => this.post({ type: 'members', members })));
+    this._register(listen(s, 'connection', (connection) => this.post({ type: 'connection', connection })));
+    this._register(listen(s, 'self', (self) => this.post({ type: 'self', self })));
+  }
+
+  get visible(): boolean {
+    return !this.isDisposed && this.panel.visible;
+  }
+
+  reveal(preserveFocus = false): void {
+    this.focusOnReady = !preserveFocus;
+    this.panel.reveal(undefined, preserveFocus);
+    if (!preserveFocus && this.ready) this.post({ type: 'focusComposer' });
+  }
+
+  /** The one way to the webview. Before `ready` there is nobody to read it: the snapshot covers it. */
+  post(msg: HostToWebview): void {
+    if (!this.ready || this.isDisposed) return;
+    this.panel.webview.postMessage(msg).then(undefined, (err: unknown) => this.notifier.log.warn('Posting to the chat panel failed', err));
+  }
+
+  serverChanged(): void {
+    this.post({ type: 'server', server: this.actions.serverInfo() });
+  }
+
+  /** Asks the webview what it shows (tests and the benchmark): resolves with its report. */
+  inspect(): Promise<RenderReport> {
+    if (this.isDisposed) return Promise.reject(new Error('The chat panel is closed.'));
+    const id = this.nextRequest++;
+    return new Promise<RenderReport>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.requests.delete(id);
+        reject(new Error(`The chat panel did not answer within ${INSPECT_TIMEOUT_MS / 1000} s.`));
+      }, INSPECT_TIMEOUT_MS);
+      this.requests.set(id, { resolve, reject, timer });
+      this.post({ type: 'inspect', id }); // if not ready yet, sent on `ready`
+    });
+  }
+
+  private postSnapshot(): void {
+    this.post({ type: 'snapshot', snapshot: { ...this.session.snapshot(), server: this.actions.serverInfo() } });
+  }
+
+  private receive(msg: WebviewToHost): void {
+    try {
+      this.handle(msg);
+    } catch (err) {
+      this.notifier.report(err, 'The chat panel');
+    }
+  }
+
+  private handle(msg: WebviewToHost): void {
+    switch (msg.type) {
+      case 'ready':
+        this.ready = true;
+        this.session.setVisible(this.panel.visible);
+        this.postSnapshot();
+        for (const id of this.requests.keys()) this.post({ type: 'inspect', id });
+        if (this.focusOnReady) this.post({ type: 'focusComposer' });
+        this.focusOnReady = false;
+        return;
+      case 'send':
+        this.session.send(msg.text); // TOO_LARGE / EMPTY become a message via receive()
+        return;
+      case 'retry':
+        this.session.retry(msg.key);
+        return;
+      case 'openSnippet':
+        void this.actions.openSnippet(msg.key, this.panel.viewColumn);
+        return;
+      case 'openLink':
+        this.openLink(msg.url);
+        return;
+      case 'changeName':
+        void this.actions.changeName();
+        return;
+      case 'reconnect':
+        void this.actions.reconnect();
+        return;
+      case 'report': {
+        const request = this.requests.get(msg.id);
+        if (!request) return;
+        clearTimeout(request.timer);
+        this.requests.delete(msg.id);
+        request.resolve(msg.report);
+        return;
+      }
+      case 'error':
+        this.notifier.log.error(`Chat panel: ${msg.message}`);
+        return;
+      default: {
+        const _exhaustive: never = msg;
+        this.notifier.log.warn(`Unknown message from the chat panel: ${JSON.stringify(_exhaustive)}`);
+      }
+    }
+  }
+
+  /** Links in messages are peer text: only web and mail links leave VS Code, never command: or file:. */
+  private openLink(url: string): void {
+    let uri: vscode.Uri;
+    try {
+      uri = vscode.Uri.parse(url, true);
+    } catch {
+      return;
+    }
+    if (uri.scheme === 'http' || uri.scheme === 'https' || uri.scheme === 'mailto') void vscode.env.openExternal(uri);
+    else this.notifier.log.warn(`Not opening a ${uri.scheme}: link from the chat.`);
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = randomBytes(16).toString('hex');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'chat.css'));
+    const csp = [
+      `default-src 'none'`,
+      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+      `script-src 'nonce-${nonce}'`,
+      `font-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource} data:`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" nonce="${nonce}" href="${style}">
+<title>WhatsUDP</title>
+</head>
+<body>
+<div id="app"></div>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+
+  /** Closes the panel (the user's Close, or a second panel restored). */
+  override dispose(): void {
+    if (this.isDisposed) return;
+    this.release();
+    this.panel.dispose();
+  }
+
+  /** Lets go of the panel without closing it: on shutdown, so VS Code can restore it after a reload. */
+  release(): void {
+    if (this.isDisposed) return;
+    for (const { reject, timer } of this.requests.values()) {
+      clearTimeout(timer);
+      reject(new Error('The chat panel was closed before it answered.'));
+    }
+    this.requests.clear();
+    this.session.setVisible(false);
+    this._onDidDispose.fire();
+    super.dispose();
+  }
+}
