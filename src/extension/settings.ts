@@ -93,3 +93,15 @@ export async function updateSetting(key: string, value: unknown): Promise<void> 
 export function openSettings(key?: string): Thenable<unknown> {
   return vscode.commands.executeCommand('workbench.action.openSettings', key ?? SECTION);
 }
+
+/** Asks for a chat name, checked as the relay will check it; undefined if the user cancels. */
+export async function askName(value: string, why?: string): Promise<string | undefined> {
+  const name = await vscode.window.showInputBox({
+    title: 'WhatsUDP: your name in the chat',
+    prompt: `${why ? `${why} ` : ''}1–32 characters, no ":". Saved as whatsudp.name.`,
+    value,
+    validateInput: (v) => nameProblem(v.trim()),
+    ignoreFocusOut: true,
+  });
+  return name?.trim();
+}

@@ -58,10 +58,17 @@ export function mentions(text: string, name: string): boolean {
   return new RegExp(`(?<![\\p{L}\\p{N}_@.])@${escaped}(?![\\p{L}\\p{N}_])`, 'iu').test(text);
 }
 
-/** A one-line summary of a message for a notification. */
-export function preview(m: RoomMessage, max = 120): string {
-  const text = m.kind === 'snippet' ? `[${m.path}:${m.startLine}] ${m.text}` : m.text;
-  // Strip control characters (terminal escapes and line breaks) so a notification is one plain line.
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/gu, ' ').trim();
+/** A one-line summary of a message for a notification: `name: text`. */
+export function preview(m: RoomMessage, max = 160): string {
+  const flat = plain(`${m.sender.name}: ${m.kind === 'snippet' ? `${m.path}:${m.startLine} ${m.text}` : m.text}`);
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** Peer text made safe for a VS Code notification: one line, and no links. */
+export function plain(text: string): string {
+  // Control characters (terminal escapes, line breaks) out, so a notification is one plain line.
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/gu, ' ').trim();
+  // VS Code turns `[label](command:...)` in a notification into a link that runs the command: peer
+  // text must never become one, so the `](` that would join label and target is broken apart.
+  return flat.replace(/\]\s*\(/g, '] (');
 }

@@ -1,0 +1,239 @@
+// The extension's parts and the wiring between them: the session, the panel, the status bar, the
+// server, the settings. Nothing opens a socket or reads the history until the chat is first needed.
+import * as vscode from 'vscode';
+import { type Address, ChatError, formatAddress, type RoomMessage } from '../chat';
+import { ChatSession } from './chatSession';
+import { changeName, openSnippet, registerCommands } from './commands';
+import { Disposable } from './dispose';
+import { FileHistory, MemoryHistory } from './history';
+import { Notifier } from './notify';
+import { PanelHost } from './panelHost';
+import { Server, type ServerInfo } from './server';
+import * as settings from './settings';
+import { ChatStatusBar } from './statusBar';
+import { preview } from './views';
+
+/** Set once the user has chatted: from then on the status bar shows and the chat rejoins at startup. */
+const HAS_CHATTED = 'whatsudp.hasChatted';
+/** With `notifications: all`, at most one toast this often; the status bar counts the rest. */
+const TOAST_GAP_MS = 10_000;
+
+export class App extends Disposable {
+  readonly notifier: Notifier;
+  readonly statusBar = this._register(new ChatStatusBar());
+  readonly server: Server;
+  readonly panels: PanelHost;
+  private sessionPromise: Promise<ChatSession> | undefined;
+  private starting: Promise<ChatSession | undefined> | undefined;
+  private askedName = false;
+  private lastToast = 0;
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    super();
+    this.notifier = new Notifier(this._register(vscode.window.createOutputChannel('WhatsUDP', { log: true })));
+    this.server = this._register(
+      new Server(context.globalStorageUri.fsPath, this.notifier, (info) =>
+        this.serverChanged(info).catch((err: unknown) => this.notifier.report(err, 'Joining the server')),
+      ),
+    );
+    this.panels = this._register(
+      new PanelHost(context.extensionUri, () => this.session(), {
+        openSnippet: (key, column) => openSnippet(this, key, column).catch((err: unknown) => this.notifier.report(err, 'Opening the snippet')),
+        changeName: () => changeName(this).catch((err: unknown) => this.notifier.report(err, 'Changing your name')),
+        reconnect: () => this.reconnect(),
+        serverInfo: () => (this.server.info ? { address: this.server.info.address, shared: this.server.info.shared } : undefined),
+      }, this.notifier),
+    );
+    for (const d of registerCommands(this)) this._register(d);
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(settings.SECTION)) this.settingsChanged(e).catch((err: unknown) => this.notifier.report(err, 'Applying the settings'));
+    }));
+    if (context.globalState.get<boolean>(HAS_CHATTED)) this.statusBar.show();
+  }
+
+  get hasChatted(): boolean {
+    return this.context.globalState.get<boolean>(HAS_CHATTED) === true;
+  }
+
+  /** The session, created on first use: reads the history, opens no socket. */
+  session(): Promise<ChatSession> {
+    this.sessionPromise ??= this.createSession();
+    return this.sessionPromise;
+  }
+
+  private async createSession(): Promise<ChatSession> {
+    const log = this.notifier.log;
+    const storage = await FileHistory.open(this.context.globalStorageUri.fsPath).catch((err: unknown) => {
+      log.error('Cannot open the history folder', err);
+      return undefined;
+    });
+    if (!storage) log.warn('Another window keeps the WhatsUDP history: this window keeps its own, in memory.');
+    const session = await ChatSession.open({
+      server: this.configuredServer() ?? { host: '127.0.0.1', port: 2410 },
+      name: settings.chatName().name ?? 'me',
+      storage: storage ?? new MemoryHistory(),
+      log,
+      maxMessages: settings.maxMessages(),
+    });
+    session.on('unread', (unread) => this.statusBar.update({ unread }));
+    session.on('connection', (connection) => this.statusBar.update({ connection }));
+    session.on('self', (self) => this.statusBar.update({ name: self.name }));
+    session.on('incoming', (m, info) => this.notifyIncoming(m, info.backfill, info.mentionsMe));
+    this.statusBar.update({ connection: session.connection, name: session.name, unread: session.unread });
+    return session;
+  }
+
+  /** Joins the room unless already joined; undefined when there is no usable name or address.
+   * `interactive`: the user asked, so ask for a missing name and explain failures. `beforeJoin` runs
+   * once the name is settled and before the (up to 5 s) join, so the panel can open meanwhile. */
+  startChat(interactive: boolean, beforeJoin?: () => Promise<unknown>): Promise<ChatSession | undefined> {
+    this.starting ??= this.doStart(interactive, beforeJoin).finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async doStart(interactive: boolean, beforeJoin?: () => Promise<unknown>): Promise<ChatSession | undefined> {
+    const session = await this.session();
+    if (session.started) return session;
+    const name = await this.resolveName(interactive);
+    const server = this.server.info?.local ?? this.configuredServer(interactive);
+    if (!name || !server) return undefined;
+    await session.rename(name);
+    await session.setServer(server, false);
+    await this.context.globalState.update(HAS_CHATTED, true);
+    this.statusBar.show();
+    await beforeJoin?.();
+    await this.connect(session, interactive);
+    return session;
+  }
+
+  private async connect(session: ChatSession, interactive: boolean): Promise<void> {
+    try {
+      await session.connect();
+    } catch (err) {
+      if (!interactive) return; // logged by the session; the status bar and the banner say offline
+      const where = formatAddress(session.server);
+      const actions = {
+        'Start Server': () => this.server.start(),
+        'Open Settings': () => settings.openSettings('whatsudp.relayAddress'),
+        Retry: () => this.reconnect(),
+      };
+      if (err instanceof ChatError && err.code === 'UNREACHABLE') {
+        this.notifier.warn(`No WhatsUDP relay answered at ${where}. Start one with "WhatsUDP: Start Server", or set whatsudp.relayAddress to a colleague's relay. What you write is kept and sent once it answers.`, actions);
+      } else if (err instanceof ChatError) {
+        this.notifier.error(`Cannot join the chat at ${where}: ${err.message}`, actions);
+      } else {
+        this.notifier.report(err, 'Joining the chat');
+      }
+    }
+  }
+
+  /** Opens (or reveals) the chat and joins; resolves once joined or once the join failed. */
+  async openChat(): Promise<void> {
+    let opened = false;
+    await this.startChat(true, async () => {
+      opened = true;
+      await this.panels.open();
+    });
+    // Already joined, or no name: the panel still shows the conversation kept so far.
+    if (!opened) await this.panels.open();
+  }
+
+  async reconnect(): Promise<void> {
+    const session = await this.session();
+    if (!session.started) {
+      await this.startChat(true);
+      return;
+    }
+    const server = this.server.info?.local ?? this.configuredServer(true);
+    if (!server) return;
+    await session.setServer(server, false);
+    await this.connect(session, true);
+  }
+
+  private async resolveName(interactive: boolean): Promise<string | undefined> {
+    const { name, problem } = settings.chatName();
+    if (name) return name;
+    if (!interactive || this.askedName) {
+      if (problem) this.notifier.error(problem.message, { 'Open Settings': () => settings.openSettings('whatsudp.name') });
+      return undefined;
+    }
+    this.askedName = true; // once per window: a user who cancels is not asked again and again
+    const chosen = await settings.askName('', problem?.message ?? 'Choose the name others see in the chat.');
+    if (!chosen) {
+      this.notifier.warn('WhatsUDP needs a name to join the chat: set whatsudp.name, or run "WhatsUDP: Change Name".', {
+        'Open Settings': () => settings.openSettings('whatsudp.name'),
+      });
+      return undefined;
+    }
+    await settings.updateSetting('name', chosen);
+    return chosen;
+  }
+
+  /** whatsudp.relayAddress, or undefined (with a message naming the setting when `tell`). */
+  private configuredServer(tell = false): Address | undefined {
+    try {
+      return settings.relayAddress();
+    } catch (err) {
+      if (tell) this.notifier.error((err as Error).message, { 'Open Settings': () => settings.openSettings('whatsudp.relayAddress') });
+      else this.notifier.log.warn((err as Error).message);
+      return undefined;
+    }
+  }
+
+  private async settingsChanged(e: vscode.ConfigurationChangeEvent): Promise<void> {
+    if (!this.sessionPromise) return; // read fresh when the session is created
+    const session = await this.sessionPromise;
+    if (e.affectsConfiguration('whatsudp.history.maxMessages')) session.setMaxMessages(settings.maxMessages());
+    if (e.affectsConfiguration('whatsudp.name')) {
+      const { name, problem } = settings.chatName();
+      if (name) await session.rename(name);
+      else if (problem) this.notifier.error(problem.message, { 'Open Settings': () => settings.openSettings('whatsudp.name') });
+    }
+    if (e.affectsConfiguration('whatsudp.relayAddress') && !this.server.info) {
+      const server = this.configuredServer(true);
+      if (server && formatAddress(server) !== formatAddress(session.server)) {
+        await session.setServer(server, false);
+        if (session.started) await this.connect(session, true);
+      }
+    }
+  }
+
+  /** Server started: the chat joins it (awaited, so Start Server is done once the chat is in).
+   * Stopped: back to whatsudp.relayAddress, in the background (that relay may be far or gone). */
+  private async serverChanged(info: ServerInfo | undefined): Promise<void> {
+    this.panels.serverChanged();
+    if (info) {
+      const session = await this.session();
+      if (!session.started) {
+        await this.startChat(true);
+      } else {
+        await session.setServer(info.local, false);
+        await this.connect(session, true);
+      }
+      return;
+    }
+    const session = this.sessionPromise && (await this.sessionPromise);
+    const server = this.configuredServer();
+    if (session?.started && server) {
+      await session.setServer(server, false);
+      void this.connect(session, false);
+    }
+  }
+
+  private notifyIncoming(m: RoomMessage, backfill: boolean, mentionsMe: boolean): void {
+    if (backfill || this.panels.visible) return;
+    const policy = settings.notifyPolicy();
+    if (policy === 'off' || (policy === 'mentions' && !mentionsMe)) return;
+    const now = Date.now();
+    if (!mentionsMe && now - this.lastToast < TOAST_GAP_MS) return;
+    this.lastToast = now;
+    this.notifier.info(preview(m), { 'Open Chat': () => this.openChat() });
+  }
+
+  /** Leaves the room, stops the server, writes the history: awaited by deactivate(). */
+  async shutdown(): Promise<void> {
+    const session = this.sessionPromise?.catch(() => undefined);
+    this.dispose();
+    await (await session)?.dispose();
+  }
+}

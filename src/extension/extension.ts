@@ -1,0 +1,57 @@
+// Activation: cheap, because it runs at every startup (onStartupFinished). It registers commands,
+// the panel serializer and the status bar item; no socket opens and no history is read until the
+// user opens the chat or, having chatted before, rejoins in the background after activation.
+import type * as vscode from 'vscode';
+import type { RenderReport } from '../common/messages';
+import { App } from './app';
+import type { ChatSession } from './chatSession';
+
+/** What activate() returns: hooks for the integration tests. Harmless for users (read-only views). */
+export interface WhatsUdpApi {
+  /** The chat session (created on first call; no socket until the chat starts). */
+  session(): Promise<ChatSession>;
+  panel: {
+    /** What the webview shows; rejects if the panel is closed or does not answer in 10 s. */
+    inspect(): Promise<RenderReport>;
+    readonly isOpen: boolean;
+    readonly isVisible: boolean;
+  };
+  /** The status bar text, e.g. "$(comment-discussion) 3"; undefined while the item is hidden. */
+  statusBarText(): string | undefined;
+  /** Every message shown through window.show*Message, oldest first. */
+  readonly notifications: readonly string[];
+  /** The address colleagues use while this window runs a server. */
+  serverAddress(): string | undefined;
+}
+
+let app: App | undefined;
+
+export function activate(context: vscode.ExtensionContext): WhatsUdpApi {
+  const started = performance.now();
+  const a = new App(context);
+  app = a;
+  context.subscriptions.push(a);
+  // Rejoining at startup comes after activation returns, so it never delays the window.
+  if (a.hasChatted) setTimeout(() => void a.startChat(false).catch((err: unknown) => a.notifier.log.error('Rejoining failed', err)), 0);
+  a.notifier.log.info(`Activated in ${(performance.now() - started).toFixed(1)} ms`);
+  return {
+    session: () => a.session(),
+    panel: {
+      inspect: () => a.panels.inspect(),
+      get isOpen() {
+        return a.panels.panel !== undefined;
+      },
+      get isVisible() {
+        return a.panels.visible;
+      },
+    },
+    statusBarText: () => a.statusBar.text,
+    notifications: a.notifier.shown,
+    serverAddress: () => a.server.info?.address,
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  await app?.shutdown();
+  app = undefined;
+}
