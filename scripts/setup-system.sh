@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The root-only part of the test setup: Debian's Chromium (drives the VS Code workbench headless) and
+# libkrb5-dev (gssapi.h, which code-server's kerberos addon needs to build). Fast when both are there.
+set -euo pipefail
+
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -f /usr/include/gssapi.h ] || [ -f /usr/include/gssapi/gssapi.h ] || missing+=(libkrb5-dev)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup-system: chromium and libkrb5-dev are present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "setup-system: missing Debian packages: ${missing[*]}" >&2
+  echo "setup-system: install them as root:  apt-get update && apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "setup-system: installing ${missing[*]} with apt-get"
+export DEBIAN_FRONTEND=noninteractive
+# Bounded: a hung mirror must not stall CI for its whole budget.
+timeout 600 apt-get -o DPkg::Lock::Timeout=600 update -q
+# Another apt-get may hold the dpkg lock (a developer machine): wait for it rather than fail.
+timeout 1200 apt-get install -o DPkg::Lock::Timeout=600 -y -q "${missing[@]}" </dev/null
+
+for pkg in "${missing[@]}"; do
+  case "$pkg" in
+    chromium) [ -x /usr/bin/chromium ] || { echo "setup-system: /usr/bin/chromium still missing" >&2; exit 1; } ;;
+    libkrb5-dev) [ -f /usr/include/gssapi.h ] || [ -f /usr/include/gssapi/gssapi.h ] \
+      || { echo "setup-system: gssapi.h still missing" >&2; exit 1; } ;;
+  esac
+done
+echo "setup-system: done"
