@@ -244,11 +244,12 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     if (this.client) await this.client.rename(name);
   }
 
-  /** Points the session at another relay (settings changed, or a server started here). */
-  async setServer(server: Address): Promise<void> {
+  /** Points the session at another relay (settings changed, or a server started here); once
+   * started, joins it unless `join` is false (the caller then connects and reports failures itself). */
+  async setServer(server: Address, join = true): Promise<void> {
     if (formatAddress(server) === formatAddress(this.opts.server)) return;
     this.opts = { ...this.opts, server };
-    if (this._started) await this.connect();
+    if (this._started && join) await this.connect();
     else this.emit('connection', this.connection);
   }
 
