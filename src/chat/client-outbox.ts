@@ -53,13 +53,22 @@ export class Outbox {
     return false;
   }
 
-  /** Marks a fragment acknowledged. Returns the RTT sample (Karn: only for a fragment sent once). */
-  ack(msgId: number, fragIndex: number, now: number): number | undefined {
-    const f = this.entries.get(msgId)?.frags[fragIndex];
-    if (!f || f.acked) return undefined;
+  /** Marks a fragment acknowledged. Returns the RTT sample (Karn: only for a fragment sent once).
+   * Until an ack carries the seq, the message's last outstanding fragment stays outstanding: the
+   * relay may be holding the message for an earlier one, and if its later "sequenced" ack is lost,
+   * resending that fragment is how we ask again. */
+  ack(msgId: number, fragIndex: number, seq: number, now: number): number | undefined {
+    const e = this.entries.get(msgId);
+    const f = e?.frags[fragIndex];
+    if (!e || !f || f.acked || f.sentAt === 0) return undefined;
+    const sample = f.tries === 1 ? now - f.sentAt : undefined;
+    if (seq === 0 && e.frags.every((g) => g === f || g.acked)) {
+      f.sentAt = now; // ask again after a probe timeout, not at once
+      return sample;
+    }
     f.acked = true;
-    if (f.sentAt > 0) this.inFlight--;
-    return f.tries === 1 && f.sentAt > 0 ? now - f.sentAt : undefined;
+    this.inFlight--;
+    return sample;
   }
 
   /** The relay sequenced the message: it leaves the outbox. */

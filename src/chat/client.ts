@@ -268,7 +268,11 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     switch (p.type) {
       case PacketType.Retry:
         if (this.phase !== 'joining') return;
+        // Progress, and an RTT sample timed from the latest Hello: if the answer was to an earlier
+        // one the sample is too small, which the PTO floor bounds; waiting on a 1 s guess is worse.
+        this.rtt.sample(now - this.helloAt);
         this.cookie = Buffer.from(p.cookie);
+        this.helloTries = 0;
         return this.sendHello(now);
       case PacketType.Welcome:
         return this.onWelcome(p, now);
@@ -290,7 +294,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private handleJoined(p: Packet, now: number): void {
     switch (p.type) {
       case PacketType.Ack: {
-        const sample = this.outbox.ack(p.msgId, p.fragIndex, now);
+        const sample = this.outbox.ack(p.msgId, p.fragIndex, p.seq, now);
         if (sample !== undefined) this.rtt.sample(sample);
         if (p.seq !== 0) {
           const out = this.outbox.delivered(p.msgId, p.seq);
@@ -324,7 +328,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
 
   private onWelcome(p: Welcome, now: number): void {
     if (this.phase !== 'joining') return;
-    if (this.helloTries === 1) this.rtt.sample(now - this.helloAt);
+    this.rtt.sample(now - this.helloAt);
     const newRoom = p.roomId !== this.roomId;
     const newEpoch = p.epoch !== this.epoch;
     this.roomId = p.roomId;

@@ -203,7 +203,7 @@ function decodeBody(type: PacketType, r: Reader): Packet {
       const fragCount = r.u16('fragCount');
       checkFragments(fragIndex, fragCount, 'Data');
       const head = fragIndex === 0 ? readHead(r) : undefined;
-      return { type, clientId, msgId, fragIndex, fragCount, head, chunk: r.rest() };
+      return { type, clientId, msgId, fragIndex, fragCount, ...(head && { head }), chunk: r.rest() };
     }
     case PacketType.Ack:
       return { type, msgId: r.u32('msgId'), fragIndex: r.u16('fragIndex'), seq: r.u32('seq'), epoch: r.u32('epoch') };
@@ -219,7 +219,7 @@ function decodeBody(type: PacketType, r: Reader): Packet {
       const fragCount = r.u16('fragCount');
       checkFragments(fragIndex, fragCount, 'Msg');
       const head = fragIndex === 0 ? readHead(r) : undefined;
-      return { type, seq, time, senderId, senderFlags, name, msgId, fragIndex, fragCount, head, chunk: r.rest() };
+      return { type, seq, time, senderId, senderFlags, name, msgId, fragIndex, fragCount, ...(head && { head }), chunk: r.rest() };
     }
     case PacketType.Resend:
     case PacketType.Gone: {

@@ -1,0 +1,163 @@
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChatError, MAX_TEXT_BYTES } from '../../src/chat';
+import { Harness, seqsInOrder, sleep, until } from './helpers/engine';
+import { LossyProxy } from './helpers/proxy';
+
+let h: Harness;
+afterEach(() => h?.close());
+
+/** Each client sends `perClient` numbered lines; returns what every client should see, in order per sender. */
+function talk(clients: { client: { send: (b: { kind: 'text'; text: string }) => unknown; name: string } }[], perClient: number): void {
+  for (let i = 0; i < perClient; i++) for (const c of clients) c.client.send({ kind: 'text', text: `${c.client.name} line ${i}` });
+}
+
+function assertRoomView(views: string[][], names: string[], perClient: number): void {
+  for (const view of views) {
+    assert.equal(view.length, names.length * perClient, 'every message arrives');
+    assert.equal(new Set(view).size, view.length, 'each message once');
+    for (const name of names) {
+      const mine = view.filter((t) => t.startsWith(`${name}: `));
+      assert.deepEqual(mine, Array.from({ length: perClient }, (_, i) => `${name}: ${name} line ${i}`), `${name}'s messages in the order sent`);
+    }
+  }
+  for (const view of views.slice(1)) assert.deepEqual(view, views[0], 'every member sees the same room order');
+}
+
+test('three clients exchange 600 messages: all arrive once, in the same order everywhere', async () => {
+  h = new Harness();
+  const relay = await h.relay({ limits: { memberBurst: 1000, memberMessagesPerSecond: 1000 } });
+  const names = ['ann', 'bob', 'cat'];
+  const clients = await Promise.all(names.map((n) => h.client(relay.address(), n)));
+  talk(clients, 200);
+  await until(() => clients.every((c) => c.messages.length === 600), 10000, '600 messages at every client');
+  assertRoomView(clients.map((c) => c.texts()), names, 200);
+  for (const c of clients) assert.ok(seqsInOrder(c.messages));
+  for (const c of clients) assert.deepEqual(await c.client.flush(1000), [], 'nothing left undelivered');
+});
+
+test('through a proxy that drops 20%, duplicates and reorders, nothing is lost, doubled or reordered', async () => {
+  h = new Harness();
+  const relay = await h.relay({ limits: { memberBurst: 1000, memberMessagesPerSecond: 1000 } });
+  const proxy = await LossyProxy.start(relay.address(), { drop: 0.2, duplicate: 0.1, reorder: 0.2, seed: 7 });
+  h.track(() => proxy.close());
+  const names = ['ann', 'bob', 'cat'];
+  const clients = [];
+  for (const n of names) clients.push(await h.client(proxy.address, n, { timers: { joinTimeoutMs: 10000 } }));
+  talk(clients, 100);
+  await until(() => clients.every((c) => c.messages.length === 300), 30000, '300 messages at every client through the lossy proxy');
+  assertRoomView(clients.map((c) => c.texts()), names, 100);
+  assert.ok(proxy.counts.dropped > 100 && proxy.counts.duplicated > 50 && proxy.counts.reordered > 50, `the proxy really misbehaved: ${JSON.stringify(proxy.counts)}`);
+  for (const c of clients) assert.deepEqual((await c.client.flush(10000)).map((o) => o.state), [], 'every message acknowledged');
+});
+
+test('a late joiner receives the recent history as backfill, then live messages', async () => {
+  h = new Harness();
+  const relay = await h.relay({ limits: { backfillMessages: 50 } });
+  const ann = await h.client(relay.address(), 'ann');
+  for (let i = 0; i < 80; i++) ann.client.send({ kind: 'text', text: `old ${i}` });
+  assert.deepEqual(await ann.client.flush(5000), []);
+  const backfill: boolean[] = [];
+  const late = await h.client(relay.address(), 'late');
+  late.client.on('message', (_m, info) => backfill.push(info.backfill));
+  await until(() => late.messages.length === 50, 5000, 'backfill of 50');
+  assert.deepEqual(late.texts(), Array.from({ length: 50 }, (_, i) => `ann: old ${i + 30}`), 'the newest 50, in order');
+  ann.client.send({ kind: 'text', text: 'live' });
+  await until(() => late.messages.length === 51, 5000, 'the live message');
+  assert.equal(late.texts()[50], 'ann: live');
+  assert.deepEqual([backfill.slice(0, 50).every(Boolean), backfill[50]], [true, false], 'backfill is marked as such');
+});
+
+test('a 64 KiB message arrives whole; a larger one is refused before sending', async () => {
+  h = new Harness();
+  const relay = await h.relay();
+  const ann = await h.client(relay.address(), 'ann');
+  const bob = await h.client(relay.address(), 'bob');
+  const text = '🚀'.repeat(MAX_TEXT_BYTES / 4);
+  ann.client.send({ kind: 'text', text });
+  await until(() => bob.messages.length === 1, 5000, 'the 64 KiB message');
+  assert.equal(bob.messages[0].text, text);
+  assert.throws(() => ann.client.send({ kind: 'text', text: text + '!' }), (e: unknown) => e instanceof ChatError && e.code === 'TOO_LARGE' && /65,537 bytes; the limit is 65,536/.test(e.message));
+  assert.throws(() => ann.client.send({ kind: 'text', text: ' \n ' }), (e: unknown) => e instanceof ChatError && e.code === 'EMPTY');
+});
+
+test('a snippet keeps its path, line range and language', async () => {
+  h = new Harness();
+  const relay = await h.relay();
+  const ann = await h.client(relay.address(), 'ann');
+  const body = { kind: 'snippet' as const, text: 'const x = 1;\nconst y = 2;', path: 'src/hello.ts', startLine: 3, endLine: 4, language: 'typescript' };
+  ann.client.send(body);
+  await until(() => ann.messages.length === 1, 5000, 'own snippet back from the relay');
+  const { seq, time, msgId, sender, ...got } = ann.messages[0];
+  assert.deepEqual(got, body);
+  assert.deepEqual(sender, { id: ann.client.clientId, name: 'ann', legacy: false });
+  assert.ok(seq === 1 && msgId === 1 && Math.abs(time - Date.now()) < 5000);
+});
+
+test('messages older than the relay history are reported as lost, never hidden', async () => {
+  h = new Harness();
+  const relay = await h.relay({ limits: { historyMessages: 10 } });
+  const ann = await h.client(relay.address(), 'ann');
+  const bob = await h.client(relay.address(), 'bob');
+  ann.client.send({ kind: 'text', text: 'first' });
+  await until(() => bob.messages.length === 1, 5000, 'first message at bob');
+  const resume = bob.client.resumePoint()!;
+  await bob.client.close();
+  for (let i = 0; i < 25; i++) ann.client.send({ kind: 'text', text: `while away ${i}` });
+  assert.deepEqual(await ann.client.flush(5000), []);
+  const back = await h.client(relay.address(), 'bob', { resume, clientId: bob.client.clientId });
+  await until(() => back.messages.length === 10, 5000, 'the 10 messages still in the ring');
+  assert.deepEqual(back.lost, [15], '15 messages could not be recovered');
+  assert.equal(back.texts()[0], 'ann: while away 15');
+});
+
+test('members see each other join, and a silent member is dropped after its lease', async () => {
+  h = new Harness();
+  const relay = await h.relay();
+  const ann = await h.client(relay.address(), 'ann');
+  const joined: string[] = [];
+  const left: string[] = [];
+  ann.client.on('joined', (m) => joined.push(m.name));
+  ann.client.on('left', (m) => left.push(m.name));
+  const bob = await h.client(relay.address(), 'bob');
+  await until(() => joined.includes('bob'), 3000, 'ann told that bob joined');
+  assert.deepEqual(ann.client.members.map((m) => m.name).sort(), ['ann', 'bob']);
+  // Two members with the same name are still two members, told apart by id.
+  const bob2 = await h.client(relay.address(), 'bob');
+  await until(() => ann.client.members.filter((m) => m.name === 'bob').length === 2, 3000, 'two bobs');
+  await bob.client.close({ leave: true });
+  await until(() => left.includes('bob'), 3000, 'ann told that bob left');
+  // bob2 vanishes without a word: its socket closes with no Leave; the lease (3 x 300 ms) drops it.
+  await bob2.client.close({ leave: false });
+  await until(() => ann.client.members.length === 1, 4000, 'the silent bob dropped');
+  assert.equal(relay.stats().members, 1);
+});
+
+test('a client with no relay gives up after the join timeout with a clear error', async () => {
+  h = new Harness();
+  const silent = await import('node:dgram').then((d) => d.createSocket('udp4'));
+  await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
+  h.track(() => new Promise<void>((r) => silent.close(() => r())));
+  const started = Date.now();
+  await assert.rejects(
+    h.client({ host: '127.0.0.1', port: silent.address().port }, 'ann', { timers: { joinTimeoutMs: 600 } }),
+    (e: unknown) => e instanceof ChatError && e.code === 'UNREACHABLE' && /No WhatsUDP relay answered at 127\.0\.0\.1:\d+ within 0\.6 s/.test(e.message),
+  );
+  assert.ok(Date.now() - started < 2000);
+});
+
+test('messages typed while the relay is away are kept and sent when it is back', async () => {
+  h = new Harness();
+  const relay = await h.relay({ port: 0 });
+  const port = relay.address().port;
+  const ann = await h.client(relay.address(), 'ann');
+  await relay.close();
+  const offline = ann.client.send({ kind: 'text', text: 'typed while away' });
+  await until(() => ann.states.includes('reconnecting') || ann.states.includes('offline'), 8000, 'ann notices the relay is gone');
+  assert.notEqual(offline.state, 'delivered');
+  await sleep(50);
+  const again = await h.relay({ port });
+  const bob = await h.client(again.address(), 'bob');
+  await until(() => bob.messages.some((m) => m.text === 'typed while away'), 8000, 'the kept message at bob');
+  assert.deepEqual(await ann.client.flush(3000), []);
+});
