@@ -111,7 +111,8 @@ export class ChatPanel extends Disposable {
     this.post({ type: 'snapshot', snapshot: { ...this.session.snapshot(), server: this.actions.serverInfo() } });
   }
 
-  private receive(msg: WebviewToHost): void {
+  /** Everything the webview posts comes in here (tests feed it the same way: see WhatsUdpApi). */
+  receive(msg: WebviewToHost): void {
     try {
       this.handle(msg);
     } catch (err) {

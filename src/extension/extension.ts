@@ -2,17 +2,20 @@
 // the panel serializer and the status bar item; no socket opens and no history is read until the
 // user opens the chat or, having chatted before, rejoins in the background after activation.
 import type * as vscode from 'vscode';
-import type { RenderReport } from '../common/messages';
+import type { RenderReport, WebviewToHost } from '../common/messages';
 import { App } from './app';
 import type { ChatSession } from './chatSession';
 
-/** What activate() returns: hooks for the integration tests. Harmless for users (read-only views). */
+/** What activate() returns: hooks for the integration tests. Harmless for users: they read state or
+ * do what the UI already lets a user do. */
 export interface WhatsUdpApi {
   /** The chat session (created on first call; no socket until the chat starts). */
   session(): Promise<ChatSession>;
   panel: {
     /** What the webview shows; rejects if the panel is closed or does not answer in 10 s. */
     inspect(): Promise<RenderReport>;
+    /** Handles a message as if the panel had posted it: what typing or clicking there does. */
+    receive(msg: WebviewToHost): void;
     readonly isOpen: boolean;
     readonly isVisible: boolean;
   };
@@ -38,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): WhatsUdpApi {
     session: () => a.session(),
     panel: {
       inspect: () => a.panels.inspect(),
+      receive: (msg) => a.panels.receive(msg),
       get isOpen() {
         return a.panels.panel !== undefined;
       },

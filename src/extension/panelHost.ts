@@ -1,7 +1,7 @@
 // Keeps at most one chat panel: Open Chat reveals it if it exists, and after a reload VS Code hands
 // the old one back through the serializer (the panel returns where the user left it).
 import * as vscode from 'vscode';
-import type { RenderReport } from '../common/messages';
+import type { RenderReport, WebviewToHost } from '../common/messages';
 import type { ChatSession } from './chatSession';
 import { ChatPanel, type PanelActions, VIEW_TYPE } from './chatPanel';
 import { Disposable } from './dispose';
@@ -64,6 +64,12 @@ export class PanelHost extends Disposable {
 
   inspect(): Promise<RenderReport> {
     return this.current ? this.current.inspect() : Promise.reject(new Error('The chat panel is not open.'));
+  }
+
+  /** Handles `msg` as if the webview had posted it (a test hook: what a click in the panel does). */
+  receive(msg: WebviewToHost): void {
+    if (!this.current) throw new Error('The chat panel is not open.');
+    this.current.receive(msg);
   }
 
   serverChanged(): void {
