@@ -1,0 +1,90 @@
+// Start Server / Stop Server and the mistakes a user can make around them: a busy port, a bad
+// relay address. Each must end in a notification that says what to do, never in silence.
+import * as assert from 'node:assert/strict';
+import * as dgram from 'node:dgram';
+import * as vscode from 'vscode';
+import type { WhatsUdpApi } from '../../src/extension/extension';
+import { extensionApi, notificationsSince, Peer, Settings, startServer, waitFor } from './helpers';
+
+function bindUdp(port: number): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(port, '127.0.0.1', () => resolve(socket));
+  });
+}
+
+describe('WhatsUDP server', function () {
+  this.timeout(60_000);
+  let api: WhatsUdpApi;
+  const settings = new Settings();
+  const sockets: dgram.Socket[] = [];
+  const peers: Peer[] = [];
+
+  before(async () => {
+    api = await extensionApi();
+    await settings.set('name', 'alice');
+  });
+
+  afterEach(async () => {
+    for (const p of peers.splice(0)) await p.close();
+    for (const s of sockets.splice(0)) s.close();
+    if (api.serverAddress()) await vscode.commands.executeCommand('whatsudp.stopServer');
+  });
+
+  after(() => settings.restore());
+
+  it('a port in use gives a notification that says what to do', async () => {
+    const busy = await bindUdp(0);
+    sockets.push(busy);
+    const port = busy.address().port;
+    await settings.set('server.port', port);
+    await settings.set('server.share', 'local');
+    const seen = notificationsSince(api);
+    await vscode.commands.executeCommand('whatsudp.startServer');
+    assert.equal(api.serverAddress(), undefined, 'no server runs');
+    const message = seen().find((n) => n.startsWith(`Port ${port} is in use`));
+    assert.ok(message, `a "port in use" notification; saw: ${seen().join(' | ')}`);
+    assert.match(message, /another port/i);
+  });
+
+  it('Stop Server stops the relay: a client sees it go and the port frees', async () => {
+    const address = await startServer(api, settings);
+    // Short heartbeats so the peer notices the silence within a second or two.
+    const carol = await new Peer(address, 'carol', { heartbeatMs: 200, maxProbes: 3, joinTimeoutMs: 2000 }).start();
+    peers.push(carol);
+    let gone = false;
+    carol.client.on('state', (s) => (gone ||= s.state !== 'connected'));
+
+    const seen = notificationsSince(api);
+    await vscode.commands.executeCommand('whatsudp.stopServer');
+    assert.equal(api.serverAddress(), undefined);
+    assert.ok(seen().includes('WhatsUDP server stopped.'), seen().join(' | '));
+    await waitFor('carol to notice the relay is gone', () => gone);
+    sockets.push(await bindUdp(address.port)); // throws EADDRINUSE if the relay still held it
+  });
+
+  it('Stop Server without a server says so', async () => {
+    const seen = notificationsSince(api);
+    await vscode.commands.executeCommand('whatsudp.stopServer');
+    assert.ok(seen().some((n) => n.includes('No WhatsUDP server is running')), seen().join(' | '));
+  });
+
+  it('a bad relay address names the setting', async () => {
+    const session = await api.session();
+    const seen = notificationsSince(api);
+    await settings.set('relayAddress', 'not an address');
+    await waitFor('a message naming whatsudp.relayAddress', () => seen().some((n) => n.includes('whatsudp.relayAddress')));
+    assert.notEqual(session.server.host, 'not an address');
+    await settings.restore();
+    await settings.set('name', 'alice');
+  });
+
+  it('a bad name names the setting', async () => {
+    const seen = notificationsSince(api);
+    await settings.set('name', 'al:ice');
+    await waitFor('a message naming whatsudp.name', () => seen().some((n) => n.includes('whatsudp.name')));
+    assert.equal((await api.session()).name, 'alice', 'the name in use stays');
+    await settings.set('name', 'alice');
+  });
+});
