@@ -12,15 +12,17 @@ export interface LegacyMessage {
   text: string;
 }
 
-/** Parses a seed datagram. The name is whatever the sender claimed, cleaned to fit our name rules. */
+/** Parses a seed datagram. The seed always sends `username: message`, so anything without that
+ * shape is noise, not a message. The name is whatever the sender claimed, cleaned to fit our rules. */
 export function decodeLegacy(buf: Buffer): LegacyMessage {
   if (buf.length === 0) throw new ProtocolError('Cannot decode legacy datagram (empty)');
   if (buf[0] === MAGIC) throw new ProtocolError('Cannot decode legacy datagram (it is a WhatsUDP envelope)');
   const s = decodeUtf8(buf, 'legacy datagram');
   const at = s.indexOf(SEPARATOR);
-  const claimed = at > 0 ? s.slice(0, at) : '';
-  const text = at > 0 ? s.slice(at + SEPARATOR.length) : s;
-  const name = [...claimed.replace(NAME_JUNK, '').trim()].slice(0, MAX_NAME_CHARS).join('') || 'unknown';
+  if (at <= 0) throw new ProtocolError('Cannot decode legacy datagram (no "name: " in front)');
+  const name = [...s.slice(0, at).replace(NAME_JUNK, '').trim()].slice(0, MAX_NAME_CHARS).join('');
+  const text = s.slice(at + SEPARATOR.length);
+  if (name === '') throw new ProtocolError('Cannot decode legacy datagram (no name)');
   if (text.trim() === '') throw new ProtocolError('Cannot decode legacy datagram (no text)');
   return { name, text };
 }

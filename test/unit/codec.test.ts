@@ -111,7 +111,8 @@ test('reassembly refuses fragments that contradict each other', () => {
 
 test('seed datagrams: name: text, and long text split on character boundaries', () => {
   assert.deepEqual(decodeLegacy(Buffer.from('ann: hello: world')), { name: 'ann', text: 'hello: world' });
-  assert.deepEqual(decodeLegacy(Buffer.from('no separator')), { name: 'unknown', text: 'no separator' });
+  assert.throws(() => decodeLegacy(Buffer.from('no separator')), /no "name: " in front/);
+  assert.throws(() => decodeLegacy(Buffer.from('\u0007: hi')), /no name/);
   assert.deepEqual(decodeLegacy(Buffer.from('\u001b[31mevil\u0007: hi')), { name: '[31mevil', text: 'hi' });
   assert.throws(() => decodeLegacy(Buffer.from([0x61, 0x3a, 0x20, 0xff])), /not valid UTF-8/);
   assert.throws(() => decodeLegacy(Buffer.from('ann: ')), /no text/);

@@ -1,7 +1,7 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatError, MAX_TEXT_BYTES } from '../../src/chat';
-import { Harness, seqsInOrder, sleep, until } from './helpers/engine';
+import { Harness, seqsInOrder, sleep, until, type Recorder } from './helpers/engine';
 import { LossyProxy } from './helpers/proxy';
 
 let h: Harness;
@@ -42,7 +42,7 @@ test('through a proxy that drops 20%, duplicates and reorders, nothing is lost, 
   const proxy = await LossyProxy.start(relay.address(), { drop: 0.2, duplicate: 0.1, reorder: 0.2, seed: 7 });
   h.track(() => proxy.close());
   const names = ['ann', 'bob', 'cat'];
-  const clients = [];
+  const clients: Recorder[] = [];
   for (const n of names) clients.push(await h.client(proxy.address, n, { timers: { joinTimeoutMs: 10000 } }));
   talk(clients, 100);
   await until(() => clients.every((c) => c.messages.length === 300), 30000, '300 messages at every client through the lossy proxy');
