@@ -290,6 +290,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     } catch (err) {
       this.forget(m, p.msgId);
       this.sendTo(encode({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId: p.msgId, detail: (err as Error).message }), m.host, m.port);
+      if (p.msgId === m.expect) this.release(m, m.expect + 1, now); // its successors need not wait for it
       throw err;
     }
     this.pendingBytes += entry.asm.bytes - before;

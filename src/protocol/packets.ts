@@ -198,7 +198,6 @@ export enum RefuseReason {
   BadName = 2,
   RoomFull = 3,
   Malformed = 4,
-  BadCookie = 5,
 }
 
 /** relay -> client: the relay will not take this Hello or message. */
