@@ -2,7 +2,7 @@
 // output collected as lines, every wait bounded, and every process stopped by its PID afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -140,9 +140,27 @@ export function cliBuilt(): boolean {
   return existsSync(CLI);
 }
 
+/** The newest source the bundle is made of, when it is newer than the bundle: the tests would test old code. */
+function staleBecause(): string | undefined {
+  const built = statSync(CLI).mtimeMs;
+  for (const dir of ['src/cli', 'src/chat', 'src/protocol']) {
+    for (const name of readdirSync(path.join(ROOT, dir))) {
+      const file = path.join(ROOT, dir, name);
+      if (name.endsWith('.ts') && statSync(file).mtimeMs > built) return path.relative(ROOT, file);
+    }
+  }
+  return undefined;
+}
+let checkedFresh = false;
+
 /** `node dist/cli.js ...args`. */
 export function spawnCli(args: string[], opts: { netns?: string; label?: string } = {}): Proc {
   if (!cliBuilt()) throw new Error(`${CLI} is missing: build it first with \`node esbuild.mjs\``);
+  if (!checkedFresh) {
+    const newer = staleBecause();
+    if (newer) throw new Error(`dist/cli.js is older than ${newer}: rebuild it with \`node esbuild.mjs\` (npm run build)`);
+    checkedFresh = true;
+  }
   return spawnProc(process.execPath, [CLI, ...args], { label: `whatsudp ${args.join(' ')}`, ...opts });
 }
 
