@@ -3,7 +3,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { CLI, cliBuilt, spawnCli, startRelay, stopAll } from './helpers/cli-proc';
 
@@ -131,6 +132,26 @@ describe('whatsudp: failures a user meets', { skip }, () => {
     assertOneLine({ code: exit.code, stderr: p.stderr }, 3, new RegExp(`127\\.0\\.0\\.1:${port}`));
     assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
     assert.deepEqual(p.stdout, []);
+  });
+
+  it('chat refused by a full room: code 6 and the relay\'s reason', async () => {
+    const { address } = await startRelay(['--max-members', '1']);
+    const ann = spawnCli(['chat', '--name', 'ann', '--server', address]);
+    await ann.waitForLine('stderr', /^\* joined the room/);
+    const r = await run(['chat', '--name', 'bob', '--server', address]);
+    assertOneLine(r, 6, /full/);
+  });
+
+  it('relay with a --store it cannot use: code 7', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'whatsudp-cli-'));
+    try {
+      const file = path.join(dir, 'a-file');
+      writeFileSync(file, '');
+      const r = await run(['relay', '--port', '0', '--store', path.join(file, 'store')]);
+      assertOneLine(r, 7, /store/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
