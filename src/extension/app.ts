@@ -130,12 +130,15 @@ export class App extends Disposable {
   /** Opens (or reveals) the chat and joins; resolves once joined or once the join failed. */
   async openChat(): Promise<void> {
     let opened = false;
-    await this.startChat(true, async () => {
+    const open = async () => {
       opened = true;
       await this.panels.open();
-    });
+    };
+    // A join already under way (the background rejoin at startup) must not keep the panel waiting.
+    if (this.starting) await open();
+    await this.startChat(true, open);
     // Already joined, or no name: the panel still shows the conversation kept so far.
-    if (!opened) await this.panels.open();
+    if (!opened) await open();
   }
 
   async reconnect(): Promise<void> {
