@@ -54,7 +54,8 @@ describe('WhatsUDP chat', function () {
     await vscode.window.showTextDocument(workspaceFile('src/hello.ts'), { viewColumn: vscode.ViewColumn.One });
     await vscode.commands.executeCommand('whatsudp.openChat');
     await waitFor('the panel to be visible', () => api.panel.isVisible);
-    assert.equal(chatTab()?.group.viewColumn, vscode.ViewColumn.Two, 'the chat opens beside the editor');
+    const tab = await waitFor('the chat tab', () => chatTab()); // the tab model follows the panel a moment later
+    assert.equal(tab.group.viewColumn, vscode.ViewColumn.Two, 'the chat opens beside the editor');
     await reportWhere(api, 'bob in the panel member list', (r) => r.memberNames.includes('bob'));
 
     await vscode.commands.executeCommand('whatsudp.openChat');
@@ -97,7 +98,7 @@ describe('WhatsUDP chat', function () {
 
   it('counts unread messages while the panel is hidden, notifies mentions, and clears when shown', async () => {
     // Another editor in the chat's column hides the panel.
-    const column = chatTab()?.group.viewColumn;
+    const column = (await waitFor('the chat tab', () => chatTab())).group.viewColumn;
     await vscode.window.showTextDocument(workspaceFile('README.md'), { viewColumn: column });
     await waitFor('the panel to be hidden', () => !api.panel.isVisible);
     assert.equal(api.statusBarText(), ICON);
@@ -153,5 +154,45 @@ describe('WhatsUDP chat', function () {
     child.stdin.end(); // end of input: it delivers, leaves and exits 0
     const code = await Promise.race([new Promise<number | null>((r) => child.once('exit', (c) => r(c))), sleep(15_000).then(() => 'timeout')]);
     assert.equal(code, 0, `the terminal client's exit; stderr: ${err}`);
+  });
+
+  it('a new whatsudp.name takes effect at once', async () => {
+    await settings.set('name', 'alicia');
+    await waitFor('bob to see alicia', () => bob.client.members.some((m) => m.name === 'alicia'));
+    api.panel.receive({ type: 'send', text: 'new name, same me' });
+    await waitFor('bob to receive it from alicia', () => bob.texts().includes('alicia: new name, same me'));
+    await settings.set('name', 'alice');
+    await waitFor('bob to see alice again', () => bob.client.members.some((m) => m.name === 'alice'));
+  });
+
+  it('notifications: off keeps mentions quiet', async () => {
+    await settings.set('notifications', 'off');
+    await closeChatTab();
+    await waitFor('the panel to close', () => !api.panel.isOpen);
+    const seen = notificationsSince(api);
+    bob.say('@alice are you muted?');
+    await waitFor('the unread count', () => api.statusBarText() === `${ICON} 1`);
+    await sleep(300);
+    assert.deepEqual(seen(), []);
+    await settings.set('notifications', 'mentions');
+    await vscode.commands.executeCommand('whatsudp.openChat');
+  });
+
+  it('Reconnect rejoins the room', async () => {
+    const session = await api.session();
+    const before = (await api.panel.inspect()).itemCount;
+    await vscode.commands.executeCommand('whatsudp.reconnect');
+    assert.equal(session.connection.state, 'connected');
+    bob.say('still here?');
+    const report = await reportWhere(api, 'a message after reconnecting', (r) => r.lastRows.includes('bob: still here?'));
+    assert.equal(report.itemCount, before + 1, 'rejoining resumes where it was: nothing shown twice');
+  });
+
+  it('Clear History empties the conversation', async () => {
+    await vscode.commands.executeCommand('whatsudp.clearHistory');
+    await reportWhere(api, 'an empty conversation', (r) => r.itemCount === 0);
+    bob.say('after the clear');
+    const report = await reportWhere(api, 'the next message', (r) => r.lastRows.includes('bob: after the clear'));
+    assert.equal(report.itemCount, 1);
   });
 });
