@@ -202,6 +202,13 @@ async function screenshot(page, dir, name, onLine) {
     writeFileSync(`${file}.tmp`, png);
     renameSync(`${file}.tmp`, file);
     onLine(`[runner] screenshot ${path.relative(process.cwd(), file)}`);
+    // Also the webview alone, when exactly one is on screen (the chat panel).
+    const webviews = page.locator('iframe.webview.ready:visible');
+    if ((await webviews.count()) === 1) {
+      const crop = path.join(dir, `${name}.webview.png`);
+      writeFileSync(`${crop}.tmp`, await webviews.screenshot({ timeout: 15_000 }));
+      renameSync(`${crop}.tmp`, crop);
+    }
   } catch (err) {
     onLine(`[runner] screenshot ${name} failed: ${err instanceof Error ? err.message : err}`);
   }
