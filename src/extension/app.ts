@@ -235,8 +235,16 @@ export class App extends Disposable {
 
   /** Leaves the room, stops the server, writes the history: awaited by deactivate(). */
   async shutdown(): Promise<void> {
-    const session = this.sessionPromise?.catch(() => undefined);
+    const relay = this.server.close();
+    const session = this.sessionPromise?.then((s) => s.dispose(), () => undefined);
     this.dispose();
-    await (await session)?.dispose();
+    await Promise.all([relay, session]);
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    // The session is not a vscode.Disposable (it runs in plain Node too): closed here, safe twice.
+    void this.sessionPromise?.then((s) => s.dispose(), () => undefined);
+    super.dispose();
   }
 }

@@ -3,7 +3,6 @@
 // asks for a full snapshot with `ready` each time it loads.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { TypedEmitter } from '../chat/emitter';
 import type { HostToWebview, RenderReport, Snapshot, WebviewToHost } from '../common/messages';
 import type { ChatSession, SessionEvents } from './chatSession';
 import { Disposable } from './dispose';
@@ -21,13 +20,13 @@ export interface PanelActions {
 }
 
 /** Subscribes to a session event for as long as the returned Disposable lives. */
-function listen<E extends { [K in keyof E]: unknown[] }, K extends keyof E & string>(
-  emitter: TypedEmitter<E>,
+function listen<K extends keyof SessionEvents & string>(
+  session: ChatSession,
   event: K,
-  fn: (...args: E[K]) => void,
+  fn: (...args: SessionEvents[K]) => void,
 ): vscode.Disposable {
-  emitter.on(event, fn);
-  return new vscode.Disposable(() => emitter.off(event, fn));
+  session.on(event, fn);
+  return new vscode.Disposable(() => session.off(event, fn));
 }
 
 export class ChatPanel extends Disposable {
@@ -64,7 +63,7 @@ export class ChatPanel extends Disposable {
     this._register(panel.onDidDispose(() => this.release()));
     session.setVisible(panel.visible);
 
-    const s = session as TypedEmitter<SessionEvents>;
+    const s = session;
     this._register(listen(s, 'items', (items, replaces) => this.post({ type: 'items', items, ...(replaces.length ? { replaces } : {}) })));
     this._register(listen(s, 'reset', () => this.postSnapshot()));
     this._register(listen(s, 'cleared', () => this.post({ type: 'cleared' })));

@@ -36,9 +36,3 @@ export abstract class Disposable {
     return this._isDisposed;
   }
 }
-
-/** A Disposable for a timer, so timers go into the same lists as everything else. */
-export function timeoutDisposable(fn: () => void, ms: number): vscode.Disposable {
-  const timer = setTimeout(fn, ms);
-  return new vscode.Disposable(() => clearTimeout(timer));
-}

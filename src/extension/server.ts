@@ -159,13 +159,15 @@ export class Server extends Disposable {
     this.notifier.info('WhatsUDP server stopped.');
   }
 
-  private async close(): Promise<void> {
+  /** Stops the relay if one runs; safe twice. */
+  async close(): Promise<void> {
     const relay = this.relay;
     this.relay = undefined;
     this._info = undefined;
     if (!relay) return;
     await relay.close();
     this.notifier.log.info('Relay stopped');
+    // On shutdown the window is going: nobody needs to rejoin anything.
     if (!this.isDisposed) await this.changed(undefined);
   }
 
