@@ -41,7 +41,6 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private helloAt = 0;
   private helloTries = 0;
   private everJoined = false;
-  private heard = 0; // when the relay was last heard from
   private probes = 0; // timeouts in a row without hearing from the relay
   private pingAt = 0;
   private pingNonce = 0;
@@ -253,7 +252,6 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
       return;
     }
     const now = Date.now();
-    this.heard = now;
     this.probes = 0;
     try {
       this.handle(p, now);

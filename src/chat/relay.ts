@@ -2,25 +2,22 @@
 // out, repairs gaps from its history, and keeps members' leases. Bad datagrams become 'warning'
 // events; nothing a peer sends can throw out of the receive handler.
 import * as dgram from 'node:dgram';
-import { isIP } from 'node:net';
 import { decode, encode, isEnvelope, ProtocolError } from '../protocol/codec';
-import { Assembly } from '../protocol/fragments';
-import { decodeLegacy, encodeLegacy } from '../protocol/legacy';
-import { HelloFlags, PacketType, Presence, RefuseReason, type Data, type Hello, type MessageBody, type Packet } from '../protocol/packets';
+import { HelloFlags, PacketType, Presence, RefuseReason, type Data, type Hello, type Packet } from '../protocol/packets';
 import { CookieJar } from './cookies';
 import { TypedEmitter } from './emitter';
-import { bindError, ChatError } from './errors';
-import { positiveOption, RELAY_LIMITS, RELAY_TIMERS, TokenBucket } from './limits';
+import { ChatError } from './errors';
+import { RELAY_LIMITS, RELAY_TIMERS, TokenBucket } from './limits';
 import { addressKey, AMPLIFICATION_FACTOR, rosterPages, Strangers, toMember, type MemberState, type Stranger } from './relay-members';
+import { Intake } from './relay-intake';
+import { LegacyBridge } from './relay-legacy';
+import { bindRelaySocket, checkRelayOptions } from './relay-socket';
 import { Room, ZERO_ID, type SequencedMessage } from './room';
 import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStats, RelayTimers } from './types';
 import { nameProblem } from './validate';
 
 const MAX_RESEND_SPAN = 64; // seqs served per Resend request
 const TAIL_BEACON_MS = 30; // after a burst goes quiet, tell members the head so a lost last message is noticed
-const ECHO_MS = 2000; // how long to recognise our own legacy broadcast coming back
-/** Messages a member may have waiting for an earlier one; an honest client has at most 32 in flight. */
-const MAX_HELD = 64;
 
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly notices: string[] = [];
@@ -31,11 +28,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly strangers: Strangers;
   private readonly cookies: CookieJar;
   private readonly counters: RelayStats = { members: 0, headSeq: 0, datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, legacyIn: 0, rateLimited: 0, retransmitsServed: 0 };
-  private readonly echoes = new Map<string, number>();
+  private readonly legacy: LegacyBridge;
+  private readonly intake: Intake;
   private nextMemberId = 1;
   private rosterVersion = 1;
   private rosterDirty = false;
-  private pendingBytes = 0;
   private legacyMsgId = 0;
   private lastFanout = 0;
   private tick: NodeJS.Timeout | undefined;
@@ -45,13 +42,22 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private constructor(
     private readonly socket: dgram.Socket,
     private readonly room: Room,
-    private readonly opts: RelayOptions,
+    opts: RelayOptions,
     private readonly bound: Address,
   ) {
     super();
     this.limits = { ...RELAY_LIMITS, ...opts.limits };
     this.timers = { ...RELAY_TIMERS, ...opts.timers };
     this.cookies = new CookieJar(this.timers.cookieMs);
+    this.legacy = new LegacyBridge(opts.legacyBroadcast);
+    this.intake = new Intake({
+      room,
+      limits: this.limits,
+      send: (m, p) => this.sendTo(encode(p), m.host, m.port),
+      slowDown: (m, now) => this.slowDown(m, now),
+      publish: (s, now) => this.publish(s, now),
+      overLimit: () => this.counters.rateLimited++,
+    });
     const now = Date.now();
     this.strangers = new Strangers(this.limits.unvalidatedAddresses, () => ({
       packets: new TokenBucket(this.limits.addressPacketsPerSecond, this.limits.addressBurst, now),
@@ -68,7 +74,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   static async start(opts: RelayOptions = {}): Promise<Relay> {
     const host = opts.host ?? '127.0.0.1';
     const port = opts.port ?? 2410;
-    checkOptions(opts);
+    checkRelayOptions(opts);
     const room = new Room({
       storeDir: opts.store,
       fsync: opts.fsync ?? false,
@@ -76,30 +82,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
       historyBytes: opts.limits?.historyBytes ?? RELAY_LIMITS.historyBytes,
     });
     const notices: string[] = [];
-    const wantReuse = opts.reusePort ?? opts.legacyBroadcast !== undefined;
-    const reuse = wantReuse && reusePortAvailable();
-    if (wantReuse && !reuse) notices.push(`SO_REUSEPORT needs Node 22.12 or newer on Linux (this is Node ${process.versions.node} on ${process.platform}): seed clients on this host cannot share port ${port}.`);
     if (room.skippedOnLoad > 0) notices.push(`The store had ${room.skippedOnLoad} unreadable line(s) (an interrupted write); they were never acknowledged and are dropped.`);
-    const type = isIP(host) === 6 || host === '::' ? 'udp6' : 'udp4';
-    const socket = dgram.createSocket({ type, ...(reuse ? { reusePort: true, reuseAddr: true } : {}) } as dgram.SocketOptions);
+    let socket: dgram.Socket;
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind(port, host, () => {
-          socket.off('error', reject);
-          resolve();
-        });
-      });
+      socket = await bindRelaySocket(host, port, opts, notices);
     } catch (err) {
       room.close();
-      socket.close();
-      throw bindError(err as NodeJS.ErrnoException, host, port);
-    }
-    if (opts.legacyBroadcast) socket.setBroadcast(true);
-    try {
-      socket.setRecvBufferSize(4 * 1024 * 1024); // capped by net.core.rmem_max; bigger absorbs bursts
-    } catch {
-      // keep the default
+      throw err;
     }
     const a = socket.address();
     const relay = new Relay(socket, room, opts, { host: a.address, port: a.port });
@@ -149,7 +138,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       return;
     }
     try {
-      if (!isEnvelope(buf)) return this.onLegacy(buf, key, rinfo, stranger, now);
+      if (!isEnvelope(buf)) return this.onLegacy(buf, key, stranger, now);
       const p = decode(buf);
       if (member) {
         member.lastSeen = now;
@@ -195,7 +184,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private onMemberPacket(p: Data | Packet, m: MemberState, now: number): void {
     switch (p.type) {
       case PacketType.Data:
-        return this.onData(p, m, now);
+        return this.intake.data(p, m, now);
       case PacketType.Resend:
         return this.onResend(m, p.fromSeq, p.toSeq);
       case PacketType.Ping:
@@ -251,7 +240,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       this.rosterChanged();
     }
     m.wantsRoster = (p.flags & HelloFlags.WantsRoster) !== 0;
-    this.release(m, p.firstUnacked, now); // the client says where its unsequenced messages begin
+    this.intake.release(m, p.firstUnacked, now); // the client says where its unsequenced messages begin
     this.sendTo(encode({ type: PacketType.Welcome, roomId: this.room.roomId, epoch: this.room.epoch, headSeq: this.room.headSeq, ...this.resumePoint(p), memberId: m.memberId, rosterVersion: this.rosterVersion, heartbeatMs: this.timers.heartbeatMs }), host, port);
   }
 
@@ -266,86 +255,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
     return { fromSeq: Math.max(first, head - this.limits.backfillMessages + 1, 1), lostCount: 0 };
   }
 
-  private onData(p: Data, m: MemberState, now: number): void {
-    if (!p.clientId.equals(m.clientId)) return this.sendTo(encode({ type: PacketType.NotJoined, epoch: this.room.epoch }), m.host, m.port);
-    const ack = (seq: number) => this.sendTo(encode({ type: PacketType.Ack, msgId: p.msgId, fragIndex: p.fragIndex, seq, epoch: this.room.epoch }), m.host, m.port);
-    const done = this.room.seqOf(m.hex, p.msgId);
-    if (done) return ack(done);
-    if (m.held?.has(p.msgId)) return ack(0);
-    if (p.msgId > m.expect && (m.held?.size ?? 0) >= MAX_HELD) return; // it will come again
-    let entry = m.assemblies?.get(p.msgId);
-    if (!entry) {
-      if (!m.messages.take(now)) return this.slowDown(m, now);
-      m.assemblies ??= new Map();
-      if (p.fragCount > 1 && (m.assemblies.size >= this.limits.pendingMessagesPerMember || this.pendingBytes >= this.limits.pendingBytes)) {
-        this.counters.rateLimited++;
-        return this.slowDown(m, now);
-      }
-      entry = { asm: new Assembly(p.fragCount), started: now };
-      m.assemblies.set(p.msgId, entry);
-    }
-    const before = entry.asm.bytes;
-    try {
-      entry.asm.add(p.fragIndex, p.fragCount, p.head, p.chunk);
-    } catch (err) {
-      this.forget(m, p.msgId);
-      this.sendTo(encode({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId: p.msgId, detail: (err as Error).message }), m.host, m.port);
-      if (p.msgId === m.expect) this.release(m, m.expect + 1, now); // its successors need not wait for it
-      throw err;
-    }
-    this.pendingBytes += entry.asm.bytes - before;
-    if (!entry.asm.complete) return ack(0);
-    const { body } = entry.asm.body();
-    this.forget(m, p.msgId);
-    if (body.text.trim() === '') {
-      this.sendTo(encode({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId: p.msgId, detail: 'An empty message cannot be sent.' }), m.host, m.port);
-      if (p.msgId === m.expect) this.release(m, m.expect + 1, now);
-      return;
-    }
-    if (p.msgId > m.expect) {
-      (m.held ??= new Map()).set(p.msgId, { body, since: now });
-      return ack(0);
-    }
-    this.sequenceFrom(m, p.msgId, body, now);
-    if (p.msgId === m.expect) this.release(m, p.msgId + 1, now);
-  }
-
-  /** Sequences, acknowledges (with the seq: the sender may be waiting on a held message) and fans out. */
-  private sequenceFrom(m: MemberState, msgId: number, body: MessageBody, now: number): void {
-    const s = this.room.sequence(m.hex, m.name, false, msgId, body, now);
-    this.sendTo(encode({ type: PacketType.Ack, msgId, fragIndex: 0, seq: s.message.seq, epoch: this.room.epoch }), m.host, m.port);
-    this.publish(s, now);
-  }
-
-  /** Moves the member's expected msgId to `expect` and sequences the held messages that now follow. */
-  private release(m: MemberState, expect: number, now: number): void {
-    m.expect = expect;
-    const late = [...(m.held?.keys() ?? [])].filter((id) => id < expect).sort((a, b) => a - b);
-    for (const id of late) {
-      this.sequenceFrom(m, id, m.held!.get(id)!.body, now);
-      m.held!.delete(id);
-    }
-    for (let h = m.held?.get(m.expect); h; h = m.held?.get(m.expect)) {
-      m.held!.delete(m.expect);
-      this.sequenceFrom(m, m.expect, h.body, now);
-      m.expect++;
-    }
-  }
-
-  private forget(m: MemberState, msgId: number): void {
-    const entry = m.assemblies?.get(msgId);
-    if (!entry) return;
-    this.pendingBytes -= entry.asm.bytes;
-    m.assemblies!.delete(msgId);
-  }
-
-  private onLegacy(buf: Buffer, key: string, rinfo: dgram.RemoteInfo, stranger: Stranger | undefined, now: number): void {
-    const echo = buf.toString('latin1');
-    if (this.echoes.has(echo)) {
-      this.echoes.delete(echo); // our own broadcast, back through the port we share
-      return;
-    }
-    const { name, text } = decodeLegacy(buf);
+  private onLegacy(buf: Buffer, key: string, stranger: Stranger | undefined, now: number): void {
+    const seed = this.legacy.read(buf);
+    if (!seed) return; // our own broadcast, back through the port we share
+    const { name, text } = seed;
     this.counters.legacyIn++;
     const s = stranger ?? this.strangers.get(key);
     s.messages ??= new TokenBucket(this.limits.memberMessagesPerSecond, this.limits.memberBurst, now);
@@ -355,19 +268,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     this.legacyMsgId = (this.legacyMsgId + 1) >>> 0 || 1;
     this.publish(this.room.sequence(ZERO_ID.toString('hex'), name, true, this.legacyMsgId, { kind: 'text', text }, now), now);
-    void rinfo;
   }
 
   private publish(s: SequencedMessage, now: number): void {
     for (const m of this.byAddress.values()) for (const f of s.frags) this.sendTo(f, m.host, m.port);
     this.lastFanout = now;
     this.tail ??= setTimeout(() => this.tailBeacon(), TAIL_BEACON_MS);
-    if (this.opts.legacyBroadcast) {
-      for (const piece of encodeLegacy(s.message.sender.name, s.message.text)) {
-        this.echoes.set(piece.toString('latin1'), now + ECHO_MS);
-        this.sendTo(piece, this.opts.legacyBroadcast, this.bound.port);
-      }
-    }
+    for (const piece of this.legacy.pieces(s.message, now)) this.sendTo(piece, this.legacy.address!, this.bound.port);
     this.emit('message', s.message);
   }
 
@@ -428,7 +335,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
 
   private drop(m: MemberState, reason: 'leave' | 'timeout'): void {
     if (this.byAddress.get(m.key) !== m) return;
-    for (const id of [...(m.assemblies?.keys() ?? [])]) this.forget(m, id);
+    this.intake.forgetAll(m);
     this.byAddress.delete(m.key);
     this.byClient.delete(m.hex);
     this.rosterChanged();
@@ -443,37 +350,12 @@ export class Relay extends TypedEmitter<RelayEvents> {
       const silent = now - m.lastSeen;
       if (silent > lease) this.drop(m, 'timeout');
       else if (silent > away && m.presence === Presence.Online) this.setPresence(m, Presence.Away);
-      if (m.assemblies) {
-        for (const [id, e] of m.assemblies) if (now - e.started > this.timers.reassemblyMs) this.forget(m, id);
-      }
-      if (m.held?.size) {
-        // A safety valve only: the sender's Hello or a refusal normally moves `expect`. If the
-        // predecessor still never came, sequence what waits rather than lose it.
-        const oldest = Math.min(...m.held.keys());
-        if (now - m.held.get(oldest)!.since > this.timers.reassemblyMs) this.release(m, oldest, now);
-      }
+      this.intake.expire(m, now, this.timers.reassemblyMs);
     }
-    for (const [echo, until] of this.echoes) if (until < now) this.echoes.delete(echo);
+    this.legacy.expire(now);
     if (this.rosterDirty) {
       this.rosterDirty = false;
       this.beacon(true);
     }
-  }
-}
-
-function reusePortAvailable(): boolean {
-  const [major, minor] = process.versions.node.split('.').map(Number);
-  return process.platform === 'linux' && (major > 22 || (major === 22 && minor >= 12));
-}
-
-function checkOptions(opts: RelayOptions): void {
-  const bad = (what: string) => new ChatError('BAD_OPTION', what);
-  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) throw bad(`The port must be 0-65535, not ${opts.port}.`);
-  if (opts.legacyBroadcast !== undefined && isIP(opts.legacyBroadcast) === 0) throw bad(`The legacy broadcast address must be an IP address, not "${opts.legacyBroadcast}".`);
-  try {
-    for (const [k, v] of Object.entries(opts.limits ?? {})) positiveOption(v as number, 1, `limits.${k}`);
-    for (const [k, v] of Object.entries(opts.timers ?? {})) positiveOption(v as number, 1, `timers.${k}`);
-  } catch (err) {
-    throw bad((err as Error).message);
   }
 }

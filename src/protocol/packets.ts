@@ -193,8 +193,8 @@ export interface NotJoined {
   epoch: number;
 }
 
+/** Why the relay refused. (1 is not used: an oversized message fails to decode, so it is Malformed.) */
 export enum RefuseReason {
-  TooLarge = 1,
   BadName = 2,
   RoomFull = 3,
   Malformed = 4,
