@@ -1,0 +1,223 @@
+// The chat panel's browser side. It builds the whole UI itself, so the host's HTML is trivial:
+//
+//   <!DOCTYPE html>
+//   <html lang="en">
+//   <head>
+//     <meta charset="UTF-8">
+//     <meta http-equiv="Content-Security-Policy" content="default-src 'none';
+//       style-src ${webview.cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}';
+//       font-src ${webview.cspSource}; img-src ${webview.cspSource} data:;">
+//     <meta name="viewport" content="width=device-width, initial-scale=1.0">
+//     <link rel="stylesheet" nonce="${nonce}" href="${asWebviewUri('media/chat.css')}">
+//     <title>WhatsUDP</title>
+//   </head>
+//   <body>
+//     <div id="app"></div>
+//     <script nonce="${nonce}" src="${asWebviewUri('dist/webview.js')}"></script>
+//   </body>
+//   </html>
+//
+// (Without #app the UI goes straight into <body>.) No 'unsafe-inline' is needed: the toolkit styles
+// itself with adoptedStyleSheets, and our own code sets styles only through the CSSOM.
+//
+// Protocol: post `ready`, receive `snapshot`, then changes; `inspect` is answered with `report`.
+import type { ChatItem, HostToWebview, Snapshot } from '../common/messages';
+import { Composer } from './composer';
+import { el, icon, ICONS } from './dom';
+import { Header } from './header';
+import { MemberList } from './members';
+import { People } from './people';
+import { bodyText } from './render-text';
+import { buildReport } from './report';
+import { Timeline } from './timeline';
+import { button, registerToolkit } from './toolkit';
+import { loadState, post, saveState } from './vscode-api';
+
+// Our own <script> (and anything else the host or VS Code put there before us) is not peer content.
+const ownScripts = new Set(document.querySelectorAll('script, iframe, object, embed'));
+
+let lastErrorAt = 0;
+let errorBudget = 20;
+function reportError(message: string): void {
+  // Never flood the host: one broken item repeated 10,000 times is one problem.
+  const now = performance.now();
+  errorBudget = Math.min(20, errorBudget + (now - lastErrorAt) / 1000);
+  lastErrorAt = now;
+  if (errorBudget < 1) return;
+  errorBudget--;
+  console.error(message);
+  post({ type: 'error', message });
+}
+
+function start(): void {
+  registerToolkit();
+  const state = loadState();
+  const people = new People();
+  let snapshotRenderMs: number | undefined;
+  let appendRenderMs: number | undefined;
+  let membersOpen = state.membersOpen ?? window.innerWidth >= 640;
+  let saveTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const save = (): void => {
+    saveTimer = undefined;
+    saveState({ draft: composer.draft, anchor: timeline.anchor(), membersOpen });
+  };
+  const saveSoon = (): void => {
+    saveTimer ??= setTimeout(save, 200);
+  };
+
+  const jump = button('', 'primary', 'Scroll to the newest message');
+  jump.classList.add('jump');
+  jump.hidden = true;
+  const jumpLabel = el('span');
+  jump.append(icon(ICONS.arrowDown, 'icon jump-icon'), jumpLabel);
+  jump.addEventListener('click', () => {
+    timeline.scrollToBottom();
+    timeline.scroller.focus({ preventScroll: true });
+  });
+
+  const timeline = new Timeline(people, {
+    action: (action, key, url) => {
+      if (action === 'openLink') post({ type: 'openLink', url });
+      else post({ type: action, key });
+    },
+    error: reportError,
+    moved: (pinned, unseen) => {
+      // Only touch the DOM on a change: this runs on every render and a write forces another layout.
+      if (jump.hidden !== pinned) jump.hidden = pinned;
+      const label = unseen > 0 ? `${unseen} new message${unseen === 1 ? '' : 's'}` : 'Jump to latest';
+      if (jumpLabel.textContent !== label) jumpLabel.textContent = label;
+      saveSoon();
+    },
+  });
+  const header = new Header({
+    changeName: () => post({ type: 'changeName' }),
+    reconnect: () => post({ type: 'reconnect' }),
+    toggleMembers: () => {
+      membersOpen = !membersOpen;
+      layout();
+      saveSoon();
+    },
+  });
+  const members = new MemberList(people);
+  const composer = new Composer({
+    send: (text) => post({ type: 'send', text }),
+    draftChanged: saveSoon,
+  });
+  composer.draft = state.draft;
+
+  // New messages from others are read out here; the log itself is not live (see timeline.ts).
+  const announcer = el('div', 'sr-only');
+  announcer.setAttribute('aria-live', 'polite');
+  const announce = (added: readonly ChatItem[]): void => {
+    const fromOthers = added.filter((i) => i.type === 'message' && !i.own);
+    if (fromOthers.length === 0) return;
+    const text =
+      fromOthers.length > 3
+        ? `${fromOthers.length} new messages`
+        : fromOthers.map((i) => (i.type === 'message' ? `${i.sender.name}: ${bodyText(i.body)}`.slice(0, 300) : '')).join('. ');
+    announcer.append(el('div', undefined, text));
+    while (announcer.childElementCount > 5) announcer.firstElementChild?.remove();
+  };
+
+  const app = document.getElementById('app') ?? document.body;
+  app.classList.add('app');
+  const timelineBox = el('div', 'timeline');
+  timelineBox.append(timeline.scroller, jump);
+  const middle = el('div', 'middle');
+  middle.append(timelineBox, members.element);
+  app.replaceChildren(header.element, header.banner, middle, composer.element, announcer);
+  const layout = (): void => {
+    members.element.hidden = !membersOpen;
+    header.setMembers(members.count, membersOpen);
+  };
+  layout();
+
+  const applySnapshot = (s: Snapshot): void => {
+    header.setSelf(s.self.name);
+    header.setConnection(s.connection);
+    header.setServer(s.server);
+    people.clear();
+    members.update(s.members);
+    layout();
+    composer.setMaxBytes(s.maxBytes);
+    timeline.reset(s.items, s.firstUnreadKey, state.anchor);
+    state.anchor = undefined; // restore once, after a reload; later snapshots follow the reader
+  };
+
+  const handle = (msg: HostToWebview): void => {
+    switch (msg.type) {
+      case 'snapshot': {
+        const t0 = performance.now();
+        applySnapshot(msg.snapshot);
+        void document.body.offsetHeight; // include style and layout in the measurement
+        snapshotRenderMs = performance.now() - t0;
+        break;
+      }
+      case 'items': {
+        const t0 = performance.now();
+        const added = timeline.apply(msg.items, msg.replaces);
+        void document.body.offsetHeight;
+        if (added.length > 0) appendRenderMs = performance.now() - t0;
+        announce(added);
+        break;
+      }
+      case 'members':
+        members.update(msg.members);
+        layout();
+        timeline.refresh(); // a name may have become ambiguous
+        break;
+      case 'connection':
+        header.setConnection(msg.connection);
+        break;
+      case 'server':
+        header.setServer(msg.server);
+        break;
+      case 'self':
+        header.setSelf(msg.self.name);
+        break;
+      case 'cleared':
+        timeline.clear();
+        break;
+      case 'focusComposer':
+        composer.focus();
+        break;
+      case 'inspect': {
+        const report = buildReport({
+          timeline,
+          bannerText: header.bannerShown,
+          memberNames: members.names(),
+          ownScripts,
+          snapshotRenderMs,
+          appendRenderMs,
+        });
+        post({ type: 'report', id: msg.id, report });
+        break;
+      }
+      default: {
+        const _exhaustive: never = msg;
+        reportError(`Unknown message from the host: ${JSON.stringify((_exhaustive as { type?: unknown }).type)}`);
+      }
+    }
+  };
+
+  window.addEventListener('message', (event: MessageEvent<unknown>) => {
+    const msg = event.data;
+    if (typeof msg !== 'object' || msg === null || typeof (msg as { type?: unknown }).type !== 'string') return;
+    try {
+      handle(msg as HostToWebview);
+    } catch (err) {
+      reportError(`Render error on ${(msg as { type: string }).type}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    }
+  });
+  window.addEventListener('error', (e) => reportError(`Webview error: ${e.message}`));
+  window.addEventListener('unhandledrejection', (e) => reportError(`Webview error: ${String(e.reason)}`));
+  window.addEventListener('pagehide', () => save());
+  // Lay out the empty panel now (the browser would before its first paint anyway), so the
+  // snapshot's render time measures the conversation, not the page's first layout.
+  void document.body.offsetHeight;
+  post({ type: 'ready' });
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();

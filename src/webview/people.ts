@@ -1,0 +1,62 @@
+// Who is who: names can collide (two "alex"), and legacy senders can claim any name. We count,
+// per name, the distinct identities seen in the conversation and the member list; when there is
+// more than one, verified people get a short id tag ("#3fa2") so readers can tell them apart.
+import type { ChatItem, MemberView, SenderView } from '../common/messages';
+
+/** All legacy senders share one identity: their id is zeros and their name is only a claim. */
+const LEGACY = 'legacy';
+
+export function isLegacyId(id: string): boolean {
+  return /^0+$/.test(id);
+}
+
+export class People {
+  private byName = new Map<string, Set<string>>();
+  /** Bumped whenever a name becomes ambiguous, so rendered rows know to refresh their tags. */
+  version = 0;
+
+  clear(): void {
+    this.byName.clear();
+    this.version++;
+  }
+
+  addItems(items: readonly ChatItem[]): void {
+    for (const item of items) {
+      if (item.type === 'message') this.add(item.sender.name, item.sender.legacy ? LEGACY : item.sender.id);
+    }
+  }
+
+  addMembers(members: readonly MemberView[]): void {
+    for (const m of members) this.add(m.name, isLegacyId(m.id) ? LEGACY : m.id);
+  }
+
+  private add(name: string, identity: string): void {
+    let ids = this.byName.get(name);
+    if (!ids) this.byName.set(name, (ids = new Set()));
+    if (ids.has(identity)) return;
+    ids.add(identity);
+    if (ids.size === 2) this.version++;
+  }
+
+  /** "#3fa2" when this name is shared by more than one identity and the sender is verified. */
+  tagFor(name: string, id: string, legacy: boolean): string | undefined {
+    if (legacy || isLegacyId(id)) return undefined;
+    const ids = this.byName.get(name);
+    return ids && ids.size > 1 ? `#${id.slice(0, 4)}` : undefined;
+  }
+
+  senderTag(sender: SenderView): string | undefined {
+    return this.tagFor(sender.name, sender.id, sender.legacy);
+  }
+}
+
+/** One of a few theme-aware colors per sender, so a busy room is easier to follow. */
+export function colorClass(id: string, name: string): string {
+  const key = isLegacyId(id) ? name : id;
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0;
+  return `who-${Math.abs(h) % 4}`;
+}
+
+export const UNVERIFIED_TITLE =
+  'Sent by an original (legacy) chat client: the name is not verified and anyone on the network could use it.';

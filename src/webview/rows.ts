@@ -1,0 +1,116 @@
+// One timeline row per ChatItem. Rows are rebuilt, never patched: the timeline keeps a row only
+// while its item object and RowOptions are unchanged, which keeps this file free of update logic.
+import type { ChatItem, DeliveryStateView } from '../common/messages';
+import { el, icon, ICONS } from './dom';
+import { colorClass, UNVERIFIED_TITLE } from './people';
+import { renderBody } from './render-text';
+import { button, tag } from './toolkit';
+
+export interface RowOptions {
+  /** Same sender as the row above, shortly after: the name and time are only read, not shown. */
+  continuation: boolean;
+  /** The "new messages" divider goes above this row. */
+  unread: boolean;
+  /** "#3fa2" when the sender's name is shared by someone else. */
+  idTag?: string;
+}
+
+export function sameOptions(a: RowOptions, b: RowOptions): boolean {
+  return a.continuation === b.continuation && a.unread === b.unread && a.idTag === b.idTag;
+}
+
+/** Messages closer than this from the same sender form one visual group. */
+export const GROUP_MS = 5 * 60_000;
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayTimeFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
+
+function timeElement(ms: number): HTMLTimeElement {
+  const when = new Date(ms);
+  const today = new Date().toDateString() === when.toDateString();
+  const t = el('time', 'time', (today ? timeFormat : dayTimeFormat).format(when));
+  t.dateTime = when.toISOString();
+  t.title = fullFormat.format(when);
+  return t;
+}
+
+const STATES: Record<DeliveryStateView, { icon: string; title: string }> = {
+  queued: { icon: ICONS.clock, title: 'Queued: you are offline. It will be sent when the connection is back.' },
+  sending: { icon: ICONS.clock, title: 'Sending…' },
+  delivered: { icon: ICONS.check, title: 'Delivered to the relay' },
+  failed: { icon: ICONS.error, title: 'Not delivered' },
+};
+
+export function buildRow(item: ChatItem, opts: RowOptions): HTMLElement {
+  const row = el('div', 'row');
+  row.dataset.key = item.key;
+  if (opts.unread) {
+    const divider = el('div', 'unread-divider');
+    divider.setAttribute('role', 'separator');
+    divider.append(el('span', undefined, 'New messages'));
+    row.append(divider);
+  }
+  if (item.type === 'notice') {
+    row.classList.add('notice', item.tone === 'warning' ? 'warning' : 'info');
+    row.append(el('span', 'notice-text', item.text), timeElement(item.time));
+    return row;
+  }
+  row.classList.add('msg');
+  if (item.own) row.classList.add('own');
+  if (opts.continuation) row.classList.add('cont');
+
+  const main = el('div', 'main');
+  const meta = el('div', opts.continuation ? 'meta sr-only' : 'meta');
+  const who = el('span', 'who');
+  who.append(el('span', `name ${colorClass(item.sender.id, item.sender.name)}`, item.sender.name));
+  if (opts.idTag) who.append(' ', el('span', 'id-tag', opts.idTag));
+  meta.append(who);
+  if (item.sender.legacy) meta.append(tag('unverified', UNVERIFIED_TITLE));
+  meta.append(timeElement(item.time));
+  const body = el('div', 'body');
+  renderBody(item.body, body);
+  main.append(meta, body);
+
+  if (item.own && item.state === 'failed') {
+    const failure = el('div', 'failure');
+    failure.append(el('span', 'failure-text', item.error || 'Not delivered.'));
+    const retry = button('Retry', 'secondary', 'Send this message again');
+    retry.dataset.action = 'retry';
+    failure.append(retry);
+    main.append(failure);
+  }
+  row.append(main);
+
+  if (item.own && item.state) {
+    const info = STATES[item.state];
+    const state = el('span', `state state-${item.state}`);
+    state.title = item.state === 'failed' && item.error ? item.error : info.title;
+    state.append(icon(info.icon), el('span', 'state-label', item.state));
+    row.append(state);
+  }
+  return row;
+}
+
+/** Shown in place of a row whose item could not be rendered, so one bad item costs one row. */
+export function brokenRow(key: string): HTMLElement {
+  const row = el('div', 'row notice warning');
+  row.dataset.key = key;
+  row.append(el('span', 'notice-text', 'This item could not be shown.'));
+  return row;
+}
+
+/** Whether item i continues the group of the message above it. */
+export function continues(prev: ChatItem | undefined, item: ChatItem): boolean {
+  return (
+    prev !== undefined &&
+    prev.type === 'message' &&
+    item.type === 'message' &&
+    prev.own === item.own &&
+    prev.sender.id === item.sender.id &&
+    prev.sender.name === item.sender.name &&
+    prev.sender.legacy === item.sender.legacy &&
+    item.time - prev.time < GROUP_MS &&
+    item.time >= prev.time
+  );
+}
