@@ -2,6 +2,7 @@
 // relay address. Each must end in a notification that says what to do, never in silence.
 import * as assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { WhatsUdpApi } from '../../src/extension/extension';
 import { extensionApi, notificationsSince, Peer, Settings, startServer, waitFor } from './helpers';
@@ -62,6 +63,25 @@ describe('WhatsUDP server', function () {
     assert.ok(seen().includes('WhatsUDP server stopped.'), seen().join(' | '));
     await waitFor('carol to notice the relay is gone', () => gone);
     sockets.push(await bindUdp(address.port)); // throws EADDRINUSE if the relay still held it
+  });
+
+  it('Share on my network listens on all interfaces and tells colleagues where to join', async () => {
+    await settings.set('server.port', 0);
+    await settings.set('server.share', 'network');
+    const seen = notificationsSince(api);
+    await vscode.commands.executeCommand('whatsudp.startServer');
+    const address = api.serverAddress();
+    assert.ok(address, `a server runs; saw: ${seen().join(' | ')}`);
+    const lan = Object.values(os.networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal);
+    if (lan.length) {
+      assert.ok(lan.some((a) => address.startsWith(`${a!.address}:`)), `${address} is a network address of this machine`);
+      assert.ok(seen().some((n) => n.includes(`Colleagues join at ${address}`)), seen().join(' | '));
+    } else {
+      assert.ok(seen().some((n) => n.includes('no network address')), seen().join(' | '));
+    }
+    // The chat in this window joins its own relay through loopback.
+    const session = await api.session();
+    await waitFor('the chat to join the shared relay', () => session.connection.state === 'connected' && session.server.host === '127.0.0.1');
   });
 
   it('Stop Server without a server says so', async () => {
