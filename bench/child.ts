@@ -1,0 +1,95 @@
+// Entry point of every helper process: `node child.mjs ROLE OPTIONS_JSON`. It starts the role,
+// says `ready` over IPC, answers requests ({id, cmd, args} -> {id, ok, result | error}) and exits
+// when asked to close or when the load generator goes away.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import type { Role } from './roles/role';
+import { bareBroadcastRole, bareEchoRole, bareFanoutRole } from './roles/bare';
+import { proxyRole } from './roles/proxy';
+import { relayRole } from './roles/relay';
+import { legacyBenchRole } from './legacy';
+import { activateRole } from './roles/activate';
+
+const roles: Record<string, (opts: any) => Promise<Role>> = {
+  relay: relayRole,
+  'bare-fanout': bareFanoutRole,
+  'bare-broadcast': bareBroadcastRole,
+  'bare-echo': bareEchoRole,
+  proxy: proxyRole,
+  'legacy-bench': legacyBenchRole,
+  activate: activateRole,
+};
+
+const send = (m: unknown) => process.send?.(m);
+const [roleName, optsJson] = process.argv.slice(2);
+
+/** CPU time of this process between cpuStart and cpuStop, as a share of one core. */
+let cpuFrom: { usage: NodeJS.CpuUsage; at: number } | undefined;
+let profiler: Session | undefined;
+
+function memory() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    gc();
+  }
+  const m = process.memoryUsage();
+  return { gc: gc !== undefined, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+async function main(): Promise<void> {
+  const make = roles[roleName];
+  if (!make) throw new Error(`unknown role ${roleName}`);
+  const role = await make(JSON.parse(optsJson ?? '{}'));
+  const handlers: Record<string, (args: any) => unknown> = {
+    ...role.handlers,
+    mem: memory,
+    cpuStart: () => {
+      cpuFrom = { usage: process.cpuUsage(), at: performance.now() };
+      return true;
+    },
+    cpuStop: () => {
+      if (!cpuFrom) throw new Error('cpuStop before cpuStart');
+      const d = process.cpuUsage(cpuFrom.usage);
+      const wallMs = performance.now() - cpuFrom.at;
+      return { userMs: d.user / 1000, systemMs: d.system / 1000, wallMs, coreShare: (d.user + d.system) / 1000 / wallMs };
+    },
+    // A CPU profile of one phase (e.g. only the idle heartbeating), written where the caller says.
+    profileStart: async () => {
+      profiler ??= new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+      await profiler.post('Profiler.start');
+      return true;
+    },
+    profileStop: async (args: { file: string }) => {
+      if (!profiler) throw new Error('profileStop before profileStart');
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      writeFileSync(args.file, JSON.stringify(profile));
+      return args.file;
+    },
+    close: async () => {
+      await role.close();
+      setImmediate(() => process.exit(0));
+      return true;
+    },
+  };
+  process.on('message', async (m: { id: number; cmd: string; args: unknown }) => {
+    const h = handlers[m.cmd];
+    try {
+      if (!h) throw new Error(`unknown request ${m.cmd}`);
+      send({ id: m.id, ok: true, result: await h(m.args) });
+    } catch (err) {
+      send({ id: m.id, ok: false, error: err instanceof Error ? err.message : String(err) });
+    }
+  });
+  send({ ready: true, info: role.info });
+}
+
+process.on('disconnect', () => process.exit(0));
+main().catch((err) => {
+  send({ error: err instanceof Error ? err.message : String(err) });
+  setTimeout(() => process.exit(1), 100);
+});

@@ -1,0 +1,251 @@
+// `npm run bench`: every measure of docs/BENCHMARKS.md in one run, a table on the terminal and the
+// same figures in bench-results/latest.json. Options: --quick (seconds, still real measurements),
+// --only=throughput,legacy,latency,loss,scale,extension,panel, --profile (CPU profiles of the relay
+// into bench-results/profiles/, taken in extra runs so they never touch the table's figures),
+// --no-priority (do not raise the benchmark's scheduling priority).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { extension } from './extension';
+import { latency } from './latency';
+import { legacy } from './legacy';
+import { enableProfiles, profilePath } from './lib/profiling';
+import { markdown, ms, notMeasured, num, pct, row, table, kib, type Row } from './lib/report';
+import { round } from './lib/stats';
+import { lossRecovery } from './loss';
+import { netnsUnavailable } from './netns';
+import { panel, panelUnavailable } from './panel';
+import { formatHotSpots, hotSpots } from './profile';
+import { scale } from './scale';
+import { clientsOnce, throughput, UNLIMITED } from './throughput';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const root = process.cwd();
+const wanted = (name: string) => !only || only.includes(name);
+
+interface Section {
+  name: string;
+  run: () => Promise<{ rows: Row[]; data: unknown }>;
+  rowsIfSkipped?: string[];
+}
+
+const results: Record<string, unknown> = {};
+const rows: Row[] = [];
+const profiles: Record<string, string> = {};
+const load = () => os.loadavg().map((x) => round(x, 2));
+
+function machine() {
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  return { nproc: os.availableParallelism(), cpu, node: process.version, kernel: os.release(), memoryGiB: round(os.totalmem() / 2 ** 30, 1) };
+}
+
+/** A shared, noisy machine: the benchmark's processes (and their children) ask for a higher priority. */
+function raisePriority(): number | string {
+  if (argv.includes('--no-priority')) return 'unchanged (--no-priority)';
+  try {
+    os.setPriority(0, -10);
+    return os.getPriority(0);
+  } catch (err) {
+    return `unchanged (${(err as NodeJS.ErrnoException).code ?? 'cannot raise'})`;
+  }
+}
+
+function keepProfile(name: string | undefined): void {
+  if (!name) return;
+  try {
+    profiles[name] = formatHotSpots(hotSpots(profilePath(name), 12));
+  } catch (err) {
+    profiles[name] = `cannot read the profile: ${(err as Error).message}`;
+  }
+}
+
+// ---- the measures ----
+
+let clientsPerSecond: number | undefined; // the room of 10 real clients, for measure 3's loaded rate
+
+const sections: Section[] = [
+  {
+    name: 'throughput',
+    run: async () => {
+      const [rounds, warm, dur] = quick ? [2, 200, 500] : [5, 300, 1000];
+      const r10 = await throughput(10, rounds, warm, dur);
+      const r100 = await throughput(100, rounds, warm, dur);
+      const clients = [];
+      for (let i = 0; i < (quick ? 1 : 3); i++) clients.push(await clientsOnce(10, warm, dur));
+      clientsPerSecond = clients.map((c) => c.perSecond).sort((a, b) => a - b)[clients.length >> 1];
+      keepProfile(r10.profile);
+      keepProfile(r100.profile);
+      const target = (r: typeof r10) => row(`1. relay throughput, room of ${r.size}: ours / bare`, `${r.ratio.toFixed(2)}x (${num(r.ours)} vs ${num(r.bare)} msg/s to every member)`, '>= 0.7x', r.ratio >= 0.7);
+      const cpu = (r: typeof r10) => row(`1. relay CPU per message, room of ${r.size}: ours / bare`, `${(r.cpuPerMessageUs.ours / r.cpuPerMessageUs.bare).toFixed(2)}x (${r.cpuPerMessageUs.ours} vs ${r.cpuPerMessageUs.bare} µs)`);
+      const c = clients.sort((a, b) => a.perSecond - b.perSecond)[clients.length >> 1];
+      return {
+        rows: [
+          target(r10),
+          cpu(r10),
+          target(r100),
+          cpu(r100),
+          row('1. room of 10 real ChatClients (end to end)', `${num(c.perSecond)} msg/s (CPU: relay ${pct(c.relayCpu, 0)}, clients ${pct(c.loadCpu, 0)} of a core)`),
+        ],
+        data: { limits: UNLIMITED, inFlight: 16, room10: r10, room100: r100, clients10: clients },
+      };
+    },
+  },
+  {
+    name: 'latency',
+    run: async () => {
+      const [runs, dur] = quick ? [2, 1000] : [5, 3000];
+      const loaded = Math.max(200, Math.round((clientsPerSecond ?? 2000) / 2));
+      const [at100, atHalf] = await latency([100, loaded], runs, dur);
+      const fmt = (r: typeof at100) => `p99 ${ms(r.p99.median, 3)} (runs ${ms(r.p99.min, 3)}..${ms(r.p99.max, 3)}), p50 ${ms(r.p50.median, 3)}, max ${ms(r.max.median, 2)}`;
+      return {
+        rows: [
+          row(`3. latency at 100 msg/s, room of 10, ${runs} runs`, fmt(at100), 'p99 < 1 ms', at100.p99.median < 1),
+          row(`3. latency at ${num(loaded)} msg/s (half of measure 1's real-client rate)`, fmt(atHalf)),
+        ],
+        data: { at100, atHalf, loadedRate: loaded },
+      };
+    },
+  },
+  {
+    name: 'loss',
+    run: async () => {
+      const messages = quick ? 200 : 1000;
+      const runs = await lossRecovery([0.1, 0.3], messages);
+      const [clean, ...lossy] = runs;
+      const out: Row[] = [row(`4. lossless via the proxy, ${messages} msgs at 100/s`, `p50 ${ms(clean.latency.p50)}, p99 ${ms(clean.latency.p99)}, delivered ${pct(clean.deliveredShare, 2)}`)];
+      for (const r of lossy) {
+        const perfect = r.deliveredShare === 1 && r.duplicates === 0 && r.outOfOrder === 0;
+        out.push(
+          row(`4. ${pct(r.loss, 0)} loss both ways: delivered once, in order`, `${pct(r.deliveredShare, 2)}, ${r.duplicates} duplicates, ${r.outOfOrder} out of order`, '100%, 0, 0', perfect),
+          row(
+            `4. ${pct(r.loss, 0)} loss: latency`,
+            `p50 ${ms(r.latency.p50, 1)}, p99 ${ms(r.latency.p99, 1)} (lossless p99 ${ms(clean.latency.p99, 1)}); retransmits/msg: ${r.clientRetransmitsPerMessage.toFixed(2)} data, ${r.relayResendsPerMessage.toFixed(2)} gap repair`,
+            r.loss === 0.1 ? 'p99 < 200 ms' : '',
+            r.loss === 0.1 ? r.latency.p99 < 200 : null,
+          ),
+        );
+      }
+      return { rows: out, data: { relayLimits: { memberMessagesPerSecond: 1000, memberBurst: 1000 }, runs } };
+    },
+  },
+  {
+    name: 'scale',
+    run: async () => {
+      const r = await scale([1000, 5000], quick ? 3000 : 15000, quick ? 3 : 5);
+      const out: Row[] = [];
+      for (const s of r.steps) {
+        keepProfile(s.profile);
+        const all = s.reached.every((n) => n === s.members);
+        out.push(
+          row(`5. ${num(s.members)} members: relay RSS per member`, `${kib(s.rssPerMemberBytes)} (heap ${kib(s.heapPerMemberBytes)}; cold start ${kib(s.coldRssPerMemberBytes)})`, '< 2 KiB', s.rssPerMemberBytes < 2048),
+          row(
+            `5. ${num(s.members)} members: relay CPU while heartbeating`,
+            `${pct(s.idle.coreShare, 2)} of a core${s.bareIdle ? ` (bare echo: ${pct(s.bareIdle.coreShare, 2)})` : ''}`,
+            s.members === 5000 ? '< 2%' : '',
+            s.members === 5000 ? s.idle.coreShare < 0.02 : null,
+          ),
+          row(`5. ${num(s.members)} members: fan out one message`, `${ms(med(s.relayFanoutMs), 1)} in the relay, ${ms(med(s.endToEndMs), 1)} until the last member read it${all ? '' : ' (NOT all reached)'}`),
+        );
+      }
+      return { rows: out, data: r };
+    },
+  },
+  {
+    name: 'legacy',
+    run: async () => {
+      const why = netnsUnavailable();
+      if (why) return { rows: [notMeasured('2. legacy relay / bare seed-style relay', why, '>= 0.8x')], data: { notMeasured: why } };
+      const [rounds, warm, dur] = quick ? [2, 200, 500] : [5, 300, 1000];
+      const r = await legacy(10, rounds, warm, dur);
+      keepProfile(r.profile);
+      return {
+        rows: [
+          row('2. legacy relay (broadcast, in a netns) / bare seed-style relay', `${r.ratio.toFixed(2)}x (${num(r.ours)} vs ${num(r.bare)} msg/s to 10 clients)`, '>= 0.8x', r.ratio >= 0.8),
+          row('2. legacy relay CPU per message: ours / bare', `${(r.cpuPerMessageUs.ours / r.cpuPerMessageUs.bare).toFixed(2)}x (${r.cpuPerMessageUs.ours} vs ${r.cpuPerMessageUs.bare} µs)`),
+        ],
+        data: r,
+      };
+    },
+  },
+  {
+    name: 'extension',
+    run: async () => {
+      const r = await extension(root, { runs: quick ? 3 : 7, packageVsix: !quick });
+      const out: Row[] = [];
+      if ('notMeasured' in r.bundles) out.push(notMeasured('7. bundle sizes', r.bundles.notMeasured, 'extension < 150 KB'));
+      else {
+        for (const b of r.bundles) {
+          const isExt = b.file === 'dist/extension.js';
+          out.push(row(`7. ${b.file} (minified)`, `${(b.bytes / 1000).toFixed(1)} KB (${kib(b.bytes)}; gzip ${(b.gzipBytes / 1000).toFixed(1)} KB)`, isExt ? '< 150 KB' : '', isExt ? b.bytes < 150_000 : null));
+        }
+      }
+      if ('notMeasured' in r.vsix) out.push(notMeasured('7. .vsix size', r.vsix.notMeasured));
+      else out.push(row('7. .vsix size', `${(r.vsix.bytes / 1000).toFixed(1)} KB${r.vsix.files ? ` (${r.vsix.files} files)` : ''}`));
+      if ('notMeasured' in r.activation) out.push(notMeasured('7. activation', r.activation.notMeasured, '< 50 ms'));
+      else {
+        const a = r.activation;
+        out.push(row('7. activation: require + activate() with a stand-in vscode', `${ms(a.medianTotalMs, 1)} median of ${a.runs.length} cold processes (activate() alone: ${ms(a.medianOwnMs ?? NaN, 2)})`, '< 50 ms', a.medianTotalMs < 50));
+      }
+      return { rows: out, data: r };
+    },
+  },
+  {
+    name: 'panel',
+    run: async () => {
+      const dist = path.join(root, 'out', 'bench', 'stage', 'dist');
+      const why = panelUnavailable(dist, root);
+      if (why) return { rows: [notMeasured('6. panel: render 10,000 messages', why, '< 300 ms'), notMeasured('6. panel: append one message', why, '< 5 ms')], data: { notMeasured: why } };
+      const r = await panel(root, dist, { snapshots: quick ? 1 : 3, appends: quick ? 10 : 30, items: 10_000 });
+      return {
+        rows: [
+          row('6. panel: snapshot of 10,000 messages (webview-reported)', `${ms(r.snapshot.medianMs, 1)} (first ${ms(r.snapshot.runs[0].reportedMs, 1)}; to next frame ${ms(r.snapshot.medianFrameMs, 1)})`, '< 300 ms', r.snapshot.medianMs < 300),
+          row('6. panel: append one message (webview-reported)', `${ms(r.append.medianMs, 2)} median, ${ms(r.append.maxMs, 2)} max of ${r.append.runs} (to next frame ${ms(r.append.medianFrameMs, 1)})`, '< 5 ms', r.append.medianMs < 5),
+        ],
+        data: r,
+      };
+    },
+  },
+];
+
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
+
+// ---- the run ----
+
+const started = Date.now();
+const priority = raisePriority();
+if (argv.includes('--profile')) enableProfiles(path.join(root, 'bench-results', 'profiles'));
+const info = { date: new Date().toISOString(), quick, ...machine(), priority, loadavgAtStart: load() };
+console.log(`bench${quick ? ' --quick' : ''}: ${info.nproc} cores (${info.cpu}), Node ${info.node}, load average ${info.loadavgAtStart.join(' ')}, priority ${priority}`);
+
+const sectionInfo: Record<string, { seconds: number; loadavg: number[] }> = {};
+for (const s of sections) {
+  if (!wanted(s.name)) continue;
+  const t0 = Date.now();
+  process.stdout.write(`- ${s.name} ... `);
+  try {
+    const { rows: r, data } = await s.run();
+    rows.push(...r);
+    results[s.name] = data;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    rows.push(notMeasured(`${s.name}`, `failed: ${why}`));
+    results[s.name] = { error: why, stack: err instanceof Error ? err.stack : undefined };
+  }
+  sectionInfo[s.name] = { seconds: round((Date.now() - t0) / 1000, 1), loadavg: load() };
+  console.log(`${sectionInfo[s.name].seconds} s (load average ${sectionInfo[s.name].loadavg[0]})`);
+}
+
+rows.sort((a, b) => a.measure.localeCompare(b.measure, 'en', { numeric: true }));
+console.log(`\n${table(rows)}\n`);
+for (const [name, text] of Object.entries(profiles)) console.log(`profile ${name} (bench-results/profiles/${name}.cpuprofile), self time:\n${text}\n`);
+const missed = rows.filter((r) => r.met === false).map((r) => r.measure);
+console.log(missed.length ? `targets missed: ${missed.join('; ')}` : 'all measured targets met');
+
+const out = { ...info, loadavgAtEnd: load(), seconds: round((Date.now() - started) / 1000, 1), sections: sectionInfo, table: rows, results, profiles };
+mkdirSync(path.join(root, 'bench-results'), { recursive: true });
+writeFileSync(path.join(root, 'bench-results', 'latest.json'), JSON.stringify(out, null, 2) + '\n');
+writeFileSync(path.join(root, 'bench-results', 'latest.md'), markdown(rows) + '\n');
+console.log(`wrote bench-results/latest.json and latest.md in ${out.seconds} s`);
