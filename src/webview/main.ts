@@ -77,10 +77,7 @@ function start(): void {
   });
 
   const timeline = new Timeline(people, {
-    action: (action, key, url) => {
-      if (action === 'openLink') post({ type: 'openLink', url });
-      else post({ type: action, key });
-    },
+    action: post,
     error: reportError,
     moved: (pinned, unseen) => {
       // Only touch the DOM on a change: this runs on every render and a write forces another layout.

@@ -1,6 +1,6 @@
 // One timeline row per ChatItem. Rows are rebuilt, never patched: the timeline keeps a row only
 // while its item object and RowOptions are unchanged, which keeps this file free of update logic.
-import type { ChatItem, DeliveryStateView } from '../common/messages';
+import type { ChatItem, DeliveryStateView, WebviewToHost } from '../common/messages';
 import { el, icon, ICONS } from './dom';
 import { colorClass, UNVERIFIED_TITLE } from './people';
 import { renderBody } from './render-text';
@@ -113,4 +113,23 @@ export function continues(prev: ChatItem | undefined, item: ChatItem): boolean {
     item.time - prev.time < GROUP_MS &&
     item.time >= prev.time
   );
+}
+
+/** What a click in the rows asks the host to do (delegated: rows carry no listeners of their own). */
+export function rowAction(e: MouseEvent): WebviewToHost | undefined {
+  const at = e.target as Element;
+  if (at.closest('a')) e.preventDefault(); // the webview itself never navigates
+  const target = at.closest<HTMLElement>('[data-action]');
+  const key = target?.closest<HTMLElement>('.row')?.dataset.key;
+  if (!target || !key || target.hasAttribute('disabled')) return undefined;
+  switch (target.dataset.action) {
+    case 'retry':
+      return { type: 'retry', key };
+    case 'openSnippet':
+      return { type: 'openSnippet', key };
+    case 'openLink':
+      return { type: 'openLink', url: target.getAttribute('href') ?? '' };
+    default:
+      return undefined;
+  }
 }

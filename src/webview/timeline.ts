@@ -4,12 +4,15 @@
 // We keep the scroll position ourselves (overflow-anchor is off): pinned to the bottom while the
 // reader is there, otherwise anchored to the row at the top of the view, so late measurements and
 // new messages never move what the reader is looking at.
-import type { ChatItem } from '../common/messages';
+import type { ChatItem, WebviewToHost } from '../common/messages';
 import { el } from './dom';
 import { estimateHeight, Metrics } from './estimate';
 import { Heights } from './heights';
+import { Items } from './items';
 import type { People } from './people';
-import { brokenRow, buildRow, continues, sameOptions, type RowOptions } from './rows';
+import { RowWindow } from './row-window';
+import { continues, rowAction, type RowOptions } from './rows';
+import { isChatItem, validItems } from './valid';
 
 const OVERSCAN = 600; // px each way: enough for a fast wheel flick between two frames
 const BOTTOM_SLACK = 8; // px: fractional scroll positions still count as "at the bottom"
@@ -20,31 +23,22 @@ export interface Anchor {
 }
 
 export interface TimelineHooks {
-  action(action: 'retry' | 'openSnippet' | 'openLink', key: string, url: string): void;
+  /** The reader clicked Retry, a snippet header or a link in a row. */
+  action(msg: WebviewToHost): void;
   error(message: string): void;
   /** The reader scrolled or the pinned/new-messages state changed (save state, update the jump button). */
   moved(pinned: boolean, unseen: number): void;
 }
 
-interface Mounted {
-  el: HTMLElement;
-  item: ChatItem;
-  opts: RowOptions;
-}
-
 export class Timeline {
   readonly scroller = el('div', 'scroller');
   private readonly padTop = el('div', 'pad');
-  private readonly rows = el('div', 'rows');
+  private readonly window: RowWindow;
   private readonly padBottom = el('div', 'pad');
   private readonly empty = el('div', 'empty', 'No messages yet. Say hello!');
-  private items: ChatItem[] = [];
-  private readonly keyIndex = new Map<string, number>();
+  private readonly items = new Items();
   private readonly heights = new Heights();
   private readonly metrics: Metrics;
-  private mounted = new Map<string, Mounted>();
-  private start = 0;
-  private end = 0;
   private unreadKey: string | undefined;
   private pinned = true;
   private unseen = 0;
@@ -61,11 +55,16 @@ export class Timeline {
     this.scroller.setAttribute('aria-live', 'off');
     this.scroller.setAttribute('aria-label', 'Messages');
     for (const pad of [this.padTop, this.padBottom]) pad.setAttribute('aria-hidden', 'true');
-    this.scroller.append(this.padTop, this.rows, this.padBottom, this.empty);
-    this.metrics = new Metrics(this.rows);
+    this.window = new RowWindow(hooks.error);
+    const rows = this.window.element;
+    this.scroller.append(this.padTop, rows, this.padBottom, this.empty);
+    this.metrics = new Metrics(rows);
     this.scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
-    this.rows.addEventListener('click', (e) => this.onClick(e));
-    this.rows.addEventListener('auxclick', (e) => e.preventDefault()); // no middle-click navigation
+    rows.addEventListener('click', (e) => {
+      const msg = rowAction(e);
+      if (msg) this.hooks.action(msg);
+    });
+    rows.addEventListener('auxclick', (e) => e.preventDefault()); // no middle-click navigation
     new ResizeObserver(() => this.onResize()).observe(this.scroller);
   }
 
@@ -74,27 +73,25 @@ export class Timeline {
   }
 
   get hasUnread(): boolean {
-    return this.unreadKey !== undefined && this.keyIndex.has(this.unreadKey);
+    return this.unreadKey !== undefined && this.items.indexOf(this.unreadKey) !== undefined;
   }
 
   at(i: number): ChatItem {
-    return this.items[i];
+    return this.items.at(i);
   }
 
   /** Replaces everything (a snapshot). `restore` puts the reader back where they were before a reload. */
-  reset(items: readonly ChatItem[], unreadKey: string | undefined, restore?: Anchor): void {
-    this.items = items.slice();
+  reset(items: readonly unknown[], unreadKey: string | undefined, restore?: Anchor): void {
+    this.items.reset(validItems(items, this.hooks.error));
     this.unreadKey = unreadKey;
-    this.keyIndex.clear();
-    this.items.forEach((item, i) => this.keyIndex.set(item.key, i));
-    this.people.addItems(this.items);
+    this.people.addItems(this.items.all());
     this.reestimate();
     this.unseen = 0;
-    const target = restore && this.keyIndex.get(restore.key);
-    const unread = unreadKey === undefined ? undefined : this.keyIndex.get(unreadKey);
-    if (target !== undefined && restore) {
+    const target = this.locate(restore);
+    const unread = unreadKey === undefined ? undefined : this.items.indexOf(unreadKey);
+    if (target) {
       this.pinned = false;
-      this.render({ index: target, delta: restore.delta });
+      this.render(target);
     } else if (unread !== undefined && this.heights.total - this.heights.offset(unread) > this.scroller.clientHeight) {
       // More unread than fits: open at the divider rather than at the bottom.
       this.pinned = false;
@@ -106,33 +103,25 @@ export class Timeline {
   }
 
   /** New items go to the end (before own messages still waiting for a seq); known keys are replaced. */
-  apply(items: readonly ChatItem[], replaces: readonly { oldKey: string; item: ChatItem }[] = []): ChatItem[] {
+  apply(items: readonly unknown[], replaces: readonly { oldKey: string; item: unknown }[] = []): ChatItem[] {
     const added: ChatItem[] = [];
     const anchor = this.pinned ? undefined : this.anchor();
-    for (const { oldKey, item } of replaces) {
-      const i = this.keyIndex.get(oldKey) ?? this.keyIndex.get(item.key);
-      if (i === undefined) {
-        this.insert(item);
-        added.push(item);
-        continue;
-      }
-      this.keyIndex.delete(this.items[i].key);
-      this.items[i] = item;
-      this.keyIndex.set(item.key, i);
+    const upsert = (item: ChatItem, oldKey = item.key): void => {
+      if (this.items.replace(oldKey, item)) return; // keeps its place and measured height
+      const at = this.items.insert(item);
+      this.heights.insert(at, this.estimate(at));
+      added.push(item);
+    };
+    for (const r of replaces) {
+      if (isChatItem(r.item)) upsert(r.item, r.oldKey);
+      else this.hooks.error(`Ignored a malformed replacement for ${r.oldKey}`);
     }
-    for (const item of items) {
-      const i = this.keyIndex.get(item.key);
-      if (i !== undefined) this.items[i] = item;
-      else {
-        this.insert(item);
-        added.push(item);
-      }
-    }
-    this.people.addItems(items);
-    this.people.addItems(replaces.map((r) => r.item));
+    const valid = validItems(items, this.hooks.error);
+    for (const item of valid) upsert(item);
+    this.people.addItems(valid);
+    this.people.addItems(replaces.map((r) => r.item).filter(isChatItem));
     if (!this.pinned) this.unseen += added.length;
-    const target = anchor && this.keyIndex.get(anchor.key);
-    this.render(target === undefined || !anchor ? undefined : { index: target, delta: anchor.delta });
+    this.render(this.locate(anchor));
     return added;
   }
 
@@ -156,38 +145,28 @@ export class Timeline {
     if (this.pinned || this.items.length === 0) return undefined;
     const top = this.scroller.scrollTop;
     const i = this.heights.indexAt(top);
-    return { key: this.items[i].key, delta: this.heights.offset(i) - top };
+    return { key: this.items.at(i).key, delta: this.heights.offset(i) - top };
   }
 
   /** Row i as the reader sees it: the mounted element, or one built the same way off-screen. */
   rowElement(i: number): HTMLElement {
-    const item = this.items[i];
-    return this.mounted.get(item.key)?.el ?? this.build(item, this.options(i));
-  }
-
-  private insert(item: ChatItem): void {
-    let at = this.items.length;
-    const pendingOwn = (x: ChatItem): boolean => x.type === 'message' && x.own && x.seq === undefined;
-    if (!pendingOwn(item)) while (at > 0 && pendingOwn(this.items[at - 1])) at--;
-    this.items.splice(at, 0, item);
-    for (let k = at; k < this.items.length; k++) this.keyIndex.set(this.items[k].key, k);
-    this.heights.insert(at, this.estimate(at));
+    return this.window.rowFor(this.items.at(i), this.options(i));
   }
 
   private options(i: number): RowOptions {
-    const item = this.items[i];
+    const item = this.items.at(i);
     const unread = item.key === this.unreadKey;
     return {
       unread,
-      continuation: !unread && continues(this.items[i - 1], item),
+      continuation: !unread && continues(this.items.at(i - 1), item),
       idTag: item.type === 'message' ? this.people.senderTag(item.sender) : undefined,
     };
   }
 
   private estimate(i: number): number {
-    const item = this.items[i];
+    const item = this.items.at(i);
     const unread = item.key === this.unreadKey;
-    return estimateHeight(item, !unread && continues(this.items[i - 1], item), unread, this.metrics);
+    return estimateHeight(item, !unread && continues(this.items.at(i - 1), item), unread, this.metrics);
   }
 
   private reestimate(): void {
@@ -196,17 +175,8 @@ export class Timeline {
       this.width = width; // font metrics are probed once per width: the probe forces a layout
       this.metrics.measure(width);
     }
-    this.heights.reset(this.items.map((_, i) => this.estimate(i)));
+    this.heights.reset(this.items.all().map((_, i) => this.estimate(i)));
     this.empty.hidden = this.items.length > 0;
-  }
-
-  private build(item: ChatItem, opts: RowOptions): HTMLElement {
-    try {
-      return buildRow(item, opts);
-    } catch (err) {
-      this.hooks.error(`Could not render ${item.key}: ${err instanceof Error ? err.message : String(err)}`);
-      return brokenRow(item.key);
-    }
   }
 
   private render(target?: { index: number; delta: number }): void {
@@ -222,9 +192,9 @@ export class Timeline {
           ? this.heights.total - viewH
           : this.scroller.scrollTop;
       const [start, end] = this.heights.range(top - OVERSCAN, top + viewH + OVERSCAN);
-      const sameRange = start === this.start && end === this.end;
+      const sameRange = start === this.window.start && end === this.window.end;
       this.mount(start, end);
-      const changed = this.measure();
+      const changed = this.window.measure(this.heights);
       this.padTop.style.height = `${this.heights.offset(start)}px`;
       this.padBottom.style.height = `${this.heights.total - this.heights.offset(end)}px`;
       if (anchor) this.scroller.scrollTop = this.heights.offset(anchor.index) - anchor.delta;
@@ -243,38 +213,11 @@ export class Timeline {
   }
 
   private mount(start: number, end: number): void {
-    const next = new Map<string, Mounted>();
     const active = document.activeElement;
-    const hadFocus = active !== null && this.rows.contains(active);
-    for (let i = start; i < end; i++) {
-      const item = this.items[i];
-      const opts = this.options(i);
-      const old = this.mounted.get(item.key);
-      const keep = old && old.item === item && sameOptions(old.opts, opts);
-      next.set(item.key, keep ? old : { el: this.build(item, opts), item, opts });
-    }
-    // Remove what leaves first, so rows that stay are never moved: moving a node re-styles and
-    // re-lays it out (and reconnects toolkit elements), which made every append cost the whole window.
-    for (const [key, m] of this.mounted) if (next.get(key)?.el !== m.el) m.el.remove();
-    let k = 0;
-    for (const { el: row } of next.values()) {
-      const at = this.rows.children[k++];
-      if (at !== row) this.rows.insertBefore(row, at ?? null);
-    }
-    this.mounted = next;
-    this.start = start;
-    this.end = end;
+    const hadFocus = active !== null && this.window.element.contains(active);
+    this.window.mount(start, end, (i) => ({ item: this.items.at(i), opts: this.options(i) }));
     // The focused link or button scrolled out and was unmounted: keep focus in the list.
     if (hadFocus && !active.isConnected) this.scroller.focus({ preventScroll: true });
-  }
-
-  private measure(): boolean {
-    let changed = false;
-    const rows = this.rows.children;
-    for (let k = 0; k < rows.length; k++) {
-      if (this.heights.set(this.start + k, rows[k].getBoundingClientRect().height)) changed = true;
-    }
-    return changed;
   }
 
   private onScroll(): void {
@@ -291,18 +234,13 @@ export class Timeline {
       // Wrapping changes with the width: measured heights no longer hold, start from estimates.
       const anchor = this.anchor();
       this.reestimate();
-      const index = anchor && this.keyIndex.get(anchor.key);
-      this.render(index === undefined || !anchor ? undefined : { index, delta: anchor.delta });
+      this.render(this.locate(anchor));
     } else this.render();
   }
 
-  private onClick(e: MouseEvent): void {
-    const target = (e.target as Element).closest<HTMLElement>('[data-action]');
-    if ((e.target as Element).closest('a')) e.preventDefault(); // the webview itself never navigates
-    const key = target?.closest<HTMLElement>('.row')?.dataset.key;
-    if (!target || !key || target.hasAttribute('disabled')) return;
-    const action = target.dataset.action;
-    if (action === 'retry' || action === 'openSnippet') this.hooks.action(action, key, '');
-    else if (action === 'openLink') this.hooks.action(action, key, target.getAttribute('href') ?? '');
+  /** The row at an anchor's key, if it is still there. */
+  private locate(a: Anchor | undefined): { index: number; delta: number } | undefined {
+    const index = a && this.items.indexOf(a.key);
+    return a && index !== undefined ? { index, delta: a.delta } : undefined;
   }
 }

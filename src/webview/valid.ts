@@ -1,0 +1,40 @@
+// Items are checked once, where they enter the timeline: a malformed item (a host bug, or a
+// version mismatch after an update) is dropped and reported instead of breaking every later
+// render. Checks only what the renderer relies on; cheap enough for a 10,000-item snapshot.
+import type { ChatItem } from '../common/messages';
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+const STATES = new Set(['queued', 'sending', 'delivered', 'failed']);
+
+export function isChatItem(x: unknown): x is ChatItem {
+  if (!isObject(x) || typeof x.key !== 'string' || typeof x.time !== 'number') return false;
+  if (x.type === 'notice') return typeof x.text === 'string';
+  if (x.type !== 'message') return false;
+  const { sender, body } = x;
+  if (!isObject(sender) || typeof sender.id !== 'string' || typeof sender.name !== 'string') return false;
+  if (x.state !== undefined && !STATES.has(x.state as string)) return false;
+  if (!isObject(body) || typeof body.text !== 'string') return false;
+  if (body.kind === 'text') return true;
+  return (
+    body.kind === 'snippet' &&
+    typeof body.path === 'string' &&
+    typeof body.startLine === 'number' &&
+    typeof body.endLine === 'number' &&
+    typeof body.language === 'string'
+  );
+}
+
+/** The valid items; each invalid one is reported by key (or position) and left out. */
+export function validItems(items: readonly unknown[], report: (message: string) => void): ChatItem[] {
+  const ok: ChatItem[] = [];
+  let bad = 0;
+  for (const item of items) {
+    if (isChatItem(item)) ok.push(item);
+    else if (bad++ < 3) {
+      const key = isObject(item) && typeof item.key === 'string' ? item.key : '(no key)';
+      report(`Ignored a malformed chat item ${key}`);
+    }
+  }
+  if (bad > 3) report(`Ignored ${bad} malformed chat items in all`);
+  return ok;
+}
