@@ -17,10 +17,12 @@ export class Composer {
   private readonly sendButton: HTMLElement;
   private readonly count = el('span', 'count');
   private readonly problem = el('span', 'problem');
+  private readonly hint = el('span', 'hint', 'Enter to send · Shift+Enter for a new line');
   private maxBytes = 65536;
 
   constructor(private readonly hooks: ComposerHooks) {
-    this.box = textArea('Message', 'Message (Enter to send, Shift+Enter for a new line)');
+    // A short placeholder: a long one wraps and is cut off in a one-row box on a narrow panel.
+    this.box = textArea('Message', 'Message');
     this.box.rows = 1;
     this.box.element.classList.add('input');
     this.box.element.addEventListener('keydown', (e) => this.onKey(e));
@@ -29,7 +31,7 @@ export class Composer {
     this.sendButton.addEventListener('click', () => this.trySend());
     this.problem.setAttribute('aria-live', 'polite');
     const foot = el('div', 'composer-foot');
-    foot.append(this.problem, this.count);
+    foot.append(this.hint, this.problem, this.count);
     const line = el('div', 'composer-line');
     line.append(this.box.element, this.sendButton);
     this.element.append(line, foot);
@@ -72,6 +74,7 @@ export class Composer {
     const check = checkDraft(text, this.maxBytes);
     if (!check.canSend) {
       this.problem.textContent = check.problem || 'Type a message first.';
+      this.hint.hidden = true;
       return;
     }
     this.hooks.send(text);
@@ -88,6 +91,7 @@ export class Composer {
     this.count.textContent = check.count;
     this.count.classList.toggle('over', check.bytes > this.maxBytes);
     this.problem.textContent = check.problem;
+    this.hint.hidden = text !== '';
     let lines = 1;
     for (let i = text.indexOf('\n'); i >= 0 && lines < MAX_ROWS; i = text.indexOf('\n', i + 1)) lines++;
     if (this.box.rows !== lines) this.box.rows = lines;
