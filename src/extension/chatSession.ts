@@ -3,7 +3,7 @@
 // plain Node for tests. It outlives the panel: closing the chat does not leave the room.
 import { randomBytes } from 'node:crypto';
 import {
-  type Address, ChatClient, ChatError, type ClientOptions, type ConnectionState, type MessageBody,
+  type Address, ChatClient, ChatError, type ClientEvents, type ClientOptions, type ConnectionState, type MessageBody,
   type RoomMessage, formatAddress, MAX_TEXT_BYTES,
 } from '../chat';
 import { TypedEmitter } from '../chat/emitter';
@@ -158,20 +158,28 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   private wire(client: ChatClient, resuming: boolean): void {
-    // Events from a client that was replaced are stale: every handler checks it is still ours.
-    const ours = () => this.client === client && !this.disposed;
-    client.on('state', (s) => ours() && this.setState(s));
-    client.on('message', (m, info) => ours() && this.onMessage(client, m, info.backfill, resuming));
-    client.on('delivery', (o) => ours() && this.apply(this.conversation.applyDelivery(o)));
-    client.on('members', (list) => ours() && this.emit('members', memberViews(list, this.clientId)));
-    client.on('lost', (count) => {
-      if (!ours()) return;
+    // Events from a client that was replaced are stale, so each handler first checks it is still
+    // ours; and a listener that throws must not break the engine's socket handler: it is logged.
+    const on = <K extends keyof ClientEvents & string>(event: K, fn: (...args: ClientEvents[K]) => void) =>
+      client.on(event, (...args) => {
+        if (this.client !== client || this.disposed) return;
+        try {
+          fn(...args);
+        } catch (err) {
+          this.opts.log.warn(`Handling the chat's ${event} event failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+        }
+      });
+    on('state', (s) => this.setState(s));
+    on('message', (m, info) => this.onMessage(client, m, info.backfill, resuming));
+    on('delivery', (o) => this.apply(this.conversation.applyDelivery(o)));
+    on('members', (list) => this.emit('members', memberViews(list, this.clientId)));
+    on('lost', (count) => {
       const text = `${count} earlier message${count === 1 ? ' is' : 's are'} too old for the relay to send again.`;
       this.emit('items', [this.conversation.addNotice(text, 'warning')], []);
     });
+    on('joined', (m) => this.opts.log.info(`${m.name} joined`));
+    on('left', (m) => this.opts.log.info(`${m.name} left`));
     client.on('warning', (err) => this.opts.log.warn(err.message));
-    client.on('joined', (m) => ours() && this.opts.log.info(`${m.name} joined`));
-    client.on('left', (m) => ours() && this.opts.log.info(`${m.name} left`));
   }
 
   private setState(s: ConnectionState): void {
