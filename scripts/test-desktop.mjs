@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { runTests } from '@vscode/test-electron';
 import { createSandbox, fillWorkspace } from '../test/runner/sandbox.mjs';
-import { readSummary } from '../test/runner/run-suite.mjs';
+import { readSummary, stripAnsi } from '../test/runner/run-suite.mjs';
 import { runCommand } from './proc.mjs';
 import { node24, repoRoot } from './tools.mjs';
 
@@ -45,7 +45,7 @@ const stdout = new Writable({
     process.stdout.write(chunk);
     const lines = (partial + chunk.toString()).split('\n');
     partial = lines.pop() ?? '';
-    for (const line of lines) readSummary(line, counts);
+    for (const line of lines) readSummary(stripAnsi(line), counts);
     done();
   },
 });

@@ -107,7 +107,8 @@ export async function runSuite(opts) {
 
     let shots = Promise.resolve();
     await page.exposeFunction('codeAutomationLog', (type, args) => {
-      const text = formatConsole(Array.isArray(args) ? args : [args]);
+      // Mocha colours its output when CI is set, whatever `color: false` says: drop the escapes.
+      const text = stripAnsi(formatConsole(Array.isArray(args) ? args : [args]));
       for (const line of text.split('\n')) {
         if (opts.verbose || !NOISE.some((re) => re.test(line))) onLine(line);
         readSummary(line, counts);
@@ -175,6 +176,10 @@ function safeJson(v) {
   } catch {
     return String(v);
   }
+}
+
+export function stripAnsi(text) {
+  return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
 }
 
 /** Reads mocha's summary lines ("  3 passing (1s)", "  1 failing", "  2 pending"). */
