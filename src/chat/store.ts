@@ -42,7 +42,7 @@ export class RoomStore {
   static open(dir: string, keep: number, fsync: boolean): { store: RoomStore; room: LoadedRoom } {
     const store = new RoomStore(dir, fsync);
     try {
-      fs.mkdirSync(dir, { recursive: true });
+      makeDirs(dir);
       const room = store.load(keep);
       store.fd = fs.openSync(path.join(dir, LOG), 'a');
       return { store, room };
@@ -100,6 +100,20 @@ export class RoomStore {
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
   }
+}
+
+/** `mkdir -p`, one level at a time: Node's recursive mkdirSync never returns for some paths
+ * (a directory under /proc), and a relay that hangs at start is worse than one clear error. */
+function makeDirs(dir: string): void {
+  const abs = path.resolve(dir);
+  const parent = path.dirname(abs);
+  if (parent !== abs && !fs.existsSync(parent)) makeDirs(parent);
+  try {
+    fs.mkdirSync(abs);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  if (!fs.statSync(abs).isDirectory()) throw new Error(`${abs} is not a directory`);
 }
 
 function writeAtomic(file: string, content: string): void {
