@@ -21,10 +21,6 @@ export class Heights {
     this.validUpTo = 0;
   }
 
-  get(i: number): number {
-    return this.heights[i];
-  }
-
   /** Sets row i's height; returns whether it changed by more than rounding noise. */
   set(i: number, h: number): boolean {
     if (Math.abs(this.heights[i] - h) < 0.5) return false;

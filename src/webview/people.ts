@@ -12,12 +12,9 @@ export function isLegacyId(id: string): boolean {
 
 export class People {
   private byName = new Map<string, Set<string>>();
-  /** Bumped whenever a name becomes ambiguous, so rendered rows know to refresh their tags. */
-  version = 0;
 
   clear(): void {
     this.byName.clear();
-    this.version++;
   }
 
   addItems(items: readonly ChatItem[]): void {
@@ -33,9 +30,7 @@ export class People {
   private add(name: string, identity: string): void {
     let ids = this.byName.get(name);
     if (!ids) this.byName.set(name, (ids = new Set()));
-    if (ids.has(identity)) return;
     ids.add(identity);
-    if (ids.size === 2) this.version++;
   }
 
   /** "#3fa2" when this name is shared by more than one identity and the sender is verified. */

@@ -37,10 +37,6 @@ export function setDisabled(control: HTMLElement, disabled: boolean): void {
   control.toggleAttribute('disabled', disabled);
 }
 
-export function isDisabled(control: HTMLElement): boolean {
-  return control.hasAttribute('disabled');
-}
-
 /** A small label such as "unverified", with a tooltip that says why. */
 export function tag(text: string, title: string): HTMLElement {
   const t = el('span', 'tag', text);
