@@ -201,22 +201,24 @@ export function screenshotName(line) {
 async function screenshot(page, dir, name, onLine) {
   try {
     mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${name}.png`);
-    const png = await page.screenshot({ fullPage: true, timeout: 15_000 });
-    // Written whole, then renamed: a test that waits for the file never sees half a picture.
-    writeFileSync(`${file}.tmp`, png);
-    renameSync(`${file}.tmp`, file);
-    onLine(`[runner] screenshot ${path.relative(process.cwd(), file)}`);
-    // Also the webview alone, when exactly one is on screen (the chat panel).
+    // Both pictures from one moment: the webview alone, when exactly one is on screen (the chat panel)...
     const webviews = page.locator('iframe.webview.ready:visible');
-    if ((await webviews.count()) === 1) {
-      const crop = path.join(dir, `${name}.webview.png`);
-      writeFileSync(`${crop}.tmp`, await webviews.screenshot({ timeout: 15_000 }));
-      renameSync(`${crop}.tmp`, crop);
-    }
+    const crop = (await webviews.count()) === 1 ? await webviews.screenshot({ timeout: 15_000 }) : undefined;
+    const full = await page.screenshot({ fullPage: true, timeout: 15_000 });
+    if (crop) writeWhole(path.join(dir, `${name}.webview.png`), crop);
+    // ...and the whole window, written last: a test that waits for <name>.png may move on once it exists.
+    const file = path.join(dir, `${name}.png`);
+    writeWhole(file, full);
+    onLine(`[runner] screenshot ${path.relative(process.cwd(), file)}${crop ? ' (+ .webview.png)' : ''}`);
   } catch (err) {
     onLine(`[runner] screenshot ${name} failed: ${err instanceof Error ? err.message : err}`);
   }
+}
+
+/** Written whole, then renamed: whoever waits for the file never sees half a picture. */
+function writeWhole(file, data) {
+  writeFileSync(`${file}.tmp`, data);
+  renameSync(`${file}.tmp`, file);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
