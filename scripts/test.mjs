@@ -1,7 +1,7 @@
 // `npm test`: typecheck, build, compile the tests, run the unit tests (node:test on Node 24) and the
 // integration suite (mocha inside a real VS Code: code-server + headless Chromium, see test/runner/).
 // Stops at the first failing step. The last line is always `N passed, N failed` over all tests run.
-//   --unit         compile + unit tests only
+//   --unit         build + compile + unit tests only
 //   --integration  build + compile + integration tests only
 import { readdirSync, readFileSync, rmSync, mkdtempSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -33,7 +33,8 @@ const steps = [
       await command('tsc -p src/webview --noEmit', [tsc, '-p', 'src/webview', '--noEmit']);
     },
   },
-  { name: 'build bundles', when: only !== 'unit', run: () => command('node esbuild.mjs', ['esbuild.mjs']) },
+  // The unit tests run the CLI bundle as child processes, so even --unit builds first.
+  { name: 'build bundles', when: true, run: () => command('node esbuild.mjs', ['esbuild.mjs']) },
   {
     name: 'compile tests',
     when: true,

@@ -38,6 +38,8 @@ export function activate(context: vscode.ExtensionContext): WhatsUdpApi {
   context.subscriptions.push(a);
   // Rejoining at startup comes after activation returns, so it never delays the window.
   if (a.hasChatted) setTimeout(() => void a.startChat(false).catch((err: unknown) => a.notifier.log.error('Rejoining failed', err)), 0);
+  // `npm start` asks for the chat to be open when the window comes up.
+  if (process.env.WHATSUDP_OPEN_CHAT === '1') setTimeout(() => void a.openChat().catch((err: unknown) => a.notifier.log.error('Opening the chat failed', err)), 0);
   const activationMs = performance.now() - started;
   a.notifier.log.info(`Activated in ${activationMs.toFixed(1)} ms`);
   return {
