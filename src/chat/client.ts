@@ -2,8 +2,6 @@
 // messages in order exactly once, keeps its lease with heartbeats, and rejoins by itself when the
 // relay comes back. One socket, one timer armed for the earliest deadline.
 import * as dgram from 'node:dgram';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { decode, encode, ProtocolError } from '../protocol/codec';
 import { textBytes } from '../protocol/fragments';
@@ -17,6 +15,8 @@ import { RttEstimator } from './rtt';
 import type { ClientEvents, ClientOptions, ClientTimers, ConnectionState, Member, OutgoingMessage } from './types';
 import { checkName, formatAddress } from './validate';
 import { ClientRoster } from './client-roster';
+import { openClientSocket } from './client-socket';
+import { Alarm, Heartbeat } from './client-timing';
 
 type Phase = 'idle' | 'joining' | 'joined' | 'closed';
 
@@ -41,13 +41,9 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private helloAt = 0;
   private helloTries = 0;
   private everJoined = false;
-  private probes = 0; // timeouts in a row without hearing from the relay
-  private pingAt = 0;
-  private pingNonce = 0;
-  private heartbeatMs: number;
+  private readonly heartbeat: Heartbeat;
   private pausedUntil = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
+  private readonly alarm = new Alarm(() => this.onTimer());
   private firstJoin: { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
   private flushWaiters: (() => void)[] = [];
 
@@ -55,7 +51,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     super();
     this.myName = checkName(opts.name);
     this.t = { ...CLIENT_TIMERS, ...opts.timers };
-    this.heartbeatMs = this.t.heartbeatMs;
+    this.heartbeat = new Heartbeat(this.t.heartbeatMs);
     this.rtt = new RttEstimator(this.t.initialRttMs, this.t.ptoFloorMs, this.t.ptoMaxMs);
     this.outbox = new Outbox(opts.window ?? 64);
     if (opts.clientId !== undefined && !/^[0-9a-f]{16}$/.test(opts.clientId)) throw new ChatError('BAD_OPTION', 'A client id is 16 hex digits.');
@@ -99,27 +95,11 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   /** Joins the room. Rejects with ChatError UNREACHABLE if no relay answers in joinTimeoutMs. */
   async start(): Promise<void> {
     if (this.phase !== 'idle') throw new ChatError('BAD_OPTION', 'This client was already started.');
-    const { host, port } = this.opts.server;
-    let address = host;
-    if (isIP(host) === 0) {
-      try {
-        address = (await lookup(host)).address;
-      } catch {
-        throw new ChatError('BAD_ADDRESS', `Cannot resolve the relay's host name "${host}".`);
-      }
-    }
-    this.server = { host: address, port };
-    const socket = dgram.createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
+    const { socket, relay } = await openClientSocket(this.opts.server, this.opts.bind);
     this.socket = socket;
+    this.server = relay;
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
     socket.on('error', (err) => this.emit('warning', err));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(this.opts.bind?.port ?? 0, this.opts.bind?.host, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.firstJoin = undefined;
@@ -184,7 +164,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     if (this.phase === 'closed') return;
     const wasJoined = this.phase === 'joined';
     this.phase = 'closed';
-    clearTimeout(this.timer);
+    this.alarm.clear();
     if (this.firstJoin) {
       clearTimeout(this.firstJoin.timer);
       this.firstJoin.reject(new ChatError('CLOSED', 'The chat client was closed before it joined.'));
@@ -233,7 +213,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
       roomId: this.roomId, lastSeq: this.roomId === 0n ? 0 : this.inbox.next - 1, cookie: this.cookie,
       firstUnacked: this.outbox.oldest() ?? this.nextId,
     });
-    this.arm(now + this.helloDelay());
+    this.alarm.set(now + this.helloDelay());
   }
 
   /** Join retries: the probe timeout while first joining, then a capped backoff while the relay is away. */
@@ -252,7 +232,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
       return;
     }
     const now = Date.now();
-    this.probes = 0;
+    this.heartbeat.heard();
     try {
       this.handle(p, now);
     } catch (err) {
@@ -307,15 +287,14 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
         if (lost > 0) this.emit('lost', lost, { fromSeq: p.fromSeq, toSeq: p.toSeq });
         return this.deliver(delivered);
       }
-      case PacketType.Pong:
-        if (p.nonce !== 0 && p.nonce === this.pingNonce) {
-          this.rtt.sample(now - this.pingAt);
-          this.pingNonce = 0;
-        }
+      case PacketType.Pong: {
+        const sample = this.heartbeat.pong(p.nonce, now);
+        if (sample !== undefined) this.rtt.sample(sample);
         if (p.epoch !== this.epoch) return this.join('reconnecting', 'the relay restarted');
         this.inbox.knowHead(p.headSeq);
         this.roster?.known(p.rosterVersion, now, (v) => this.sendRaw({ type: PacketType.RosterRequest, version: v }));
         return;
+      }
       case PacketType.Roster:
         this.roster?.page(p, (ev, m) => (ev === 'members' ? this.emit('members', this.roster!.list) : this.emit(ev, m!)));
         return;
@@ -331,7 +310,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     const newEpoch = p.epoch !== this.epoch;
     this.roomId = p.roomId;
     this.epoch = p.epoch;
-    this.heartbeatMs = Math.min(this.t.heartbeatMs, p.heartbeatMs || this.t.heartbeatMs);
+    this.heartbeat.periodMs = Math.min(this.t.heartbeatMs, p.heartbeatMs || this.t.heartbeatMs);
     if (newRoom) {
       this.inbox.clear();
       this.inbox.reset(p.fromSeq);
@@ -343,7 +322,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     this.inbox.knowHead(p.headSeq);
     this.phase = 'joined';
     this.everJoined = true;
-    this.pingAt = now;
+    this.heartbeat.restart(now);
     if (newEpoch || newRoom) this.outbox.rewind();
     this.setState({ state: 'connected', roomId: p.roomId.toString(16).padStart(16, '0'), epoch: p.epoch });
     this.roster?.known(p.rosterVersion, now, (v) => this.sendRaw({ type: PacketType.RosterRequest, version: v }), true);
@@ -400,7 +379,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     let at = Infinity;
     if (this.phase === 'joining') at = this.helloAt + this.helloDelay();
     if (this.phase === 'joined') {
-      at = Math.min(at, this.pingNonce !== 0 ? this.pingAt + this.pto(this.probes) : this.pingAt + this.heartbeatMs);
+      at = Math.min(at, this.heartbeat.deadline(this.pto));
       if (now >= this.pausedUntil) {
         at = Math.min(at, this.outbox.nextDeadline(now, this.pto) ?? Infinity, this.inbox.nextDeadline(this.pto) ?? Infinity);
       } else {
@@ -408,19 +387,10 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
       }
       at = Math.min(at, this.roster?.deadline(this.pto) ?? Infinity);
     }
-    this.arm(Math.max(at, now));
-  }
-
-  private arm(at: number): void {
-    if (at === Infinity || (this.timer && at >= this.timerAt && this.timerAt > Date.now() - 1)) return;
-    clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => this.onTimer(), Math.max(0, at - Date.now()));
+    this.alarm.set(Math.max(at, now));
   }
 
   private onTimer(): void {
-    this.timer = undefined;
-    this.timerAt = Infinity;
     const now = Date.now();
     if (this.phase === 'joining') {
       if (now >= this.helloAt + this.helloDelay()) {
@@ -432,32 +402,18 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
       }
     } else if (this.phase === 'joined') {
       const before = this.outbox.retransmits;
-      let expired = false;
-      if (this.pingNonce !== 0) {
-        if (now >= this.pingAt + this.pto(this.probes)) {
-          expired = true;
-          this.ping(now);
-        }
-      } else if (now >= this.pingAt + this.heartbeatMs) {
-        this.ping(now);
-      }
+      const ping = this.heartbeat.due(now, this.pto);
+      if (ping.nonce !== undefined) this.sendRaw({ type: PacketType.Ping, nonce: ping.nonce });
       this.pump(now);
-      if (expired || this.outbox.retransmits > before) this.probes++;
-      if (this.probes >= this.t.maxProbes) {
-        this.probes = 0;
-        this.pingNonce = 0;
+      if (ping.expired || this.outbox.retransmits > before) this.heartbeat.misses++;
+      if (this.heartbeat.misses >= this.t.maxProbes) {
+        this.heartbeat.restart(now);
         this.join('reconnecting', `no answer from the relay at ${formatAddress(this.opts.server)}`);
         return;
       }
       this.roster?.retry(now, this.pto, (v) => this.sendRaw({ type: PacketType.RosterRequest, version: v }));
     }
     this.reschedule(now);
-  }
-
-  private ping(now: number): void {
-    this.pingNonce = (randomBytes(4).readUInt32BE() || 1) >>> 0;
-    this.pingAt = now;
-    this.sendRaw({ type: PacketType.Ping, nonce: this.pingNonce });
   }
 }
 
