@@ -63,7 +63,7 @@ export class App extends Disposable {
 
   private async createSession(): Promise<ChatSession> {
     const log = this.notifier.log;
-    const storage = await FileHistory.open(this.context.globalStorageUri.fsPath).catch((err: unknown) => {
+    const storage = await FileHistory.open(this.context.globalStorageUri.fsPath, undefined, log).catch((err: unknown) => {
       log.error('Cannot open the history folder', err);
       return undefined;
     });

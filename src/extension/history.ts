@@ -57,13 +57,14 @@ export class FileHistory implements HistoryStorage {
   private constructor(
     private readonly dir: string,
     private readonly delayMs: number,
+    private readonly log: { warn(message: string): void } | undefined,
   ) {}
 
-  static async open(dir: string, delayMs = 1000): Promise<FileHistory | undefined> {
+  static async open(dir: string, delayMs = 1000, log?: { warn(message: string): void }): Promise<FileHistory | undefined> {
     await fs.promises.mkdir(dir, { recursive: true });
     // A window reloading may still be shutting down: give its lock a moment to go.
     for (let attempt = 0; attempt < 5; attempt++) {
-      if (takeLock(path.join(dir, LOCK))) return new FileHistory(dir, delayMs);
+      if (takeLock(path.join(dir, LOCK))) return new FileHistory(dir, delayMs, log);
       await new Promise((r) => setTimeout(r, 300));
     }
     return undefined;
@@ -76,15 +77,20 @@ export class FileHistory implements HistoryStorage {
     } catch {
       return emptyState(); // first run
     }
+    let problem: string;
     try {
       const parsed = JSON.parse(text) as Partial<PersistedState>;
-      if (parsed.version !== 1 || !Array.isArray(parsed.entries)) return emptyState();
-      return { ...emptyState(), ...parsed, entries: parsed.entries.filter(isEntry) };
-    } catch {
-      // A damaged file must not stop the chat; keep it aside for whoever wants to look.
-      await fs.promises.rename(path.join(this.dir, FILE), path.join(this.dir, `${FILE}.damaged`)).catch(() => undefined);
-      return emptyState();
+      if (parsed.version === 1 && Array.isArray(parsed.entries)) return { ...emptyState(), ...parsed, entries: parsed.entries.filter(isEntry) };
+      problem = `it is not a version 1 history (version ${String(parsed.version)})`;
+    } catch (err) {
+      problem = err instanceof Error ? err.message : String(err);
     }
+    // Unreadable or of another version: it must not stop the chat, and must not be overwritten by the
+    // next save either. Keep it aside under a name no later failure reuses, and say where it went.
+    const aside = path.join(this.dir, `${FILE}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    await fs.promises.rename(path.join(this.dir, FILE), aside).catch(() => undefined);
+    this.log?.warn(`The chat history could not be read (${problem}); starting with an empty conversation. The old file is kept as ${aside}.`);
+    return emptyState();
   }
 
   schedule(read: () => PersistedState): void {
