@@ -26,7 +26,7 @@ export class Outbox {
   private inFlight = 0;
   retransmits = 0;
 
-  constructor(private readonly window: number) {}
+  constructor(private readonly maxFragmentsInFlight: number) {}
 
   add(clientId: Buffer, out: OutgoingMessage): void {
     const frags = fragmentData(clientId, out.msgId, out.body).map((p) => ({ buf: encode(p), sentAt: 0, tries: 0, acked: false }));
@@ -113,31 +113,35 @@ export class Outbox {
     }
   }
 
+  /** The unacknowledged fragments of the messages that may be in flight, oldest message first. */
+  private *inWindow(): Generator<[Entry, Frag]> {
+    let messages = 0;
+    for (const e of this.entries.values()) {
+      if (e.out.state === 'failed') continue;
+      if (++messages > MAX_MESSAGES_IN_FLIGHT) return;
+      for (const f of e.frags) if (!f.acked) yield [e, f];
+    }
+  }
+
   /** Fragments to send now: expired ones again, then new ones while the window allows.
    * `changed` collects messages whose state moved from queued to sending. */
   due(now: number, pto: (tries: number) => number, changed: OutgoingMessage[]): Buffer[] {
     const out: Buffer[] = [];
-    let messages = 0;
-    for (const e of this.entries.values()) {
-      if (e.out.state === 'failed') continue;
-      if (++messages > MAX_MESSAGES_IN_FLIGHT) break;
-      for (const f of e.frags) {
-        if (f.acked) continue;
-        if (f.sentAt === 0) {
-          if (this.inFlight >= this.window) continue;
-          this.inFlight++;
-        } else if (now < f.sentAt + pto(f.tries - 1)) {
-          continue;
-        } else {
-          this.retransmits++;
-        }
-        f.sentAt = now;
-        f.tries++;
-        out.push(f.buf);
-        if (e.out.state !== 'sending') {
-          e.out.state = 'sending';
-          changed.push(e.out);
-        }
+    for (const [e, f] of this.inWindow()) {
+      if (f.sentAt === 0) {
+        if (this.inFlight >= this.maxFragmentsInFlight) continue;
+        this.inFlight++;
+      } else if (now < f.sentAt + pto(f.tries - 1)) {
+        continue;
+      } else {
+        this.retransmits++;
+      }
+      f.sentAt = now;
+      f.tries++;
+      out.push(f.buf);
+      if (e.out.state !== 'sending') {
+        e.out.state = 'sending';
+        changed.push(e.out);
       }
     }
     return out;
@@ -146,15 +150,9 @@ export class Outbox {
   /** When the next fragment falls due: a retransmission, or now if there is room for a new one. */
   nextDeadline(now: number, pto: (tries: number) => number): number | undefined {
     let at: number | undefined;
-    let messages = 0;
-    for (const e of this.entries.values()) {
-      if (e.out.state === 'failed') continue;
-      if (++messages > MAX_MESSAGES_IN_FLIGHT) break;
-      for (const f of e.frags) {
-        if (f.acked) continue;
-        const t = f.sentAt === 0 ? (this.inFlight < this.window ? now : undefined) : f.sentAt + pto(f.tries - 1);
-        if (t !== undefined) at = at === undefined ? t : Math.min(at, t);
-      }
+    for (const [, f] of this.inWindow()) {
+      const t = f.sentAt === 0 ? (this.inFlight < this.maxFragmentsInFlight ? now : undefined) : f.sentAt + pto(f.tries - 1);
+      if (t !== undefined) at = at === undefined ? t : Math.min(at, t);
     }
     return at;
   }

@@ -1,14 +1,13 @@
 // `whatsudp chat`: stdin lines become messages, the room's messages go to stdout in room order, and
 // everything about the connection goes to stderr, so `... | whatsudp chat --name bot` is scriptable:
 // its exit code says whether every line reached the room.
-import { createInterface } from 'node:readline';
 import { ChatClient } from '../chat/client';
 import type { OutgoingMessage } from '../chat/types';
 import { formatAddress } from '../chat/validate';
-import { MAX_TEXT_BYTES } from '../protocol/packets';
 import type { ChatArgs } from './args';
 import { escapeName, firstLine, formatMessage, jsonLine, messageJson } from './format';
 import { EXIT } from './help';
+import { MessageLines } from './input';
 import { bounded, errorLine, exitCodeFor, sleep, type Io, type Session } from './session';
 
 export function startChat(args: ChatArgs, io: Io): Session {
@@ -18,7 +17,7 @@ export function startChat(args: ChatArgs, io: Io): Session {
   const done = new Promise<number>((resolve) => (finish = resolve));
   const end = (code: number): void => {
     over = true;
-    rl.close();
+    lines.close();
     finish(code);
   };
 
@@ -26,7 +25,6 @@ export function startChat(args: ChatArgs, io: Io): Session {
   // the end of input waits for that copy too, so a script's own lines show in its output.
   let printedSeq = 0;
   let ownSeq = 0;
-  let lineProblems = 0;
   const failed = new Map<number, OutgoingMessage>();
   const reported = new Set<number>();
   const reportUndelivered = (o: OutgoingMessage): void => {
@@ -86,25 +84,7 @@ export function startChat(args: ChatArgs, io: Io): Session {
     void bounded(client.close({ leave: false }), 1000).then(() => end(exitCodeFor(err, true)));
   });
 
-  let lineNo = 0;
-  const rl = createInterface({ input: io.stdin, crlfDelay: Infinity, terminal: false });
-  rl.on('line', (line) => {
-    lineNo++;
-    if (over || line.trim() === '') return;
-    const bytes = Buffer.byteLength(line, 'utf8');
-    if (bytes > MAX_TEXT_BYTES) {
-      lineProblems++;
-      io.err(`whatsudp: line ${lineNo} not sent: it has ${bytes} bytes, more than a message may have (${MAX_TEXT_BYTES})`);
-      return;
-    }
-    try {
-      client.send({ kind: 'text', text: line });
-    } catch (err) {
-      lineProblems++;
-      io.err(`whatsudp: line ${lineNo} not sent: ${errorLine(err).replace(/^whatsudp: /, '')}`);
-    }
-  });
-  rl.on('close', () => {
+  const lines = new MessageLines(io, (text) => client.send({ kind: 'text', text }), () => {
     if (!over) void endOfInput();
   });
 
@@ -122,7 +102,7 @@ export function startChat(args: ChatArgs, io: Io): Session {
     for (const o of undelivered.values()) reportUndelivered(o);
     if (undelivered.size > 0) io.err(`whatsudp: ${undelivered.size} message${undelivered.size === 1 ? '' : 's'} not delivered`);
     await bounded(client.close({ leave: true }), 2000);
-    end(undelivered.size > 0 || lineProblems > 0 ? EXIT.UNDELIVERED : EXIT.OK);
+    end(undelivered.size > 0 || lines.problems > 0 ? EXIT.UNDELIVERED : EXIT.OK);
   }
 
   return {
