@@ -23,6 +23,10 @@ export interface LossRun {
   dropped: { up: number; down: number };
   /** ms from the last send until every member had everything. */
   drainMs: number;
+  /** Messages the relay sequenced in the run (more than `messages`: some were sequenced twice). */
+  sequenced: number;
+  /** Times a client decided the relay was gone and rejoined (ConnectionState 'reconnecting'). */
+  reconnects: number;
   warnings: string[];
 }
 
@@ -53,14 +57,16 @@ async function lossOnce(loss: number, messages: number, rate: number, size: numb
           if (t !== undefined) samples.push(performance.now() - t);
         }),
       );
+      let reconnects = 0;
+      for (const c of room.clients) c.on('state', (st) => st.state === 'reconnecting' && reconnects++);
       await proxy.request('reset');
       await proxy.request('loss', { loss });
-      const stats0 = await relay.request<{ retransmitsServed: number }>('stats');
+      const stats0 = await relay.request<{ retransmitsServed: number; headSeq: number }>('stats');
       const retx0 = sender.retransmits;
       const t0 = performance.now();
       for (let n = 0; n < messages; n++) {
-        const due = t0 + (n * 1000) / rate;
-        if (due > performance.now()) await sleep(due - performance.now());
+        const wait = t0 + (n * 1000) / rate - performance.now();
+        if (wait > 0) await sleep(wait);
         sentAt.set(sender.nextMsgId(), performance.now());
         sender.send({ kind: 'text', text: text64(n) });
       }
@@ -69,7 +75,7 @@ async function lossOnce(loss: number, messages: number, rate: number, size: numb
       while (!complete() && performance.now() - lastSent < DRAIN_LIMIT_MS) await sleep(5);
       const drainMs = performance.now() - lastSent;
       const retransmits = sender.retransmits - retx0;
-      const stats = await relay.request<{ retransmitsServed: number }>('stats');
+      const stats = await relay.request<{ retransmitsServed: number; headSeq: number }>('stats');
       const px = await proxy.request<{ droppedUp: number; droppedDown: number }>('stats');
       await proxy.request('loss', { loss: 0 }); // so Leave gets through
       const delivered = seen.reduce((n, s) => n + s.size, 0);
@@ -85,6 +91,8 @@ async function lossOnce(loss: number, messages: number, rate: number, size: numb
         relayResendsPerMessage: (stats.retransmitsServed - stats0.retransmitsServed) / messages,
         dropped: { up: px.droppedUp, down: px.droppedDown },
         drainMs: round(drainMs, 1),
+        sequenced: stats.headSeq - stats0.headSeq,
+        reconnects,
         warnings: room.warnings.slice(0, 5),
       };
     } finally {

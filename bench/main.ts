@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { extension } from './extension';
-import { latency } from './latency';
+import { bareLatency, latency } from './latency';
 import { legacy } from './legacy';
 import { enableProfiles, profilePath } from './lib/profiling';
 import { markdown, ms, notMeasured, num, pct, row, table, kib, type Row } from './lib/report';
@@ -72,7 +72,7 @@ const sections: Section[] = [
     run: async () => {
       const [rounds, warm, dur] = quick ? [2, 200, 500] : [5, 300, 1000];
       const r10 = await throughput(10, rounds, warm, dur);
-      const r100 = await throughput(100, rounds, warm, dur);
+      const r100 = await throughput(100, quick ? 1 : rounds, warm, dur);
       const clients = [];
       for (let i = 0; i < (quick ? 1 : 3); i++) clients.push(await clientsOnce(10, warm, dur));
       clientsPerSecond = clients.map((c) => c.perSecond).sort((a, b) => a - b)[clients.length >> 1];
@@ -99,27 +99,32 @@ const sections: Section[] = [
       const [runs, dur] = quick ? [2, 1000] : [5, 3000];
       const loaded = Math.max(200, Math.round((clientsPerSecond ?? 2000) / 2));
       const [at100, atHalf] = await latency([100, loaded], runs, dur);
-      const fmt = (r: typeof at100) => `p99 ${ms(r.p99.median, 3)} (runs ${ms(r.p99.min, 3)}..${ms(r.p99.max, 3)}), p50 ${ms(r.p50.median, 3)}, max ${ms(r.max.median, 2)}`;
+      const floor = await bareLatency(100, runs, dur);
+      const trouble = (r: typeof at100) => [r.missing ? `${num(r.missing)} deliveries missing after 15 s` : '', r.reconnects ? `${r.reconnects} false reconnects` : ''].filter(Boolean).join(', ');
+      const fmt = (r: typeof at100) =>
+        `p99 ${ms(r.p99.median, 2)} (runs ${ms(r.p99.min, 2)}..${ms(r.p99.max, 2)}), p50 ${ms(r.p50.median, 2)}, max ${ms(r.max.median, 1)}; relay's share p99 ${ms(r.relayP99.median, 3)}; member p50 ${r.memberP50.min.toFixed(2)}..${ms(r.memberP50.max, 2)}${trouble(r) ? `; ${trouble(r)}` : ''}`;
       return {
         rows: [
-          row(`3. latency at 100 msg/s, room of 10, ${runs} runs`, fmt(at100), 'p99 < 1 ms', at100.p99.median < 1),
+          row(`3. latency at 100 msg/s, room of 10, ${runs} runs`, fmt(at100), 'p99 < 1 ms', at100.p99.median < 1 && at100.missing === 0),
           row(`3. latency at ${num(loaded)} msg/s (half of measure 1's real-client rate)`, fmt(atHalf)),
+          row('3. floor: bare fan-out to 10 plain sockets at 100 msg/s', `p99 ${ms(floor.p99.median, 2)} (runs ${ms(floor.p99.min, 2)}..${ms(floor.p99.max, 2)}), p50 ${ms(floor.p50.median, 2)}`),
         ],
-        data: { at100, atHalf, loadedRate: loaded },
+        data: { at100, atHalf, loadedRate: loaded, bareAt100: floor },
       };
     },
   },
   {
     name: 'loss',
     run: async () => {
-      const messages = quick ? 200 : 1000;
+      const messages = quick ? 100 : 1000;
       const runs = await lossRecovery([0.1, 0.3], messages);
       const [clean, ...lossy] = runs;
       const out: Row[] = [row(`4. lossless via the proxy, ${messages} msgs at 100/s`, `p50 ${ms(clean.latency.p50)}, p99 ${ms(clean.latency.p99)}, delivered ${pct(clean.deliveredShare, 2)}`)];
       for (const r of lossy) {
         const perfect = r.deliveredShare === 1 && r.duplicates === 0 && r.outOfOrder === 0;
+        const odd = [r.sequenced > r.messages ? `${r.sequenced - r.messages} sequenced twice` : '', r.reconnects ? `${r.reconnects} false reconnects` : ''].filter(Boolean).join(', ');
         out.push(
-          row(`4. ${pct(r.loss, 0)} loss both ways: delivered once, in order`, `${pct(r.deliveredShare, 2)}, ${r.duplicates} duplicates, ${r.outOfOrder} out of order`, '100%, 0, 0', perfect),
+          row(`4. ${pct(r.loss, 0)} loss both ways: delivered once, in order`, `${pct(r.deliveredShare, 2)}, ${r.duplicates} duplicates, ${r.outOfOrder} out of order${odd ? `; ${odd}` : ''}`, '100%, 0, 0', perfect),
           row(
             `4. ${pct(r.loss, 0)} loss: latency`,
             `p50 ${ms(r.latency.p50, 1)}, p99 ${ms(r.latency.p99, 1)} (lossless p99 ${ms(clean.latency.p99, 1)}); retransmits/msg: ${r.clientRetransmitsPerMessage.toFixed(2)} data, ${r.relayResendsPerMessage.toFixed(2)} gap repair`,
@@ -134,7 +139,7 @@ const sections: Section[] = [
   {
     name: 'scale',
     run: async () => {
-      const r = await scale([1000, 5000], quick ? 3000 : 15000, quick ? 3 : 5);
+      const r = await scale([1000, 5000], quick ? 2000 : 15000, quick ? 3 : 5);
       const out: Row[] = [];
       for (const s of r.steps) {
         keepProfile(s.profile);
@@ -149,6 +154,10 @@ const sections: Section[] = [
           ),
           row(`5. ${num(s.members)} members: fan out one message`, `${ms(med(s.relayFanoutMs), 1)} in the relay, ${ms(med(s.endToEndMs), 1)} until the last member read it${all ? '' : ' (NOT all reached)'}`),
         );
+      }
+      if (r.marginal) {
+        const m = r.marginal;
+        out.push(row(`5. relay RSS per member added, ${num(m.fromMembers)} -> ${num(m.toMembers)}`, `${kib(m.rssPerMemberBytes)} (heap ${kib(m.heapPerMemberBytes)})`));
       }
       return { rows: out, data: r };
     },

@@ -37,6 +37,8 @@ export interface ScaleStep {
 export interface ScaleResult {
   baseline: { coldRssMiB: number; warmRssMiB: number; warmup: number };
   steps: ScaleStep[];
+  /** RSS and heap growth per member between the first and the last step: what one more member costs. */
+  marginal?: { fromMembers: number; toMembers: number; rssPerMemberBytes: number; heapPerMemberBytes: number };
 }
 
 const HEARTBEAT_MS = 5000; // the relay's default; members ping on it, spread evenly over the period
@@ -79,6 +81,7 @@ export async function scale(sizes: number[], idleMs: number, fanouts: number): P
       const warm = await relay.request<Mem>('mem');
 
       const steps: ScaleStep[] = [];
+      const mems: Mem[] = [];
       for (const size of sizes) {
         beat?.stop();
         const fresh = await createMembers(server, size - members.length, HOSTS);
@@ -89,6 +92,7 @@ export async function scale(sizes: number[], idleMs: number, fanouts: number): P
         beat = heartbeat(members);
         await sleep(1000); // joins settle: Welcomes out, strangers forgotten, buffers drained
         const mem = await relay.request<Mem>('mem');
+        mems.push(mem);
         const stats = await relay.request<{ members: number }>('stats');
 
         const pongs0 = members.reduce((n, m) => n + m.pongs, 0);
@@ -158,7 +162,13 @@ export async function scale(sizes: number[], idleMs: number, fanouts: number): P
         step.bareIdle = { coreShare: cpu.coreShare, pings: b.pings() - p0 };
         b.stop();
       }
-      return { baseline: { coldRssMiB: round(cold.rss / 2 ** 20, 1), warmRssMiB: round(warm.rss / 2 ** 20, 1), warmup: WARMUP_MEMBERS }, steps };
+      const [a, b] = [mems[0], mems[mems.length - 1]];
+      const span = steps[steps.length - 1].members - steps[0].members;
+      const marginal =
+        span > 0
+          ? { fromMembers: steps[0].members, toMembers: steps[steps.length - 1].members, rssPerMemberBytes: round((b.rss - a.rss) / span, 0), heapPerMemberBytes: round((b.heapUsed + b.external - a.heapUsed - a.external) / span, 0) }
+          : undefined;
+      return { baseline: { coldRssMiB: round(cold.rss / 2 ** 20, 1), warmRssMiB: round(warm.rss / 2 ** 20, 1), warmup: WARMUP_MEMBERS }, steps, marginal };
     } finally {
       beat?.stop();
       await closeMembers(members);
