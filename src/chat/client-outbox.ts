@@ -6,7 +6,9 @@ import { fragmentData } from '../protocol/fragments';
 import type { MessageBody } from '../protocol/packets';
 import type { OutgoingMessage } from './types';
 
-/** Messages unacknowledged at once; the relay remembers more (256) per sender for de-duplication. */
+/** How far past the oldest unacknowledged msgId a client may send. The relay remembers the last 256
+ * msgIds per sender for de-duplication; a window of consecutive ids well inside that means any
+ * retransmission is of an id the relay still knows, so nothing is ever sequenced twice. */
 export const MAX_MESSAGES_IN_FLIGHT = 32;
 
 interface Frag {
@@ -113,12 +115,15 @@ export class Outbox {
     }
   }
 
-  /** The unacknowledged fragments of the messages that may be in flight, oldest message first. */
+  /** The unacknowledged fragments of the messages that may be in flight: msgIds less than
+   * MAX_MESSAGES_IN_FLIGHT past the oldest unacknowledged one (not merely the oldest 32 pending:
+   * while one message's ack keeps getting lost, hundreds of later ones could otherwise pass it). */
   private *inWindow(): Generator<[Entry, Frag]> {
-    let messages = 0;
+    const oldest = this.oldest();
+    if (oldest === undefined) return;
     for (const e of this.entries.values()) {
       if (e.out.state === 'failed') continue;
-      if (++messages > MAX_MESSAGES_IN_FLIGHT) return;
+      if (e.out.msgId - oldest >= MAX_MESSAGES_IN_FLIGHT) return;
       for (const f of e.frags) if (!f.acked) yield [e, f];
     }
   }

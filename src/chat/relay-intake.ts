@@ -30,7 +30,11 @@ export class Intake {
     if (!p.clientId.equals(m.clientId)) return this.d.send(m, { type: PacketType.NotJoined, epoch: room.epoch });
     const ack = (seq: number) => this.d.send(m, { type: PacketType.Ack, msgId: p.msgId, fragIndex: p.fragIndex, seq, epoch: room.epoch });
     const done = room.seqOf(m.hex, p.msgId);
-    if (done) return ack(done);
+    if (done) {
+      ack(done);
+      if (p.msgId === m.expect) this.release(m, m.expect + 1, now);
+      return;
+    }
     if (m.held?.has(p.msgId)) return ack(0);
     if (p.msgId > m.expect && (m.held?.size ?? 0) >= MAX_HELD) return; // it will come again
     let entry = m.assemblies?.get(p.msgId);
@@ -64,9 +68,12 @@ export class Intake {
     if (p.msgId === m.expect) this.release(m, p.msgId + 1, now);
   }
 
-  /** Moves the member's expected msgId to `expect` and sequences the held messages that now follow. */
+  /** Moves the member's expected msgId to `expect` and sequences the held messages that now follow.
+   * Ids already sequenced are skipped: after a rejoin the client may name as its first unacknowledged
+   * a message whose only loss was its ack, and waiting for it to arrive as new would stall the sender. */
   release(m: MemberState, expect: number, now: number): void {
     m.expect = expect;
+    while (this.d.room.seqOf(m.hex, m.expect) !== 0) m.expect++;
     const late = [...(m.held?.keys() ?? [])].filter((id) => id < expect).sort((a, b) => a - b);
     for (const id of late) {
       this.sequence(m, id, m.held!.get(id)!.body, now);
@@ -76,6 +83,7 @@ export class Intake {
       m.held!.delete(m.expect);
       this.sequence(m, m.expect, h.body, now);
       m.expect++;
+      while (this.d.room.seqOf(m.hex, m.expect) !== 0) m.expect++;
     }
   }
 

@@ -1,0 +1,67 @@
+// Two rules that keep a message from ever being sequenced twice or stalled, tested where they live.
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as dgram from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+import { MAX_MESSAGES_IN_FLIGHT, newOutgoing, Outbox } from '../../src/chat/client-outbox';
+import { decode, encode } from '../../src/protocol/codec';
+import { fragmentData } from '../../src/protocol/fragments';
+import { PacketType as T, type Packet } from '../../src/protocol/packets';
+import { Harness, until } from './helpers/engine';
+
+let h: Harness;
+afterEach(() => h?.close());
+
+test('the outbox never sends a msgId 32 or more past its oldest unacknowledged one', () => {
+  const outbox = new Outbox(64);
+  const id = randomBytes(8);
+  for (let msgId = 1; msgId <= 400; msgId++) outbox.add(id, newOutgoing(msgId, { kind: 'text', text: `m${msgId}` }, 0));
+  const pto = () => 25;
+  let now = 0;
+  let highest = 0;
+  // Every message is acknowledged with its seq at once, except msgId 1, whose ack keeps getting lost.
+  for (let round = 0; round < 200; round++, now += 30) {
+    for (const buf of outbox.due(now, pto, [])) {
+      const p = decode(buf);
+      assert.equal(p.type, T.Data);
+      if (p.type !== T.Data) continue;
+      highest = Math.max(highest, p.msgId);
+      if (p.msgId !== 1) outbox.delivered(p.msgId, p.msgId);
+    }
+  }
+  assert.equal(highest, MAX_MESSAGES_IN_FLIGHT, 'later messages wait for the stuck one instead of running hundreds ahead');
+  outbox.delivered(1, 1);
+  for (const buf of outbox.due(now, pto, [])) highest = Math.max(highest, (decode(buf) as { msgId: number }).msgId);
+  assert.equal(highest, 1 + 2 * MAX_MESSAGES_IN_FLIGHT - 1, 'once it is acknowledged the window moves on');
+});
+
+test('a rejoin naming an already-sequenced message does not stall the messages after it', async () => {
+  h = new Harness();
+  const relay = await h.relay({ timers: { reassemblyMs: 10000 } });
+  const ann = await h.client(relay.address(), 'ann');
+  const sock = dgram.createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+  h.track(() => new Promise<void>((r) => sock.close(() => r())));
+  const inbox: Packet[] = [];
+  sock.on('message', (b) => inbox.push(decode(b)));
+  const send = (p: Packet) => sock.send(encode(p), relay.address().port, '127.0.0.1');
+  const clientId = randomBytes(8);
+  const hello = (cookie: Buffer, firstUnacked: number) => send({ type: T.Hello, clientId, name: 'bob', flags: 0, roomId: 0n, lastSeq: 0, firstUnacked, cookie });
+  const data = (msgId: number) => fragmentData(clientId, msgId, { kind: 'text', text: `bob ${msgId}` }).forEach(send);
+
+  hello(Buffer.alloc(0), 1);
+  await until(() => inbox.some((p) => p.type === T.Retry), 2000, 'Retry');
+  const retry = inbox.find((p) => p.type === T.Retry)!;
+  const cookie = retry.type === T.Retry ? retry.cookie : Buffer.alloc(0);
+  hello(cookie, 1);
+  await until(() => inbox.some((p) => p.type === T.Welcome), 2000, 'Welcome');
+  data(1);
+  data(2);
+  await until(() => ann.texts().length === 2, 2000, 'bob 1 and 2 sequenced');
+  // bob's acks were "lost": it rejoins saying 1 is its oldest unacknowledged, then sends 3.
+  hello(cookie, 1);
+  data(3);
+  await until(() => ann.texts().length === 3, 1000, 'bob 3 sequenced at once, not after the 10 s safety valve');
+  assert.deepEqual(ann.texts(), ['bob: bob 1', 'bob: bob 2', 'bob: bob 3']);
+  assert.equal(relay.stats().headSeq, 3, 'nothing sequenced twice');
+});
