@@ -190,7 +190,10 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     this.emit('state', s);
   }
 
-  private pto = (tries: number): number => this.rtt.pto(tries);
+  /** RFC 9002's PTO, doubled for each expiry in a row without a word from the relay and back to the
+   * base as soon as anything arrives (its pto_count). Doubling per datagram instead would leave one
+   * unlucky message backing off for seconds while acks for others flow and the window behind it stalls. */
+  private pto = (): number => this.rtt.pto(this.heartbeat.misses);
 
   private sendRaw(p: Packet | Buffer): void {
     const buf = Buffer.isBuffer(p) ? p : encode(p);
