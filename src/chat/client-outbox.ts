@@ -73,6 +73,16 @@ export class Outbox {
     return sample;
   }
 
+  /** The relay sequenced the message (our copy of it came back): it is delivered. The RTT sample is
+   * taken only for a one-datagram message sent once, where the copy answers that very datagram. */
+  sequenced(msgId: number, seq: number, now: number): { out?: OutgoingMessage; sample?: number } {
+    const e = this.entries.get(msgId);
+    if (!e) return {};
+    const f = e.frags[0];
+    const sample = e.frags.length === 1 && f.tries === 1 && f.sentAt > 0 ? now - f.sentAt : undefined;
+    return { out: this.delivered(msgId, seq), sample };
+  }
+
   /** The relay sequenced the message: it leaves the outbox. */
   delivered(msgId: number, seq: number): OutgoingMessage | undefined {
     const e = this.entries.get(msgId);

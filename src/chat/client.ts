@@ -283,8 +283,18 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
         }
         return this.pump();
       }
-      case PacketType.Msg:
+      case PacketType.Msg: {
+        // Our own message back from the relay: it is sequenced, which is what an Ack with a seq says.
+        if (p.senderId.equals(this.id)) {
+          const { out, sample } = this.outbox.sequenced(p.msgId, p.seq, now);
+          if (sample !== undefined) this.rtt.sample(sample);
+          if (out) {
+            this.delivered(out);
+            this.pump();
+          }
+        }
         return this.deliver(this.inbox.accept(p));
+      }
       case PacketType.Gone: {
         const { lost, delivered } = this.inbox.gone(p.fromSeq, p.toSeq);
         if (lost > 0) this.emit('lost', lost, { fromSeq: p.fromSeq, toSeq: p.toSeq });

@@ -1,7 +1,8 @@
 // How the relay takes in members' messages: reassembly within limits, de-duplication, and the
 // per-sender order (a message waits, bounded, for its sender's earlier one). What it decides goes out
 // through the relay's callbacks, so this file holds the rules and none of the I/O.
-import { Assembly } from '../protocol/fragments';
+import { decodeUtf8 } from '../protocol/bytes';
+import { Assembly, bodyOf } from '../protocol/fragments';
 import { PacketType, RefuseReason, type Data, type MessageBody, type Packet } from '../protocol/packets';
 import type { MemberState } from './relay-members';
 import type { Room, SequencedMessage } from './room';
@@ -37,6 +38,12 @@ export class Intake {
     }
     if (m.held?.has(p.msgId)) return ack(0);
     if (p.msgId > m.expect && (m.held?.size ?? 0) >= MAX_HELD) return; // it will come again
+    if (p.fragCount === 1 && p.head) {
+      // One datagram, the common case: no reassembly, no copy.
+      if (!m.messages.take(now)) return this.d.slowDown(m, now);
+      if (p.head.totalBytes !== p.chunk.length) return this.refuse(m, p.msgId, `The message says ${p.head.totalBytes} bytes but carries ${p.chunk.length}.`, now);
+      return this.complete(p.msgId, m, bodyOf(p.head, decodeUtf8(p.chunk, 'message text')), p.chunk, now, ack);
+    }
     let entry = m.assemblies?.get(p.msgId);
     if (!entry) {
       if (!m.messages.take(now)) return this.d.slowDown(m, now);
@@ -57,15 +64,20 @@ export class Intake {
     }
     this.pendingBytes += entry.asm.bytes - before;
     if (!entry.asm.complete) return ack(0);
-    const { body } = entry.asm.body();
+    const { body, text } = entry.asm.body();
     this.forget(m, p.msgId);
-    if (body.text.trim() === '') return this.refuse(m, p.msgId, 'An empty message cannot be sent.', now);
-    if (p.msgId > m.expect) {
-      (m.held ??= new Map()).set(p.msgId, { body, since: now });
+    this.complete(p.msgId, m, body, text, now, ack);
+  }
+
+  /** A whole message: sequenced now if it is the sender's next, else held for its predecessors. */
+  private complete(msgId: number, m: MemberState, body: MessageBody, text: Buffer, now: number, ack: (seq: number) => void): void {
+    if (body.text.trim() === '') return this.refuse(m, msgId, 'An empty message cannot be sent.', now);
+    if (msgId > m.expect) {
+      (m.held ??= new Map()).set(msgId, { body, since: now });
       return ack(0);
     }
-    this.sequence(m, p.msgId, body, now);
-    if (p.msgId === m.expect) this.release(m, p.msgId + 1, now);
+    this.sequence(m, msgId, body, now, text);
+    if (msgId === m.expect) this.release(m, msgId + 1, now);
   }
 
   /** Moves the member's expected msgId to `expect` and sequences the held messages that now follow.
@@ -106,11 +118,11 @@ export class Intake {
     }
   }
 
-  /** Sequences, acknowledges (with the seq: the sender may be waiting on a held message) and fans out. */
-  private sequence(m: MemberState, msgId: number, body: MessageBody, now: number): void {
-    const s = this.d.room.sequence(m.hex, m.name, false, msgId, body, now);
-    this.d.send(m, { type: PacketType.Ack, msgId, fragIndex: 0, seq: s.message.seq, epoch: this.d.room.epoch });
-    this.d.publish(s, now);
+  /** Sequences and fans out. The sender is a member and gets its copy too: that copy, which carries
+   * its msgId and the seq, is its acknowledgement. If the copy is lost, the sender's retransmission
+   * meets the de-duplication table and gets an explicit Ack with the seq. */
+  private sequence(m: MemberState, msgId: number, body: MessageBody, now: number, text?: Buffer): void {
+    this.d.publish(this.d.room.sequence(m.hex, m.name, false, msgId, body, now, text), now);
   }
 
   private refuse(m: MemberState, msgId: number, detail: string, now: number): void {

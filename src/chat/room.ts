@@ -63,10 +63,10 @@ export class Room {
 
   /** Sequences a message: stores it (throws ChatError STORE if it cannot), rings it, and returns
    * the datagrams to fan out. Encoding happens once here, not once per member. */
-  sequence(senderHex: string, name: string, legacy: boolean, msgId: number, body: MessageBody, now: number): SequencedMessage {
+  sequence(senderHex: string, name: string, legacy: boolean, msgId: number, body: MessageBody, now: number, text?: Buffer): SequencedMessage {
     const seq = this.head + 1;
     const message: RoomMessage = { ...body, seq, time: now, msgId, sender: { id: senderHex, name, legacy } };
-    const frags = encodeFrags(message);
+    const frags = encodeFrags(message, text);
     if (this.store) {
       const stored: StoredMessage = { seq, time: now, senderId: senderHex, legacy, name, msgId, body };
       this.store.append(stored);
@@ -97,8 +97,9 @@ export class Room {
   }
 }
 
-function encodeFrags(m: RoomMessage): Buffer[] {
+/** `text` is the message's UTF-8 when the caller has it already (as received), saving a re-encode. */
+function encodeFrags(m: RoomMessage, text?: Buffer): Buffer[] {
   const senderId = m.sender.legacy ? ZERO_ID : Buffer.from(m.sender.id, 'hex');
   const meta = { seq: m.seq, time: m.time, senderId, senderFlags: m.sender.legacy ? SenderFlags.Legacy : 0, name: m.sender.name, msgId: m.msgId };
-  return fragmentMsg(meta, m).map(encode);
+  return fragmentMsg(meta, m, text).map(encode);
 }

@@ -147,6 +147,14 @@ export function truncateUtf8(b: Buffer, max: number): Buffer {
   return b.subarray(0, end);
 }
 
+/** Bytes a Data or Msg packet takes besides its chunk, computed without encoding anything (the relay
+ * asks once per message it fans out). */
+export function fragmentOverhead(type: PacketType.Data | PacketType.Msg, head: MessageHead | undefined, nameBytes = 0): number {
+  const fixed = type === PacketType.Data ? 3 + CLIENT_ID_BYTES + 8 : 3 + 4 + 8 + CLIENT_ID_BYTES + 1 + 1 + nameBytes + 8;
+  const [path, lang] = headStrings(head);
+  return fixed + headLength(head, path, lang);
+}
+
 /** The size of a packet once encoded. */
 export function encodingLength(p: Packet): number {
   return encodeUnchecked(p).length;

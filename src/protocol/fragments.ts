@@ -1,9 +1,9 @@
 // Splitting a message into datagrams of at most MAX_DATAGRAM bytes, and putting it back together.
 // Pure: the caller owns the clock (reassembly deadlines) and the sockets.
 import { ProtocolError } from './bytes';
-import { encodingLength, MAX_FRAGMENTS } from './codec';
+import { fragmentOverhead, MAX_FRAGMENTS } from './codec';
 import { decodeUtf8 } from './bytes';
-import { MAX_DATAGRAM, MAX_TEXT_BYTES, type Data, type MessageBody, type MessageHead, type Msg } from './packets';
+import { MAX_DATAGRAM, MAX_TEXT_BYTES, PacketType, type Data, type MessageBody, type MessageHead, type Msg } from './packets';
 
 export function headOf(body: MessageBody, totalBytes: number): MessageHead {
   return body.kind === 'text'
@@ -18,9 +18,14 @@ export function bodyOf(head: MessageHead, text: string): MessageBody {
 }
 
 /** Splits `text` so that each packet built by `make` stays within MAX_DATAGRAM. */
-function split<P extends Data | Msg>(text: Buffer, head: MessageHead, make: (i: number, n: number, head: MessageHead | undefined, chunk: Buffer) => P): P[] {
-  const room0 = MAX_DATAGRAM - encodingLength(make(0, 1, head, Buffer.alloc(0)));
-  const roomN = MAX_DATAGRAM - encodingLength(make(1, 2, undefined, Buffer.alloc(0)));
+function split<P extends Data | Msg>(
+  text: Buffer,
+  head: MessageHead,
+  overhead: (head: MessageHead | undefined) => number,
+  make: (i: number, n: number, head: MessageHead | undefined, chunk: Buffer) => P,
+): P[] {
+  const room0 = MAX_DATAGRAM - overhead(head);
+  const roomN = MAX_DATAGRAM - overhead(undefined);
   if (room0 < 1 || roomN < 1) throw new ProtocolError('Cannot encode message (headers leave no room for text)');
   const count = text.length <= room0 ? 1 : 1 + Math.ceil((text.length - room0) / roomN);
   if (count > MAX_FRAGMENTS) throw new ProtocolError(`Cannot encode message (${count} fragments, over ${MAX_FRAGMENTS})`);
@@ -37,13 +42,18 @@ export function textBytes(body: MessageBody): Buffer {
 
 export function fragmentData(clientId: Buffer, msgId: number, body: MessageBody): Data[] {
   const text = textBytes(body);
-  return split(text, headOf(body, text.length), (fragIndex, fragCount, head, chunk) => ({ type: 4, clientId, msgId, fragIndex, fragCount, head, chunk }) as Data);
+  const make = (fragIndex: number, fragCount: number, head: MessageHead | undefined, chunk: Buffer): Data =>
+    ({ type: PacketType.Data, clientId, msgId, fragIndex, fragCount, ...(head && { head }), chunk });
+  return split(text, headOf(body, text.length), (h) => fragmentOverhead(PacketType.Data, h), make);
 }
 
 export type MsgMeta = Pick<Msg, 'seq' | 'time' | 'senderId' | 'senderFlags' | 'name' | 'msgId'>;
 
 export function fragmentMsg(meta: MsgMeta, body: MessageBody, text = textBytes(body)): Msg[] {
-  return split(text, headOf(body, text.length), (fragIndex, fragCount, head, chunk) => ({ type: 6, ...meta, fragIndex, fragCount, head, chunk }) as Msg);
+  const nameBytes = Buffer.byteLength(meta.name, 'utf8');
+  const make = (fragIndex: number, fragCount: number, head: MessageHead | undefined, chunk: Buffer): Msg =>
+    ({ type: PacketType.Msg, ...meta, fragIndex, fragCount, ...(head && { head }), chunk });
+  return split(text, headOf(body, text.length), (h) => fragmentOverhead(PacketType.Msg, h, nameBytes), make);
 }
 
 /** One message being put back together from its fragments. */
