@@ -303,6 +303,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
       case PacketType.Pong: {
         const sample = this.heartbeat.pong(p.nonce, now);
         if (sample !== undefined) this.rtt.sample(sample);
+        if (p.heartbeatMs > 0) this.heartbeat.periodMs = p.heartbeatMs;
         if (p.epoch !== this.epoch) return this.join('reconnecting', 'the relay restarted');
         this.inbox.knowHead(p.headSeq);
         this.roster?.known(p.rosterVersion, now, (v) => this.sendRaw({ type: PacketType.RosterRequest, version: v }));
@@ -323,7 +324,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     const newEpoch = p.epoch !== this.epoch;
     this.roomId = p.roomId;
     this.epoch = p.epoch;
-    this.heartbeat.periodMs = Math.min(this.t.heartbeatMs, p.heartbeatMs || this.t.heartbeatMs);
+    if (p.heartbeatMs > 0) this.heartbeat.periodMs = p.heartbeatMs; // the relay sets the pace of its room
     if (newRoom) {
       this.inbox.clear();
       this.inbox.reset(p.fromSeq);

@@ -16,6 +16,8 @@ export interface MemberState {
   host: string;
   port: number;
   lastSeen: number;
+  /** The heartbeat period this member was last told; its lease is counted in these. */
+  heartbeatMs: number;
   presence: Presence;
   wantsRoster: boolean;
   packets: TokenBucket; // datagrams from this address

@@ -17,6 +17,9 @@ import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStat
 import { nameProblem } from './validate';
 
 const MAX_RESEND_SPAN = 64; // seqs served per Resend request
+/** A room's idle members ping at most 1000/4 = 250 times a second in all: the heartbeat period is the
+ * configured one (5 s) up to 1,250 members, then grows with the room (20 s at 5,000). */
+const HEARTBEAT_MS_PER_MEMBER = 4;
 const TAIL_BEACON_MS = 30; // after a burst goes quiet, tell members the head so a lost last message is noticed
 
 export class Relay extends TypedEmitter<RelayEvents> {
@@ -188,7 +191,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       case PacketType.Resend:
         return this.onResend(m, p.fromSeq, p.toSeq);
       case PacketType.Ping:
-        return this.sendTo(encode({ type: PacketType.Pong, nonce: p.nonce, epoch: this.room.epoch, headSeq: this.room.headSeq, rosterVersion: this.rosterVersion }), m.host, m.port);
+        return this.sendTo(this.pong(p.nonce, m), m.host, m.port);
       case PacketType.RosterRequest:
         for (const page of rosterPages(this.rosterVersion, this.byAddress.values())) this.sendTo(page, m.host, m.port);
         return;
@@ -224,7 +227,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (!m) {
       if (this.byAddress.size >= this.limits.maxMembers) return refuse(RefuseReason.RoomFull, `The room is full (${this.limits.maxMembers} members).`);
       m = {
-        memberId: this.nextMemberId++, clientId: Buffer.from(p.clientId), hex, name: p.name, key, host, port, lastSeen: now,
+        memberId: this.nextMemberId++, clientId: Buffer.from(p.clientId), hex, name: p.name, key, host, port, lastSeen: now, heartbeatMs: 0,
         presence: Presence.Online, wantsRoster: (p.flags & HelloFlags.WantsRoster) !== 0,
         packets: new TokenBucket(this.limits.addressPacketsPerSecond, this.limits.addressBurst, now),
         messages: new TokenBucket(this.limits.memberMessagesPerSecond, this.limits.memberBurst, now), lastSlowDown: 0,
@@ -241,7 +244,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     m.wantsRoster = (p.flags & HelloFlags.WantsRoster) !== 0;
     this.intake.release(m, p.firstUnacked, now); // the client says where its unsequenced messages begin
-    this.sendTo(encode({ type: PacketType.Welcome, roomId: this.room.roomId, epoch: this.room.epoch, headSeq: this.room.headSeq, ...this.resumePoint(p), memberId: m.memberId, rosterVersion: this.rosterVersion, heartbeatMs: this.timers.heartbeatMs }), host, port);
+    const heartbeatMs = this.heartbeatMs();
+    m.heartbeatMs = heartbeatMs; // a fresh Welcome: the member now pings at this period
+    this.sendTo(encode({ type: PacketType.Welcome, roomId: this.room.roomId, epoch: this.room.epoch, headSeq: this.room.headSeq, ...this.resumePoint(p), memberId: m.memberId, rosterVersion: this.rosterVersion, heartbeatMs }), host, port);
   }
 
   /** Where a joining client should start: just after what it has, or the recent history. */
@@ -288,10 +293,27 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.beacon(false);
   }
 
+  /** The heartbeat period for the room as it is now. */
+  private heartbeatMs(): number {
+    return Math.max(this.timers.heartbeatMs, this.byAddress.size * HEARTBEAT_MS_PER_MEMBER);
+  }
+
+  /** A Pong for `m` (or for every member, a beacon), telling the current heartbeat period. */
+  private pong(nonce: number, m?: MemberState): Buffer {
+    const heartbeatMs = this.heartbeatMs();
+    if (m) m.heartbeatMs = Math.max(m.heartbeatMs, heartbeatMs);
+    return encode({ type: PacketType.Pong, nonce, epoch: this.room.epoch, headSeq: this.room.headSeq, rosterVersion: this.rosterVersion, heartbeatMs });
+  }
+
   /** An unsolicited Pong: the head (so a lost last message is noticed) and the roster version. */
   private beacon(rosterOnly: boolean): void {
-    const pong = encode({ type: PacketType.Pong, nonce: 0, epoch: this.room.epoch, headSeq: this.room.headSeq, rosterVersion: this.rosterVersion });
-    for (const m of this.byAddress.values()) if (!rosterOnly || m.wantsRoster) this.sendTo(pong, m.host, m.port);
+    const pong = this.pong(0);
+    const heartbeatMs = this.heartbeatMs();
+    for (const m of this.byAddress.values()) {
+      if (rosterOnly && !m.wantsRoster) continue;
+      m.heartbeatMs = Math.max(m.heartbeatMs, heartbeatMs);
+      this.sendTo(pong, m.host, m.port);
+    }
   }
 
   private onResend(m: MemberState, fromSeq: number, toSeq: number): void {
@@ -344,12 +366,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
 
   private onTick(): void {
     const now = Date.now();
-    const away = this.timers.heartbeatMs * 1.5;
-    const lease = this.timers.heartbeatMs * this.timers.leaseBeats;
     for (const m of this.byAddress.values()) {
+      // Counted in the period this member was told: when the room grows it pings less often.
       const silent = now - m.lastSeen;
-      if (silent > lease) this.drop(m, 'timeout');
-      else if (silent > away && m.presence === Presence.Online) this.setPresence(m, Presence.Away);
+      if (silent > m.heartbeatMs * this.timers.leaseBeats) this.drop(m, 'timeout');
+      else if (silent > m.heartbeatMs * 1.5 && m.presence === Presence.Online) this.setPresence(m, Presence.Away);
       this.intake.expire(m, now, this.timers.reassemblyMs);
     }
     this.legacy.expire(now);

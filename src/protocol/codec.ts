@@ -107,7 +107,7 @@ function encodeUnchecked(p: Packet): Buffer {
     case PacketType.Ping:
       return start(4).u32(p.nonce).done();
     case PacketType.Pong:
-      return start(16).u32(p.nonce).u32(p.epoch).u32(p.headSeq).u32(p.rosterVersion).done();
+      return start(20).u32(p.nonce).u32(p.epoch).u32(p.headSeq).u32(p.rosterVersion).u32(p.heartbeatMs).done();
     case PacketType.RosterRequest:
       return start(4).u32(p.version).done();
     case PacketType.Roster: {
@@ -239,7 +239,7 @@ function decodeBody(type: PacketType, r: Reader): Packet {
     case PacketType.Ping:
       return { type, nonce: r.u32('nonce') };
     case PacketType.Pong:
-      return { type, nonce: r.u32('nonce'), epoch: r.u32('epoch'), headSeq: r.u32('headSeq'), rosterVersion: r.u32('rosterVersion') };
+      return { type, nonce: r.u32('nonce'), epoch: r.u32('epoch'), headSeq: r.u32('headSeq'), rosterVersion: r.u32('rosterVersion'), heartbeatMs: r.u32('heartbeatMs') };
     case PacketType.RosterRequest:
       return { type, version: r.u32('version') };
     case PacketType.Roster: {

@@ -154,6 +154,9 @@ export interface Pong {
   epoch: number;
   headSeq: number;
   rosterVersion: number;
+  /** The heartbeat period the relay now asks for: it grows with the room, so that a big room's
+   * idle members cost the relay a bounded number of pings a second. */
+  heartbeatMs: number;
 }
 
 export interface RosterRequest {

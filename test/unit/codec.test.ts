@@ -21,7 +21,7 @@ const samples: Packet[] = [
   { type: T.Resend, fromSeq: 3, toSeq: 9 },
   { type: T.Gone, fromSeq: 1, toSeq: 2 },
   { type: T.Ping, nonce: 0xdeadbeef },
-  { type: T.Pong, nonce: 1, epoch: 2, headSeq: 3, rosterVersion: 4 },
+  { type: T.Pong, nonce: 1, epoch: 2, headSeq: 3, rosterVersion: 4, heartbeatMs: 20000 },
   { type: T.RosterRequest, version: 8 },
   { type: T.Roster, version: 8, page: 0, pageCount: 1, entries: [{ memberId: 1, clientId: id, name: 'ann', presence: 0 }, { memberId: 2, clientId: id, name: 'ann', presence: 1 }] },
   { type: T.Leave, clientId: id },

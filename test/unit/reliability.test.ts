@@ -65,3 +65,31 @@ test('a rejoin naming an already-sequenced message does not stall the messages a
   assert.deepEqual(ann.texts(), ['bob: bob 1', 'bob: bob 2', 'bob: bob 3']);
   assert.equal(relay.stats().headSeq, 3, 'nothing sequenced twice');
 });
+
+test('the heartbeat period grows with the room, so idle members cost the relay a bounded ping rate', async () => {
+  h = new Harness();
+  const relay = await h.relay({ timers: { heartbeatMs: 100 } });
+  const sock = dgram.createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+  h.track(() => new Promise<void>((r) => sock.close(() => r())));
+  const welcomes: number[] = [];
+  let cookie = Buffer.alloc(0);
+  const clientId = randomBytes(8);
+  const hello = () => sock.send(encode({ type: T.Hello, clientId, name: 'probe', flags: 0, roomId: 0n, lastSeq: 0, firstUnacked: 1, cookie }), relay.address().port, '127.0.0.1');
+  sock.on('message', (b) => {
+    const p = decode(b);
+    if (p.type === T.Retry) {
+      cookie = Buffer.from(p.cookie);
+      hello();
+    } else if (p.type === T.Welcome) {
+      welcomes.push(p.heartbeatMs);
+    }
+  });
+  hello();
+  await until(() => welcomes.length === 1, 2000, 'a Welcome for a room of one');
+  assert.equal(welcomes[0], 100, 'a small room keeps the configured period');
+  for (let i = 0; i < 59; i++) await h.client(relay.address(), `m${i}`, { wantsRoster: false });
+  hello(); // the probe is a member already: it gets a Welcome at once
+  await until(() => welcomes.length === 2, 2000, 'a Welcome for a room of 60');
+  assert.equal(welcomes[1], 60 * 4, '60 members at most 250 pings a second: 240 ms');
+});
