@@ -148,7 +148,7 @@ const sections: Section[] = [
           row(`5. ${num(s.members)} members: relay RSS per member`, `${kib(s.rssPerMemberBytes)} (heap ${kib(s.heapPerMemberBytes)}; cold start ${kib(s.coldRssPerMemberBytes)})`, '< 2 KiB', s.rssPerMemberBytes < 2048),
           row(
             `5. ${num(s.members)} members: relay CPU while heartbeating`,
-            `${pct(s.idle.coreShare, 2)} of a core${s.bareIdle ? ` (bare echo: ${pct(s.bareIdle.coreShare, 2)})` : ''}`,
+            `${pct(s.idle.coreShare, 2)} of a core at ${num(s.idle.pingsPerSecond)} pings/s (heartbeat ${(s.idle.heartbeatMs / 1000).toFixed(0)} s)${s.bareIdle ? `; bare echo of the same: ${pct(s.bareIdle.coreShare, 2)}` : ''}`,
             s.members === 5000 ? '< 2%' : '',
             s.members === 5000 ? s.idle.coreShare < 0.02 : null,
           ),

@@ -15,6 +15,8 @@ export class RawMember {
   msgs = 0; // Msg datagrams received
   pongs = 0;
   lastSeq = 0;
+  /** The heartbeat period the relay asked for, in Welcome and then in every Pong (it grows with the room). */
+  heartbeatMs = 5000;
   /** Called for every Msg datagram, with its seq (read from its fixed place, not decoded). */
   onMsg: ((seq: number) => void) | undefined;
   private nextMsgId = 1;
@@ -83,10 +85,13 @@ export class RawMember {
       this.onMsg?.(this.lastSeq);
     } else if (type === PacketType.Pong) {
       this.pongs++;
+      if (buf.length >= 23) this.heartbeatMs = buf.readUInt32BE(19) || this.heartbeatMs; // nonce epoch headSeq rosterVersion heartbeatMs
     } else if (type === PacketType.Retry && !this.joined) {
       const p = decode(buf);
       if (p.type === PacketType.Retry) this.hello(p.cookie);
     } else if (type === PacketType.Welcome) {
+      const p = decode(buf);
+      if (p.type === PacketType.Welcome && p.heartbeatMs > 0) this.heartbeatMs = p.heartbeatMs;
       this.joined = true;
     }
   }

@@ -22,7 +22,7 @@ export interface ScaleStep {
   /** Where the RSS growth since the warm baseline sits: V8's heap as committed, and the rest (malloc). */
   rssGrowth: { heapTotalMiB: number; externalMiB: number; otherMiB: number };
   rssMiB: number;
-  idle: { seconds: number; coreShare: number; pings: number; pongs: number };
+  idle: { seconds: number; coreShare: number; pings: number; pongs: number; heartbeatMs: number; pingsPerSecond: number };
   /** Inside the relay: the Data datagram's arrival to its last Msg handed to the kernel. */
   relayFanoutMs: number[];
   /** In the load generator: send until the last member socket was read (includes reading 1 per member). */
@@ -41,7 +41,6 @@ export interface ScaleResult {
   marginal?: { fromMembers: number; toMembers: number; rssPerMemberBytes: number; heapPerMemberBytes: number };
 }
 
-const HEARTBEAT_MS = 5000; // the relay's default; members ping on it, spread evenly over the period
 const HOSTS = Array.from({ length: 16 }, (_, i) => `127.0.0.${10 + i}`);
 const WARMUP_MEMBERS = 500;
 
@@ -52,15 +51,22 @@ interface Mem {
   external: number;
 }
 
-/** Pings every member once per heartbeat period, spread evenly, from one 10 ms timer. */
-function heartbeat(members: RawMember[], to?: Address): { stop(): void; pings(): number } {
+/** Pings each member once per the heartbeat period the relay gave it (its Welcome, then its Pongs),
+ * the members' phases spread evenly over the period as a room's would be, from one 10 ms timer. */
+function heartbeat(members: RawMember[], to?: Address): { stop(): void; pings(): number; perSecond(): number } {
   let sent = 0;
   const t0 = performance.now();
+  const next = members.map((m, i) => t0 + (i / members.length) * m.heartbeatMs);
   const timer = setInterval(() => {
-    const due = Math.floor(((performance.now() - t0) / HEARTBEAT_MS) * members.length);
-    for (; sent < due; sent++) members[sent % members.length].ping(to);
+    const now = performance.now();
+    for (let i = 0; i < members.length; i++) {
+      if (next[i] > now) continue;
+      members[i].ping(to);
+      sent++;
+      next[i] += members[i].heartbeatMs;
+    }
   }, 10);
-  return { stop: () => clearInterval(timer), pings: () => sent };
+  return { stop: () => clearInterval(timer), pings: () => sent, perSecond: () => members.reduce((n, m) => n + 1000 / m.heartbeatMs, 0) };
 }
 
 /** Grows one relay through `sizes` (ascending), measuring at each. */
@@ -90,6 +96,13 @@ export async function scale(sizes: number[], idleMs: number, fanouts: number): P
         await joinAll(fresh);
         const joinMs = performance.now() - j0;
         beat = heartbeat(members);
+        // The relay lengthens the heartbeat as the room grows and says so in each Pong: wait until every
+        // member pings at the period the newest one was given (at most one old period), then spread
+        // the phases again for it.
+        const period = () => members[members.length - 1].heartbeatMs;
+        await waitFor(() => members.every((m) => m.heartbeatMs === period()), 2 * 5000 + 1000, 50);
+        beat.stop();
+        beat = heartbeat(members);
         await sleep(1000); // joins settle: Welcomes out, strangers forgotten, buffers drained
         const mem = await relay.request<Mem>('mem');
         mems.push(mem);
@@ -100,7 +113,14 @@ export async function scale(sizes: number[], idleMs: number, fanouts: number): P
         await relay.request('cpuStart');
         await sleep(idleMs);
         const cpu = await relay.request<{ coreShare: number; wallMs: number }>('cpuStop');
-        const idle = { seconds: round(cpu.wallMs / 1000, 1), coreShare: cpu.coreShare, pings: beat.pings() - pings0, pongs: members.reduce((n, m) => n + m.pongs, 0) - pongs0 };
+        const idle = {
+          seconds: round(cpu.wallMs / 1000, 1),
+          coreShare: cpu.coreShare,
+          pings: beat.pings() - pings0,
+          pongs: members.reduce((n, m) => n + m.pongs, 0) - pongs0,
+          heartbeatMs: members[members.length - 1].heartbeatMs,
+          pingsPerSecond: round(beat.perSecond(), 0),
+        };
         const profile = await profiled(relay, `scale-idle-${size}`, () => sleep(idleMs)); // a separate repeat
 
         const endToEndMs: number[] = [];

@@ -1,6 +1,8 @@
 // The baselines our relay is compared with: a few lines of node:dgram and no protocol at all. They
 // get the same receive buffer the relay asks for, so the comparison is about the code, not the kernel.
 import * as dgram from 'node:dgram';
+import { encode } from '../../src/protocol/codec';
+import { PacketType } from '../../src/protocol/packets';
 import type { Role } from './role';
 
 const RECV_BUFFER = 4 * 1024 * 1024; // what Relay.start asks for
@@ -63,14 +65,14 @@ export async function bareBroadcastRole(opts: { host: string; port: number; broa
   };
 }
 
-/** Answers every datagram with one of a Pong's size (19 bytes): the idle relay's work, and no more. */
+/** Answers every datagram with a Pong's bytes: the idle relay's work, and no more. */
 export async function bareEchoRole(): Promise<Role> {
   const socket = dgram.createSocket('udp4');
   await bind(socket, 0, '127.0.0.1');
   socket.setRecvBufferSize(RECV_BUFFER);
   const c = counters();
-  const pong = Buffer.alloc(19);
-  pong.set([0xf9, 1, 10]); // magic, version, Pong: the members count it like the relay's
+  // A real Pong (so the members count it like the relay's), encoded once; heartbeatMs 0 changes nothing.
+  const pong = encode({ type: PacketType.Pong, nonce: 0, epoch: 0, headSeq: 0, rosterVersion: 0, heartbeatMs: 0 });
   socket.on('message', (_buf, rinfo) => {
     c.datagramsIn++;
     socket.send(pong, rinfo.port, rinfo.address);
