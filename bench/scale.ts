@@ -53,20 +53,21 @@ interface Mem {
 
 /** Pings each member once per the heartbeat period the relay gave it (its Welcome, then its Pongs),
  * the members' phases spread evenly over the period as a room's would be, from one 10 ms timer. */
-function heartbeat(members: RawMember[], to?: Address): { stop(): void; pings(): number; perSecond(): number } {
+function heartbeat(members: RawMember[], to?: Address, periodMs?: number): { stop(): void; pings(): number; perSecond(): number } {
   let sent = 0;
   const t0 = performance.now();
-  const next = members.map((m, i) => t0 + (i / members.length) * m.heartbeatMs);
+  const period = (m: RawMember) => periodMs ?? m.heartbeatMs;
+  const next = members.map((m, i) => t0 + (i / members.length) * period(m));
   const timer = setInterval(() => {
     const now = performance.now();
     for (let i = 0; i < members.length; i++) {
       if (next[i] > now) continue;
       members[i].ping(to);
       sent++;
-      next[i] += members[i].heartbeatMs;
+      next[i] += period(members[i]);
     }
   }, 10);
-  return { stop: () => clearInterval(timer), pings: () => sent, perSecond: () => members.reduce((n, m) => n + 1000 / m.heartbeatMs, 0) };
+  return { stop: () => clearInterval(timer), pings: () => sent, perSecond: () => members.reduce((n, m) => n + 1000 / period(m), 0) };
 }
 
 /** Grows one relay through `sizes` (ascending), measuring at each. */
@@ -173,7 +174,8 @@ export async function scale(sizes: number[], idleMs: number, fanouts: number): P
       await relay.stop();
       const echo = await start<{ address: Address }>('bare-echo', {});
       for (const step of steps) {
-        const b = heartbeat(members.slice(0, step.members), echo.info.address);
+        // The same members at the period the relay gave them at that size (they have since been told a longer one).
+        const b = heartbeat(members.slice(0, step.members), echo.info.address, step.idle.heartbeatMs);
         await sleep(500);
         const p0 = b.pings();
         await echo.request('cpuStart');
