@@ -82,6 +82,12 @@ export class Header {
   }
 }
 
+/** A reason as a sentence: a full stop added only where it has no end mark of its own. */
+function sentence(reason: string): string {
+  const r = reason.trim();
+  return /[.!?…]$/.test(r) ? r : `${r}.`;
+}
+
 function bannerMessage(c: ConnectionView): string {
   const relay = visibleControls(c.relay);
   switch (c.state) {
@@ -92,7 +98,7 @@ function bannerMessage(c: ConnectionView): string {
     case 'reconnecting':
       return `Connection to ${relay} lost (${visibleControls(c.reason)}). Reconnecting…`;
     case 'offline':
-      return `Offline: ${visibleControls(c.reason)}. Messages you send wait until you reconnect.`;
+      return `Offline: ${sentence(visibleControls(c.reason))} Messages you send wait until you reconnect.`;
     default: {
       const _exhaustive: never = c;
       return _exhaustive;
