@@ -78,7 +78,7 @@ const sections: Section[] = [
       clientsPerSecond = clients.map((c) => c.perSecond).sort((a, b) => a - b)[clients.length >> 1];
       keepProfile(r10.profile);
       keepProfile(r100.profile);
-      const target = (r: typeof r10) => row(`1. relay throughput, room of ${r.size}: ours / bare`, `${r.ratio.toFixed(2)}x (${num(r.ours)} vs ${num(r.bare)} msg/s to every member)`, '>= 0.7x', r.ratio >= 0.7);
+      const target = (r: typeof r10) => row(`1. relay throughput, room of ${r.size}: ours / bare`, `${r.ratio.toFixed(2)}x (median of ${r.rounds.length} paired rounds; medians ${num(r.ours)} vs ${num(r.bare)} msg/s to every member)`, '>= 0.7x', r.ratio >= 0.7);
       const cpu = (r: typeof r10) => row(`1. relay CPU per message, room of ${r.size}: ours / bare`, `${(r.cpuPerMessageUs.ours / r.cpuPerMessageUs.bare).toFixed(2)}x (${r.cpuPerMessageUs.ours} vs ${r.cpuPerMessageUs.bare} µs)`);
       const c = clients.sort((a, b) => a.perSecond - b.perSecond)[clients.length >> 1];
       return {
@@ -172,7 +172,7 @@ const sections: Section[] = [
       keepProfile(r.profile);
       return {
         rows: [
-          row('2. legacy relay (broadcast, in a netns) / bare seed-style relay', `${r.ratio.toFixed(2)}x (${num(r.ours)} vs ${num(r.bare)} msg/s to 10 clients)`, '>= 0.8x', r.ratio >= 0.8),
+          row('2. legacy relay (broadcast, in a netns) / bare seed-style relay', `${r.ratio.toFixed(2)}x (median of ${r.rounds.length} paired rounds; medians ${num(r.ours)} vs ${num(r.bare)} msg/s to 10 clients)`, '>= 0.8x', r.ratio >= 0.8),
           row('2. legacy relay CPU per message: ours / bare', `${(r.cpuPerMessageUs.ours / r.cpuPerMessageUs.bare).toFixed(2)}x (${r.cpuPerMessageUs.ours} vs ${r.cpuPerMessageUs.bare} µs)`),
         ],
         data: r,
