@@ -52,7 +52,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.limits = { ...RELAY_LIMITS, ...opts.limits };
     this.timers = { ...RELAY_TIMERS, ...opts.timers };
     this.cookies = new CookieJar(this.timers.cookieMs);
-    this.legacy = new LegacyBridge(opts.legacyBroadcast);
+    this.legacy = new LegacyBridge(opts.legacyBroadcast, bound);
     this.intake = new Intake({
       room,
       limits: this.limits,
@@ -141,7 +141,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       return;
     }
     try {
-      if (!isEnvelope(buf)) return this.onLegacy(buf, key, stranger, now);
+      if (!isEnvelope(buf)) return this.onLegacy(buf, { host: rinfo.address, port: rinfo.port }, key, stranger, now);
       const p = decode(buf);
       if (member) {
         member.lastSeen = now;
@@ -260,8 +260,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
     return { fromSeq: Math.max(first, head - this.limits.backfillMessages + 1, 1), lostCount: 0 };
   }
 
-  private onLegacy(buf: Buffer, key: string, stranger: Stranger | undefined, now: number): void {
-    const seed = this.legacy.read(buf);
+  private onLegacy(buf: Buffer, from: Address, key: string, stranger: Stranger | undefined, now: number): void {
+    const seed = this.legacy.read(buf, from);
     if (!seed) return; // our own broadcast, back through the port we share
     const { name, text } = seed;
     this.counters.legacyIn++;
