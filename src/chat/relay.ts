@@ -17,9 +17,9 @@ import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStat
 import { nameProblem } from './validate';
 
 const MAX_RESEND_SPAN = 64; // seqs served per Resend request
-/** A room's idle members ping at most 1000/4 = 250 times a second in all: the heartbeat period is the
- * configured one (5 s) up to 1,250 members, then grows with the room (20 s at 5,000). */
-const HEARTBEAT_MS_PER_MEMBER = 4;
+/** A room's idle members ping at most 1000/10 = 100 times a second in all: the heartbeat period is the
+ * configured one (5 s) up to 500 members, then grows with the room (50 s at 5,000). */
+const HEARTBEAT_MS_PER_MEMBER = 10;
 const TAIL_BEACON_MS = 30; // after a burst goes quiet, tell members the head so a lost last message is noticed
 
 export class Relay extends TypedEmitter<RelayEvents> {
