@@ -18,6 +18,15 @@ export class Inbox {
   private readonly ready = new Map<number, RoomMessage>();
   private readonly partial = new Map<number, Partial>();
   private readonly asked = new Map<number, { at: number; tries: number }>();
+  /** An RTT sample from the answer to a Resend sent once (Karn's rule), for members that only listen:
+   * without it their probe timeout would rest on the round trip of their join for a long time. */
+  private sample: number | undefined;
+
+  takeSample(): number | undefined {
+    const s = this.sample;
+    this.sample = undefined;
+    return s;
+  }
 
   /** Starts delivering at `from` (a new room, a backfill point, or past lost messages). */
   reset(from: number): void {
@@ -44,8 +53,10 @@ export class Inbox {
   }
 
   /** Takes one Msg fragment; returns the messages that can now be delivered, in order. */
-  accept(p: Msg): RoomMessage[] {
+  accept(p: Msg, now = Date.now()): RoomMessage[] {
     this.knowHead(p.seq);
+    const ask = this.asked.get(p.seq);
+    if (ask?.tries === 1 && p.fragIndex === 0) this.sample = now - ask.at;
     if (p.seq < this.next || this.ready.has(p.seq) || p.seq >= this.next + MAX_AHEAD) return [];
     let part = this.partial.get(p.seq);
     if (!part) {

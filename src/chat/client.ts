@@ -293,7 +293,10 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
             this.pump();
           }
         }
-        return this.deliver(this.inbox.accept(p));
+        const delivered = this.inbox.accept(p, now);
+        const sample = this.inbox.takeSample();
+        if (sample !== undefined) this.rtt.sample(sample);
+        return this.deliver(delivered);
       }
       case PacketType.Gone: {
         const { lost, delivered } = this.inbox.gone(p.fromSeq, p.toSeq);

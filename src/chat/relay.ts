@@ -39,6 +39,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private legacyMsgId = 0;
   private lastFanout = 0;
   private tick: NodeJS.Timeout | undefined;
+  private sweptAt = 0;
   private tail: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -366,17 +367,21 @@ export class Relay extends TypedEmitter<RelayEvents> {
 
   private onTick(): void {
     const now = Date.now();
+    this.legacy.expire(now);
+    if (this.rosterDirty) {
+      this.rosterDirty = false;
+      this.beacon(true);
+    }
+    // Leases are counted in heartbeat periods, so a sweep every quarter period (at most every
+    // second) is precise enough; sweeping thousands of idle members four times a second is not free.
+    if (now - this.sweptAt < Math.min(1000, this.heartbeatMs() / 4)) return;
+    this.sweptAt = now;
     for (const m of this.byAddress.values()) {
       // Counted in the period this member was told: when the room grows it pings less often.
       const silent = now - m.lastSeen;
       if (silent > m.heartbeatMs * this.timers.leaseBeats) this.drop(m, 'timeout');
       else if (silent > m.heartbeatMs * 1.5 && m.presence === Presence.Online) this.setPresence(m, Presence.Away);
       this.intake.expire(m, now, this.timers.reassemblyMs);
-    }
-    this.legacy.expire(now);
-    if (this.rosterDirty) {
-      this.rosterDirty = false;
-      this.beacon(true);
     }
   }
 }
