@@ -239,8 +239,9 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     try {
       this.handle(p, now);
     } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err;
-      this.emit('warning', err);
+      // A bad packet, a listener that throws or a bug: reported, never thrown out of the socket
+      // handler, where it would take the whole process (the extension host, the CLI) down.
+      this.emit('warning', err instanceof Error ? err : new Error(String(err)));
     }
     this.reschedule(now);
   }

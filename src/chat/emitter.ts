@@ -19,9 +19,20 @@ export class TypedEmitter<E extends { [K in keyof E]: unknown[] }> {
     return this;
   }
 
+  /** Calls each listener on its own: one that throws must not keep the others from the event, nor
+   * abort the engine in the middle of delivering a batch of messages. What it threw becomes a
+   * 'warning' (a throwing 'warning' listener is ignored, so this cannot loop). */
   protected emit<K extends keyof E & string>(event: K, ...args: E[K]): void {
-    // A 'warning' nobody listens to must not throw the way an unhandled 'error' would.
-    this.inner.emit(event, ...args);
+    for (const listener of this.inner.rawListeners(event) as ((...a: unknown[]) => void)[]) {
+      try {
+        listener(...args);
+      } catch (err) {
+        if (event !== 'warning') {
+          const message = err instanceof Error ? err.message : String(err);
+          (this.emit as (e: string, ...a: unknown[]) => void)('warning', new Error(`A '${event}' listener failed: ${message}`));
+        }
+      }
+    }
   }
 
   protected removeAllListeners(): void {

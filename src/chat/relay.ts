@@ -150,9 +150,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
       }
       this.dispatch(p, key, rinfo, member, stranger, now);
     } catch (err) {
-      if (!(err instanceof ProtocolError) && !(err instanceof ChatError)) throw err;
-      this.counters.malformed++;
-      this.warn(`${err.message} from ${rinfo.address}:${rinfo.port}`);
+      // Nothing one datagram does may stop the relay: a bad packet is counted, and anything else
+      // (a store that cannot be written, a listener that throws, a bug) is reported and survived.
+      if (err instanceof ProtocolError) this.counters.malformed++;
+      const what = err instanceof ProtocolError || err instanceof ChatError ? (err as Error).message : `Internal error: ${String((err as Error)?.stack ?? err)}`;
+      this.warn(`${what} (datagram from ${rinfo.address}:${rinfo.port})`);
     }
   }
 

@@ -105,3 +105,26 @@ test('an unvalidated address gets at most 3x the bytes it sent, and nothing larg
   assert.deepEqual([...typesReceived].sort((a, b) => a - b), [T.Retry, T.NotJoined], 'only Retry and NotJoined, never history, roster or a Welcome');
   assert.equal(relay.stats().members, 1);
 });
+
+test('a listener that throws does not take the relay or the client down', async () => {
+  h = new Harness();
+  const relay = await h.relay();
+  const relayWarnings: string[] = [];
+  relay.on('warning', (e) => relayWarnings.push(e.message));
+  relay.on('message', () => {
+    throw new Error('a bug in whoever listens');
+  });
+  const ann = await h.client(relay.address(), 'ann');
+  const bob = await h.client(relay.address(), 'bob');
+  const bobWarnings: string[] = [];
+  bob.client.on('warning', (e) => bobWarnings.push(e.message));
+  bob.client.on('message', (m) => {
+    if (m.text === 'first') throw new Error('a bug in the UI');
+  });
+  ann.client.send({ kind: 'text', text: 'first' });
+  ann.client.send({ kind: 'text', text: 'second' });
+  await until(() => bob.messages.length === 2, 3000, 'both messages at bob');
+  assert.deepEqual(await ann.client.flush(3000), [], 'both delivered');
+  assert.ok(relayWarnings.some((w) => /'message' listener failed: a bug in whoever listens/.test(w)), relayWarnings.join(' | '));
+  assert.ok(bobWarnings.some((w) => /a bug in the UI/.test(w)), bobWarnings.join(' | '));
+});
