@@ -4,6 +4,7 @@ import * as dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { ChatError } from './errors';
+import { literalFirstLookup } from './lookup';
 import type { Address } from './types';
 
 export async function openClientSocket(server: Address, bind: Partial<Address> | undefined): Promise<{ socket: dgram.Socket; relay: Address }> {
@@ -15,7 +16,7 @@ export async function openClientSocket(server: Address, bind: Partial<Address> |
       throw new ChatError('BAD_ADDRESS', `Cannot resolve the relay's host name "${server.host}".`);
     }
   }
-  const socket = dgram.createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
+  const socket = dgram.createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', lookup: literalFirstLookup });
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);

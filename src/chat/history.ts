@@ -1,8 +1,10 @@
-// The relay's bounded memory of recent room messages, for gap repair and backfill. Each entry keeps
-// the encoded datagrams exactly as they were fanned out, so a resend costs no encoding.
+// The relay's bounded memory of recent room messages, for gap repair and backfill. Each entry gives
+// the encoded datagrams exactly as they were fanned out (encoded once, when first needed), so a
+// resend costs no encoding.
 export interface HistoryEntry {
   seq: number;
-  frags: Buffer[];
+  frags(): Buffer[];
+  /** Bytes the entry holds (an estimate until it is encoded): what the ring's byte bound counts. */
   bytes: number;
 }
 
@@ -25,10 +27,10 @@ export class HistoryRing {
     return this.entries.size;
   }
 
-  push(seq: number, frags: Buffer[]): void {
-    const bytes = frags.reduce((n, f) => n + f.length, 0);
+  push(entry: HistoryEntry): void {
+    const { seq, bytes } = entry;
     if (this.entries.size === 0) this.first = seq;
-    this.entries.set(seq, { seq, frags, bytes });
+    this.entries.set(seq, entry);
     this.bytes += bytes;
     while (this.entries.size > this.maxMessages || (this.bytes > this.maxBytes && this.entries.size > 1)) {
       const old = this.entries.get(this.first);

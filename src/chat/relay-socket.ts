@@ -4,6 +4,7 @@ import * as dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import { bindError, ChatError } from './errors';
 import { positiveOption } from './limits';
+import { literalFirstLookup } from './lookup';
 import type { RelayOptions } from './types';
 
 /** dgram's `reusePort` arrived in Node 22.12 (and 23.1); SO_REUSEPORT's sharing is Linux's. */
@@ -34,7 +35,7 @@ export async function bindRelaySocket(host: string, port: number, opts: RelayOpt
     notices.push(`SO_REUSEPORT needs Node 22.12 or newer on Linux (this is Node ${process.versions.node} on ${process.platform}): seed clients on this host cannot share port ${port}.`);
   }
   const type = isIP(host) === 6 || host === '::' ? 'udp6' : 'udp4';
-  const socket = dgram.createSocket({ type, ...(reuse ? { reusePort: true, reuseAddr: true } : {}) } as dgram.SocketOptions);
+  const socket = dgram.createSocket({ type, lookup: literalFirstLookup, ...(reuse ? { reusePort: true, reuseAddr: true } : {}) } as dgram.SocketOptions);
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);

@@ -279,7 +279,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
   }
 
   private publish(s: SequencedMessage, now: number): void {
-    for (const m of this.byAddress.values()) for (const f of s.frags) this.sendTo(f, m.host, m.port);
+    if (this.byAddress.size > 0) {
+      const frags = s.frags();
+      for (const m of this.byAddress.values()) for (const f of frags) this.sendTo(f, m.host, m.port);
+    }
     this.lastFanout = now;
     this.tail ??= setTimeout(() => this.tailBeacon(), TAIL_BEACON_MS);
     for (const piece of this.legacy.pieces(s.message, now)) this.sendTo(piece, this.legacy.address!, this.bound.port);

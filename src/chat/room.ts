@@ -14,9 +14,28 @@ const DEDUP_PER_SENDER = 256;
 const DEDUP_SENDERS = 16384;
 export const ZERO_ID = Buffer.alloc(8);
 
-export interface SequencedMessage {
-  message: RoomMessage;
-  frags: Buffer[];
+/** A sequenced message, whose datagrams are encoded the first time something needs them: a fan-out
+ * to a member or a resend. A room of seed clients alone never needs them. */
+export class SequencedMessage {
+  private encoded: Buffer[] | undefined;
+  readonly bytes: number;
+
+  constructor(
+    readonly seq: number,
+    readonly message: RoomMessage,
+    private text: Buffer | undefined,
+  ) {
+    // Text plus room for the headers of each datagram: the ring's byte bound counts this.
+    this.bytes = (text?.length ?? Buffer.byteLength(message.text)) + 64 * (1 + Math.floor((text?.length ?? message.text.length) / 1100));
+  }
+
+  frags(): Buffer[] {
+    if (!this.encoded) {
+      this.encoded = encodeFrags(this.message, this.text);
+      this.text = undefined;
+    }
+    return this.encoded;
+  }
 }
 
 export class Room {
@@ -43,7 +62,7 @@ export class Room {
     this.ring.startAt(room.messages[0]?.seq ?? room.headSeq + 1);
     for (const m of room.messages) {
       const message: RoomMessage = { ...m.body, seq: m.seq, time: m.time, msgId: m.msgId, sender: { id: m.senderId, name: m.name, legacy: m.legacy } };
-      this.ring.push(m.seq, encodeFrags(message));
+      this.ring.push(new SequencedMessage(m.seq, message, undefined));
       if (!m.legacy) this.remember(m.senderId, m.msgId, m.seq);
     }
   }
@@ -66,19 +85,19 @@ export class Room {
   sequence(senderHex: string, name: string, legacy: boolean, msgId: number, body: MessageBody, now: number, text?: Buffer): SequencedMessage {
     const seq = this.head + 1;
     const message: RoomMessage = { ...body, seq, time: now, msgId, sender: { id: senderHex, name, legacy } };
-    const frags = encodeFrags(message, text);
+    const s = new SequencedMessage(seq, message, text);
     if (this.store) {
       const stored: StoredMessage = { seq, time: now, senderId: senderHex, legacy, name, msgId, body };
       this.store.append(stored);
     }
     this.head = seq;
-    this.ring.push(seq, frags);
+    this.ring.push(s);
     if (!legacy) this.remember(senderHex, msgId, seq);
-    return { message, frags };
+    return s;
   }
 
   history(seq: number): Buffer[] | undefined {
-    return this.ring.get(seq)?.frags;
+    return this.ring.get(seq)?.frags();
   }
 
   private remember(senderHex: string, msgId: number, seq: number): void {
