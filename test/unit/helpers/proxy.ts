@@ -2,6 +2,7 @@
 // datagrams both ways, with a seeded generator so a failure can be replayed. One upstream socket
 // per client, so the relay sees each client at its own address, as it would on a network.
 import * as dgram from 'node:dgram';
+import { seededRandom } from './random';
 
 export interface ProxyOptions {
   drop?: number; // probability a datagram is dropped
@@ -21,7 +22,7 @@ export class LossyProxy {
     private readonly target: { host: string; port: number },
     private readonly opts: ProxyOptions,
   ) {
-    this.rand = mulberry32(opts.seed ?? 42);
+    this.rand = seededRandom(opts.seed ?? 42);
   }
 
   static async start(target: { host: string; port: number }, opts: ProxyOptions): Promise<LossyProxy> {
@@ -77,15 +78,4 @@ export class LossyProxy {
     const socks = [this.front, ...this.upstreams.values()];
     await Promise.all(socks.map((s) => new Promise<void>((r) => s.close(() => r()))));
   }
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
