@@ -80,7 +80,7 @@ export async function panel(root: string, opts: { runs: number; log?: (line: str
     const result = await runSuite({
       extensionPath: stage,
       testsPath: path.join(tests, 'test', 'integration', 'index.js'),
-      env: { WHATSUDP_TEST_GREP: 'WhatsUDP panel scale' },
+      env: { WHATSUDP_TEST_GREP: 'WhatsUDP panel scale', WHATSUDP_BENCH_PANEL: '1' },
       timeoutMs: SUITE_TIMEOUT_MS,
       onLine: (line) => {
         tail.push(line);

@@ -3,7 +3,7 @@
 // asks for a full snapshot with `ready` each time it loads.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { HostToWebview, RenderReport, Snapshot, WebviewToHost } from '../common/messages';
+import type { ChatItem, HostToWebview, RenderReport, Snapshot, WebviewToHost } from '../common/messages';
 import type { ChatSession, SessionEvents } from './chatSession';
 import { Disposable } from './dispose';
 import type { Notifier } from './notify';
@@ -33,6 +33,9 @@ export class ChatPanel extends Disposable {
   private ready = false;
   private focusOnReady = false;
   private nextRequest = 1;
+  /** New items waiting for the end of this turn of the event loop, to go to the webview as one post. */
+  private pendingItems: ChatItem[] = [];
+  private flushing: NodeJS.Immediate | undefined;
   private readonly requests = new Map<number, { resolve(r: RenderReport): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
   private readonly _onDidDispose = this._register(new vscode.EventEmitter<void>());
   readonly onDidDispose = this._onDidDispose.event;
@@ -64,7 +67,7 @@ export class ChatPanel extends Disposable {
     session.setVisible(panel.visible);
 
     const s = session;
-    this._register(listen(s, 'items', (items, replaces) => this.post({ type: 'items', items, ...(replaces.length ? { replaces } : {}) })));
+    this._register(listen(s, 'items', (items, replaces) => this.queueItems(items, replaces)));
     this._register(listen(s, 'reset', () => this.postSnapshot()));
     this._register(listen(s, 'cleared', () => this.post({ type: 'cleared' })));
     this._register(listen(s, 'members', (members) => this.post({ type: 'members', members })));
@@ -82,10 +85,35 @@ export class ChatPanel extends Disposable {
     if (!preserveFocus && this.ready) this.post({ type: 'focusComposer' });
   }
 
-  /** The one way to the webview. Before `ready` there is nobody to read it: the snapshot covers it. */
+  /** The one way to the webview. Before `ready` there is nobody to read it: the snapshot covers it.
+   * Items queued before this message go first, so the webview sees everything in order. */
   post(msg: HostToWebview): void {
+    if (msg.type !== 'items') this.flushItems();
     if (!this.ready || this.isDisposed) return;
     this.panel.webview.postMessage(msg).then(undefined, (err: unknown) => this.notifier.log.warn('Posting to the chat panel failed', err));
+  }
+
+  /** A backfill or a burst delivers many messages in one turn of the event loop (every datagram read in
+   * one poll); posting each alone made the webview lay out 10,000 times for a 10,000-message backfill.
+   * New items are sent together at the end of the turn, which adds no delay. A batch that replaces
+   * items goes alone, after what is queued: the webview applies replacements before additions. */
+  private queueItems(items: ChatItem[], replaces: { oldKey: string; item: ChatItem }[]): void {
+    if (replaces.length > 0) {
+      this.flushItems();
+      this.post({ type: 'items', items, replaces });
+      return;
+    }
+    this.pendingItems.push(...items);
+    this.flushing ??= setImmediate(() => this.flushItems());
+  }
+
+  private flushItems(): void {
+    clearImmediate(this.flushing);
+    this.flushing = undefined;
+    if (this.pendingItems.length === 0) return;
+    const items = this.pendingItems;
+    this.pendingItems = [];
+    this.post({ type: 'items', items });
   }
 
   serverChanged(): void {
@@ -219,6 +247,8 @@ export class ChatPanel extends Disposable {
       reject(new Error('The chat panel was closed before it answered.'));
     }
     this.requests.clear();
+    clearImmediate(this.flushing);
+    this.pendingItems = [];
     this.session.setVisible(false);
     this._onDidDispose.fire();
     super.dispose();
