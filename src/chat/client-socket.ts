@@ -29,5 +29,13 @@ export async function openClientSocket(server: Address, bind: Partial<Address> |
     socket.close();
     throw new ChatError('BAD_ADDRESS', `Cannot open a UDP socket to reach the relay: ${(err as Error).message}`);
   }
+  try {
+    // Backfill and gap repair arrive in bursts of up to 64 datagrams, and a busy process (an extension
+    // host) may not read for a while: the default buffer (~208 KiB) then holds only ~256 small
+    // datagrams, and what overflows costs a retransmission timeout. Capped by net.core.rmem_max.
+    socket.setRecvBufferSize(1024 * 1024);
+  } catch {
+    // keep the default
+  }
   return { socket, relay: { host, port: server.port } };
 }
