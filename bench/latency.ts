@@ -2,7 +2,7 @@
 // paced at a fixed rate. One clock: the sender and the members share the load generator's process,
 // the relay runs in its own. A sample is (delivery time at a member) - (time client.send was called),
 // for every member including the sender, which hears its own message back like everyone else.
-import * as dgram from 'node:dgram';
+import { bindLoopbackSockets, targetsOf } from './lib/sockets';
 import type { Address } from '../src/chat/types';
 import { withChildren } from './lib/child';
 import { median, round, sleep, spread, summarize, waitFor, type Summary } from './lib/stats';
@@ -125,14 +125,9 @@ export async function latency(rates: number[], runs: number, ms: number, size = 
 export async function bareLatency(rate: number, runs: number, ms: number, size = 10): Promise<{ rate: number; p50: ReturnType<typeof spread>; p99: ReturnType<typeof spread> }> {
   return withChildren(async (start) => {
     const fan = await start<{ address: Address }>('bare-fanout', {});
-    const sockets = await Promise.all(
-      Array.from({ length: size }, () => {
-        const s = dgram.createSocket('udp4');
-        return new Promise<dgram.Socket>((resolve) => s.bind(0, '127.0.0.1', () => resolve(s)));
-      }),
-    );
+    const sockets = await bindLoopbackSockets(size);
     try {
-      await fan.request('targets', { targets: sockets.map((s) => ({ host: '127.0.0.1', port: s.address().port })) });
+      await fan.request('targets', { targets: targetsOf(sockets) });
       let sentAt: number[] = [];
       let samples: number[] = [];
       for (const s of sockets) s.on('message', (buf) => samples.push(performance.now() - sentAt[buf.readUInt32BE(0)]));

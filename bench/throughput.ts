@@ -4,7 +4,7 @@
 // the members live in this (the load generator's) process in both cases, and in both cases they are
 // bare sockets that only count, so that the load generator is never the bottleneck on two cores.
 // clientsOnce repeats ours with real ChatClients, to show what the client side costs on top.
-import * as dgram from 'node:dgram';
+import { bindLoopbackSockets, targetsOf } from './lib/sockets';
 import type { Address, RelayLimits } from '../src/chat/types';
 import type { Child } from './lib/child';
 import { withChildren } from './lib/child';
@@ -145,14 +145,9 @@ export async function clientsOnce(size: number, warmupMs: number, ms: number): P
 export async function bareOnce(size: number, warmupMs: number, ms: number): Promise<Run> {
   return withChildren(async (start) => {
     const fan = await start<{ address: { host: string; port: number } }>('bare-fanout', {});
-    const sockets = await Promise.all(
-      Array.from({ length: size }, () => {
-        const s = dgram.createSocket('udp4');
-        return new Promise<dgram.Socket>((resolve) => s.bind(0, '127.0.0.1', () => resolve(s)));
-      }),
-    );
+    const sockets = await bindLoopbackSockets(size);
     try {
-      await fan.request('targets', { targets: sockets.map((s) => ({ host: '127.0.0.1', port: s.address().port })) });
+      await fan.request('targets', { targets: targetsOf(sockets) });
       const counts = sockets.map(() => 0);
       sockets.forEach((s, i) => s.on('message', () => counts[i]++));
       const { host, port } = fan.info.address;
