@@ -55,7 +55,7 @@ export function hotSpots(file: string, top = 15): HotSpot[] {
 
 const maps = new Map<string, SourceMap | undefined>();
 
-/** The bundle's own source map turns out/bench/child.mjs:1234 back into src/chat/relay.ts:260. */
+/** The bundle's own source map turns out/bench/child.mjs:1234 back into src/chat/relay/relay.ts:260. */
 function sourceMap(file: string): SourceMap | undefined {
   if (!maps.has(file)) {
     const mapFile = `${file}.map`;

@@ -1,6 +1,6 @@
 // A room of real ChatClients in the load generator's process: they join as the extension's would
 // (without the member list, as bots do), and close with Leave afterwards.
-import { ChatClient } from '../src/chat/client';
+import { ChatClient } from '../src/chat/client/client';
 import type { Address, ClientTimers } from '../src/chat/types';
 
 export interface Room {

@@ -1,5 +1,5 @@
 // Our relay, alone in its process, exactly as the CLI starts it (options passed through).
-import { Relay } from '../../src/chat/relay';
+import { Relay } from '../../src/chat/relay/relay';
 import type { RelayOptions } from '../../src/chat/types';
 import type { Role } from './role';
 

@@ -1,8 +1,10 @@
 // The chat engine: plain Node, no `vscode`. The extension, the CLI and the tests use it through here.
 export * from './types';
 export * from './errors';
+export { TypedEmitter } from './emitter';
 export * from './validate';
-export { ChatClient } from './client';
-export { Relay } from './relay';
+export { ChatClient } from './client/client';
+export { Relay } from './relay/relay';
+export { LegacyClient } from './legacy/client';
 export type { MessageBody, MessageKind } from '../protocol/packets';
 export { MAX_TEXT_BYTES, MAX_NAME_CHARS } from '../protocol/packets';

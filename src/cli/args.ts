@@ -2,9 +2,9 @@
 // parseArgs and checked up front, so a typo is one line on stderr and exit 2, never a half-started relay.
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
-import type { Address, RelayOptions } from '../chat/types';
-import { nameProblem, parseAddress } from '../chat/validate';
-import { ChatError } from '../chat/errors';
+import type { Address, RelayOptions } from '../chat';
+import { nameProblem, parseAddress } from '../chat';
+import { ChatError } from '../chat';
 
 export class UsageError extends Error {
   override name = 'UsageError';

@@ -1,9 +1,9 @@
 // `whatsudp chat`: stdin lines become messages, the room's messages go to stdout in room order, and
 // everything about the connection goes to stderr, so `... | whatsudp chat --name bot` is scriptable:
 // its exit code says whether every line reached the room.
-import { ChatClient } from '../chat/client';
-import type { OutgoingMessage } from '../chat/types';
-import { formatAddress } from '../chat/validate';
+import { ChatClient } from '../chat';
+import type { OutgoingMessage } from '../chat';
+import { formatAddress } from '../chat';
 import type { ChatArgs } from './args';
 import { escapeName, firstLine, formatMessage, jsonLine, messageJson } from './format';
 import { EXIT } from './help';

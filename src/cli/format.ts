@@ -1,7 +1,7 @@
 // How the terminal client shows room messages: `name: text` lines for people, JSON lines for scripts.
 // Pure functions, so that what a hostile peer can make appear on a terminal is tested without sockets.
 import type { MessageBody } from '../protocol/packets';
-import type { RoomMessage, Sender } from '../chat/types';
+import type { RoomMessage, Sender } from '../chat';
 
 // What a peer must not send raw to a terminal: C0 controls (escape sequences start with ESC), DEL,
 // C1 controls (U+009B is a one-character CSI on some terminals), the Unicode line and paragraph

@@ -1,7 +1,7 @@
 // Standard input as messages, one a line, shared by `chat` and `chat --legacy`: empty lines are
 // skipped, and a line that cannot be sent is named on stderr and counted (it makes the exit code 5).
 import { createInterface, type Interface } from 'node:readline';
-import { MAX_TEXT_BYTES } from '../protocol/packets';
+import { textProblem } from '../common/message';
 import { errorLine, type Io } from './session';
 
 export class MessageLines {
@@ -14,11 +14,12 @@ export class MessageLines {
     this.rl = createInterface({ input: io.stdin, crlfDelay: Infinity, terminal: false });
     this.rl.on('line', (line) => {
       this.lineNo++;
-      if (this.closed || line.trim() === '') return;
-      const bytes = Buffer.byteLength(line, 'utf8');
-      if (bytes > MAX_TEXT_BYTES) {
+      if (this.closed) return;
+      const problem = textProblem(line);
+      if (problem?.code === 'EMPTY') return; // blank lines are skipped, as the help says
+      if (problem) {
         this.problems++;
-        io.err(`whatsudp: line ${this.lineNo} not sent: it has ${bytes} bytes, more than a message may have (${MAX_TEXT_BYTES})`);
+        io.err(`whatsudp: line ${this.lineNo} not sent: ${problem.message}`);
         return;
       }
       try {

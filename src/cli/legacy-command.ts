@@ -1,8 +1,8 @@
 // `whatsudp chat --legacy`: the same terminal client over the original Python chat's plain-text
 // datagrams. The seed relay neither acknowledges nor sequences, so this prints what its broadcast
 // brings (own lines included, once) and, at the end of input, waits a while for its own echoes.
-import { LegacyClient } from '../chat/legacy-client';
-import { formatAddress } from '../chat/validate';
+import { LegacyClient } from '../chat';
+import { formatAddress } from '../chat';
 import type { ChatArgs } from './args';
 import { escapeName, formatMessage, jsonLine, legacyJson } from './format';
 import { EXIT } from './help';

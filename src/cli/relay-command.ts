@@ -1,7 +1,7 @@
 // `whatsudp relay`: runs a relay until a signal. Its first stdout line is the bound address, so a
 // script (or a test) started with `--port 0` learns the port by reading one line.
-import { Relay } from '../chat/relay';
-import { formatAddress } from '../chat/validate';
+import { Relay } from '../chat';
+import { formatAddress } from '../chat';
 import type { RelayArgs } from './args';
 import { escapeName, formatMessage } from './format';
 import { EXIT } from './help';

@@ -1,6 +1,6 @@
 // What `relay` and `chat` share: where their output goes, how they end, and how an error a user
 // can cause becomes one line on stderr and an exit code.
-import { ChatError } from '../chat/errors';
+import { ChatError } from '../chat';
 import { UsageError } from './args';
 import { EXIT } from './help';
 

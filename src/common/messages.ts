@@ -1,7 +1,7 @@
 // What the extension host and the chat webview say to each other: one discriminated union per
 // direction. The host owns the conversation; the webview asks for a snapshot with `ready` and then
 // receives changes. No `vscode` and no DOM here: both sides import this file.
-import type { MessageBody } from '../protocol/packets';
+import type { MessageBody } from '../common/message';
 
 export type DeliveryStateView = 'queued' | 'sending' | 'delivered' | 'failed';
 

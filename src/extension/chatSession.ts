@@ -6,8 +6,9 @@ import {
   type Address, ChatClient, ChatError, type ClientEvents, type ClientOptions, type ConnectionState, type MessageBody,
   type RoomMessage, formatAddress, MAX_TEXT_BYTES,
 } from '../chat';
-import { TypedEmitter } from '../chat/emitter';
+import { TypedEmitter } from '../chat';
 import type { ChatItem, ConnectionView, MemberView, Snapshot } from '../common/messages';
+import { textProblem } from '../common/message';
 import { Conversation, type Change } from './conversation';
 import type { HistoryStorage, PersistedState, StoredEntry } from './history';
 import { connectionView, memberViews, mentions } from './views';
@@ -226,11 +227,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       const o = this.client.send(body);
       entry = { time: o.createdAt, sender, body, msgId: o.msgId, own: true, state: o.state };
     } else {
-      if (body.text.trim() === '') throw new ChatError('EMPTY', 'There is nothing to send.');
-      const bytes = Buffer.byteLength(body.text);
-      if (bytes > MAX_TEXT_BYTES) {
-        throw new ChatError('TOO_LARGE', `This message is ${Math.ceil(bytes / 1024)} KB; a message can be at most ${MAX_TEXT_BYTES / 1024} KB.`);
-      }
+      const problem = textProblem(body.text);
+      if (problem) throw new ChatError(problem.code, problem.message);
       entry = { time: Date.now(), sender, body, msgId: this.nextMsgId++, own: true, state: 'queued' };
     }
     this.apply({ items: [this.conversation.addOwn(entry)], replaces: [] });

@@ -8,11 +8,8 @@ export const VERSION = 1;
 
 /** Largest datagram either side sends: fits a 1280-byte IPv6 minimum MTU with room for headers. */
 export const MAX_DATAGRAM = 1200;
-/** Largest message text, in UTF-8 bytes. */
-export const MAX_TEXT_BYTES = 64 * 1024;
-export const MAX_NAME_CHARS = 32;
-export const MAX_PATH_BYTES = 512;
-export const MAX_LANGUAGE_BYTES = 64;
+export { MAX_TEXT_BYTES, MAX_NAME_CHARS, MAX_PATH_BYTES, MAX_LANGUAGE_BYTES, type MessageBody, type MessageKind } from '../common/message';
+import type { MessageBody } from '../common/message';
 export const COOKIE_BYTES = 16;
 export const CLIENT_ID_BYTES = 8;
 
@@ -34,13 +31,6 @@ export enum PacketType {
   Refused = 15,
   SlowDown = 16,
 }
-
-/** What a message is. Text is UTF-8; a snippet is code with where it came from. */
-export type MessageBody =
-  | { kind: 'text'; text: string }
-  | { kind: 'snippet'; text: string; path: string; startLine: number; endLine: number; language: string };
-
-export type MessageKind = MessageBody['kind'];
 
 /** What fragment 0 of a message carries besides its first chunk: the body without its text. */
 export type MessageHead =

@@ -2,7 +2,7 @@
 // textContent (via el()); the only attribute taken from peer text is a link's href, and the
 // tokenizer only makes links of http(s)/mailto. Clicks are handled by the timeline, which posts
 // `openLink`/`openSnippet` to the host instead of letting the webview navigate.
-import type { MessageBody } from '../protocol/packets';
+import type { MessageBody } from '../common/message';
 import { el } from './dom';
 import { parseMessage, plainText, visibleControls, type Block } from './markup';
 

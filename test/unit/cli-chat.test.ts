@@ -3,7 +3,7 @@
 // visible, and exit codes that tell a script whether its lines reached the room.
 import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChatClient } from '../../src/chat/client';
+import { ChatClient } from '../../src/chat/client/client';
 import { parseAddress } from '../../src/chat/validate';
 import type { MessageBody } from '../../src/protocol/packets';
 import { CLI, cliBuilt, spawnCli, startRelay, stopAll, type Proc } from './helpers/cli-proc';
@@ -140,7 +140,7 @@ describe('whatsudp chat', { skip, timeout: 60_000 }, () => {
     ann.end(`before\n${'x'.repeat(64 * 1024 + 1)}\nafter\n`);
     const exit = await ann.exitWithin(15_000);
     assert.equal(exit.code, 5);
-    assert.deepEqual(ann.stderr.filter((l) => l.startsWith('whatsudp:')), ['whatsudp: line 2 not sent: it has 65537 bytes, more than a message may have (65536)']);
+    assert.deepEqual(ann.stderr.filter((l) => l.startsWith('whatsudp:')), ['whatsudp: line 2 not sent: The message is 65,537 bytes; the limit is 65,536 bytes (64 KiB).']);
     await bob.waitForCount(/^ann: /, 2);
     assert.deepEqual(bob.stdout, ['ann: before', 'ann: after']);
   });

@@ -3,7 +3,7 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { MAX_MESSAGES_IN_FLIGHT, newOutgoing, Outbox } from '../../src/chat/client-outbox';
+import { MAX_MESSAGES_IN_FLIGHT, newOutgoing, Outbox } from '../../src/chat/client/outbox';
 import { decode, encode } from '../../src/protocol/codec';
 import { fragmentData } from '../../src/protocol/fragments';
 import { PacketType as T, type Packet } from '../../src/protocol/packets';

@@ -1,12 +1,12 @@
 // The room's ordered log: assigns seqs, remembers which (sender, msgId) pairs are already sequenced,
 // keeps the history ring and, with a store, writes each message to disk before anyone hears of it.
 import { randomBytes } from 'node:crypto';
-import { encode } from '../protocol/codec';
-import { fragmentMsg } from '../protocol/fragments';
-import { SenderFlags, type MessageBody } from '../protocol/packets';
+import { encode } from '../../protocol/codec';
+import { fragmentMsg } from '../../protocol/fragments';
+import { SenderFlags, type MessageBody } from '../../protocol/packets';
 import { HistoryRing } from './history';
 import { RoomStore, type StoredMessage } from './store';
-import type { RoomMessage } from './types';
+import type { RoomMessage } from '../types';
 
 /** How many recent msgIds per sender are remembered for de-duplication. A client never has more
  * than CLIENT_MAX_IN_FLIGHT messages unacknowledged, so anything it can still resend is in here. */

@@ -3,9 +3,9 @@
 import * as dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { ChatError } from './errors';
-import { literalFirstLookup } from './lookup';
-import type { Address } from './types';
+import { ChatError } from '../errors';
+import { literalFirstLookup } from '../lookup';
+import type { Address } from '../types';
 
 export async function openClientSocket(server: Address, bind: Partial<Address> | undefined): Promise<{ socket: dgram.Socket; relay: Address }> {
   let host = server.host;

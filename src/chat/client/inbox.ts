@@ -1,8 +1,8 @@
 // The receiving half of a client: puts room messages back together, delivers them in seq order
 // exactly once, and says which seqs to ask the relay for again (gaps, a lost tail, backfill).
-import { Assembly } from '../protocol/fragments';
-import { SenderFlags, type Msg } from '../protocol/packets';
-import type { RoomMessage } from './types';
+import { Assembly } from '../../protocol/fragments';
+import { SenderFlags, type Msg } from '../../protocol/packets';
+import type { RoomMessage } from '../types';
 
 const ASK_WINDOW = 64; // seqs asked for at a time, so backfill comes in bounded bursts
 const MAX_AHEAD = 4096; // messages held out of order; further ones are asked for again later

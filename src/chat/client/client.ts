@@ -3,20 +3,21 @@
 // relay comes back. One socket, one timer armed for the earliest deadline.
 import * as dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { decode, encode, ProtocolError } from '../protocol/codec';
-import { textBytes } from '../protocol/fragments';
-import { HelloFlags, MAX_TEXT_BYTES, PacketType, type MessageBody, type Packet, type Welcome } from '../protocol/packets';
-import { Inbox } from './client-inbox';
-import { newOutgoing, Outbox } from './client-outbox';
-import { TypedEmitter } from './emitter';
-import { ChatError } from './errors';
-import { CLIENT_TIMERS } from './limits';
+import { decode, encode, ProtocolError } from '../../protocol/codec';
+import { textBytes } from '../../protocol/fragments';
+import { textProblem } from '../../common/message';
+import { HelloFlags, PacketType, type MessageBody, type Packet, type Welcome } from '../../protocol/packets';
+import { Inbox } from './inbox';
+import { newOutgoing, Outbox } from './outbox';
+import { TypedEmitter } from '../emitter';
+import { ChatError } from '../errors';
+import { CLIENT_TIMERS } from '../limits';
 import { RttEstimator } from './rtt';
-import type { ClientEvents, ClientOptions, ClientTimers, ConnectionState, Member, OutgoingMessage } from './types';
-import { checkName, formatAddress } from './validate';
-import { ClientRoster } from './client-roster';
-import { openClientSocket } from './client-socket';
-import { Alarm, Heartbeat } from './client-timing';
+import type { ClientEvents, ClientOptions, ClientTimers, ConnectionState, Member, OutgoingMessage } from '../types';
+import { checkName, formatAddress } from '../validate';
+import { ClientRoster } from './roster';
+import { openClientSocket } from './socket';
+import { Alarm, Heartbeat } from './timing';
 
 type Phase = 'idle' | 'joining' | 'joined' | 'closed';
 
@@ -113,9 +114,8 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
 
   send(body: MessageBody): OutgoingMessage {
     if (this.phase === 'closed') throw new ChatError('CLOSED', 'This chat client is closed.');
-    if (body.text.trim() === '') throw new ChatError('EMPTY', 'An empty message cannot be sent.');
-    const size = Buffer.byteLength(body.text, 'utf8');
-    if (size > MAX_TEXT_BYTES) throw new ChatError('TOO_LARGE', `The message is ${size.toLocaleString('en-US')} bytes; the limit is ${MAX_TEXT_BYTES.toLocaleString('en-US')} bytes (64 KiB).`);
+    const problem = textProblem(body.text);
+    if (problem) throw new ChatError(problem.code, problem.message);
     const out = newOutgoing(this.nextId, body, Date.now());
     try {
       textBytes(body);

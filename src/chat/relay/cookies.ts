@@ -1,7 +1,7 @@
 // Address validation cookies (like QUIC's Retry token): an HMAC of the address and a time bucket,
 // so the relay keeps no state for an address until it has proved it receives what is sent to it.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { COOKIE_BYTES } from '../protocol/packets';
+import { COOKIE_BYTES } from '../../protocol/packets';
 
 export class CookieJar {
   private readonly secret = randomBytes(32);

@@ -3,12 +3,12 @@
 // sharing that port with other clients through SO_REUSEPORT. There are no acknowledgements: the only
 // sign a message arrived is its echo in the broadcast, which is why own messages are shown from it.
 import dgram from 'node:dgram';
-import { ChatError, bindError } from './errors';
-import { TypedEmitter } from './emitter';
-import type { Address } from './types';
-import { checkName } from './validate';
-import { decodeLegacy, encodeLegacy } from '../protocol/legacy';
-import { MAX_TEXT_BYTES } from '../protocol/packets';
+import { ChatError, bindError } from '../errors';
+import { TypedEmitter } from '../emitter';
+import type { Address } from '../types';
+import { checkName } from '../validate';
+import { decodeLegacy, encodeLegacy } from '../../protocol/legacy';
+import { textProblem } from '../../common/message';
 
 export interface LegacyClientOptions {
   /** The seed relay; its messages go there. */
@@ -112,11 +112,8 @@ export class LegacyClient extends TypedEmitter<LegacyClientEvents> {
   /** Sends one message as seed datagrams (split at 1024 bytes on character boundaries); returns how many. */
   send(text: string): number {
     if (this.closed || !this.socket) throw new ChatError('CLOSED', 'The chat client is closed.');
-    if (text.trim() === '') throw new ChatError('EMPTY', 'An empty message is not sent.');
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > MAX_TEXT_BYTES) {
-      throw new ChatError('TOO_LARGE', `A message is at most ${MAX_TEXT_BYTES} bytes of UTF-8 (this one has ${bytes}).`);
-    }
+    const problem = textProblem(text);
+    if (problem) throw new ChatError(problem.code, problem.message);
     const datagrams = encodeLegacy(this.name, text);
     for (const d of datagrams) {
       const key = d.toString('latin1');

@@ -2,8 +2,8 @@
 // room messages as plain text, and not mistaking its own broadcasts for new messages when they come
 // back through the port it shares.
 import { networkInterfaces } from 'node:os';
-import { decodeLegacy, encodeLegacy, type LegacyMessage } from '../protocol/legacy';
-import type { Address, RoomMessage } from './types';
+import { decodeLegacy, encodeLegacy, type LegacyMessage } from '../../protocol/legacy';
+import type { Address, RoomMessage } from '../types';
 
 const ECHO_MS = 2000; // how long to recognise our own broadcast coming back
 

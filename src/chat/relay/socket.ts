@@ -2,10 +2,10 @@
 // bind failure turned into a ChatError that says what to do.
 import * as dgram from 'node:dgram';
 import { isIP } from 'node:net';
-import { bindError, ChatError } from './errors';
-import { positiveOption } from './limits';
-import { literalFirstLookup } from './lookup';
-import type { RelayOptions } from './types';
+import { bindError, ChatError } from '../errors';
+import { positiveOption } from '../limits';
+import { literalFirstLookup } from '../lookup';
+import type { RelayOptions } from '../types';
 
 /** dgram's `reusePort` arrived in Node 22.12 (and 23.1); SO_REUSEPORT's sharing is Linux's. */
 export function reusePortAvailable(): boolean {

@@ -2,19 +2,19 @@
 // out, repairs gaps from its history, and keeps members' leases. Bad datagrams become 'warning'
 // events; nothing a peer sends can throw out of the receive handler.
 import * as dgram from 'node:dgram';
-import { decode, encode, isEnvelope, ProtocolError } from '../protocol/codec';
-import { HelloFlags, PacketType, Presence, RefuseReason, type Data, type Hello, type Packet } from '../protocol/packets';
+import { decode, encode, isEnvelope, ProtocolError } from '../../protocol/codec';
+import { HelloFlags, PacketType, Presence, RefuseReason, type Data, type Hello, type Packet } from '../../protocol/packets';
 import { CookieJar } from './cookies';
-import { TypedEmitter } from './emitter';
-import { ChatError } from './errors';
-import { RELAY_LIMITS, RELAY_TIMERS, TokenBucket } from './limits';
-import { addressKey, AMPLIFICATION_FACTOR, rosterPages, Strangers, toMember, type MemberState, type Stranger } from './relay-members';
-import { Intake } from './relay-intake';
-import { LegacyBridge } from './relay-legacy';
-import { bindRelaySocket, checkRelayOptions } from './relay-socket';
+import { TypedEmitter } from '../emitter';
+import { ChatError } from '../errors';
+import { RELAY_LIMITS, RELAY_TIMERS, TokenBucket } from '../limits';
+import { addressKey, AMPLIFICATION_FACTOR, rosterPages, Strangers, toMember, type MemberState, type Stranger } from './members';
+import { Intake } from './intake';
+import { LegacyBridge } from './legacy-bridge';
+import { bindRelaySocket, checkRelayOptions } from './socket';
 import { Room, ZERO_ID, type SequencedMessage } from './room';
-import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStats, RelayTimers } from './types';
-import { nameProblem } from './validate';
+import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStats, RelayTimers } from '../types';
+import { nameProblem } from '../validate';
 
 const MAX_RESEND_SPAN = 64; // seqs served per Resend request
 /** A room's idle members ping at most 1000/10 = 100 times a second in all: the heartbeat period is the

@@ -1,10 +1,10 @@
 // The sending half of a client: each message split into fragments, at most `window` fragments in
 // flight, each retransmitted on its own probe timeout until the relay acknowledges it. A message is
 // delivered once the relay answers with its seq (it has sequenced, and with a store, written it).
-import { encode } from '../protocol/codec';
-import { fragmentData } from '../protocol/fragments';
-import type { MessageBody } from '../protocol/packets';
-import type { OutgoingMessage } from './types';
+import { encode } from '../../protocol/codec';
+import { fragmentData } from '../../protocol/fragments';
+import type { MessageBody } from '../../protocol/packets';
+import type { OutgoingMessage } from '../types';
 
 /** How far past the oldest unacknowledged msgId a client may send. The relay remembers the last 256
  * msgIds per sender for de-duplication; a window of consecutive ids well inside that means any

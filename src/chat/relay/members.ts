@@ -1,11 +1,11 @@
 // Who is in the room, where they are, and what each address may still be sent. Members are keyed by
 // their address (every datagram is looked up by it); strangers are addresses that have not proved
 // they can receive, held in a bounded map for the 3x amplification limit and their rate limit.
-import { encode } from '../protocol/codec';
-import { Assembly } from '../protocol/fragments';
-import { MAX_DATAGRAM, PacketType, Presence, type MessageBody, type Roster, type RosterEntry } from '../protocol/packets';
-import { TokenBucket } from './limits';
-import type { Member } from './types';
+import { encode } from '../../protocol/codec';
+import { Assembly } from '../../protocol/fragments';
+import { MAX_DATAGRAM, PacketType, Presence, type MessageBody, type Roster, type RosterEntry } from '../../protocol/packets';
+import { TokenBucket } from '../limits';
+import type { Member } from '../types';
 
 export interface MemberState {
   memberId: number;

@@ -4,8 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ChatError } from './errors';
-import type { MessageBody } from '../protocol/packets';
+import { ChatError } from '../errors';
+import type { MessageBody } from '../../protocol/packets';
 
 export interface StoredMessage {
   seq: number;

@@ -1,7 +1,7 @@
 // The member list as a client sees it: fetched in pages whenever the relay's roster version moves
 // (it says so in every Pong), and diffed so the host can say who joined and who left.
-import { Presence, type Roster, type RosterEntry } from '../protocol/packets';
-import type { Member } from './types';
+import { Presence, type Roster, type RosterEntry } from '../../protocol/packets';
+import type { Member } from '../types';
 
 type RosterEvent = 'members' | 'joined' | 'left';
 

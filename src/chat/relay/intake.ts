@@ -1,12 +1,13 @@
 // How the relay takes in members' messages: reassembly within limits, de-duplication, and the
 // per-sender order (a message waits, bounded, for its sender's earlier one). What it decides goes out
 // through the relay's callbacks, so this file holds the rules and none of the I/O.
-import { decodeUtf8 } from '../protocol/bytes';
-import { Assembly, bodyOf } from '../protocol/fragments';
-import { PacketType, RefuseReason, type Data, type MessageBody, type Packet } from '../protocol/packets';
-import type { MemberState } from './relay-members';
+import { textProblem } from '../../common/message';
+import { decodeUtf8 } from '../../protocol/bytes';
+import { Assembly, bodyOf } from '../../protocol/fragments';
+import { PacketType, RefuseReason, type Data, type MessageBody, type Packet } from '../../protocol/packets';
+import type { MemberState } from './members';
 import type { Room, SequencedMessage } from './room';
-import type { RelayLimits } from './types';
+import type { RelayLimits } from '../types';
 
 /** Messages a member may have waiting for an earlier one; an honest client has at most 32 in flight. */
 const MAX_HELD = 64;
@@ -71,7 +72,8 @@ export class Intake {
 
   /** A whole message: sequenced now if it is the sender's next, else held for its predecessors. */
   private complete(msgId: number, m: MemberState, body: MessageBody, text: Buffer, now: number, ack: (seq: number) => void): void {
-    if (body.text.trim() === '') return this.refuse(m, msgId, 'An empty message cannot be sent.', now);
+    const problem = textProblem(body.text, text.length);
+    if (problem) return this.refuse(m, msgId, problem.message, now);
     if (msgId > m.expect) {
       (m.held ??= new Map()).set(msgId, { body, since: now });
       return ack(0);

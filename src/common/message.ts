@@ -1,0 +1,43 @@
+// What a message is and the one rule for its text, with no Node types: the engine, the CLI and the
+// webview all import this, so a limit or a wording is written once.
+
+/** Largest message text, in UTF-8 bytes. */
+export const MAX_TEXT_BYTES = 64 * 1024;
+export const MAX_NAME_CHARS = 32;
+export const MAX_PATH_BYTES = 512;
+export const MAX_LANGUAGE_BYTES = 64;
+
+/** What a message is. Text is UTF-8; a snippet is code with where it came from. */
+export type MessageBody =
+  | { kind: 'text'; text: string }
+  | { kind: 'snippet'; text: string; path: string; startLine: number; endLine: number; language: string };
+
+export type MessageKind = MessageBody['kind'];
+
+/** UTF-8 length without encoding (the composer calls it on every keystroke; drafts can be 64 KiB). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4; // a surrogate pair is one 4-byte code point
+      i++;
+    } else bytes += 3; // BMP, and lone surrogates (encoded as U+FFFD, 3 bytes)
+  }
+  return bytes;
+}
+
+export const fmtCount = (n: number): string => n.toLocaleString('en-US');
+
+export type TextProblem = { code: 'EMPTY' | 'TOO_LARGE'; message: string; bytes: number };
+
+/** Why a message text cannot be sent, or undefined when it can. The one wording of both rules. */
+export function textProblem(text: string, bytes = utf8Length(text), limit = MAX_TEXT_BYTES): TextProblem | undefined {
+  if (bytes > limit) {
+    return { code: 'TOO_LARGE', bytes, message: `The message is ${fmtCount(bytes)} bytes; the limit is ${fmtCount(limit)} bytes${limit === MAX_TEXT_BYTES ? ' (64 KiB)' : ''}.` };
+  }
+  if (text.trim() === '') return { code: 'EMPTY', bytes, message: 'An empty message cannot be sent.' };
+  return undefined;
+}
