@@ -1,37 +1,11 @@
-// Rate limiting and the defaults of every limit and timer, in one place so docs/PROTOCOL.md can cite them.
+// The defaults the engine runs with, taken from the options tables (options.ts, where each limit and
+// timer is written once), and the token bucket that enforces the rates.
+import { CLIENT_TIMER_OPTIONS, defaultsOf, RELAY_LIMIT_OPTIONS, RELAY_TIMER_OPTIONS } from './options';
 import type { ClientTimers, RelayLimits, RelayTimers } from './types';
 
-export const RELAY_LIMITS: Required<RelayLimits> = {
-  maxMembers: 4096,
-  memberMessagesPerSecond: 50,
-  memberBurst: 200,
-  addressPacketsPerSecond: 2000,
-  addressBurst: 4000,
-  pendingMessagesPerMember: 8,
-  pendingBytes: 32 * 1024 * 1024,
-  historyMessages: 4096,
-  historyBytes: 64 * 1024 * 1024,
-  backfillMessages: 200,
-  unvalidatedAddresses: 65536,
-};
-
-export const RELAY_TIMERS: Required<RelayTimers> = {
-  heartbeatMs: 5000,
-  leaseBeats: 3,
-  reassemblyMs: 10000,
-  cookieMs: 60000,
-};
-
-export const CLIENT_TIMERS: Required<ClientTimers> = {
-  joinTimeoutMs: 5000,
-  heartbeatMs: 5000,
-  ptoFloorMs: 25,
-  ptoMaxMs: 1000,
-  initialRttMs: 333,
-  maxProbes: 10,
-  rejoinMinMs: 250,
-  rejoinMaxMs: 5000,
-};
+export const RELAY_LIMITS: Required<RelayLimits> = defaultsOf(RELAY_LIMIT_OPTIONS);
+export const RELAY_TIMERS: Required<RelayTimers> = defaultsOf(RELAY_TIMER_OPTIONS);
+export const CLIENT_TIMERS: Required<ClientTimers> = defaultsOf(CLIENT_TIMER_OPTIONS);
 
 /** A token bucket: `rate` tokens a second, holding at most `burst`. Stores two numbers, no timer. */
 export class TokenBucket {
@@ -59,10 +33,4 @@ export class TokenBucket {
   waitMs(n = 1): number {
     return Math.max(0, Math.ceil(((n - this.tokens) * 1000) / this.rate));
   }
-}
-
-export function positiveOption(value: number | undefined, fallback: number, what: string, min = 1): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < min) throw new RangeError(`${what} must be a number of at least ${min}, not ${value}`);
-  return value;
 }

@@ -1,6 +1,7 @@
 // The chat engine's public vocabulary: what the relay and the client take and emit. The extension,
 // the CLI and the tests use only these names (plus the two classes) from `src/chat`.
 import type { MessageBody } from '../protocol/packets';
+import type { CLIENT_TIMER_OPTIONS, OptionValues, RELAY_LIMIT_OPTIONS, RELAY_TIMER_OPTIONS } from './options';
 
 export interface Address {
   host: string;
@@ -54,23 +55,8 @@ export interface Member {
   presence: 'online' | 'away';
 }
 
-export interface ClientTimers {
-  /** Give up the first join after this long: the relay is unreachable. Default 5000. */
-  joinTimeoutMs?: number;
-  /** Heartbeat period; the relay may ask for another in Welcome. Default 5000. */
-  heartbeatMs?: number;
-  /** Lowest retransmission timeout (RFC 9002 max_ack_delay). Default 25. Not below 25 outside tests. */
-  ptoFloorMs?: number;
-  /** Highest retransmission timeout after doubling. Default 2000. */
-  ptoMaxMs?: number;
-  /** Initial RTT before any sample (RFC 9002 kInitialRtt). Default 333. */
-  initialRttMs?: number;
-  /** Unanswered probes in a row after which the relay counts as lost. Default 6. */
-  maxProbes?: number;
-  /** Rejoin backoff: first delay and the cap. Defaults 250 and 5000. */
-  rejoinMinMs?: number;
-  rejoinMaxMs?: number;
-}
+/** The client's timers: defaults, bounds and what each is for are in CLIENT_TIMER_OPTIONS (options.ts). */
+export type ClientTimers = OptionValues<typeof CLIENT_TIMER_OPTIONS>;
 
 export interface ClientOptions {
   server: Address;
@@ -109,37 +95,11 @@ export interface ClientEvents {
   warning: [err: Error];
 }
 
-export interface RelayLimits {
-  /** Members at once. Default 4096. */
-  maxMembers?: number;
-  /** Messages a member may send per second (token bucket rate) and burst. Defaults 50 and 200. */
-  memberMessagesPerSecond?: number;
-  memberBurst?: number;
-  /** Datagrams one source address may send per second, and burst. Defaults 2000 and 4000. */
-  addressPacketsPerSecond?: number;
-  addressBurst?: number;
-  /** Partly received messages per member, and bytes of them across the relay. Defaults 8 and 32 MiB. */
-  pendingMessagesPerMember?: number;
-  pendingBytes?: number;
-  /** Messages kept for gap repair, and their bytes. Defaults 4096 and 64 MiB. */
-  historyMessages?: number;
-  historyBytes?: number;
-  /** Messages a new member gets as backfill. Default 200. */
-  backfillMessages?: number;
-  /** Unvalidated addresses tracked for the amplification bound. Default 65536. */
-  unvalidatedAddresses?: number;
-}
+/** The relay's limits: defaults, bounds, flags and what each is for are in RELAY_LIMIT_OPTIONS (options.ts). */
+export type RelayLimits = OptionValues<typeof RELAY_LIMIT_OPTIONS>;
 
-export interface RelayTimers {
-  /** Heartbeat period the relay asks of members. Default 5000. */
-  heartbeatMs?: number;
-  /** Missed heartbeats before a member is dropped. Default 3 (so ~15 s). */
-  leaseBeats?: number;
-  /** How long a partly received message may wait for its other fragments. Default 10000. */
-  reassemblyMs?: number;
-  /** Cookie lifetime. Default 60000. */
-  cookieMs?: number;
-}
+/** The relay's timers: likewise in RELAY_TIMER_OPTIONS (options.ts). */
+export type RelayTimers = OptionValues<typeof RELAY_TIMER_OPTIONS>;
 
 export interface RelayOptions {
   host?: string; // default 127.0.0.1

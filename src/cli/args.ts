@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import type { Address, RelayOptions } from '../chat';
 import { nameProblem, parseAddress } from '../chat';
 import { ChatError } from '../chat';
+import { CHAT_NUMBER_FLAGS, CHAT_OPTIONS, RELAY_NUMBER_FLAGS, type NumberFlag } from './flags';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -22,15 +23,28 @@ function parse(args: string[], options: OptionSpec): Record<string, string | boo
   }
 }
 
-/** A whole number in [min, max], or a UsageError naming the option. */
-function wholeNumber(option: string, value: string | boolean | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+/** A whole number within the option's bounds, or a UsageError naming the flag and the bounds. */
+function wholeNumber(option: string, value: string | boolean | undefined, min: number, max?: number): number | undefined {
   if (value === undefined || typeof value === 'boolean') return undefined;
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`--${option} must be a whole number from ${min} to ${max}, not "${value}"`);
+  if (!Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
+    const bounds = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${option} must be a whole number ${bounds}, not "${value}"`);
   }
   return n;
 }
+
+/** The values of number flags that were given, by where they go (`limits`, `timers`, `chat`). */
+function numbers(flags: readonly NumberFlag[], v: Record<string, string | boolean | undefined>): Record<NumberFlag['group'], Record<string, number>> {
+  const out: Record<NumberFlag['group'], Record<string, number>> = { limits: {}, timers: {}, chat: {} };
+  for (const { flag, group, key, option } of flags) {
+    const n = wholeNumber(flag, v[flag], option.min, option.max);
+    if (n !== undefined) out[group][key] = n;
+  }
+  return out;
+}
+
+const stringFlags = (flags: readonly NumberFlag[]): OptionSpec => Object.fromEntries(flags.map((f) => [f.flag, { type: 'string' as const }]));
 
 function str(value: string | boolean | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
@@ -50,23 +64,6 @@ export function wantsHelp(args: string[]): boolean {
   return args.includes('--help') || args.includes('-h');
 }
 
-const RELAY_NUMBERS = {
-  'max-members': 1,
-  rate: 1,
-  burst: 1,
-  'address-rate': 1,
-  'address-burst': 1,
-  history: 1,
-  'history-bytes': 1,
-  backfill: 0,
-  'pending-messages': 1,
-  'pending-bytes': 1,
-  'heartbeat-ms': 100,
-  'lease-beats': 1,
-  'reassembly-ms': 100,
-  'cookie-ms': 1000,
-} as const;
-
 export interface RelayArgs {
   options: RelayOptions;
   log: boolean;
@@ -81,12 +78,10 @@ export function parseRelayArgs(args: string[]): RelayArgs {
     store: { type: 'string' },
     fsync: { type: 'boolean' },
     log: { type: 'boolean' },
+    ...stringFlags(RELAY_NUMBER_FLAGS),
   };
-  for (const option of Object.keys(RELAY_NUMBERS)) spec[option] = { type: 'string' };
   const v = parse(args, spec);
-  const n = Object.fromEntries(
-    Object.entries(RELAY_NUMBERS).map(([option, min]) => [option, wholeNumber(option, v[option], min)]),
-  ) as Record<keyof typeof RELAY_NUMBERS, number | undefined>;
+  const { limits, timers } = numbers(RELAY_NUMBER_FLAGS, v);
 
   // Accept the bracketed form people copy from an address line, `[::1]`.
   const host = str(v.host)?.replace(/^\[(.*)\]$/, '$1');
@@ -103,24 +98,8 @@ export function parseRelayArgs(args: string[]): RelayArgs {
     fsync: v.fsync === true ? true : undefined,
     legacyBroadcast,
     reusePort: v['reuse-port'] === true ? true : undefined,
-    limits: {
-      maxMembers: n['max-members'],
-      memberMessagesPerSecond: n.rate,
-      memberBurst: n.burst,
-      addressPacketsPerSecond: n['address-rate'],
-      addressBurst: n['address-burst'],
-      historyMessages: n.history,
-      historyBytes: n['history-bytes'],
-      backfillMessages: n.backfill,
-      pendingMessagesPerMember: n['pending-messages'],
-      pendingBytes: n['pending-bytes'],
-    },
-    timers: {
-      heartbeatMs: n['heartbeat-ms'],
-      leaseBeats: n['lease-beats'],
-      reassemblyMs: n['reassembly-ms'],
-      cookieMs: n['cookie-ms'],
-    },
+    limits,
+    timers,
   };
   return { options: dropUndefined(options), log: v.log === true };
 }
@@ -152,8 +131,7 @@ export function parseChatArgs(args: string[]): ChatArgs {
     server: { type: 'string' },
     json: { type: 'boolean' },
     legacy: { type: 'boolean' },
-    'wait-ms': { type: 'string' },
-    'join-timeout-ms': { type: 'string' },
+    ...stringFlags(CHAT_NUMBER_FLAGS),
   });
   const name = str(v.name);
   if (name === undefined) throw new UsageError('--name NAME is required: the name the room knows you by');
@@ -164,12 +142,13 @@ export function parseChatArgs(args: string[]): ChatArgs {
   const legacy = v.legacy === true;
   // The original chat is IPv4 broadcast: there is no IPv6 form of it to talk to.
   if (legacy && isIPv6(server.host)) throw new UsageError('--legacy needs an IPv4 relay address (the original chat uses IPv4 broadcast)');
+  const n = numbers(CHAT_NUMBER_FLAGS, v).chat;
   return {
     name,
     server,
     json: v.json === true,
     legacy,
-    waitMs: wholeNumber('wait-ms', v['wait-ms'], 0, 3_600_000) ?? 10_000,
-    joinTimeoutMs: wholeNumber('join-timeout-ms', v['join-timeout-ms'], 100, 3_600_000) ?? 5_000,
+    waitMs: n.waitMs ?? CHAT_OPTIONS.waitMs.default,
+    joinTimeoutMs: n.joinTimeoutMs ?? CHAT_OPTIONS.joinTimeoutMs.default,
   };
 }

@@ -1,4 +1,6 @@
-// The help texts, kept apart from the parsing so the README can quote them as they are.
+// The help texts, kept apart from the parsing so the README can quote them as they are. The lines of
+// the number flags come from the options tables (flags.ts), defaults included.
+import { CHAT_NUMBER_FLAGS, flagLines, RELAY_NUMBER_FLAGS } from './flags';
 
 export const EXIT = {
   OK: 0,
@@ -58,20 +60,7 @@ Options:
   --log                   print each message (name: text) on stdout, joins, leaves and
                           warnings on stderr
 Limits and timers (defaults in brackets):
-  --max-members N         members at once [4096]
-  --rate N                messages per second a member may send [50]
-  --burst N               messages a member may send at once [200]
-  --address-rate N        datagrams per second from one address [2000]
-  --address-burst N       datagrams at once from one address [4000]
-  --history N             messages kept for repair and backfill [4096]
-  --history-bytes N       bytes of them [64 MiB]
-  --backfill N            messages a new member gets [200]
-  --pending-messages N    partly received messages per member [8]
-  --pending-bytes N       bytes of partly received messages in all [32 MiB]
-  --heartbeat-ms N        heartbeat period asked of members [5000]
-  --lease-beats N         missed heartbeats before a member is dropped [3]
-  --reassembly-ms N       how long a partly received message may wait [10000]
-  --cookie-ms N           join cookie lifetime [60000]
+${flagLines(RELAY_NUMBER_FLAGS, 24, 'brackets')}
   -h, --help              show this help
 
 ${EXIT_TABLE}
@@ -94,8 +83,7 @@ Options:
   --json               print one JSON object per message instead: seq, time, msgId,
                        sender {id, name, legacy}, kind, text, path, startLine, endLine,
                        language (null where they do not apply), backfill
-  --wait-ms N          at the end of stdin, wait at most this long for delivery (default 10000)
-  --join-timeout-ms N  give up when no relay answers within this long (default 5000)
+${flagLines(CHAT_NUMBER_FLAGS, 21, 'words')}
   --legacy             talk to an original Python relay: plain "name: text" datagrams of at most
                        1024 bytes (longer lines are split), received on the relay's port on this
                        machine; no acknowledgements, so the exit code is 0 at the end of stdin

@@ -42,7 +42,7 @@ describe('cli args: relay', () => {
     [['--port', '70000'], /--port must be a whole number from 0 to 65535, not "70000"/],
     [['--port', '-1'], /--port/],
     [['--port', 'abc'], /--port must be a whole number/],
-    [['--rate', '0'], /--rate must be a whole number from 1/],
+    [['--rate', '0'], /--rate must be a whole number of at least 1, not "0"/],
     [['--legacy-broadcast', 'everyone'], /--legacy-broadcast must be an IPv4 address/],
     [['--fsync'], /--fsync needs --store/],
     [['--log=yes'], /--log' does not take an argument/],

@@ -3,7 +3,7 @@
 import * as dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import { bindError, ChatError } from '../errors';
-import { positiveOption } from '../limits';
+import { checkRelayNumbers } from '../options';
 import { literalFirstLookup } from '../lookup';
 import type { RelayOptions } from '../types';
 
@@ -17,12 +17,7 @@ export function checkRelayOptions(opts: RelayOptions): void {
   const bad = (what: string) => new ChatError('BAD_OPTION', what);
   if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) throw bad(`The port must be 0-65535, not ${opts.port}.`);
   if (opts.legacyBroadcast !== undefined && isIP(opts.legacyBroadcast) === 0) throw bad(`The legacy broadcast address must be an IP address, not "${opts.legacyBroadcast}".`);
-  try {
-    for (const [k, v] of Object.entries(opts.limits ?? {})) positiveOption(v as number, 1, `limits.${k}`);
-    for (const [k, v] of Object.entries(opts.timers ?? {})) positiveOption(v as number, 1, `timers.${k}`);
-  } catch (err) {
-    throw bad((err as Error).message);
-  }
+  checkRelayNumbers(opts); // the bounds of the options table, the same the CLI's parser applies
 }
 
 /** Binds the relay's socket. `notices` collects one-line notes for the user. */

@@ -1,0 +1,123 @@
+// Every limit and timer of the relay and the client, written once: its default, the least value
+// that works, its command-line flag and its help line. The option types (types.ts), the defaults
+// the code runs with (limits.ts), the relay's check, the CLI's parser and --help, and the tables in
+// docs/PROTOCOL.md are all derived from these tables, so a new limit is one entry here.
+import { ChatError } from './errors';
+
+export interface NumberOption {
+  /** What the code uses when the option is not given. */
+  readonly default: number;
+  /** The least value that works: the CLI's parser and the relay's check both refuse less. */
+  readonly min: number;
+  /** The most the CLI takes, where more makes no sense (Node fires longer timers at once). */
+  readonly max?: number;
+  /** The flag that sets it (`whatsudp relay` for the relay's, `whatsudp chat` for the client's). */
+  readonly flag?: string;
+  /** One line for --help and docs/PROTOCOL.md, lower case, without the default. */
+  readonly help: string;
+  /** How the default reads: bytes as MiB, ms as ms. */
+  readonly unit?: 'bytes' | 'ms';
+}
+
+export type OptionTable = Readonly<Record<string, NumberOption>>;
+
+/** The values a caller may give for a table: each optional, each keeping the table's doc comment. */
+export type OptionValues<T extends OptionTable> = { -readonly [K in keyof T]?: number };
+
+const MiB = 1024 * 1024;
+/** Longest setTimeout Node honours (2^31 - 1 ms); an hour is the most any CLI wait needs. */
+const HOUR_MS = 3_600_000;
+
+// The doc comments say what each option is for; its numbers are in the entry only, never in prose,
+// so the two cannot disagree again.
+export const RELAY_LIMIT_OPTIONS = {
+  /** Members at once; a Hello beyond it is refused as "room full". */
+  maxMembers: { default: 4096, min: 1, flag: 'max-members', help: 'members at once' },
+  /** Messages a member may send per second (token bucket rate); above it the relay sends SlowDown. */
+  memberMessagesPerSecond: { default: 50, min: 1, flag: 'rate', help: 'messages per second a member may send' },
+  /** The bucket's size: messages a member may send at once after a quiet spell. */
+  memberBurst: { default: 200, min: 1, flag: 'burst', help: 'messages a member may send at once' },
+  /** Datagrams one source address may send per second; more are dropped before decoding. */
+  addressPacketsPerSecond: { default: 2000, min: 1, flag: 'address-rate', help: 'datagrams per second from one address' },
+  /** Datagrams one source address may send at once. */
+  addressBurst: { default: 4000, min: 1, flag: 'address-burst', help: 'datagrams at once from one address' },
+  /** Messages kept for gap repair and backfill (the history ring, and what is reloaded from a store). */
+  historyMessages: { default: 4096, min: 1, flag: 'history', help: 'messages kept for repair and backfill' },
+  /** Bytes of text the history ring may hold. */
+  historyBytes: { default: 64 * MiB, min: 1, flag: 'history-bytes', help: 'bytes the kept messages may take', unit: 'bytes' },
+  /** Recent messages a new member gets on joining; 0 gives it none, only what is sent after. */
+  backfillMessages: { default: 200, min: 0, flag: 'backfill', help: 'messages a new member gets (0: none)' },
+  /** Partly received (fragmented) messages per member. */
+  pendingMessagesPerMember: { default: 8, min: 1, flag: 'pending-messages', help: 'partly received messages per member' },
+  /** Bytes of partly received messages across the relay. */
+  pendingBytes: { default: 32 * MiB, min: 1, flag: 'pending-bytes', help: 'bytes of partly received messages in all', unit: 'bytes' },
+  /** Addresses not yet validated by a cookie that the relay tracks for its amplification bound. */
+  unvalidatedAddresses: { default: 65536, min: 1, help: 'unvalidated addresses tracked for the amplification bound' },
+} as const satisfies OptionTable;
+
+export const RELAY_TIMER_OPTIONS = {
+  /** Heartbeat period asked of members (it grows in rooms of more than 500 members). */
+  heartbeatMs: { default: 5000, min: 100, flag: 'heartbeat-ms', help: 'heartbeat period asked of members', unit: 'ms' },
+  /** Heartbeats a member may miss before it is dropped. */
+  leaseBeats: { default: 3, min: 1, flag: 'lease-beats', help: 'missed heartbeats before a member is dropped' },
+  /** How long a partly received message may wait for its other fragments. */
+  reassemblyMs: { default: 10000, min: 100, flag: 'reassembly-ms', help: 'how long a partly received message may wait', unit: 'ms' },
+  /** How long a join cookie stays valid. */
+  cookieMs: { default: 60000, min: 1000, flag: 'cookie-ms', help: 'join cookie lifetime', unit: 'ms' },
+} as const satisfies OptionTable;
+
+// The client does not check these (tests shorten them freely); `min` is what the CLI takes.
+export const CLIENT_TIMER_OPTIONS = {
+  /** Give up the first join after this long: the relay is unreachable. */
+  joinTimeoutMs: { default: 5000, min: 100, max: HOUR_MS, flag: 'join-timeout-ms', help: 'give up when no relay answers within this long', unit: 'ms' },
+  /** Heartbeat period until the relay's Welcome asks for another. */
+  heartbeatMs: { default: 5000, min: 100, help: 'heartbeat period until the relay asks for another', unit: 'ms' },
+  /** Lowest retransmission timeout (RFC 9002 max_ack_delay); not to be lowered outside tests. */
+  ptoFloorMs: { default: 25, min: 1, help: 'lowest retransmission timeout (RFC 9002 max_ack_delay)', unit: 'ms' },
+  /** Highest retransmission timeout after doubling. */
+  ptoMaxMs: { default: 1000, min: 1, help: 'highest retransmission timeout after doubling', unit: 'ms' },
+  /** RTT assumed before any sample (RFC 9002 kInitialRtt). */
+  initialRttMs: { default: 333, min: 1, help: 'RTT assumed before any sample (RFC 9002 kInitialRtt)', unit: 'ms' },
+  /** Unanswered probes in a row after which the relay counts as lost. */
+  maxProbes: { default: 10, min: 1, help: 'unanswered probes in a row after which the relay counts as lost' },
+  /** Rejoin backoff: the first delay, doubled on each unanswered try up to rejoinMaxMs. */
+  rejoinMinMs: { default: 250, min: 1, help: 'first rejoin delay, doubled on each try', unit: 'ms' },
+  /** Rejoin backoff: the longest delay between tries. */
+  rejoinMaxMs: { default: 5000, min: 1, help: 'longest rejoin delay', unit: 'ms' },
+} as const satisfies OptionTable;
+
+/** The defaults of a table, as the code runs with them. */
+export function defaultsOf<T extends OptionTable>(table: T): { -readonly [K in keyof T]: number } {
+  return Object.fromEntries(Object.entries(table).map(([key, o]) => [key, o.default])) as { -readonly [K in keyof T]: number };
+}
+
+/** A default as people read it: 64 MiB rather than 67108864. `grouped` adds thousands separators. */
+export function showDefault(o: NumberOption, grouped = false): string {
+  if (o.unit === 'bytes' && o.default % MiB === 0) return `${o.default / MiB} MiB`;
+  return grouped ? o.default.toLocaleString('en-US') : String(o.default);
+}
+
+/** Why `value` cannot be this option, or undefined when it can. Fractions are fine (a rate of 0.5). */
+export function optionProblem(o: NumberOption, value: unknown): string | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < o.min) return `must be a number of at least ${o.min}, not ${String(value)}`;
+  if (o.max !== undefined && value > o.max) return `must be a number of at most ${o.max}, not ${value}`;
+  return undefined;
+}
+
+/** Checks given values against a table: every key must be the table's, every value within its bounds.
+ * Throws a BAD_OPTION ChatError naming the first that is not, as `what.key` (`limits.backfillMessages`). */
+export function checkOptions(table: OptionTable, values: object | undefined, what: string): void {
+  for (const [key, value] of Object.entries(values ?? {})) {
+    if (value === undefined) continue; // not given: the default applies
+    const o = Object.hasOwn(table, key) ? table[key] : undefined;
+    if (!o) throw new ChatError('BAD_OPTION', `${what}.${key} is not an option; the ${what} are ${Object.keys(table).join(', ')}.`);
+    const problem = optionProblem(o, value);
+    if (problem) throw new ChatError('BAD_OPTION', `${what}.${key} ${problem}.`);
+  }
+}
+
+/** The relay's check of its limits and timers: the same bounds the CLI's parser applies. */
+export function checkRelayNumbers(opts: { limits?: object; timers?: object }): void {
+  checkOptions(RELAY_LIMIT_OPTIONS, opts.limits, 'limits');
+  checkOptions(RELAY_TIMER_OPTIONS, opts.timers, 'timers');
+}
