@@ -2,9 +2,7 @@
 import { ChatError } from './errors';
 import type { Address } from './types';
 import { MAX_NAME_CHARS } from '../protocol/packets';
-
-// C0, DEL and C1 controls, plus the line and paragraph separators that also break a line.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+import { hasControl } from '../common/control';
 
 /** Why `name` cannot be a member's name, or undefined when it can. */
 export function nameProblem(name: string): string | undefined {
@@ -12,7 +10,7 @@ export function nameProblem(name: string): string | undefined {
   if (chars === 0 || name.trim() === '') return 'A name cannot be empty.';
   if (chars > MAX_NAME_CHARS) return `A name is at most ${MAX_NAME_CHARS} characters (this one has ${chars}).`;
   if (name.includes(':')) return 'A name cannot contain ":" (the original chat splits "name: text" on it).';
-  if (CONTROL.test(name)) return 'A name cannot contain control characters.';
+  if (hasControl(name)) return 'A name cannot contain control characters.';
   return undefined;
 }
 

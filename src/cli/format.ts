@@ -2,15 +2,15 @@
 // Pure functions, so that what a hostile peer can make appear on a terminal is tested without sockets.
 import type { MessageBody } from '../protocol/packets';
 import type { RoomMessage, Sender } from '../chat';
+import { controlPattern } from '../common/control';
 
-// What a peer must not send raw to a terminal: C0 controls (escape sequences start with ESC), DEL,
-// C1 controls (U+009B is a one-character CSI on some terminals), the Unicode line and paragraph
-// separators, and the bidirectional controls that can make a line read differently from what it
-// says ("Trojan Source"). Tab stays in message text: it only moves the cursor, and code needs it.
-const UNSAFE_IN_TEXT = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
-const UNSAFE_IN_NAME = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
-// JSON.stringify escapes C0 itself; these it leaves raw, and they are as unsafe on a terminal.
-const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+// What a peer must not send raw to a terminal: every control character (common/control.ts says why
+// each is one) and all the bidirectional controls, which can make a line read differently from what
+// it says. Tab stays in message text: it only moves the cursor, and code needs it.
+const UNSAFE_IN_TEXT = controlPattern({ keep: '\t', bidi: 'all' }, 'g');
+const UNSAFE_IN_NAME = controlPattern({ bidi: 'all' }, 'g');
+// JSON.stringify escapes C0 itself; the rest it leaves raw, and they are as unsafe on a terminal.
+const UNSAFE_IN_JSON = controlPattern({ c0: false, bidi: 'all' }, 'g');
 
 /** The visible escape for one unsafe character: `\x1b` below U+0100, `\u202e` above. */
 function visible(ch: string): string {

@@ -2,6 +2,7 @@
 // No `vscode` and no state: the session and the tests call them directly.
 import { type Address, type ConnectionState, type Member, type MessageBody, type RoomMessage, formatAddress } from '../chat';
 import type { ChatItem, ConnectionView, MemberView } from '../common/messages';
+import { controlClass } from '../common/control';
 import type { StoredEntry } from './history';
 
 /** The body alone: a RoomMessage carries seq, sender and so on beside it. */
@@ -64,10 +65,12 @@ export function preview(m: RoomMessage, max = 160): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+const CONTROL_RUNS = new RegExp(`[${controlClass()}]+`, 'gu');
+
 /** Peer text made safe for a VS Code notification: one line, and no links. */
 export function plain(text: string): string {
   // Control characters (terminal escapes, line breaks) out, so a notification is one plain line.
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/gu, ' ').trim();
+  const flat = text.replace(CONTROL_RUNS, ' ').trim();
   // VS Code turns `[label](command:...)` in a notification into a link that runs the command: peer
   // text must never become one, so the `](` that would join label and target is broken apart.
   return flat.replace(/\]\s*\(/g, '] (');

@@ -1,11 +1,12 @@
 // The seed's wire format: one UTF-8 datagram `name: text`, at most 1024 bytes (its recvfrom size).
 import { ProtocolError, decodeUtf8 } from './bytes';
 import { MAGIC, MAX_NAME_CHARS } from './packets';
+import { controlClass } from '../common/control';
 
 export const LEGACY_MAX_BYTES = 1024;
 const SEPARATOR = ': ';
 // Controls and the separators that break lines: a claimed name must not carry them into our room.
-const NAME_JUNK = /[\u0000-\u001f\u007f-\u009f\u2028\u2029:]/gu;
+const NAME_JUNK = new RegExp(`[${controlClass()}:]`, 'gu');
 
 export interface LegacyMessage {
   name: string;

@@ -7,6 +7,8 @@
 // "[label](url)" syntax, so a label cannot disguise where a link goes), and control characters are
 // replaced by visible placeholders before anything else looks at the text.
 
+import { controlPattern } from '../common/control';
+
 export type Inline =
   | { kind: 'text'; text: string }
   | { kind: 'code'; text: string }
@@ -19,11 +21,12 @@ export type Block =
 /** A link longer than this is cut: it bounds the work a hostile "http://http://..." line can cause. */
 export const MAX_LINK_CHARS = 2048;
 
-// C0 controls except tab and line feed, DEL, C1 controls (U+009B is a one-byte CSI to some
-// terminals), and the bidi embeddings/overrides/isolates that can make text read differently
-// from how it is stored ("Trojan Source").
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+// Control characters (common/control.ts) but tab and line feed, which the layout uses, and the
+// line separators, which can do no harm in a page; plus the bidi embeddings, overrides
+// and isolates that can make text read differently from how it is stored ("Trojan Source").
+const SHOWN = { keep: '\t\n', separators: false, bidi: 'overrides' } as const;
+const CONTROL = controlPattern(SHOWN);
+const CONTROLS = controlPattern(SHOWN, 'g');
 
 function placeholder(ch: string): string {
   const code = ch.charCodeAt(0);
