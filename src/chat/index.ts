@@ -3,6 +3,7 @@ export * from './types';
 export * from './errors';
 export { TypedEmitter } from './emitter';
 export * from './validate';
+export { replaceFile, replaceFileSync, type ReplaceOptions } from './fs';
 export { CLIENT_TIMER_OPTIONS, RELAY_LIMIT_OPTIONS, RELAY_TIMER_OPTIONS, showDefault, type NumberOption, type OptionTable } from './options';
 export { ChatClient } from './client/client';
 export { Relay } from './relay/relay';

@@ -4,7 +4,7 @@
 // its tests use it in plain Node.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { MessageBody } from '../chat';
+import { replaceFile, type MessageBody } from '../chat';
 import type { SenderView } from '../common/messages';
 
 /** One message of the conversation as kept on disk. */
@@ -114,10 +114,7 @@ export class FileHistory implements HistoryStorage {
   }
 
   private async write(state: PersistedState): Promise<void> {
-    const file = path.join(this.dir, FILE);
-    const tmp = `${file}.${process.pid}.tmp`;
-    await fs.promises.writeFile(tmp, JSON.stringify(state));
-    await fs.promises.rename(tmp, file);
+    await replaceFile(path.join(this.dir, FILE), JSON.stringify(state));
   }
 
   async dispose(): Promise<void> {
