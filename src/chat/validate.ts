@@ -1,18 +1,11 @@
 // Checks for what users type: names and HOST:PORT addresses. Shared by the CLI and the extension.
 import { ChatError } from './errors';
 import type { Address } from './types';
-import { MAX_NAME_CHARS } from '../protocol/packets';
-import { hasControl } from '../common/control';
+import { nameProblem } from '../common/names';
 
-/** Why `name` cannot be a member's name, or undefined when it can. */
-export function nameProblem(name: string): string | undefined {
-  const chars = [...name].length;
-  if (chars === 0 || name.trim() === '') return 'A name cannot be empty.';
-  if (chars > MAX_NAME_CHARS) return `A name is at most ${MAX_NAME_CHARS} characters (this one has ${chars}).`;
-  if (name.includes(':')) return 'A name cannot contain ":" (the original chat splits "name: text" on it).';
-  if (hasControl(name)) return 'A name cannot contain control characters.';
-  return undefined;
-}
+// The name rules (normal form, no invisible or bidi characters, no mixed scripts) live in
+// common/names.ts, where the webview can use them too.
+export { nameProblem };
 
 export function checkName(name: string): string {
   const problem = nameProblem(name);
