@@ -4,7 +4,7 @@ export * from './errors';
 export { TypedEmitter } from './emitter';
 export * from './validate';
 export { replaceFile, replaceFileSync, type ReplaceOptions } from './fs';
-export { CLIENT_TIMER_OPTIONS, RELAY_LIMIT_OPTIONS, RELAY_TIMER_OPTIONS, showDefault, type NumberOption, type OptionTable } from './options';
+export { CLIENT_TIMER_OPTIONS, RELAY_LIMIT_OPTIONS, RELAY_TIMER_OPTIONS, showDefault, showValue, type NumberOption, type OptionTable } from './options';
 export { ChatClient } from './client/client';
 export { Relay } from './relay/relay';
 export { LegacyClient } from './legacy/client';

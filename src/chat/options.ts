@@ -91,11 +91,14 @@ export function defaultsOf<T extends OptionTable>(table: T): { -readonly [K in k
   return Object.fromEntries(Object.entries(table).map(([key, o]) => [key, o.default])) as { -readonly [K in keyof T]: number };
 }
 
-/** A default as people read it: 64 MiB rather than 67108864. `grouped` adds thousands separators. */
-export function showDefault(o: NumberOption, grouped = false): string {
-  if (o.unit === 'bytes' && o.default % MiB === 0) return `${o.default / MiB} MiB`;
-  return grouped ? o.default.toLocaleString('en-US') : String(o.default);
+/** A value of this option as people read it: 64 MiB rather than 67108864. `grouped` adds thousands
+ * separators. */
+export function showValue(o: NumberOption, value: number, grouped = false): string {
+  if (o.unit === 'bytes' && value >= MiB && value % MiB === 0) return `${value / MiB} MiB`;
+  return grouped ? value.toLocaleString('en-US') : String(value);
 }
+
+export const showDefault = (o: NumberOption, grouped = false): string => showValue(o, o.default, grouped);
 
 /** Why `value` cannot be this option, or undefined when it can. Fractions are fine (a rate of 0.5). */
 export function optionProblem(o: NumberOption, value: unknown): string | undefined {

@@ -5,7 +5,7 @@ import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ChatError, Relay, CLIENT_TIMER_OPTIONS, RELAY_LIMIT_OPTIONS, RELAY_TIMER_OPTIONS, showDefault, type OptionTable } from '../../src/chat';
+import { ChatError, Relay, CLIENT_TIMER_OPTIONS, RELAY_LIMIT_OPTIONS, RELAY_TIMER_OPTIONS, showDefault, showValue, type OptionTable } from '../../src/chat';
 import { parseChatArgs, parseRelayArgs } from '../../src/cli/args';
 import { CHAT_NUMBER_FLAGS, RELAY_NUMBER_FLAGS } from '../../src/cli/flags';
 import { CLI, cliBuilt, spawnCli, startRelay, stopAll } from './helpers/cli-proc';
@@ -107,7 +107,7 @@ function markdown(table: OptionTable, flagPrefix: string): string {
   const rows = Object.entries(table).map(([key, o]) => {
     const unit = o.unit === 'ms' ? ' ms' : '';
     const flag = o.flag ? `\`${flagPrefix} --${o.flag}\`` : '';
-    return `| ${o.help} | ${showDefault(o, true)}${unit} | ${o.min.toLocaleString('en-US')}${unit} | ${flag} | \`${key}\` |`;
+    return `| ${o.help} | ${showDefault(o, true)}${unit} | ${showValue(o, o.min, true)}${unit} | ${flag} | \`${key}\` |`;
   });
   return ['| what | default | least | flag | option |', '|---|---|---|---|---|', ...rows].join('\n');
 }
