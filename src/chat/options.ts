@@ -45,6 +45,10 @@ export const RELAY_LIMIT_OPTIONS = {
   historyMessages: { default: 4096, min: 1, flag: 'history', help: 'messages kept for repair and backfill' },
   /** Bytes of text the history ring may hold. */
   historyBytes: { default: 64 * MiB, min: 1, flag: 'history-bytes', help: 'bytes the kept messages may take', unit: 'bytes' },
+  /** Bytes the --store's files may take while running; the oldest go first. Its default is twice
+   * historyBytes (so what a restart reads back fits with room to spare), shown here for the default
+   * history. The least holds a few of the largest messages in each of the store's eight segments. */
+  storeBytes: { default: 128 * MiB, min: 1 * MiB, flag: 'store-bytes', help: 'bytes the --store may take on disk; 2x --history-bytes when not given', unit: 'bytes' },
   /** Recent messages a new member gets on joining; 0 gives it none, only what is sent after. */
   backfillMessages: { default: 200, min: 0, flag: 'backfill', help: 'messages a new member gets (0: none)' },
   /** Partly received (fragmented) messages per member. */

@@ -191,6 +191,8 @@ export enum RefuseReason {
   BadName = 2,
   RoomFull = 3,
   Malformed = 4,
+  /** The relay could not store the message (its disk is full or failing); sending it again may work. */
+  NotStored = 5,
 }
 
 /** relay -> client: the relay will not take this Hello or message. */

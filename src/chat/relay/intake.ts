@@ -7,6 +7,7 @@ import { Assembly, bodyOf } from '../../protocol/fragments';
 import { PacketType, RefuseReason, type Data, type MessageBody, type Packet } from '../../protocol/packets';
 import type { MemberState } from './members';
 import type { Room, SequencedMessage } from './room';
+import { NotStoredError } from './store';
 import type { RelayLimits } from '../types';
 
 /** Messages a member may have waiting for an earlier one; an honest client has at most 32 in flight. */
@@ -124,7 +125,15 @@ export class Intake {
    * its msgId and the seq, is its acknowledgement. If the copy is lost, the sender's retransmission
    * meets the de-duplication table and gets an explicit Ack with the seq. */
   private sequence(m: MemberState, msgId: number, body: MessageBody, now: number, text?: Buffer): void {
-    this.d.publish(this.d.room.sequence(m.hex, m.name, false, msgId, body, now, text), now);
+    let s: SequencedMessage;
+    try {
+      s = this.d.room.sequence(m.hex, m.name, false, msgId, body, now, text);
+    } catch (err) {
+      if (!(err instanceof NotStoredError)) throw err;
+      // Not on disk, so not acknowledged and no seq used: the sender shows why and can send it again.
+      return this.d.send(m, { type: PacketType.Refused, reason: RefuseReason.NotStored, msgId, detail: err.message });
+    }
+    this.d.publish(s, now);
   }
 
   private refuse(m: MemberState, msgId: number, detail: string, now: number): void {

@@ -84,9 +84,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
       fsync: opts.fsync ?? false,
       historyMessages: opts.limits?.historyMessages ?? RELAY_LIMITS.historyMessages,
       historyBytes: opts.limits?.historyBytes ?? RELAY_LIMITS.historyBytes,
+      storeBytes: opts.limits?.storeBytes,
     });
     const notices: string[] = [];
-    if (room.skippedOnLoad > 0) notices.push(`The store had ${room.skippedOnLoad} unreadable line(s) (an interrupted write); they were never acknowledged and are dropped.`);
+    notices.push(...room.storeNotices);
     let socket: dgram.Socket;
     try {
       socket = await bindRelaySocket(host, port, opts, notices);
@@ -328,7 +329,14 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (fromSeq < first) this.sendTo(encode({ type: PacketType.Gone, fromSeq, toSeq: Math.min(first - 1, toSeq) }), m.host, m.port);
     for (let seq = Math.max(fromSeq, first); seq <= to; seq++) {
       const frags = this.room.history(seq);
-      if (!frags) continue;
+      if (!frags) {
+        // Missing inside the history: lost with a damaged store. Saying so keeps the member from waiting forever.
+        let end = seq;
+        while (end < to && !this.room.history(end + 1)) end++;
+        this.sendTo(encode({ type: PacketType.Gone, fromSeq: seq, toSeq: end }), m.host, m.port);
+        seq = end;
+        continue;
+      }
       this.counters.retransmitsServed++;
       for (const f of frags) this.sendTo(f, m.host, m.port);
     }

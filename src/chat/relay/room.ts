@@ -38,26 +38,33 @@ export class SequencedMessage {
   }
 }
 
+/** Seqs are u32 on the wire: after this one the room starts over rather than wrap (see roll). */
+export const LAST_SEQ = 0xffffffff;
+
 export class Room {
-  readonly roomId: bigint;
-  readonly epoch = randomBytes(4).readUInt32BE() || 1;
+  roomId: bigint;
+  epoch = randomBytes(4).readUInt32BE() || 1;
   private head = 0;
-  private readonly ring: HistoryRing;
+  private ring: HistoryRing;
   private readonly seen = new Map<string, Map<number, number>>(); // sender hex -> msgId -> seq
   private readonly store: RoomStore | undefined;
   readonly skippedOnLoad: number;
+  /** What the store found at start (damage, writes cut short, an old store moved), one line each. */
+  readonly storeNotices: string[] = [];
 
-  constructor(opts: { storeDir?: string; fsync: boolean; historyMessages: number; historyBytes: number }) {
+  constructor(private readonly opts: { storeDir?: string; fsync: boolean; historyMessages: number; historyBytes: number; storeBytes?: number }) {
     this.ring = new HistoryRing(opts.historyMessages, opts.historyBytes);
     if (!opts.storeDir) {
       this.roomId = randomBytes(8).readBigUInt64BE() || 1n;
       this.skippedOnLoad = 0;
       return;
     }
-    const { store, room } = RoomStore.open(opts.storeDir, opts.historyMessages, opts.fsync);
+    const storeBytes = opts.storeBytes ?? 2 * opts.historyBytes;
+    const { store, room } = RoomStore.open(opts.storeDir, { keepMessages: opts.historyMessages, keepBytes: opts.historyBytes, storeBytes, fsync: opts.fsync });
     this.store = store;
     this.roomId = room.roomId;
     this.skippedOnLoad = room.skipped;
+    this.storeNotices = room.notices;
     this.head = room.headSeq;
     this.ring.startAt(room.messages[0]?.seq ?? room.headSeq + 1);
     for (const m of room.messages) {
@@ -83,6 +90,7 @@ export class Room {
   /** Sequences a message: stores it (throws ChatError STORE if it cannot), rings it, and returns
    * the datagrams to fan out. Encoding happens once here, not once per member. */
   sequence(senderHex: string, name: string, legacy: boolean, msgId: number, body: MessageBody, now: number, text?: Buffer): SequencedMessage {
+    if (this.head >= LAST_SEQ) this.roll();
     const seq = this.head + 1;
     const message: RoomMessage = { ...body, seq, time: now, msgId, sender: { id: senderHex, name, legacy } };
     const s = new SequencedMessage(seq, message, text);
@@ -92,8 +100,20 @@ export class Room {
     }
     this.head = seq;
     this.ring.push(s);
+    this.store?.forgetBefore(this.ring.firstSeq);
     if (!legacy) this.remember(senderHex, msgId, seq);
     return s;
+  }
+
+  /** The seqs are used up: the room starts over as a new room (new id and epoch, seqs from 1),
+   * which members notice at the next Pong and rejoin, as after a restart. No seq is given twice in
+   * one room. The de-duplication table stays, so a resent message is not sequenced again. Throws
+   * NotStoredError (and nothing changes) when the store cannot record the new room. */
+  private roll(): void {
+    this.roomId = this.store?.roll() ?? (randomBytes(8).readBigUInt64BE() || 1n);
+    this.epoch = randomBytes(4).readUInt32BE() || 1;
+    this.head = 0;
+    this.ring = new HistoryRing(this.opts.historyMessages, this.opts.historyBytes);
   }
 
   history(seq: number): Buffer[] | undefined {

@@ -1,0 +1,84 @@
+// The small file operations the store is built from, each with the care a crash or a full disk asks
+// for: directories made one level at a time, writes that go to disk whole or not at all.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ChatError } from '../../errors';
+
+/** A write the store could not complete: the message was not kept, and nothing half-written remains
+ * that a restart would read. The message is what the sender is shown. */
+export class NotStoredError extends ChatError {
+  constructor(readonly failure: NodeJS.ErrnoException) {
+    const full = failure.code === 'ENOSPC' || failure.code === 'EDQUOT';
+    super(
+      'STORE',
+      full
+        ? "The relay's disk is full, so the message was not kept; send it again once there is space."
+        : `The relay could not write its store (${failure.code ?? failure.message}), so the message was not kept; send it again later.`,
+    );
+  }
+}
+
+/** `mkdir -p`, one level at a time: Node's recursive mkdirSync never returns for some paths
+ * (a directory under /proc), and a relay that hangs at start is worse than one clear error. */
+export function makeDirs(dir: string): void {
+  const abs = path.resolve(dir);
+  const parent = path.dirname(abs);
+  if (parent !== abs && !fs.existsSync(parent)) makeDirs(parent);
+  try {
+    fs.mkdirSync(abs);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  if (!fs.statSync(abs).isDirectory()) throw new Error(`${abs} is not a directory`);
+}
+
+/** Writes all of `buf` at `position`, or throws; a short write is continued, and a write that
+ * returns nothing counts as a full disk (a short write acknowledged is how messages were lost). */
+export function writeAll(fd: number, buf: Buffer, position: number): void {
+  for (let done = 0; done < buf.length; ) {
+    const n = fs.writeSync(fd, buf, done, buf.length - done, position + done);
+    if (n <= 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    done += n;
+  }
+}
+
+/** Replaces `file` with `content` so that a crash leaves either the old or the new one. */
+export function replaceFile(file: string, content: Buffer | string, fsync: boolean): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      writeAll(fd, typeof content === 'string' ? Buffer.from(content) : content, 0);
+      if (fsync) fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw err;
+  }
+  if (fsync) syncDir(path.dirname(file));
+}
+
+/** Makes a directory's entries (a new or renamed file) survive power loss. Not every platform can. */
+export function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Windows cannot open a directory; its renames are durable by other means.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+export function removeQuietly(file: string): boolean {
+  try {
+    fs.unlinkSync(file);
+    return true;
+  } catch {
+    return !fs.existsSync(file);
+  }
+}
