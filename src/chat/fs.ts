@@ -37,7 +37,11 @@ export function replaceFileSync(file: string, content: Buffer | string, opts: Re
     }
     fs.renameSync(tmp, file);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // The first failure is the one to report.
+    }
     throw err;
   }
   if (opts.fsync) syncDirSync(path.dirname(file));
@@ -61,7 +65,7 @@ export async function replaceFile(file: string, content: Buffer | string, opts: 
     }
     await fs.promises.rename(tmp, file);
   } catch (err) {
-    await fs.promises.rm(tmp, { force: true });
+    await fs.promises.rm(tmp, { force: true }).catch(() => undefined); // the first failure is the one to report
     throw err;
   }
   if (opts.fsync) await syncDir(path.dirname(file));

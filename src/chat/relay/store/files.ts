@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChatError } from '../../errors';
+import { replaceFileSync, syncDirSync } from '../../fs';
 
 /** A write the store could not complete: the message was not kept, and nothing half-written remains
  * that a restart would read. The message is what the sender is shown. */
@@ -42,37 +43,14 @@ export function writeAll(fd: number, buf: Buffer, position: number): void {
   }
 }
 
-/** Replaces `file` with `content` so that a crash leaves either the old or the new one. */
+/** Replaces `file` with `content` so that a crash leaves either the old or the new one (the one
+ * atomic write of the engine and the extension, src/chat/fs.ts). */
 export function replaceFile(file: string, content: Buffer | string, fsync: boolean): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      writeAll(fd, typeof content === 'string' ? Buffer.from(content) : content, 0);
-      if (fsync) fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    removeQuietly(tmp);
-    throw err;
-  }
-  if (fsync) syncDir(path.dirname(file));
+  replaceFileSync(file, content, { fsync });
 }
 
 /** Makes a directory's entries (a new or renamed file) survive power loss. Not every platform can. */
-export function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Windows cannot open a directory; its renames are durable by other means.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
+export const syncDir = syncDirSync;
 
 export function removeQuietly(file: string): boolean {
   try {
