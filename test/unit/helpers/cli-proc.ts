@@ -143,8 +143,8 @@ export function cliBuilt(): boolean {
 /** The newest source the bundle is made of, when it is newer than the bundle: the tests would test old code. */
 function staleBecause(): string | undefined {
   const built = statSync(CLI).mtimeMs;
-  for (const dir of ['src/cli', 'src/chat', 'src/protocol']) {
-    for (const name of readdirSync(path.join(ROOT, dir))) {
+  for (const dir of ['src/cli', 'src/chat', 'src/protocol', 'src/common']) {
+    for (const name of readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' })) {
       const file = path.join(ROOT, dir, name);
       if (name.endsWith('.ts') && statSync(file).mtimeMs > built) return path.relative(ROOT, file);
     }
