@@ -2,17 +2,23 @@
 // blocks. Pure (no DOM), so the hostile-input tests run in plain Node; the DOM builder
 // (render-text.ts) only ever turns these tokens into text nodes and a fixed set of elements.
 //
-// Safety rests on three choices: nothing here produces markup (a token's text is always shown as
+// Safety rests on four choices: nothing here produces markup (a token's text is always shown as
 // text), a link is only ever http(s)/mailto and its visible text is its own address (no
-// "[label](url)" syntax, so a label cannot disguise where a link goes), and control characters are
-// replaced by visible placeholders before anything else looks at the text.
+// "[label](url)" syntax, so a label cannot disguise where a link goes), an address that could still
+// mislead (an invisible character, a user name before the host) is not made a link and a host the
+// URL parser would rewrite is shown as rewritten ("xn--" for a non-ASCII host), and control characters
+// are replaced by visible placeholders before anything else looks at the text.
 
+import { charLabel, visibleName } from '../common/names';
 import { controlPattern } from '../common/control';
+import { readable } from './markers';
 
 export type Inline =
   | { kind: 'text'; text: string }
   | { kind: 'code'; text: string }
-  | { kind: 'link'; text: string; href: string };
+  | { kind: 'link'; text: string; href: string }
+  /** Reads like a link but is not made one: `why` says what could mislead (shown on hover). */
+  | { kind: 'suspect'; text: string; why: string };
 
 export type Block =
   | { kind: 'paragraph'; inlines: Inline[] }
@@ -35,9 +41,16 @@ function placeholder(ch: string): string {
   return '\ufffd'; // C1 and bidi controls have no picture of their own
 }
 
-/** Replaces control characters with visible placeholders, so "ESC [31m" reads as "␛[31m". */
-export function visibleControls(text: string): string {
+function pictures(text: string): string {
   return CONTROL.test(text) ? text.replace(CONTROLS, placeholder) : text;
+}
+
+/** Replaces control characters with visible placeholders, so "ESC [31m" reads as "␛[31m", and writes
+ * out invisible characters that could disguise a name or a path, as "ali⟨ZWSP⟩ce" (the rule of
+ * common/names.ts, which leaves the joiners of emoji and of Arabic or Indic spelling alone). dom.ts
+ * passes every text it sets through this; message bodies go through parseMessage instead. */
+export function visibleControls(text: string): string {
+  return visibleName(pictures(text));
 }
 
 // CommonMark-like fences: the opening run is 3+ backticks and its info string has no backtick
@@ -47,7 +60,7 @@ const FENCE_CLOSE = /^ {0,3}(`{3,})[ \t]*$/;
 
 /** Parses a message. An unterminated fence runs to the end of the message, as in CommonMark. */
 export function parseMessage(source: string): Block[] {
-  const text = visibleControls(source.replace(/\r\n/g, '\n'));
+  const text = pictures(source.replace(/\r\n/g, '\n'));
   if (text === '') return [];
   const lines = text.split('\n');
   const blocks: Block[] = [];
@@ -107,8 +120,7 @@ export function parseInline(text: string): Inline[] {
     const end = (c | 0x20) === 0x68 /* h */ || (c | 0x20) === 0x6d /* m */ ? linkEnd(text, i) : -1;
     if (end > i) {
       if (i > textStart) out.push({ kind: 'text', text: text.slice(textStart, i) });
-      const url = text.slice(i, end);
-      out.push({ kind: 'link', text: url, href: url });
+      out.push(linkToken(text.slice(i, end)));
       i = textStart = end;
       continue;
     }
@@ -141,7 +153,9 @@ function trimCodeSpan(code: string): string {
   return code;
 }
 
-const HTTP = new RegExp(`https?://[^\\s<>"\`\\u2400-\\u2426\\ufffd]{1,${MAX_LINK_CHARS - 8}}`, 'iy');
+// A link ends at white space (but not U+FEFF, which is invisible: linkToken must see it), a quote or
+// angle bracket, and at the placeholders visibleControls left.
+const HTTP = new RegExp(`https?://[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000<>"\`\\u2400-\\u2426\\ufffd]{1,${MAX_LINK_CHARS - 8}}`, 'iy');
 const MAILTO = /mailto:[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}/iy;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
@@ -184,9 +198,43 @@ function linkEnd(text: string, at: number): number {
   return at + end;
 }
 
-/** The text a reader sees, block by block (used for the screen-reader announcement and tests). */
+// Drawn as nothing, so they can hide inside an address; LRM and RLM also turn the text around them.
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
+
+/** A link for `url` (from linkEnd), or why it is not one. Its host is shown as the URL parser reads
+ * it whenever that differs from what was typed: "https://раypal.com" reads "https://xn--ypal-43d9g.com",
+ * "http://0x7f.1" reads "http://127.0.0.1", so a link's text is where it goes. */
+export function linkToken(url: string): Inline {
+  const hidden = INVISIBLE.exec(url);
+  if (hidden) {
+    const label = charLabel(hidden[0].codePointAt(0) as number);
+    return { kind: 'suspect', text: url, why: `Not a link: it holds an invisible character (${label}), so it may not go where it seems to.` };
+  }
+  if (url[0] === 'm' || url[0] === 'M') return { kind: 'link', text: url, href: url }; // mailto: is ASCII only
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { kind: 'text', text: url };
+  }
+  if (parsed.username || parsed.password) {
+    return { kind: 'suspect', text: url, why: `Not a link: what comes before "@" is a user name; this address goes to ${parsed.hostname}.` };
+  }
+  const hostAt = url.indexOf('//') + 2;
+  let hostEnd = hostAt;
+  while (hostEnd < url.length && !'/?#\\'.includes(url[hostEnd])) hostEnd++;
+  const authority = url.slice(hostAt, hostEnd);
+  const portAt = authority[0] === '[' ? authority.indexOf(']:') + 1 : authority.lastIndexOf(':');
+  const host = portAt > 0 ? authority.slice(0, portAt) : authority;
+  if (host.toLowerCase() === parsed.hostname) return { kind: 'link', text: url, href: url };
+  const shown = url.slice(0, hostAt) + parsed.hostname + url.slice(hostAt + host.length);
+  return { kind: 'link', text: shown, href: shown };
+}
+
+/** The text a reader hears, block by block (the screen-reader announcement, and tests): as shown,
+ * with combining marks past MAX_MARKS left out and counted. */
 export function plainText(blocks: readonly Block[]): string {
   return blocks
-    .map((b) => (b.kind === 'fence' ? b.text : b.inlines.map((t) => t.text).join('')))
+    .map((b) => readable(b.kind === 'fence' ? b.text : b.inlines.map((t) => t.text).join('')))
     .join('\n');
 }

@@ -5,6 +5,7 @@
 import type { MessageBody } from '../common/message';
 import { el } from './dom';
 import { parseMessage, plainText, visibleControls, type Block } from './markup';
+import { pieces, readable } from './markers';
 
 export function renderBody(body: MessageBody, parent: HTMLElement): void {
   if (body.kind === 'snippet') parent.append(renderSnippet(body));
@@ -21,8 +22,15 @@ export function renderBlocks(blocks: readonly Block[], parent: HTMLElement): voi
     for (const token of block.inlines) {
       if (token.kind === 'text') appendText(p, token.text);
       else if (token.kind === 'code') appendText(p.appendChild(el('code', 'inline-code')), token.text);
-      else {
-        const a = el('a', 'link', token.text);
+      else if (token.kind === 'suspect') {
+        // Shown as the text it is, every invisible character in it drawn as a marker.
+        const span = el('span', 'suspect-link');
+        span.title = token.why;
+        appendText(span, token.text, true);
+        p.append(span);
+      } else {
+        const a = el('a', 'link');
+        appendText(a, token.text); // a path can carry a tower of marks too
         a.href = token.href;
         a.title = token.href;
         a.dataset.action = 'openLink';
@@ -46,23 +54,19 @@ function codeElement(text: string): HTMLPreElement {
   return pre;
 }
 
-// markup.ts turns control characters into Control Pictures ("␛" for ESC). Many fonts have no
-// glyph for those, so each is drawn as a small boxed abbreviation ("ESC"), like the glyph itself.
-const PICTURES = /[\u2400-\u241f\u2421]/g;
-const C0_NAMES = 'NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US'.split(' ');
-
-function appendText(parent: HTMLElement, text: string): void {
-  let from = 0;
-  for (const m of text.matchAll(PICTURES)) {
-    if (m.index > from) parent.append(text.slice(from, m.index));
-    const code = m[0].charCodeAt(0) - 0x2400;
-    const name = code === 0x21 ? 'DEL' : C0_NAMES[code];
-    const ctrl = el('span', 'ctrl', name);
-    ctrl.title = `Control character ${name} (U+${(code === 0x21 ? 0x7f : code).toString(16).toUpperCase().padStart(4, '0')}), shown instead of being applied`;
-    parent.append(ctrl);
-    from = m.index + 1;
+// Markers (markers.ts) are small boxed labels: "ESC" for a control character (many fonts have no
+// glyph for its picture), "ZWSP" for an invisible one in a declined link, "+27,990 marks" for a
+// tower of combining marks.
+function appendText(parent: HTMLElement, text: string, reveal = false): void {
+  for (const piece of pieces(text, reveal)) {
+    if (piece.kind === 'text') {
+      parent.append(piece.text);
+      continue;
+    }
+    const marker = el('span', `ctrl ${piece.why}`, piece.label);
+    marker.title = piece.title;
+    parent.append(marker);
   }
-  if (from < text.length) parent.append(from === 0 ? text : text.slice(from));
 }
 
 /** "src/a.ts:3–9": the same text the header button shows and the report reads. */
@@ -86,6 +90,6 @@ function renderSnippet(body: Extract<MessageBody, { kind: 'snippet' }>): HTMLEle
 /** The body as a reader hears it: used by the live region. */
 export function bodyText(body: MessageBody): string {
   return body.kind === 'snippet'
-    ? `${snippetTitle(body)}\n${visibleControls(body.text)}`
+    ? `${snippetTitle(body)}\n${readable(visibleControls(body.text))}`
     : plainText(parseMessage(body.text));
 }

@@ -4,12 +4,24 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_LINK_CHARS, parseMessage, plainText, visibleControls, type Block, type Inline } from '../../src/webview/markup';
+import { pieces } from '../../src/webview/markers';
 
 const para = (...inlines: Inline[]): Block => ({ kind: 'paragraph', inlines });
 const text = (t: string): Inline => ({ kind: 'text', text: t });
 const code = (t: string): Inline => ({ kind: 'code', text: t });
 const link = (url: string): Inline => ({ kind: 'link', text: url, href: url });
 const fence = (info: string, t: string): Block => ({ kind: 'fence', info, text: t });
+const suspect = (t: string, why: RegExp): ((inline: Inline) => void) => (inline) => {
+  assert.equal(inline.kind, 'suspect', `${JSON.stringify(t)} must not be a link`);
+  assert.equal(inline.text, t, 'shown as it was written');
+  assert.match(inline.why, why);
+};
+const inlinesOf = (s: string): Inline[] => {
+  const blocks = parseMessage(s);
+  assert.equal(blocks.length, 1);
+  assert.equal(blocks[0].kind, 'paragraph');
+  return blocks[0].inlines;
+};
 
 describe('webview markup: round trips', () => {
   it('an empty message has no blocks', () => {
@@ -72,8 +84,10 @@ describe('webview markup: round trips', () => {
 
   it('scheme case does not matter, IPv6 and non-ASCII hosts link', () => {
     assert.deepEqual(parseMessage('HTTPS://Example.com'), [para(link('HTTPS://Example.com'))]);
+    assert.deepEqual(parseMessage('HTTPS://Example.com:8080/A'), [para(link('HTTPS://Example.com:8080/A'))]);
     assert.deepEqual(parseMessage('http://[::1]:2410/'), [para(link('http://[::1]:2410/'))]);
-    assert.deepEqual(parseMessage('https://例え.jp/パス'), [para(link('https://例え.jp/パス'))]);
+    // A non-ASCII host is shown as the URL parser reads it (punycode); the path keeps its letters.
+    assert.deepEqual(parseMessage('https://例え.jp/パス'), [para(link('https://xn--r8jz45g.jp/パス'))]);
   });
 });
 
@@ -123,7 +137,7 @@ describe('webview markup: hostile input', () => {
     const url = `https://a.b/${'x'.repeat(5000)}`;
     const [block] = parseMessage(url);
     assert.equal(block.kind, 'paragraph');
-    const inlines = (block as Extract<Block, { kind: 'paragraph' }>).inlines;
+    const inlines = block.inlines;
     assert.equal(inlines[0].kind, 'link');
     assert.ok(inlines[0].text.length <= MAX_LINK_CHARS);
     assert.equal(plainText([block]), url);
@@ -148,7 +162,7 @@ describe('webview markup: hostile input', () => {
   }
 
   it('fuzz: tokens never carry raw controls and links are only http(s)/mailto', () => {
-    const alphabet = ['a', ' ', '\n', '`', '```', '<', '>', '"', '(', ')', '[', ']', ':', '/', '.', 'http://', 'https://x', 'mailto:a@b.c', 'javascript:', '\x1b', '\u009b', '\u202e', '\r', 'é'];
+    const alphabet = ['a', ' ', '\n', '`', '```', '<', '>', '"', '(', ')', '[', ']', ':', '/', '.', 'http://', 'https://x', 'mailto:a@b.c', 'javascript:', '\x1b', '\u009b', '\u202e', '\r', 'é', '\u200b', '\u200e', '\ufeff', '\u0430', '@', '\u3002', '例'];
     let seed = 42;
     const random = (n: number): number => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -163,6 +177,13 @@ describe('webview markup: hostile input', () => {
           for (const t of block.inlines) {
             if (t.kind === 'link') assert.match(t.href, /^(https?:\/\/|mailto:)/i, JSON.stringify(input));
             if (t.kind === 'link') assert.equal(t.text, t.href);
+            if (t.kind === 'link') assert.doesNotMatch(t.text, /\p{Default_Ignorable_Code_Point}/u, JSON.stringify(input));
+            if (t.kind === 'link' && !t.href.startsWith('mailto:')) {
+              // Where it goes is what it reads: the parsed host, in ASCII, is in the link's text.
+              const host = new URL(t.href).hostname;
+              assert.match(host, /^[\x21-\x7e]+$/, JSON.stringify(input));
+              assert.ok(t.text.toLowerCase().includes(host), `${JSON.stringify(input)}: ${t.text} goes to ${host}`);
+            }
           }
         }
       }
@@ -180,3 +201,77 @@ describe('webview markup: visibleControls', () => {
     assert.equal(visibleControls(s), s);
   });
 });
+
+describe('webview markup: a link cannot look like another host (issue 10)', () => {
+  const hosts: [string, string, string][] = [
+    ['a Cyrillic а in a Latin host', 'https://p\u0430ypal.com/login', 'https://xn--pypal-4ve.com/login'],
+    ['a Latin script g look-alike', 'https://\u0261oogle.com', 'https://xn--oogle-qmc.com'],
+    ['a whole-script Cyrillic host', 'https://\u0430\u0440\u0440\u04cf\u0435.com', 'https://xn--80ak6aa92e.com'],
+    ['an ideographic full stop for "."', 'https://evil\u3002com/x', 'https://evil.com/x'],
+    ['a fullwidth host', 'https://\uff45xample.com/', 'https://example.com/'],
+    ['a hexadecimal IPv4 host', 'http://0x7f.1/', 'http://127.0.0.1/'],
+    ['a decimal IPv4 host', 'http://2130706433:2410/', 'http://127.0.0.1:2410/'],
+  ];
+  for (const [what, typed, shown] of hosts) {
+    it(`${what}: shown as the parser reads it`, () => {
+      assert.deepEqual(parseMessage(`see ${typed} now`), [para(text('see '), link(shown), text(' now'))]);
+      assert.equal(new URL(shown).hostname, new URL(typed).hostname, 'goes where it went before');
+    });
+  }
+
+  const declined: [string, string, RegExp][] = [
+    ['a zero-width space in the host', 'https://exa\u200bmple.com', /invisible character \(ZWSP\)/],
+    ['a soft hyphen in the host', 'https://ex\u00adample.com', /invisible character \(SHY\)/],
+    ['a left-to-right mark in the path', 'https://example.com/\u200e/x', /invisible character \(LRM\)/],
+    ['a right-to-left mark after the host', 'https://example.com\u200f/x', /invisible character \(RLM\)/],
+    ['an Arabic letter mark', 'https://a\u061c.com', /invisible character \(ALM\)/],
+    ['a word joiner', 'https://a\u2060.com', /invisible character \(WJ\)/],
+    ['a byte order mark (which is white space to a regex)', 'https://a.com\ufeffb', /invisible character \(ZWNBSP\)/],
+    ['a zero-width joiner', 'https://a\u200d.com', /invisible character \(ZWJ\)/],
+    ['a tag character', 'https://a.com/\u{e0041}', /invisible character \(TAG A\)/],
+    ['a user name that reads like the host', 'https://google.com@evil.example/', /user name; this address goes to evil\.example/],
+    ['a user name and password', 'https://google.com:login@evil.example/', /goes to evil\.example/],
+  ];
+  for (const [what, url, why] of declined) {
+    it(`${what}: not a link, and says why`, () => {
+      const inlines = inlinesOf(`see ${url} now`);
+      assert.deepEqual(inlines[0], text('see '));
+      suspect(url, why)(inlines[1]);
+      assert.deepEqual(inlines[2], text(' now'));
+    });
+  }
+
+  it('a right-to-left override ends the link where it stands, and is shown', () => {
+    assert.deepEqual(parseMessage('https://evil.com\u202e/moc.elgoog'), [para(link('https://evil.com'), text('\ufffd/moc.elgoog'))]);
+  });
+
+  it('a declined link reveals its invisible characters when drawn', () => {
+    const [, token] = inlinesOf('x https://exa\u200bmple.com');
+    const drawn = pieces(token.text, true);
+    assert.deepEqual(drawn.map((p) => (p.kind === 'text' ? p.text : `[${p.label}]`)), ['https://exa', '[ZWSP]', 'mple.com']);
+  });
+
+  it('an address the parser refuses is text', () => {
+    assert.deepEqual(parseMessage('https://a.b:99999/'), [para(text('https://a.b:99999/'))]);
+  });
+
+  it('an ASCII host keeps its spelling', () => {
+    for (const url of ['https://example.com/a?b=c#d', 'http://localhost:2410', 'https://EXAMPLE.COM/Path', 'https://xn--r8jz45g.jp/']) {
+      assert.deepEqual(parseMessage(url), [para(link(url))]);
+    }
+  });
+});
+
+describe('webview markup: names and paths shown through visibleControls', () => {
+  it('writes out invisible and bidi characters, as a name is shown', () => {
+    assert.equal(visibleControls('ali\u200bce'), 'ali\u27e8ZWSP\u27e9ce');
+    assert.equal(visibleControls('\u202eecila'), '\ufffdecila', 'an override is a control placeholder first');
+    assert.equal(visibleControls('alice\u200f'), 'alice\u27e8RLM\u27e9');
+    assert.equal(visibleControls('src/\u200ba.ts'), 'src/\u27e8ZWSP\u27e9a.ts');
+  });
+
+  it('leaves emoji and Persian joiners alone', () => {
+    for (const s of ['👩‍💻', 'می‌خواهم', 'bob ☕️']) assert.equal(visibleControls(s), s);
+  });
+});
+
