@@ -1,0 +1,15 @@
+// The door to device identity: keys, where they are kept, and the pins that say whom we trust.
+export { checkDhCertificate, loadOrCreateIdentity, newIdentity, parseIdentity, type DeviceIdentity } from './device';
+export { MemberPins, updateMemberPins, type MemberPinCheck, type PinnedKey } from './member-pins';
+export { pinAddress, RelayPins, trustRelay, type RelayPinCheck } from './relay-pins';
+export {
+  configDir,
+  defaultIdentityPath,
+  defaultMemberPinsPath,
+  defaultRelayPinsPath,
+  FileStore,
+  IdentityError,
+  MemoryStore,
+  type IdentityErrorCode,
+  type TextStore,
+} from './store';
