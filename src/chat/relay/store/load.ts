@@ -92,7 +92,7 @@ export function loadStore(dir: string, keep: Keep): LoadedStore {
   });
   const sink: ScanSink = {
     record: (m, bytes) => recovery.record({ seq: m.seq, m, seg: current! }, bytes),
-    damagedRecord: (bytes) => recovery.damagedRecord(bytes),
+    damagedRecord: () => recovery.damagedRecord(),
     damage: (bytes) => recovery.damage(bytes),
     torn: () => recovery.tornRecord(),
   };
@@ -150,7 +150,7 @@ function migrate(dir: string, jsonl: string, roomId: bigint, keep: Keep): string
   const recovery = new Recovery<StoredMessage>((m) => newest.push(m, m.body.text.length));
   readJsonl(jsonl, {
     record: (m, bytes) => recovery.record(m, bytes),
-    damagedRecord: (bytes) => recovery.damagedRecord(bytes),
+    damagedRecord: () => recovery.damagedRecord(),
     damage: (bytes) => recovery.damage(bytes),
     torn: () => recovery.tornRecord(),
   });

@@ -117,7 +117,6 @@ function decodeBody(b: Buffer): StoredMessage | undefined {
     const msgId = b.readUInt32BE(need(4));
     const nameLen = b.readUInt8(need(1));
     const name = b.toString('utf8', need(nameLen), o);
-    let body: MessageBody;
     let snippet: Omit<Extract<MessageBody, { kind: 'snippet' }>, 'kind' | 'text'> | undefined;
     if (flags & SNIPPET) {
       const pathLen = b.readUInt16BE(need(2));
@@ -130,7 +129,7 @@ function decodeBody(b: Buffer): StoredMessage | undefined {
     const textLen = b.readUInt32BE(need(4));
     const text = b.toString('utf8', need(textLen), o);
     if (o !== b.length || seq === 0) return undefined;
-    body = snippet ? { kind: 'snippet', text, ...snippet } : { kind: 'text', text };
+    const body: MessageBody = snippet ? { kind: 'snippet', text, ...snippet } : { kind: 'text', text };
     return { seq, time, senderId, legacy: (flags & LEGACY) !== 0, name, msgId, body };
   } catch {
     return undefined;

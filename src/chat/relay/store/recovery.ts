@@ -41,15 +41,15 @@ export class Recovery<T extends { seq: number }> {
     if (p) {
       this.pending = undefined;
       if (rec.seq === p.rec.seq + 1 && p.rec.seq > this.last) this.believe(p.rec, p.bytes);
-      else this.damagedRecord(p.bytes);
+      else this.damagedRecord();
     }
     if (this.last > 0 && rec.seq === this.last + 1) return this.believe(rec, bytes);
-    if (this.last > 0 && rec.seq <= this.last) return this.damagedRecord(bytes);
+    if (this.last > 0 && rec.seq <= this.last) return this.damagedRecord();
     this.pending = { rec, bytes, afterDamage: this.since.records + this.since.bytes > 0 };
   }
 
   /** One record that cannot be believed: its body is damaged, or its seq does not fit. */
-  damagedRecord(_bytes: number): void {
+  damagedRecord(): void {
     this.damaged++;
     this.since.records++;
   }
@@ -72,7 +72,7 @@ export class Recovery<T extends { seq: number }> {
     // An unconfirmed last record is believed when it is the only one, or when damage lies between it
     // and the last believed record (so missing seqs are expected); otherwise its seq is the damage.
     if (p && (this.last === 0 || p.afterDamage)) this.believe(p.rec, p.bytes);
-    else if (p) this.damagedRecord(p.bytes);
+    else if (p) this.damagedRecord();
     if (this.since.records + this.since.bytes > 0 && this.last > 0) {
       // Damage after the last readable record may have held acknowledged messages. Their seqs must
       // not be given again, so count generously: each damaged record, and as many records of the
