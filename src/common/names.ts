@@ -96,7 +96,8 @@ export function nameProblem(name: string): string | undefined {
   if (name.trim() === '') return 'A name cannot be empty.';
   if (chars.length > MAX_NAME_CHARS) return `A name is at most ${MAX_NAME_CHARS} characters (this one has ${chars.length}).`;
   if (hasControl(name)) return 'A name cannot contain control characters.';
-  const where = (i: number): string => `${describe(chars[i].codePointAt(0) as number)}${i > 0 ? `, after "${chars.slice(0, i).join('')}"` : ''}`;
+  // Context is kept short: the relay sends this reason back in a Refused packet of at most 255 bytes.
+  const where = (i: number): string => `${describe(chars[i].codePointAt(0) as number)}${i > 0 ? `, after "${i > 8 ? '\u2026' : ''}${chars.slice(Math.max(0, i - 8), i).join('')}"` : ''}`;
   const bidi = chars.findIndex((ch) => BIDI.test(ch));
   if (bidi >= 0) return `A name cannot contain bidirectional controls (${where(bidi)}): they change the order the text around them is read in.`;
   const tag = chars.findIndex((ch) => TAG.test(ch));
@@ -104,13 +105,16 @@ export function nameProblem(name: string): string | undefined {
   const hidden = hiddenAt(chars);
   if (hidden >= 0) {
     const shown = name.replace(INVISIBLES, '');
-    return `A name cannot contain invisible characters (${where(hidden)})${shown.trim() ? `: it would look like "${shown}"` : ''}.`;
+    const looks = shown.trim() !== '' && [...shown].length <= 16 ? `: it would look like "${shown}"` : '';
+    return `A name cannot contain invisible characters (${where(hidden)})${looks}.`;
   }
   const unshown = chars.findIndex((ch) => UNSHOWN.test(ch) && !INVISIBLE.test(ch));
   if (unshown >= 0) return `A name cannot contain format, private-use or unassigned characters (${where(unshown)}): they have no agreed look.`;
   const normal = normalizeName(name);
   if (normal.includes(':')) return 'A name cannot contain ":" (the original chat splits "name: text" on it).';
   if (normal !== name) {
+    const length = [...normal].length;
+    if (length > MAX_NAME_CHARS) return `A name is at most ${MAX_NAME_CHARS} characters in Unicode's compatibility form (NFKC); this one has ${length} there.`;
     return name.replace(SPACES, ' ').trim() === normal
       ? `A name has single plain spaces and none at either end: write "${normal}".`
       : `A name is written in Unicode's compatibility form (NFKC), where "Ａ" and "A" are one letter: write "${normal}".`;

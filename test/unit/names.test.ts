@@ -161,3 +161,27 @@ describe('names: visibleName', () => {
     assert.equal(charLabel(0x2064), 'U+2064');
   });
 });
+
+describe('names: reasons fit the relay\'s Refused packet', () => {
+  it('every reason is at most 255 UTF-8 bytes, even for a name of 32 four-byte characters', () => {
+    const wide = '\u{1d400}'; // MATHEMATICAL BOLD CAPITAL A: four bytes
+    const names = [
+      `${wide.repeat(31)}\u200b`, `${wide.repeat(20)}\u200b${wide.repeat(11)}`, `${wide.repeat(31)}\u202e`,
+      `${wide.repeat(31)}\u{e0041}`, `${wide.repeat(31)}\ue000`, `${'\u0430'.repeat(16)}${'a'.repeat(16)}`,
+      `${'\uff41'.repeat(32)}`, `${wide.repeat(31)}\u2236`, `${wide.repeat(40)}`, '\ufdfa'.repeat(32), `${'\u3300'.repeat(31)}x`,
+    ];
+    for (const name of names) {
+      const problem = nameProblem(name);
+      assert.ok(problem, JSON.stringify(name));
+      assert.ok(Buffer.byteLength(problem) <= 255, `${Buffer.byteLength(problem)} bytes: ${problem}`);
+    }
+  });
+
+  it('a name that grows past 32 characters in normal form says so', () => {
+    assert.match(nameProblem('\ufdfa\ufdfa') ?? '', /at most 32 characters in Unicode's compatibility form \(NFKC\); this one has 36 there/);
+  });
+
+  it('a long name is quoted from just before the character', () => {
+    assert.match(nameProblem(`abcdefghijklmnop\u200bq`) ?? '', /after "…ijklmnop"\)\.$/);
+  });
+});
