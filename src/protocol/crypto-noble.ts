@@ -1,7 +1,8 @@
 // The @noble backend: audited pure-JS Ed25519/X25519 (@noble/curves), SHA-256 and HKDF (@noble/hashes),
 // AES-256-GCM (@noble/ciphers). It is the fallback when node:crypto fails its self-test (some Electron
 // builds), and the second opinion in the known-answer tests. @noble v2 ships ES modules only, so it is
-// loaded with import(): esbuild bundles it into the extension and CLI, and Node 24 runs the compiled tests.
+// loaded with import() of noble.mts: esbuild bundles it into the extension and CLI, and Node 24 runs
+// the compiled tests.
 import { CryptoError, checkLength, isAllZero, KEY_BYTES, NONCE_BYTES, SIGNATURE_BYTES, TAG_BYTES, type Crypto } from './crypto-types';
 
 let loaded: Promise<Crypto> | undefined;
@@ -12,13 +13,7 @@ export function createNobleCrypto(): Promise<Crypto> {
 }
 
 async function load(): Promise<Crypto> {
-  const [{ ed25519, x25519 }, { sha256 }, { hkdf }, { gcm }, { randomBytes }] = await Promise.all([
-    import('@noble/curves/ed25519.js'),
-    import('@noble/hashes/sha2.js'),
-    import('@noble/hashes/hkdf.js'),
-    import('@noble/ciphers/aes.js'),
-    import('@noble/hashes/utils.js'),
-  ]);
+  const { ed25519, x25519, sha256, hkdf, gcm, randomBytes } = await import('./noble.mjs');
   return {
     backend: '@noble',
     random: (length) => randomBytes(length),
