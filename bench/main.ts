@@ -1,12 +1,13 @@
 // `npm run bench`: every measure of docs/BENCHMARKS.md in one run, a table on the terminal and the
 // same figures in bench-results/latest.json. Options: --quick (seconds, still real measurements),
-// --only=throughput,legacy,latency,loss,scale,extension,panel, --profile (CPU profiles of the relay
+// --only=throughput,legacy,latency,loss,scale,extension,panel,crypto, --profile (CPU profiles of the relay
 // into bench-results/profiles/, taken in extra runs so they never touch the table's figures),
 // --no-priority (do not raise the benchmark's scheduling priority).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
+import { cryptoCost } from './crypto';
 import { extension } from './extension';
 import { bareLatency, latency } from './latency';
 import { legacy } from './legacy';
@@ -215,6 +216,14 @@ const sections: Section[] = [
         ],
         data: r,
       };
+    },
+  },
+  {
+    name: 'crypto',
+    run: async () => {
+      const r = await cryptoCost(quick ? 3 : 5, quick ? 100 : 300);
+      const us = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(1)} µs`;
+      return { rows: r.ops.map((o) => row(`8. crypto: ${o.name}`, `node:crypto ${us(o.us['node:crypto'])}, @noble ${us(o.us['@noble'])}`)), data: r };
     },
   },
 ];
