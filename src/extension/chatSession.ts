@@ -55,6 +55,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private nextMsgId: number;
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
+  /** connect() calls so far: an older call that wakes up after a newer one began stands down. */
+  private attempts = 0;
   private visible = false;
   private firstUnreadKey: string | undefined;
   private dividerKey: string | undefined;
@@ -103,13 +105,17 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   async connect(): Promise<void> {
     this._started = true;
     clearTimeout(this.retryTimer);
+    const attempt = ++this.attempts;
     const old = this.client;
     this.client = undefined;
     if (old) {
       this.adopt(old);
       await old.close({ leave: true }).catch((err: unknown) => this.opts.log.warn(`Closing the old client failed: ${String(err)}`));
     }
-    if (this.disposed) return;
+    // A connect() called while the old client closed (a setting and Reconnect at once, or a retry)
+    // found no client and made its own. Only the newest goes on: two clients with one client id
+    // push each other out of the room, and a backfill then crawls (issue G in docs/BENCHMARKS.md).
+    if (this.disposed || attempt !== this.attempts) return;
     const client = new ChatClient({
       server: this.opts.server,
       name: this.opts.name,
@@ -129,6 +135,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     try {
       await client.start();
       if (this.client === client) this.failures = 0;
+      // Replaced while it was still opening its socket: the engine's close() then came before there
+      // was a socket, and the client joined anyway. Closed here for good; without a Leave, which
+      // would take the member out from under the newer client.
+      else await client.close({ leave: false });
     } catch (err) {
       if (this.client !== client) return; // replaced meanwhile: the newer attempt speaks for itself
       this.adopt(client);
@@ -250,13 +260,12 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     if (this.client) await this.client.rename(name);
   }
 
-  /** Points the session at another relay (settings changed, or a server started here); once
-   * started, joins it unless `join` is false (the caller then connects and reports failures itself). */
-  async setServer(server: Address, join = true): Promise<void> {
+  /** Points the session at another relay (settings changed, or a server started here). The caller
+   * connects: one connect() per join, so failures are reported once, by whoever asked. */
+  setServer(server: Address): void {
     if (formatAddress(server) === formatAddress(this.opts.server)) return;
     this.opts = { ...this.opts, server };
-    if (this._started && join) await this.connect();
-    else this.emit('connection', this.connection);
+    this.emit('connection', this.connection);
   }
 
   setMaxMessages(max: number): void {
