@@ -98,15 +98,17 @@ export class App extends Disposable {
     const server = this.server.info?.local ?? this.configuredServer(interactive);
     if (!name || !server) return undefined;
     await session.rename(name);
-    await session.setServer(server, false);
     await this.context.globalState.update(HAS_CHATTED, true);
     this.statusBar.show();
-    await beforeJoin?.();
-    await this.connect(session, interactive);
+    await this.join(session, server, interactive, beforeJoin);
     return session;
   }
 
-  private async connect(session: ChatSession, interactive: boolean): Promise<void> {
+  /** The one way the chat (re)joins: points the session at `server`, then connects. A failed join is
+   * logged, and told to the user when `interactive`; it does not reject. `beforeJoin` runs in between. */
+  private async join(session: ChatSession, server: Address, interactive: boolean, beforeJoin?: () => Promise<unknown>): Promise<void> {
+    session.setServer(server);
+    await beforeJoin?.();
     try {
       await session.connect();
     } catch (err) {
@@ -148,9 +150,7 @@ export class App extends Disposable {
       return;
     }
     const server = this.server.info?.local ?? this.configuredServer(true);
-    if (!server) return;
-    await session.setServer(server, false);
-    await this.connect(session, true);
+    if (server) await this.join(session, server, true);
   }
 
   private async resolveName(interactive: boolean): Promise<string | undefined> {
@@ -195,8 +195,8 @@ export class App extends Disposable {
     if (e.affectsConfiguration('whatsudp.relayAddress') && !this.server.info) {
       const server = this.configuredServer(true);
       if (server && formatAddress(server) !== formatAddress(session.server)) {
-        await session.setServer(server, false);
-        if (session.started) await this.connect(session, true);
+        if (session.started) await this.join(session, server, true);
+        else session.setServer(server); // joined there when the chat starts
       }
     }
   }
@@ -207,20 +207,13 @@ export class App extends Disposable {
     this.panels.serverChanged();
     if (info) {
       const session = await this.session();
-      if (!session.started) {
-        await this.startChat(true);
-      } else {
-        await session.setServer(info.local, false);
-        await this.connect(session, true);
-      }
+      if (session.started) await this.join(session, info.local, true);
+      else await this.startChat(true);
       return;
     }
     const session = this.sessionPromise && (await this.sessionPromise);
     const server = this.configuredServer();
-    if (session?.started && server) {
-      await session.setServer(server, false);
-      void this.connect(session, false);
-    }
+    if (session?.started && server) void this.join(session, server, false);
   }
 
   private notifyIncoming(m: RoomMessage, backfill: boolean, mentionsMe: boolean): void {

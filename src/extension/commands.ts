@@ -2,13 +2,28 @@
 // message for the user and a line in the log, never a rejected command or a crashed host.
 import * as vscode from 'vscode';
 import { ChatError } from '../chat';
-import type { App } from './app';
-import { guarded } from './notify';
+import type { ChatSession } from './chatSession';
+import { guarded, type Notifier } from './notify';
+import type { PanelHost } from './panelHost';
+import type { Server } from './server';
 import * as settings from './settings';
 import { pathProblem, resolveSnippet, showLines, snippetOf } from './snippets';
 import { plain } from './views';
 
-export function registerCommands(app: App): vscode.Disposable[] {
+/** What the commands act on: the App, as far as they use it. Named here rather than imported, so
+ * that app.ts imports this file and never the other way round. */
+export interface ChatCommands {
+  readonly notifier: Notifier;
+  readonly server: Pick<Server, 'start' | 'stop'>;
+  readonly panels: Pick<PanelHost, 'open'>;
+  session(): Promise<ChatSession>;
+  startChat(interactive: boolean): Promise<ChatSession | undefined>;
+  openChat(): Promise<void>;
+  reconnect(): Promise<void>;
+}
+
+/** Every command of the extension, registered here and nowhere else. */
+export function registerCommands(app: ChatCommands): vscode.Disposable[] {
   const n = app.notifier;
   const command = (id: string, doing: string, fn: (...args: unknown[]) => unknown) =>
     vscode.commands.registerCommand(id, guarded(n, doing, fn));
@@ -24,7 +39,7 @@ export function registerCommands(app: App): vscode.Disposable[] {
   ];
 }
 
-export async function changeName(app: App): Promise<void> {
+export async function changeName(app: ChatCommands): Promise<void> {
   const session = await app.session();
   const name = await settings.askName(session.name);
   if (name === undefined || name === session.name) return;
@@ -34,7 +49,7 @@ export async function changeName(app: App): Promise<void> {
   app.notifier.info(`You are now "${name}" in the chat.`);
 }
 
-async function sendSelection(app: App): Promise<void> {
+async function sendSelection(app: ChatCommands): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
     app.notifier.info('Open a file and select some code to send it to the chat.');
@@ -55,13 +70,13 @@ async function sendSelection(app: App): Promise<void> {
   await app.panels.open(true);
 }
 
-async function clearHistory(app: App): Promise<void> {
+async function clearHistory(app: ChatCommands): Promise<void> {
   (await app.session()).clear();
   app.notifier.info('WhatsUDP: the chat history in this window is cleared. Messages still being sent were kept.');
 }
 
 /** The webview's `openSnippet`: the file a colleague's snippet names, at its lines, if this workspace has it. */
-export async function openSnippet(app: App, key: string, chatColumn: vscode.ViewColumn | undefined): Promise<void> {
+export async function openSnippet(app: ChatCommands, key: string, chatColumn: vscode.ViewColumn | undefined): Promise<void> {
   const entry = (await app.session()).find(key);
   if (!entry || entry.body.kind !== 'snippet') return;
   const { path, startLine, endLine } = entry.body;
