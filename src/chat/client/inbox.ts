@@ -6,6 +6,16 @@ import type { RoomMessage } from '../types';
 
 const ASK_WINDOW = 64; // seqs asked for at a time, so backfill comes in bounded bursts
 const MAX_AHEAD = 4096; // messages held out of order; further ones are asked for again later
+/** A seq asked for is taken as lost once the answer for a seq this far past it, asked no later, has
+ * come: the relay answers a Resend in seq order (RFC 9002's kPacketThreshold, for reordering). */
+const REORDER_THRESHOLD = 3;
+
+interface Ask {
+  at: number;
+  tries: number;
+  /** A later seq asked no later has been answered: this answer was lost, ask again now. */
+  lost: boolean;
+}
 
 interface Partial {
   asm: Assembly;
@@ -17,7 +27,9 @@ export class Inbox {
   head = 0; // the highest seq known to exist
   private readonly ready = new Map<number, RoomMessage>();
   private readonly partial = new Map<number, Partial>();
-  private readonly asked = new Map<number, { at: number; tries: number }>();
+  private readonly asked = new Map<number, Ask>();
+  /** When the last answer to a Resend came: while answers still come, the rest are on their way. */
+  private answeredAt = 0;
   /** An RTT sample from the answer to a Resend sent once (Karn's rule), for members that only listen:
    * without it their probe timeout would rest on the round trip of their join for a long time. */
   private sample: number | undefined;
@@ -56,7 +68,11 @@ export class Inbox {
   accept(p: Msg, now = Date.now()): RoomMessage[] {
     this.knowHead(p.seq);
     const ask = this.asked.get(p.seq);
-    if (ask?.tries === 1 && p.fragIndex === 0) this.sample = now - ask.at;
+    if (ask) {
+      if (ask.tries === 1 && p.fragIndex === 0) this.sample = now - ask.at;
+      this.answeredAt = now;
+      this.lostBefore(p.seq, ask.at);
+    }
     if (p.seq < this.next || this.ready.has(p.seq) || p.seq >= this.next + MAX_AHEAD) return [];
     let part = this.partial.get(p.seq);
     if (!part) {
@@ -95,15 +111,32 @@ export class Inbox {
     return out;
   }
 
-  /** Ranges to ask for now: missing seqs in the window whose last request is older than its timeout. */
+  /** The answer for `seq` came, to a request made at `at`: what was asked no later and should have come
+   * well before it is lost. Only those are asked again, not the whole window. */
+  private lostBefore(seq: number, at: number): void {
+    for (const [s, a] of this.asked) {
+      if (s <= seq - REORDER_THRESHOLD && a.at <= at && !this.ready.has(s)) a.lost = true;
+    }
+  }
+
+  /** When a missing seq asked for is due again: at once if lost, else a probe timeout after both the
+   * request and the last answer. A busy process reads answers late, and a timer measured from the
+   * request alone would ask again for a whole window whose answers are waiting unread in the socket:
+   * each such request adds a window of duplicates ahead of what is missing, and the backlog grows
+   * until a backfill crawls (issue G). */
+  private dueAt(a: Ask, pto: (tries: number) => number): number {
+    return a.lost ? 0 : Math.max(a.at, this.answeredAt) + pto(a.tries - 1);
+  }
+
+  /** Ranges to ask for now: missing seqs in the window never asked, lost, or past their timeout. */
   due(now: number, pto: (tries: number) => number): { fromSeq: number; toSeq: number }[] {
     const ranges: { fromSeq: number; toSeq: number }[] = [];
     const last = Math.min(this.head, this.next + ASK_WINDOW - 1);
     for (let seq = this.next; seq <= last; seq++) {
       if (this.ready.has(seq)) continue;
       const a = this.asked.get(seq);
-      if (a && now < a.at + pto(a.tries - 1)) continue;
-      this.asked.set(seq, { at: now, tries: (a?.tries ?? 0) + 1 });
+      if (a && now < this.dueAt(a, pto)) continue;
+      this.asked.set(seq, { at: now, tries: (a?.tries ?? 0) + 1, lost: false });
       const r = ranges[ranges.length - 1];
       if (r && r.toSeq === seq - 1) r.toSeq = seq;
       else ranges.push({ fromSeq: seq, toSeq: seq });
@@ -118,7 +151,7 @@ export class Inbox {
     for (let seq = this.next; seq <= last; seq++) {
       if (this.ready.has(seq)) continue;
       const a = this.asked.get(seq);
-      const t = a ? a.at + pto(a.tries - 1) : 0;
+      const t = a ? this.dueAt(a, pto) : 0;
       at = at === undefined ? t : Math.min(at, t);
     }
     return at;

@@ -2,27 +2,44 @@
 // and tells whether the relay still answers.
 import { randomBytes } from 'node:crypto';
 
-/** One setTimeout, moved earlier when something falls due sooner, never later. */
+/** One setTimeout, moved earlier when something falls due sooner, never later. It fires through
+ * setImmediate: a timer runs before the event loop polls its sockets, so after the process was busy
+ * (an extension host) a timer would judge acks and answers lost that wait unread in the socket.
+ * Deciding after the poll phase lets them in first. */
 export class Alarm {
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private at = Infinity;
 
   constructor(private readonly fire: () => void) {}
 
   set(at: number): void {
-    if (at === Infinity || (this.timer && at >= this.at)) return;
+    if (at === Infinity || this.immediate || (this.timer && at >= this.at)) return;
     clearTimeout(this.timer);
+    this.timer = undefined;
+    this.at = Infinity;
+    // Due now (a window of backfill to ask for): after this poll phase, not a timer tick later.
+    if (at <= Date.now()) return this.soon();
     this.at = at;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.at = Infinity;
+      this.soon();
+    }, at - Date.now());
+  }
+
+  private soon(): void {
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
       this.fire();
-    }, Math.max(0, at - Date.now()));
+    });
   }
 
   clear(): void {
     clearTimeout(this.timer);
+    clearImmediate(this.immediate);
     this.timer = undefined;
+    this.immediate = undefined;
     this.at = Infinity;
   }
 }
