@@ -132,7 +132,7 @@ describe('the identity and its file', () => {
 
   test('a store without create (VS Code SecretStorage) gets the identity with get and set', async () => {
     const map = new Map<string, string>();
-    const secrets = { where: "VS Code's secret storage", get: async () => map.get('id'), set: async (v: string) => void map.set('id', v) };
+    const secrets = { where: "VS Code's secret storage", get: () => Promise.resolve(map.get('id')), set: (v: string) => Promise.resolve(void map.set('id', v)) };
     const a = await loadOrCreateIdentity(c, secrets);
     const b = await loadOrCreateIdentity(c, secrets);
     assert.deepEqual([a.created, b.created], [true, false]);

@@ -122,14 +122,15 @@ export class FileStore implements TextStore {
 export class MemoryStore implements TextStore {
   readonly where = 'memory';
   constructor(private value?: string) {}
-  async get() {
-    return this.value;
+  get(): Promise<string | undefined> {
+    return Promise.resolve(this.value);
   }
-  async set(value: string) {
+  set(value: string): Promise<void> {
     this.value = value;
+    return Promise.resolve();
   }
-  async create(value: string) {
+  create(value: string): Promise<string> {
     this.value ??= value;
-    return this.value;
+    return Promise.resolve(this.value);
   }
 }
