@@ -3,7 +3,10 @@
 // receives changes. No `vscode` and no DOM here: both sides import this file.
 import type { MessageBody } from '../common/message';
 
-export type DeliveryStateView = 'queued' | 'sending' | 'delivered' | 'failed';
+/** An own message's states, in the order it goes through them: the one list the host's history, the
+ * webview's check of what it receives and its labels are all derived from. */
+export const DELIVERY_STATES = ['queued', 'sending', 'delivered', 'failed'] as const;
+export type DeliveryStateView = (typeof DELIVERY_STATES)[number];
 
 export interface SenderView {
   id: string; // 16 hex digits, zeros for legacy senders

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { replaceFile, type MessageBody } from '../chat';
-import type { SenderView } from '../common/messages';
+import type { DeliveryStateView, SenderView } from '../common/messages';
 
 /** One message of the conversation as kept on disk. */
 export interface StoredEntry {
@@ -17,7 +17,7 @@ export interface StoredEntry {
   body: MessageBody;
   msgId: number;
   own: boolean;
-  state?: 'queued' | 'sending' | 'delivered' | 'failed';
+  state?: DeliveryStateView;
   error?: string;
 }
 

@@ -1,9 +1,15 @@
 // Pure conversions from the engine's vocabulary to what the webview shows, plus the mention test.
 // No `vscode` and no state: the session and the tests call them directly.
-import { type Address, type ConnectionState, type Member, type MessageBody, type RoomMessage, formatAddress } from '../chat';
-import type { ChatItem, ConnectionView, MemberView } from '../common/messages';
+import { type Address, type ConnectionState, type DeliveryState, type Member, type MessageBody, type RoomMessage, formatAddress } from '../chat';
+import type { ChatItem, ConnectionView, DeliveryStateView, MemberView } from '../common/messages';
 import { controlClass } from '../common/control';
 import type { StoredEntry } from './history';
+
+// The engine's delivery states (src/chat/types.ts) are the panel's list (DELIVERY_STATES): the engine
+// cannot import what the webview imports, so this line is what keeps them one list. A state added on
+// one side only stops the build here.
+const sameStates: [DeliveryState, DeliveryStateView] extends [DeliveryStateView, DeliveryState] ? true : never = true;
+void sameStates;
 
 /** The body alone: a RoomMessage carries seq, sender and so on beside it. */
 export function bodyOf(m: RoomMessage | MessageBody): MessageBody {

@@ -1,10 +1,10 @@
 // Items are checked once, where they enter the timeline: a malformed item (a host bug, or a
 // version mismatch after an update) is dropped and reported instead of breaking every later
 // render. Checks only what the renderer relies on; cheap enough for a 10,000-item snapshot.
-import type { ChatItem } from '../common/messages';
+import { type ChatItem, DELIVERY_STATES } from '../common/messages';
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
-const STATES = new Set(['queued', 'sending', 'delivered', 'failed']);
+const STATES: ReadonlySet<string> = new Set(DELIVERY_STATES);
 
 export function isChatItem(x: unknown): x is ChatItem {
   if (!isObject(x) || typeof x.key !== 'string' || typeof x.time !== 'number') return false;
