@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The root-only part of the test setup: Debian's Chromium (drives the VS Code workbench headless) and
-# libkrb5-dev (gssapi.h, which code-server's kerberos addon needs to build). Fast when both are there.
+# The root-only part of the test setup: Debian's Chromium (drives the VS Code workbench headless),
+# libkrb5-dev (gssapi.h, which code-server's kerberos addon needs to build) and nats-server (the cluster
+# tests start their own JetStream servers on 127.0.0.1). Fast when all are there.
 set -euo pipefail
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -f /usr/include/gssapi.h ] || [ -f /usr/include/gssapi/gssapi.h ] || missing+=(libkrb5-dev)
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup-system: chromium and libkrb5-dev are present"
+  echo "setup-system: chromium, libkrb5-dev and nats-server are present"
   exit 0
 fi
 
@@ -23,13 +25,25 @@ export DEBIAN_FRONTEND=noninteractive
 # Bounded: a hung mirror must not stall CI for its whole budget.
 timeout 600 apt-get -o DPkg::Lock::Timeout=600 update -q
 # Another apt-get may hold the dpkg lock (a developer machine): wait for it rather than fail.
-timeout 1200 apt-get install -o DPkg::Lock::Timeout=600 -y -q "${missing[@]}" </dev/null
+# nats-server alone, without recommends: it needs none, and the others keep what they always had.
+others=()
+for pkg in "${missing[@]}"; do [ "$pkg" = nats-server ] || others+=("$pkg"); done
+if [ ${#others[@]} -gt 0 ]; then
+  timeout 1200 apt-get install -o DPkg::Lock::Timeout=600 -y -q "${others[@]}" </dev/null
+fi
+if [ ${#others[@]} -lt ${#missing[@]} ]; then
+  timeout 1200 apt-get install -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends nats-server </dev/null
+  # Debian starts a system-wide server on 127.0.0.1:4222 at boot; the tests start their own on free ports.
+  if [ -d /run/systemd/system ]; then systemctl disable --now nats-server >/dev/null 2>&1 || true; fi
+fi
 
 for pkg in "${missing[@]}"; do
   case "$pkg" in
     chromium) [ -x /usr/bin/chromium ] || { echo "setup-system: /usr/bin/chromium still missing" >&2; exit 1; } ;;
     libkrb5-dev) [ -f /usr/include/gssapi.h ] || [ -f /usr/include/gssapi/gssapi.h ] \
       || { echo "setup-system: gssapi.h still missing" >&2; exit 1; } ;;
+    nats-server) command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] \
+      || { echo "setup-system: nats-server still missing" >&2; exit 1; } ;;
   esac
 done
 echo "setup-system: done"
