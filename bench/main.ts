@@ -206,11 +206,12 @@ const sections: Section[] = [
     name: 'panel',
     run: async () => {
       const why = await panelUnavailable(root);
-      if (why) return { rows: [notMeasured('6. panel: render 10,000 messages', why, '< 300 ms'), notMeasured('6. panel: append one message', why, '< 5 ms')], data: { notMeasured: why } };
+      if (why) return { rows: [notMeasured('6. panel: backfill 10,000 messages after the chat suite', why, '< 1 s'), notMeasured('6. panel: render 10,000 messages', why, '< 300 ms'), notMeasured('6. panel: append one message', why, '< 5 ms')], data: { notMeasured: why } };
       const r = await panel(root, { runs: quick ? 1 : 3, log: (line) => console.log(line) });
       const of = (xs: number[], digits: number) => (r.runs.length > 1 ? `, median of ${r.runs.length} (${xs.map((x) => ms(x, digits)).join(', ')})` : '');
       return {
         rows: [
+          row(`6. panel: backfill of ${r.itemCount.toLocaleString('en-US')} messages into the extension host, after the chat suite (code-server)`, `${ms(r.backfill.medianMs, 0)}${of(r.runs.map((x) => x.backfillMs), 0)}`, '< 1 s', r.backfill.medianMs < 1000),
           row(`6. panel: snapshot of ${r.itemCount.toLocaleString('en-US')} messages (webview-reported, code-server)`, `${ms(r.snapshot.medianMs, 1)}${of(r.runs.map((x) => x.snapshotRenderMs), 1)}`, '< 300 ms', r.snapshot.medianMs < 300),
           row(`6. panel: append one message (webview-reported, code-server)`, `${ms(r.append.medianMs, 2)}${of(r.runs.map((x) => x.appendRenderMs), 2)}`, '< 5 ms', r.append.medianMs < 5),
         ],
