@@ -1,6 +1,7 @@
-// Builds the three bundles: the extension host (CJS, `vscode` external), the CLI (CJS with a shebang)
-// and the webview script (IIFE for the browser, the UI toolkit bundled in). esbuild does not check
-// types: `npm run typecheck` (tsc --noEmit) does, and the test command runs it.
+// Builds the bundles: the extension host (CJS, `vscode` external), the CLI (CJS with a shebang), the
+// webview script (IIFE for the browser, the UI toolkit bundled in) and the cluster code (CJS with the NATS
+// client, `require`d on demand by the other two through src/chat/cluster/load.ts: esbuild splits only ESM).
+// esbuild does not check types: `npm run typecheck` (tsc --noEmit) does, and the test command runs it.
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -33,6 +34,14 @@ const builds = [
     format: 'cjs',
     target: 'node22',
     banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    ...common,
+    entryPoints: ['src/chat/cluster/index.ts'],
+    outfile: 'dist/cluster.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
   },
   {
     ...common,
