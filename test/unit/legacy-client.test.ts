@@ -4,7 +4,8 @@
 import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { LegacyClient, nodeHasReusePort, type LegacyMessage } from '../../src/chat/legacy/client';
+import { LegacyClient, type LegacyMessage } from '../../src/chat/legacy/client';
+import { nodeHasReusePort } from '../../src/chat/net';
 import { ChatError } from '../../src/chat/errors';
 
 const LOOPBACK = '127.0.0.1';

@@ -2,9 +2,10 @@
 // and, like a seed client, listens for the relay's broadcasts on the relay's port on this machine,
 // sharing that port with other clients through SO_REUSEPORT. There are no acknowledgements: the only
 // sign a message arrived is its echo in the broadcast, which is why own messages are shown from it.
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
 import { ChatError, bindError } from '../errors';
 import { TypedEmitter } from '../emitter';
+import { bindUdp } from '../net';
 import type { Address } from '../types';
 import { checkName } from '../validate';
 import { decodeLegacy, encodeLegacy } from '../../protocol/legacy';
@@ -37,12 +38,6 @@ export interface LegacyClientEvents {
 /** A second copy of an own datagram within this long (e.g. via two interfaces) is not shown again. */
 const ECHO_REPEAT_MS = 1000;
 
-/** dgram's `reusePort` came in Node 22.12 (and 23.1); older ones ignore the option silently. */
-export function nodeHasReusePort(versions = process.versions.node): boolean {
-  const [major, minor] = versions.split('.').map(Number);
-  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
-}
-
 export class LegacyClient extends TypedEmitter<LegacyClientEvents> {
   /** One-line notes for the user, e.g. that the port could not be shared. */
   readonly notices: string[] = [];
@@ -63,21 +58,10 @@ export class LegacyClient extends TypedEmitter<LegacyClientEvents> {
   async start(): Promise<void> {
     const host = this.opts.listen?.host ?? '0.0.0.0';
     const port = this.opts.listen?.port ?? this.opts.server.port;
-    if (nodeHasReusePort()) {
-      try {
-        this.socket = await this.bind(host, port, true);
-      } catch (err) {
-        // Platforms without SO_REUSEPORT (Windows) fail the bind; anything else is a real error.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOTSUP' && (err as NodeJS.ErrnoException).code !== 'EOPNOTSUPP') {
-          throw bindError(err as NodeJS.ErrnoException, host, port);
-        }
-        this.notices.push(`SO_REUSEPORT is not available on ${process.platform}: port ${port} is not shared with other chat clients on this machine.`);
-      }
-    } else {
-      this.notices.push(`Node ${process.versions.node} cannot set SO_REUSEPORT (Node 22.12 or later can): port ${port} is not shared with other chat clients on this machine.`);
-    }
     try {
-      this.socket ??= await this.bind(host, port, false);
+      const { socket, notShared } = await bindUdp({ type: 'udp4', host, port, share: true });
+      this.socket = socket;
+      if (notShared) this.notices.push(`${notShared}: port ${port} is not shared with other chat clients on this machine.`);
     } catch (err) {
       throw bindError(err as NodeJS.ErrnoException, host, port);
     }
@@ -85,21 +69,6 @@ export class LegacyClient extends TypedEmitter<LegacyClientEvents> {
     this.socket.on('message', (buf, rinfo) => this.receive(buf, { host: rinfo.address, port: rinfo.port }));
     // A send error (e.g. no route) must not kill the process; the seed would not notice either.
     this.socket.on('error', (err) => this.emit('warning', err));
-  }
-
-  private bind(host: string, port: number, reusePort: boolean): Promise<dgram.Socket> {
-    // reuseAddr: on the BSDs and macOS libuv maps it to SO_REUSEPORT, which is what shares the port there.
-    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, ...(reusePort ? { reusePort: true } : {}) });
-    return new Promise((resolve, reject) => {
-      socket.once('error', (err) => {
-        socket.close();
-        reject(err);
-      });
-      socket.bind({ address: host, port, exclusive: false }, () => {
-        socket.removeAllListeners('error');
-        resolve(socket);
-      });
-    });
   }
 
   /** Where it listens (port 0 resolved). */
