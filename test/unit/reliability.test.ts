@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { MAX_MESSAGES_IN_FLIGHT, newOutgoing, Outbox } from '../../src/chat/client/outbox';
+import { RttEstimator } from '../../src/chat/client/rtt';
 import { decode, encode } from '../../src/protocol/codec';
 import { fragmentData } from '../../src/protocol/fragments';
 import { PacketType as T, type Packet } from '../../src/protocol/packets';
@@ -13,15 +14,14 @@ let h: Harness;
 afterEach(() => h?.close());
 
 test('the outbox never sends a msgId 32 or more past its oldest unacknowledged one', () => {
-  const outbox = new Outbox(64);
+  const outbox = new Outbox(64, new RttEstimator(25, 25, 25)); // a probe timeout of 25 ms
   const id = randomBytes(8);
   for (let msgId = 1; msgId <= 400; msgId++) outbox.add(id, newOutgoing(msgId, { kind: 'text', text: `m${msgId}` }, 0));
-  const pto = () => 25;
   let now = 0;
   let highest = 0;
   // Every message is acknowledged with its seq at once, except msgId 1, whose ack keeps getting lost.
   for (let round = 0; round < 200; round++, now += 30) {
-    for (const buf of outbox.due(now, pto, [])) {
+    for (const buf of outbox.due(now, [])) {
       const p = decode(buf);
       assert.equal(p.type, T.Data);
       if (p.type !== T.Data) continue;
@@ -31,7 +31,7 @@ test('the outbox never sends a msgId 32 or more past its oldest unacknowledged o
   }
   assert.equal(highest, MAX_MESSAGES_IN_FLIGHT, 'later messages wait for the stuck one instead of running hundreds ahead');
   outbox.delivered(1, 1);
-  for (const buf of outbox.due(now, pto, [])) highest = Math.max(highest, (decode(buf) as { msgId: number }).msgId);
+  for (const buf of outbox.due(now, [])) highest = Math.max(highest, (decode(buf) as { msgId: number }).msgId);
   assert.equal(highest, 1 + 2 * MAX_MESSAGES_IN_FLIGHT - 1, 'once it is acknowledged the window moves on');
 });
 

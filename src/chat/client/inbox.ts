@@ -3,6 +3,7 @@
 import { Assembly } from '../../protocol/fragments';
 import { SenderFlags, type Msg } from '../../protocol/packets';
 import type { RoomMessage } from '../types';
+import type { RttEstimator } from './rtt';
 
 const ASK_WINDOW = 64; // seqs asked for at a time, so backfill comes in bounded bursts
 const MAX_AHEAD = 4096; // messages held out of order; further ones are asked for again later
@@ -30,15 +31,8 @@ export class Inbox {
   private readonly asked = new Map<number, Ask>();
   /** When the last answer to a Resend came: while answers still come, the rest are on their way. */
   private answeredAt = 0;
-  /** An RTT sample from the answer to a Resend sent once (Karn's rule), for members that only listen:
-   * without it their probe timeout would rest on the round trip of their join for a long time. */
-  private sample: number | undefined;
 
-  takeSample(): number | undefined {
-    const s = this.sample;
-    this.sample = undefined;
-    return s;
-  }
+  constructor(private readonly rtt: RttEstimator) {}
 
   /** Starts delivering at `from` (a new room, a backfill point, or past lost messages). */
   reset(from: number): void {
@@ -69,7 +63,9 @@ export class Inbox {
     this.knowHead(p.seq);
     const ask = this.asked.get(p.seq);
     if (ask) {
-      if (ask.tries === 1 && p.fragIndex === 0) this.sample = now - ask.at;
+      // The answer to a Resend sent once (Karn's rule) is an RTT sample: for a member that only
+      // listens, the probe timeout would otherwise rest on the round trip of its join for long.
+      if (ask.tries === 1 && p.fragIndex === 0) this.rtt.sample(now - ask.at);
       this.answeredAt = now;
       this.lostBefore(p.seq, ask.at);
     }
@@ -124,18 +120,18 @@ export class Inbox {
    * request alone would ask again for a whole window whose answers are waiting unread in the socket:
    * each such request adds a window of duplicates ahead of what is missing, and the backlog grows
    * until a backfill crawls (issue G). */
-  private dueAt(a: Ask, pto: (tries: number) => number): number {
-    return a.lost ? 0 : Math.max(a.at, this.answeredAt) + pto(a.tries - 1);
+  private dueAt(a: Ask): number {
+    return a.lost ? 0 : Math.max(a.at, this.answeredAt) + this.rtt.pto();
   }
 
   /** Ranges to ask for now: missing seqs in the window never asked, lost, or past their timeout. */
-  due(now: number, pto: (tries: number) => number): { fromSeq: number; toSeq: number }[] {
+  due(now: number): { fromSeq: number; toSeq: number }[] {
     const ranges: { fromSeq: number; toSeq: number }[] = [];
     const last = Math.min(this.head, this.next + ASK_WINDOW - 1);
     for (let seq = this.next; seq <= last; seq++) {
       if (this.ready.has(seq)) continue;
       const a = this.asked.get(seq);
-      if (a && now < this.dueAt(a, pto)) continue;
+      if (a && now < this.dueAt(a)) continue;
       this.asked.set(seq, { at: now, tries: (a?.tries ?? 0) + 1, lost: false });
       const r = ranges[ranges.length - 1];
       if (r && r.toSeq === seq - 1) r.toSeq = seq;
@@ -145,13 +141,13 @@ export class Inbox {
   }
 
   /** When the next request falls due, or undefined if nothing is missing. */
-  nextDeadline(pto: (tries: number) => number): number | undefined {
+  nextDeadline(): number | undefined {
     let at: number | undefined;
     const last = Math.min(this.head, this.next + ASK_WINDOW - 1);
     for (let seq = this.next; seq <= last; seq++) {
       if (this.ready.has(seq)) continue;
       const a = this.asked.get(seq);
-      const t = a ? this.dueAt(a, pto) : 0;
+      const t = a ? this.dueAt(a) : 0;
       at = at === undefined ? t : Math.min(at, t);
     }
     return at;

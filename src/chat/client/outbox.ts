@@ -1,10 +1,12 @@
 // The sending half of a client: each message split into fragments, at most `window` fragments in
 // flight, each retransmitted on its own probe timeout until the relay acknowledges it. A message is
 // delivered once the relay answers with its seq (it has sequenced, and with a store, written it).
+// It takes its RTT samples from the acks itself (Karn's rule: fragments sent once only).
 import { encode } from '../../protocol/codec';
 import { fragmentData } from '../../protocol/fragments';
 import type { MessageBody } from '../../protocol/packets';
 import type { OutgoingMessage } from '../types';
+import type { RttEstimator } from './rtt';
 
 /** How far past the oldest unacknowledged msgId a client may send. The relay remembers the last 256
  * msgIds per sender for de-duplication; a window of consecutive ids well inside that means any
@@ -26,9 +28,19 @@ interface Entry {
 export class Outbox {
   private readonly entries = new Map<number, Entry>(); // in send order
   private inFlight = 0;
+  /** The relay asked us to slow down (its per-member message rate): nothing goes out before this. */
+  private pausedUntil = 0;
   retransmits = 0;
 
-  constructor(private readonly maxFragmentsInFlight: number) {}
+  constructor(
+    private readonly maxFragmentsInFlight: number,
+    private readonly rtt: RttEstimator,
+  ) {}
+
+  /** SlowDown: hold every fragment, new or due again, until `until`; they go out then. */
+  pause(until: number): void {
+    this.pausedUntil = until;
+  }
 
   add(clientId: Buffer, out: OutgoingMessage): void {
     const frags = fragmentData(clientId, out.msgId, out.body).map((p) => ({ buf: encode(p), sentAt: 0, tries: 0, acked: false }));
@@ -55,32 +67,33 @@ export class Outbox {
     return false;
   }
 
-  /** Marks a fragment acknowledged. Returns the RTT sample (Karn: only for a fragment sent once).
-   * Until an ack carries the seq, the message's last outstanding fragment stays outstanding: the
-   * relay may be holding the message for an earlier one, and if its later "sequenced" ack is lost,
-   * resending that fragment is how we ask again. */
-  ack(msgId: number, fragIndex: number, seq: number, now: number): number | undefined {
+  /** Marks a fragment acknowledged (an RTT sample if it was sent once). Until an ack carries the
+   * seq, the message's last outstanding fragment stays outstanding: the relay may be holding the
+   * message for an earlier one, and if its later "sequenced" ack is lost, resending that fragment is
+   * how we ask again. With a seq, the message is delivered: returned. */
+  ack(msgId: number, fragIndex: number, seq: number, now: number): OutgoingMessage | undefined {
     const e = this.entries.get(msgId);
     const f = e?.frags[fragIndex];
-    if (!e || !f || f.acked || f.sentAt === 0) return undefined;
-    const sample = f.tries === 1 ? now - f.sentAt : undefined;
-    if (seq === 0 && e.frags.every((g) => g === f || g.acked)) {
-      f.sentAt = now; // ask again after a probe timeout, not at once
-      return sample;
+    if (e && f && !f.acked && f.sentAt !== 0) {
+      if (f.tries === 1) this.rtt.sample(now - f.sentAt);
+      if (seq === 0 && e.frags.every((g) => g === f || g.acked)) {
+        f.sentAt = now; // ask again after a probe timeout, not at once
+      } else {
+        f.acked = true;
+        this.inFlight--;
+      }
     }
-    f.acked = true;
-    this.inFlight--;
-    return sample;
+    return seq !== 0 ? this.delivered(msgId, seq) : undefined;
   }
 
-  /** The relay sequenced the message (our copy of it came back): it is delivered. The RTT sample is
-   * taken only for a one-datagram message sent once, where the copy answers that very datagram. */
-  sequenced(msgId: number, seq: number, now: number): { out?: OutgoingMessage; sample?: number } {
+  /** The relay sequenced the message (our copy of it came back): it is delivered. The copy is an RTT
+   * sample only for a one-datagram message sent once, where it answers that very datagram. */
+  sequenced(msgId: number, seq: number, now: number): OutgoingMessage | undefined {
     const e = this.entries.get(msgId);
-    if (!e) return {};
+    if (!e) return undefined;
     const f = e.frags[0];
-    const sample = e.frags.length === 1 && f.tries === 1 && f.sentAt > 0 ? now - f.sentAt : undefined;
-    return { out: this.delivered(msgId, seq), sample };
+    if (e.frags.length === 1 && f.tries === 1 && f.sentAt > 0) this.rtt.sample(now - f.sentAt);
+    return this.delivered(msgId, seq);
   }
 
   /** The relay sequenced the message: it leaves the outbox. */
@@ -140,13 +153,15 @@ export class Outbox {
 
   /** Fragments to send now: expired ones again, then new ones while the window allows.
    * `changed` collects messages whose state moved from queued to sending. */
-  due(now: number, pto: (tries: number) => number, changed: OutgoingMessage[]): Buffer[] {
+  due(now: number, changed: OutgoingMessage[]): Buffer[] {
     const out: Buffer[] = [];
+    if (now < this.pausedUntil) return out;
+    const pto = this.rtt.pto();
     for (const [e, f] of this.inWindow()) {
       if (f.sentAt === 0) {
         if (this.inFlight >= this.maxFragmentsInFlight) continue;
         this.inFlight++;
-      } else if (now < f.sentAt + pto(f.tries - 1)) {
+      } else if (now < f.sentAt + pto) {
         continue;
       } else {
         this.retransmits++;
@@ -162,14 +177,16 @@ export class Outbox {
     return out;
   }
 
-  /** When the next fragment falls due: a retransmission, or now if there is room for a new one. */
-  nextDeadline(now: number, pto: (tries: number) => number): number | undefined {
+  /** When the next fragment falls due: a retransmission, or now if there is room for a new one
+   * (not before a pause ends). */
+  nextDeadline(now: number): number | undefined {
     let at: number | undefined;
+    const pto = this.rtt.pto();
     for (const [, f] of this.inWindow()) {
-      const t = f.sentAt === 0 ? (this.inFlight < this.maxFragmentsInFlight ? now : undefined) : f.sentAt + pto(f.tries - 1);
+      const t = f.sentAt === 0 ? (this.inFlight < this.maxFragmentsInFlight ? now : undefined) : f.sentAt + pto;
       if (t !== undefined) at = at === undefined ? t : Math.min(at, t);
     }
-    return at;
+    return at === undefined ? undefined : Math.max(at, this.pausedUntil);
   }
 }
 

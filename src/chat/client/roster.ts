@@ -2,8 +2,17 @@
 // (it says so in every Pong), and diffed so the host can say who joined and who left.
 import { Presence, type Roster, type RosterEntry } from '../../protocol/packets';
 import type { Member } from '../types';
+import type { RttEstimator } from './rtt';
 
-type RosterEvent = 'members' | 'joined' | 'left';
+export interface RosterIo {
+  /** Ask the relay for the list at this version. */
+  request(version: number): void;
+  /** The whole list is new; */
+  members(list: Member[]): void;
+  /** and against the one before, these joined and these left. */
+  joined(m: Member): void;
+  left(m: Member): void;
+}
 
 export class ClientRoster {
   list: Member[] = [];
@@ -15,29 +24,35 @@ export class ClientRoster {
   private pagesVersion = 0;
   private pageCount = 0;
 
+  constructor(
+    private readonly rtt: RttEstimator,
+    private readonly io: RosterIo,
+  ) {}
+
   /** The relay's version is `version`: ask for the list if ours is older (or `force` on a rejoin). */
-  known(version: number, now: number, request: (v: number) => void, force = false): void {
+  known(version: number, now: number, force = false): void {
     if (version === this.version && !force) return;
     if (version === this.want && this.tries > 0 && !force) return; // already asked; retry() handles it
     this.want = version;
     this.askedAt = now;
     this.tries = 1;
-    request(version);
+    this.io.request(version);
   }
 
-  deadline(pto: (tries: number) => number): number | undefined {
-    return this.tries > 0 ? this.askedAt + pto(this.tries - 1) : undefined;
+  /** When an unanswered request is asked again (a probe timeout), or undefined. */
+  deadline(): number | undefined {
+    return this.tries > 0 ? this.askedAt + this.rtt.pto() : undefined;
   }
 
-  retry(now: number, pto: (tries: number) => number, request: (v: number) => void): void {
-    const at = this.deadline(pto);
+  retry(now: number): void {
+    const at = this.deadline();
     if (at === undefined || now < at) return;
     this.tries++;
     this.askedAt = now;
-    request(this.want);
+    this.io.request(this.want);
   }
 
-  page(p: Roster, emit: (ev: RosterEvent, m?: Member) => void): void {
+  page(p: Roster): void {
     if (p.version < this.version) return;
     if (p.version !== this.pagesVersion) {
       this.pages.clear();
@@ -46,7 +61,9 @@ export class ClientRoster {
     }
     this.pages.set(p.page, p.entries);
     if (this.pages.size < this.pageCount) return;
-    const next: Member[] = [...this.pages.values()].flat().map((e) => ({
+    // In page order, whatever order the pages came in.
+    const entries = [...this.pages.entries()].sort(([a], [b]) => a - b).flatMap(([, e]) => e);
+    const next: Member[] = entries.map((e) => ({
       memberId: e.memberId, id: e.clientId.toString('hex'), name: e.name, presence: e.presence === Presence.Away ? 'away' : 'online',
     }));
     const first = this.version === 0;
@@ -58,9 +75,9 @@ export class ClientRoster {
     this.pagesVersion = 0;
     if (this.want <= this.version) this.tries = 0;
     if (!first) {
-      for (const m of next) if (!before.has(m.memberId)) emit('joined', m);
-      for (const m of before.values()) if (!after.has(m.memberId)) emit('left', m);
+      for (const m of next) if (!before.has(m.memberId)) this.io.joined(m);
+      for (const m of before.values()) if (!after.has(m.memberId)) this.io.left(m);
     }
-    emit('members');
+    this.io.members(next);
   }
 }

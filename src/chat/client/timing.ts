@@ -1,6 +1,7 @@
 // The client's clocks: one alarm for the earliest deadline, and the heartbeat that keeps the lease
 // and tells whether the relay still answers.
 import { randomBytes } from 'node:crypto';
+import type { RttEstimator } from './rtt';
 
 /** One setTimeout, moved earlier when something falls due sooner, never later. It fires through
  * setImmediate: a timer runs before the event loop polls its sockets, so after the process was busy
@@ -44,45 +45,44 @@ export class Alarm {
   }
 }
 
-/** Pings every period while idle; an unanswered ping is retried on the probe timeout. `misses`
- * counts probe timeouts in a row (pings or data) without a word from the relay. */
+/** Pings every period while idle; an unanswered ping is retried on the probe timeout. What counts
+ * the probe timeouts in a row without a word from the relay is the RTT estimator (RFC 9002's
+ * pto_count), which every part's timeout doubles with. */
 export class Heartbeat {
   private pingAt = 0;
   private nonce = 0;
-  misses = 0;
 
-  constructor(public periodMs: number) {}
+  constructor(
+    public periodMs: number,
+    private readonly rtt: RttEstimator,
+  ) {}
 
-  /** Joined: the next ping is a period from now. */
+  /** Joined, or given up on the relay: the next ping is a period from now, and the count of silent
+   * probes starts again. */
   restart(now: number): void {
     this.pingAt = now;
     this.nonce = 0;
-    this.misses = 0;
-  }
-
-  /** Anything from the relay proves it is there. */
-  heard(): void {
-    this.misses = 0;
+    this.rtt.heard();
   }
 
   /** When the next ping falls due. */
-  deadline(pto: (tries: number) => number): number {
-    return this.nonce !== 0 ? this.pingAt + pto(this.misses) : this.pingAt + this.periodMs;
+  deadline(): number {
+    return this.nonce !== 0 ? this.pingAt + this.rtt.pto() : this.pingAt + this.periodMs;
   }
 
   /** The nonce of a ping to send now, if one is due; `expired` when the last one went unanswered. */
-  due(now: number, pto: (tries: number) => number): { nonce?: number; expired: boolean } {
-    if (now < this.deadline(pto)) return { expired: false };
+  due(now: number): { nonce?: number; expired: boolean } {
+    if (now < this.deadline()) return { expired: false };
     const expired = this.nonce !== 0;
     this.nonce = (randomBytes(4).readUInt32BE() || 1) >>> 0;
     this.pingAt = now;
     return { nonce: this.nonce, expired };
   }
 
-  /** A Pong: the RTT sample if it answers our outstanding ping. */
-  pong(nonce: number, now: number): number | undefined {
-    if (nonce === 0 || nonce !== this.nonce) return undefined;
+  /** A Pong: if it answers our outstanding ping, its round trip is an RTT sample. */
+  pong(nonce: number, now: number): void {
+    if (nonce === 0 || nonce !== this.nonce) return;
     this.nonce = 0;
-    return now - this.pingAt;
+    this.rtt.sample(now - this.pingAt);
   }
 }
