@@ -81,8 +81,8 @@ export function relayFlags(cli: string): Set<string> {
 
 const MiB = 1024 * 1024;
 /** RSS allowed over what the relay had with the room joined: twice the byte caps (a JS string and
- * the datagrams encoded from it) and 64 MiB for the heap's own growth between collections. */
-const rssRule = (caps: Caps) => ({ bytes: 2 * (caps.historyBytes + caps.pendingBytes) + 64 * MiB, rule: 'RSS with the room joined + 2 x (history-bytes + pending-bytes) + 64 MiB' });
+ * the datagrams encoded from it) and 32 MiB for the heap's own growth between collections. */
+const rssRule = (caps: Caps) => ({ bytes: 2 * (caps.historyBytes + caps.pendingBytes) + 32 * MiB, rule: 'RSS with the room joined + 2 x (history-bytes + pending-bytes) + 32 MiB' });
 
 export async function runSoak(o: SoakOptions): Promise<SoakRun> {
   const log = o.log ?? (() => undefined);
