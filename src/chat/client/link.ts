@@ -1,0 +1,266 @@
+// A client's link to its relay: one socket, the parts that own the protocol's state (the join, the
+// outbox, the inbox, the heartbeat, the roster, all timed by one RTT estimator), and one alarm for
+// the earliest deadline any of them has. From the socket handler down, in order: decode, the part the
+// packet is for, what the parts now want sent, the next deadline.
+import type * as dgram from 'node:dgram';
+import { decode, encode } from '../../protocol/codec';
+import { HelloFlags, PacketType, type Packet, type Welcome } from '../../protocol/packets';
+import type { Address, ClientEvents, ClientOptions, ClientTimers, OutgoingMessage, RoomMessage } from '../types';
+import { formatAddress } from '../validate';
+import { Inbox } from './inbox';
+import { Join } from './join';
+import { Outbox } from './outbox';
+import { ClientRoster } from './roster';
+import { RttEstimator } from './rtt';
+import { openClientSocket } from './socket';
+import { Alarm, Heartbeat } from './timing';
+
+export type Emit = <K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]) => void;
+
+/** What the link needs from the client that owns it. */
+export interface LinkHost {
+  emit: Emit;
+  /** The name and the next msgId, for a Hello. */
+  name(): string;
+  nextMsgId(): number;
+  /** An outgoing message was delivered or failed (flush() may be done). */
+  settled(): void;
+  /** The first join failed for good: close. */
+  giveUp(): void;
+}
+
+export class Link {
+  readonly rtt: RttEstimator;
+  readonly join: Join;
+  readonly inbox: Inbox;
+  readonly outbox: Outbox;
+  readonly heartbeat: Heartbeat;
+  readonly roster: ClientRoster | undefined;
+  private readonly alarm = new Alarm(() => this.onTimer());
+  private socket: dgram.Socket | undefined;
+  private relay: Address = { host: '', port: 0 };
+  private roomId: bigint;
+  private epoch = 0;
+  private joinHead = 0; // messages up to here are backfill
+
+  constructor(
+    private readonly id: Buffer,
+    private readonly opts: ClientOptions,
+    private readonly t: Required<ClientTimers>,
+    private readonly host: LinkHost,
+  ) {
+    this.rtt = new RttEstimator(t.initialRttMs, t.ptoFloorMs, t.ptoMaxMs);
+    this.join = new Join(this.rtt, t, formatAddress(opts.server), { hello: (cookie) => this.sendHello(cookie), state: (s) => host.emit('state', s) });
+    this.inbox = new Inbox(this.rtt);
+    this.outbox = new Outbox(opts.window ?? 64, this.rtt);
+    this.heartbeat = new Heartbeat(t.heartbeatMs, this.rtt);
+    if (opts.wantsRoster !== false) {
+      this.roster = new ClientRoster(this.rtt, {
+        request: (version) => this.send({ type: PacketType.RosterRequest, version }),
+        members: (list) => host.emit('members', list),
+        joined: (m) => host.emit('joined', m),
+        left: (m) => host.emit('left', m),
+      });
+    }
+    this.roomId = opts.resume ? BigInt(`0x${opts.resume.roomId}`) : 0n;
+    if (opts.resume) this.inbox.reset(opts.resume.lastSeq + 1);
+  }
+
+  resumePoint(): { roomId: string; lastSeq: number } | undefined {
+    return this.roomId === 0n ? undefined : { roomId: this.roomId.toString(16).padStart(16, '0'), lastSeq: this.inbox.next - 1 };
+  }
+
+  /** Opens the socket and joins; resolves on the first Welcome (see Join.begin for the rejections). */
+  async open(): Promise<void> {
+    const { socket, relay } = await openClientSocket(this.opts.server, this.opts.bind);
+    this.socket = socket;
+    this.relay = relay;
+    socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
+    socket.on('error', (err) => this.host.emit('warning', err));
+    const joined = this.join.begin(Date.now());
+    this.reschedule(Date.now());
+    return joined;
+  }
+
+  /** Joins again now (a rename), if joined. */
+  rejoin(): void {
+    if (this.join.phase !== 'joined') return;
+    this.join.start('connecting', '', Date.now());
+    this.reschedule(Date.now());
+  }
+
+  async close(leave: boolean): Promise<void> {
+    const wasJoined = this.join.phase === 'joined';
+    this.join.close();
+    this.alarm.clear();
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) {
+      if (wasJoined && leave) {
+        const bye = encode({ type: PacketType.Leave, clientId: this.id });
+        await new Promise<void>((resolve) => socket.send(bye, this.relay.port, this.relay.host, () => resolve()));
+      }
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+    }
+    this.join.closed();
+  }
+
+  /** Sends what is due now and re-arms the alarm. */
+  pump(now = Date.now()): void {
+    if (this.join.phase === 'joined') {
+      const changed: OutgoingMessage[] = [];
+      for (const buf of this.outbox.due(now, changed)) this.send(buf);
+      for (const o of changed) this.host.emit('delivery', { ...o });
+      for (const r of this.inbox.due(now)) this.send({ type: PacketType.Resend, ...r });
+    }
+    this.reschedule(now);
+  }
+
+  private send(p: Packet | Buffer): void {
+    this.socket?.send(Buffer.isBuffer(p) ? p : encode(p), this.relay.port, this.relay.host);
+  }
+
+  private sendHello(cookie: Buffer): void {
+    this.send({
+      type: PacketType.Hello, clientId: this.id, name: this.host.name(), flags: this.roster ? HelloFlags.WantsRoster : 0,
+      roomId: this.roomId, lastSeq: this.roomId === 0n ? 0 : this.inbox.next - 1, cookie,
+      firstUnacked: this.outbox.oldest() ?? this.host.nextMsgId(),
+    });
+  }
+
+  private receive(buf: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (this.join.phase === 'closed' || rinfo.port !== this.relay.port || rinfo.address !== this.relay.host) return;
+    let p: Packet;
+    try {
+      p = decode(buf);
+    } catch (err) {
+      this.host.emit('warning', err as Error);
+      return;
+    }
+    const now = Date.now();
+    this.rtt.heard();
+    try {
+      this.handle(p, now);
+    } catch (err) {
+      // A bad packet, a listener that throws or a bug: reported, never thrown out of the socket
+      // handler, where it would take the whole process (the extension host, the CLI) down.
+      this.host.emit('warning', err instanceof Error ? err : new Error(String(err)));
+    }
+    this.reschedule(now);
+  }
+
+  private handle(p: Packet, now: number): void {
+    switch (p.type) {
+      case PacketType.Retry:
+        return this.join.retry(p.cookie, now);
+      case PacketType.Welcome:
+        return this.onWelcome(p, now);
+      case PacketType.NotJoined:
+        if (this.join.phase === 'joined') this.join.start('reconnecting', 'the relay restarted', now);
+        return;
+      case PacketType.Refused:
+        if (p.msgId !== 0) this.settle(this.outbox.fail(p.msgId, p.detail));
+        else if (this.join.refused(p.detail)) this.host.giveUp();
+        return;
+      case PacketType.SlowDown:
+        this.outbox.pause(now + p.retryAfterMs);
+        this.host.emit('warning', new Error(`The relay asks us to slow down (rate limit): waiting ${p.retryAfterMs} ms.`));
+        return;
+      default:
+        if (this.join.phase === 'joined') this.handleJoined(p, now);
+    }
+  }
+
+  private handleJoined(p: Packet, now: number): void {
+    switch (p.type) {
+      case PacketType.Ack:
+        this.settle(this.outbox.ack(p.msgId, p.fragIndex, p.seq, now));
+        return this.pump(now);
+      case PacketType.Msg:
+        // Our own message back from the relay: it is sequenced, which is what an Ack with a seq says.
+        if (p.senderId.equals(this.id) && this.settle(this.outbox.sequenced(p.msgId, p.seq, now))) this.pump(now);
+        return this.deliver(this.inbox.accept(p, now));
+      case PacketType.Gone: {
+        const { lost, delivered } = this.inbox.gone(p.fromSeq, p.toSeq);
+        if (lost > 0) this.host.emit('lost', lost, { fromSeq: p.fromSeq, toSeq: p.toSeq });
+        return this.deliver(delivered);
+      }
+      case PacketType.Pong:
+        this.heartbeat.pong(p.nonce, now);
+        if (p.heartbeatMs > 0) this.heartbeat.periodMs = p.heartbeatMs;
+        if (p.epoch !== this.epoch) return this.join.start('reconnecting', 'the relay restarted', now);
+        this.inbox.knowHead(p.headSeq);
+        return this.roster?.known(p.rosterVersion, now);
+      case PacketType.Roster:
+        return this.roster?.page(p);
+      default:
+        return;
+    }
+  }
+
+  /** Where the room starts for us: a new room from the relay's backfill point, the same one from
+   * where we left off (saying what was lost meanwhile). */
+  private onWelcome(p: Welcome, now: number): void {
+    if (!this.join.welcomes) return;
+    const newRoom = p.roomId !== this.roomId;
+    const newEpoch = p.epoch !== this.epoch;
+    this.roomId = p.roomId;
+    this.epoch = p.epoch;
+    if (p.heartbeatMs > 0) this.heartbeat.periodMs = p.heartbeatMs; // the relay sets the pace of its room
+    if (newRoom) {
+      this.inbox.clear();
+      this.inbox.reset(p.fromSeq);
+      this.joinHead = p.headSeq;
+    } else if (p.lostCount > 0) {
+      this.host.emit('lost', p.lostCount, { fromSeq: this.inbox.next, toSeq: p.fromSeq - 1 });
+      this.inbox.reset(p.fromSeq);
+    }
+    this.inbox.knowHead(p.headSeq);
+    this.heartbeat.restart(now);
+    if (newEpoch || newRoom) this.outbox.rewind();
+    this.join.welcomed(now, { state: 'connected', roomId: p.roomId.toString(16).padStart(16, '0'), epoch: p.epoch });
+    this.roster?.known(p.rosterVersion, now, true);
+    this.pump(now);
+  }
+
+  private deliver(messages: RoomMessage[]): void {
+    for (const m of messages) this.host.emit('message', m, { backfill: m.seq <= this.joinHead });
+  }
+
+  /** An outgoing message that was delivered or failed: the user is told. */
+  private settle(out: OutgoingMessage | undefined): boolean {
+    if (!out) return false;
+    this.host.emit('delivery', { ...out });
+    this.host.settled();
+    return true;
+  }
+
+  private reschedule(now: number): void {
+    if (this.join.phase === 'closed') return;
+    let at = this.join.deadline();
+    if (this.join.phase === 'joined') {
+      at = Math.min(this.heartbeat.deadline(), this.outbox.nextDeadline(now) ?? Infinity, this.inbox.nextDeadline() ?? Infinity, this.roster?.deadline() ?? Infinity);
+    }
+    this.alarm.set(Math.max(at, now));
+  }
+
+  private onTimer(): void {
+    const now = Date.now();
+    if (this.join.phase === 'joining') {
+      if (this.join.due(now)) return this.host.giveUp();
+    } else if (this.join.phase === 'joined') {
+      const before = this.outbox.retransmits;
+      const ping = this.heartbeat.due(now);
+      if (ping.nonce !== undefined) this.send({ type: PacketType.Ping, nonce: ping.nonce });
+      this.pump(now);
+      if (ping.expired || this.outbox.retransmits > before) this.rtt.expired();
+      if (this.rtt.silentProbes >= this.t.maxProbes) {
+        this.heartbeat.restart(now);
+        this.join.start('reconnecting', `no answer from the relay at ${formatAddress(this.opts.server)}`, now);
+      } else {
+        this.roster?.retry(now);
+      }
+    }
+    this.reschedule(now);
+  }
+}
