@@ -21,7 +21,6 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private readonly link: Link;
   private myName: string;
   private nextId: number;
-  private started = false;
   private flushWaiters: (() => void)[] = [];
 
   constructor(opts: ClientOptions) {
@@ -71,8 +70,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
 
   /** Joins the room. Rejects with ChatError UNREACHABLE if no relay answers in joinTimeoutMs. */
   async start(): Promise<void> {
-    if (this.started || this.link.join.phase !== 'idle') throw new ChatError('BAD_OPTION', 'This client was already started.');
-    this.started = true;
+    if (this.link.join.phase !== 'idle') throw new ChatError('BAD_OPTION', 'This client was already started.');
     return this.link.open();
   }
 
