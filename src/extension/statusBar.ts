@@ -11,12 +11,14 @@ export class ChatStatusBar extends Disposable {
   private connection: ConnectionView | undefined;
   private name = '';
   private shown = false;
+  private rendering: NodeJS.Immediate | undefined;
 
   constructor() {
     super();
     this.item.name = 'WhatsUDP';
     this.item.command = 'whatsudp.openChat';
     this.render();
+    this._register({ dispose: () => clearImmediate(this.rendering) });
   }
 
   show(): void {
@@ -26,19 +28,28 @@ export class ChatStatusBar extends Disposable {
 
   /** What the item says now, or undefined while hidden (for the tests). */
   get text(): string | undefined {
-    return this.shown ? this.item.text : undefined;
+    return this.shown ? this.itemText() : undefined;
   }
 
+  /** Rendered once per turn of the event loop: a backfill can count thousands of unread messages in
+   * one turn, and each render sets four properties of the item, each of them work for the extension host. */
   update(change: { unread?: number; connection?: ConnectionView; name?: string }): void {
     if (change.unread !== undefined) this.unread = change.unread;
     if (change.connection) this.connection = change.connection;
     if (change.name !== undefined) this.name = change.name;
-    this.render();
+    if (this.isDisposed) return;
+    this.rendering ??= setImmediate(() => {
+      this.rendering = undefined;
+      this.render();
+    });
+  }
+
+  private itemText(): string {
+    return `$(comment-discussion)${this.unread > 0 ? ` ${this.unread}` : ''}`;
   }
 
   private render(): void {
-    const unread = this.unread > 0 ? ` ${this.unread}` : '';
-    this.item.text = `$(comment-discussion)${unread}`;
+    this.item.text = this.itemText();
     const c = this.connection;
     const as = this.name ? ` as ${this.name}` : '';
     const state = !c

@@ -58,11 +58,18 @@ export function memberViews(members: Member[], selfId: string): MemberView[] {
   return members.map((m) => ({ memberId: m.memberId, id: m.id, name: m.name, presence: m.presence, self: m.id === selfId }));
 }
 
+/** The pattern for the last name asked about: every arriving message is tested against the same
+ * name, and building a Unicode-aware pattern per message was a measurable share of a backfill. */
+let mention: { name: string; pattern: RegExp } | undefined;
+
 /** Whether `text` says @name: case-insensitive, and not inside a longer word or address. */
 export function mentions(text: string, name: string): boolean {
   if (!name) return false;
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(?<![\\p{L}\\p{N}_@.])@${escaped}(?![\\p{L}\\p{N}_])`, 'iu').test(text);
+  if (mention?.name !== name) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    mention = { name, pattern: new RegExp(`(?<![\\p{L}\\p{N}_@.])@${escaped}(?![\\p{L}\\p{N}_])`, 'iu') };
+  }
+  return mention.pattern.test(text);
 }
 
 /** A one-line summary of a message for a notification: `name: text`. */
