@@ -5,16 +5,18 @@ import { parseArgs } from 'node:util';
 import type { Address, RelayOptions } from '../chat';
 import { nameProblem, parseAddress } from '../chat';
 import { ChatError } from '../chat';
-import { CHAT_NUMBER_FLAGS, CHAT_OPTIONS, RELAY_NUMBER_FLAGS, type NumberFlag } from './flags';
+import { isLoopback, PROBE_PORT } from '../chat/discovery';
+import { CHAT_NUMBER_FLAGS, CHAT_OPTIONS, DISCOVER_NUMBER_FLAGS, DISCOVER_OPTIONS, RELAY_NUMBER_FLAGS, type NumberFlag } from './flags';
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 /** parseArgs with its long messages cut to their first sentence (the rest tells how to pass `--x`). */
-function parse(args: string[], options: OptionSpec): Record<string, string | boolean | undefined> {
+function parse(args: string[], options: OptionSpec): Values {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
@@ -24,8 +26,8 @@ function parse(args: string[], options: OptionSpec): Record<string, string | boo
 }
 
 /** A whole number within the option's bounds, or a UsageError naming the flag and the bounds. */
-function wholeNumber(option: string, value: string | boolean | undefined, min: number, max?: number): number | undefined {
-  if (value === undefined || typeof value === 'boolean') return undefined;
+function wholeNumber(option: string, value: Values[string], min: number, max?: number): number | undefined {
+  if (value === undefined || typeof value !== 'string') return undefined;
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
     const bounds = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
@@ -35,8 +37,8 @@ function wholeNumber(option: string, value: string | boolean | undefined, min: n
 }
 
 /** The values of number flags that were given, by where they go (`limits`, `timers`, `chat`). */
-function numbers(flags: readonly NumberFlag[], v: Record<string, string | boolean | undefined>): Record<NumberFlag['group'], Record<string, number>> {
-  const out: Record<NumberFlag['group'], Record<string, number>> = { limits: {}, timers: {}, chat: {} };
+function numbers(flags: readonly NumberFlag[], v: Values): Record<NumberFlag['group'], Record<string, number>> {
+  const out: Record<NumberFlag['group'], Record<string, number>> = { limits: {}, timers: {}, chat: {}, discover: {} };
   for (const { flag, group, key, option } of flags) {
     const n = wholeNumber(flag, v[flag], option.min, option.max);
     if (n !== undefined) out[group][key] = n;
@@ -46,7 +48,7 @@ function numbers(flags: readonly NumberFlag[], v: Record<string, string | boolea
 
 const stringFlags = (flags: readonly NumberFlag[]): OptionSpec => Object.fromEntries(flags.map((f) => [f.flag, { type: 'string' as const }]));
 
-function str(value: string | boolean | undefined): string | undefined {
+function str(value: Values[string]): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -67,6 +69,8 @@ export function wantsHelp(args: string[]): boolean {
 export interface RelayArgs {
   options: RelayOptions;
   log: boolean;
+  /** Announce the relay on its network (mDNS and the broadcast probe): off unless asked. */
+  announce: boolean;
 }
 
 export function parseRelayArgs(args: string[]): RelayArgs {
@@ -78,6 +82,7 @@ export function parseRelayArgs(args: string[]): RelayArgs {
     store: { type: 'string' },
     fsync: { type: 'boolean' },
     log: { type: 'boolean' },
+    announce: { type: 'boolean' },
     ...stringFlags(RELAY_NUMBER_FLAGS),
   };
   const v = parse(args, spec);
@@ -91,6 +96,8 @@ export function parseRelayArgs(args: string[]): RelayArgs {
     throw new UsageError(`--legacy-broadcast must be an IPv4 address such as 192.168.1.255, not "${legacyBroadcast}"`);
   }
   if (v.fsync && v.store === undefined) throw new UsageError('--fsync needs --store DIR');
+  const announce = v.announce === true;
+  if (announce) checkAnnounce(host, wholeNumber('port', v.port, 0, 65535));
   const options: RelayOptions = {
     host,
     port: wholeNumber('port', v.port, 0, 65535),
@@ -101,7 +108,17 @@ export function parseRelayArgs(args: string[]): RelayArgs {
     limits,
     timers,
   };
-  return { options: dropUndefined(options), log: v.log === true };
+  return { options: dropUndefined(options), log: v.log === true, announce };
+}
+
+/** `--host` alone never announces, and `--announce` on loopback (the default host) is a mistake to
+ * say at once: nobody on the network could reach what it would announce. */
+function checkAnnounce(host: string | undefined, port: number | undefined): void {
+  const on = host ?? '127.0.0.1';
+  if (isLoopback(on)) {
+    throw new UsageError(`--announce: a relay on ${on} can only be reached from this machine; add --host 0.0.0.0 (every interface) or one of this machine's addresses`);
+  }
+  if (port === PROBE_PORT) throw new UsageError(`--announce: port ${PROBE_PORT} is the discovery probe's own port; choose another --port`);
 }
 
 /** RelayOptions without keys set to undefined, so the relay's defaults apply to what was not given. */
@@ -151,4 +168,24 @@ export function parseChatArgs(args: string[]): ChatArgs {
     waitMs: n.waitMs ?? CHAT_OPTIONS.waitMs.default,
     joinTimeoutMs: n.joinTimeoutMs ?? CHAT_OPTIONS.joinTimeoutMs.default,
   };
+}
+
+export interface DiscoverArgs {
+  timeoutMs: number;
+  json: boolean;
+  /** Interface names to search; empty: every interface but loopback. */
+  interfaces: string[];
+}
+
+export function parseDiscoverArgs(args: string[]): DiscoverArgs {
+  const v = parse(args, {
+    json: { type: 'boolean' },
+    interface: { type: 'string', multiple: true },
+    ...stringFlags(DISCOVER_NUMBER_FLAGS),
+  });
+  const interfaces = Array.isArray(v.interface) ? v.interface.filter((x): x is string => typeof x === 'string') : [];
+  const bad = interfaces.find((name) => name === '' || /[\s/]/.test(name));
+  if (bad !== undefined) throw new UsageError(`--interface must be an interface name such as eth0, not "${bad}"`);
+  const n = numbers(DISCOVER_NUMBER_FLAGS, v).discover;
+  return { timeoutMs: n.timeoutMs ?? DISCOVER_OPTIONS.timeoutMs.default, json: v.json === true, interfaces };
 }

@@ -5,8 +5,8 @@ import { CLIENT_TIMER_OPTIONS, RELAY_LIMIT_OPTIONS, RELAY_TIMER_OPTIONS, showDef
 export interface NumberFlag {
   /** Without the dashes: `backfill`. */
   flag: string;
-  /** Where the value goes: `limits.backfillMessages`, or a key of ChatArgs. */
-  group: 'limits' | 'timers' | 'chat';
+  /** Where the value goes: `limits.backfillMessages`, or a key of ChatArgs or DiscoverArgs. */
+  group: 'limits' | 'timers' | 'chat' | 'discover';
   key: string;
   option: NumberOption;
 }
@@ -24,6 +24,14 @@ export const CHAT_OPTIONS = {
 } as const satisfies OptionTable;
 
 export const CHAT_NUMBER_FLAGS: readonly NumberFlag[] = flagsOf(CHAT_OPTIONS, 'chat');
+
+/** `discover` listens this long: the first answers come at once, later ones cover a lost datagram
+ * (it asks again after 1.1 s and 3.3 s), and a script waits no longer than it must. */
+export const DISCOVER_OPTIONS = {
+  timeoutMs: { default: 3000, min: 100, max: 3_600_000, flag: 'timeout-ms', help: 'how long to listen for relays', unit: 'ms' },
+} as const satisfies OptionTable;
+
+export const DISCOVER_NUMBER_FLAGS: readonly NumberFlag[] = flagsOf(DISCOVER_OPTIONS, 'discover');
 
 /** Help lines for number flags: `  --flag N` padded to `width`, the help, and the default as `style` puts it. */
 export function flagLines(flags: readonly NumberFlag[], width: number, style: 'brackets' | 'words'): string {

@@ -1,6 +1,7 @@
 // The help texts, kept apart from the parsing so the README can quote them as they are. The lines of
 // the number flags come from the options tables (flags.ts), defaults included.
-import { CHAT_NUMBER_FLAGS, flagLines, RELAY_NUMBER_FLAGS } from './flags';
+import { PROBE_PORT } from '../chat/discovery';
+import { CHAT_NUMBER_FLAGS, DISCOVER_NUMBER_FLAGS, flagLines, RELAY_NUMBER_FLAGS } from './flags';
 
 export const EXIT = {
   OK: 0,
@@ -35,6 +36,7 @@ Group chat for people on one network, over UDP.
 Commands:
   relay    run a relay (the room's server) on a UDP port
   chat     join a room: stdin lines are sent, the room's messages are printed
+  discover list the relays on this machine's networks that announce themselves
 
 Options:
   -h, --help       show this help (also: whatsudp <command> --help)
@@ -59,6 +61,10 @@ Options:
   --fsync                 with --store: flush each message to disk before acknowledging it
   --log                   print each message (name: text) on stdout, joins, leaves and
                           warnings on stderr
+  --announce              let people on the network find the relay (whatsudp discover): DNS-SD
+                          over mDNS (_whatsudp._udp) and answers to the broadcast probe on UDP
+                          ${PROBE_PORT}. Needs --host 0.0.0.0 or an address of this machine (not
+                          loopback); off unless given
 Limits and timers (defaults in brackets):
 ${flagLines(RELAY_NUMBER_FLAGS, 24, 'brackets')}
   -h, --help              show this help
@@ -87,6 +93,31 @@ ${flagLines(CHAT_NUMBER_FLAGS, 21, 'words')}
   --legacy             talk to an original Python relay: plain "name: text" datagrams of at most
                        1024 bytes (longer lines are split), received on the relay's port on this
                        machine; no acknowledgements, so the exit code is 0 at the end of stdin
+  -h, --help           show this help
+
+${EXIT_TABLE}
+`;
+
+export const DISCOVER_HELP = `Usage: whatsudp discover [options]
+
+Lists the relays that answer on this machine's networks (relays started with --announce): asks over
+mDNS (DNS-SD, _whatsudp._udp) and with a probe to each interface's broadcast address on UDP
+${PROBE_PORT}, for networks that drop multicast. Prints one relay a line on stdout, its address
+first, then the interface it answered on (and its other addresses), its open rooms, sealed rooms its
+owner lists, its key's fingerprint ("-" until relays have keys) and its name:
+
+  192.0.2.1:2410 on eth0  rooms: main  fingerprint: -  name: ann-laptop
+
+A relay seen on two interfaces is listed once. Exits 0 when it ran, whether or not it found any;
+a relay's address typed by hand (chat --server) or an invite link works without it.
+
+Options:
+${flagLines(DISCOVER_NUMBER_FLAGS, 21, 'words')}
+  --json               one JSON object a line instead: address, host, port, interface,
+                       addresses [{address, interface, via}], via (mdns, broadcast), id, name,
+                       rooms and sealed [{name, id}], fingerprint, more (null where unknown)
+  --interface NAME     search only this interface (may be given more than once; default: every
+                       interface but loopback)
   -h, --help           show this help
 
 ${EXIT_TABLE}

@@ -3,9 +3,10 @@
 // the relay before exiting with 130 or 143.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError, parseChatArgs, parseRelayArgs, wantsHelp } from './args';
+import { UsageError, parseChatArgs, parseDiscoverArgs, parseRelayArgs, wantsHelp } from './args';
 import { startChat } from './chat-command';
-import { CHAT_HELP, EXIT, MAIN_HELP, RELAY_HELP } from './help';
+import { startDiscover } from './discover-command';
+import { CHAT_HELP, DISCOVER_HELP, EXIT, MAIN_HELP, RELAY_HELP } from './help';
 import { startLegacyChat } from './legacy-command';
 import { startRelay } from './relay-command';
 import { errorLine, exitCodeFor, type Io, type Session } from './session';
@@ -59,8 +60,10 @@ function start(argv: string[]): Session | number {
       const args = parseChatArgs(rest);
       return args.legacy ? startLegacyChat(args, io) : startChat(args, io);
     }
+    case 'discover':
+      return wantsHelp(rest) ? print(DISCOVER_HELP) : startDiscover(parseDiscoverArgs(rest), io);
     default:
-      throw new UsageError(`unknown command "${command}": the commands are relay and chat`);
+      throw new UsageError(`unknown command "${command}": the commands are relay, chat and discover`);
   }
 }
 
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
     session = start(process.argv.slice(2));
   } catch (err) {
     // One line, with where to look: a script's log shows the mistake and the fix together.
-    const sub = process.argv[2] === 'relay' || process.argv[2] === 'chat' ? `${process.argv[2]} ` : '';
+    const sub = ['relay', 'chat', 'discover'].includes(process.argv[2]) ? `${process.argv[2]} ` : '';
     io.err(errorLine(err) + (err instanceof UsageError ? ` (see whatsudp ${sub}--help)` : ''));
     return exit(exitCodeFor(err));
   }

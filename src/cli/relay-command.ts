@@ -1,7 +1,9 @@
 // `whatsudp relay`: runs a relay until a signal. Its first stdout line is the bound address, so a
-// script (or a test) started with `--port 0` learns the port by reading one line.
+// script (or a test) started with `--port 0` learns the port by reading one line. With --announce it
+// also lets the network find it (src/chat/discovery), and says goodbye there before closing.
 import { Relay } from '../chat';
 import { formatAddress } from '../chat';
+import { Announcer, PROBE_PORT } from '../chat/discovery';
 import type { RelayArgs } from './args';
 import { escapeName, formatMessage } from './format';
 import { EXIT } from './help';
@@ -9,6 +11,7 @@ import { bounded, errorLine, exitCodeFor, type Io, type Session } from './sessio
 
 export function startRelay(args: RelayArgs, io: Io): Session {
   let relay: Relay | undefined;
+  let announcer: Promise<Announcer | undefined> = Promise.resolve(undefined);
   let stopping = false;
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
@@ -29,6 +32,7 @@ export function startRelay(args: RelayArgs, io: Io): Session {
         r.on('warning', (err) => io.err(`whatsudp: warning: ${escapeName(err.message)}`));
       }
       // Without --log a relay stays quiet about traffic: a busy room must not fill a log nobody reads.
+      if (args.announce) announcer = announce(r, args.log, io);
     },
     (err: unknown) => {
       io.err(errorLine(err));
@@ -40,8 +44,27 @@ export function startRelay(args: RelayArgs, io: Io): Session {
     done,
     async stop() {
       stopping = true;
+      await bounded(announcer.then((a) => a?.close()), 2000);
       if (relay) await bounded(relay.close(), 2000);
       finish(EXIT.OK);
     },
   };
+}
+
+/** Starts announcing; what cannot be (a host name that resolved to loopback) is a note, and the relay
+ * runs on: it is still reachable by its address. */
+async function announce(relay: Relay, log: boolean, io: Io): Promise<Announcer | undefined> {
+  try {
+    // One room today, open to all; its id joins the announcement once the relay exposes it.
+    const a = await Announcer.start({ relay: relay.address(), rooms: [{ name: 'main' }] });
+    for (const notice of a.notices) io.err(`whatsudp: note: ${notice}`);
+    const where = a.interfaces();
+    io.err(where.length > 0 ? `* announced on ${where.map(escapeName).join(', ')} (mDNS _whatsudp._udp, broadcast probe on UDP ${PROBE_PORT})` : '* announcing once a network interface comes up');
+    a.on('interfaces', (names) => io.err(`* announced on ${names.map(escapeName).join(', ') || 'no interface now'}`));
+    if (log) a.on('warning', (err) => io.err(`whatsudp: warning: ${escapeName(err.message)}`));
+    return a;
+  } catch (err) {
+    io.err(`whatsudp: note: ${errorLine(err).replace(/^whatsudp: /, '')}`);
+    return undefined;
+  }
 }

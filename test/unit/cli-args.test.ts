@@ -8,7 +8,7 @@ import { ChatError } from '../../src/chat/errors';
 
 describe('cli args: relay', () => {
   it('leaves everything not given to the relay\'s defaults', () => {
-    assert.deepEqual(parseRelayArgs([]), { options: { limits: {}, timers: {} }, log: false });
+    assert.deepEqual(parseRelayArgs([]), { options: { limits: {}, timers: {} }, log: false, announce: false });
   });
 
   it('maps every option onto RelayOptions', () => {
