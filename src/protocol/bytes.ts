@@ -1,5 +1,6 @@
 // Bounds-checked reading and writing of the envelope's fields. Every read checks that the bytes are
 // there first and throws a ProtocolError naming the packet and the field, never a RangeError.
+import { isUtf8 } from 'node:buffer';
 
 export class ProtocolError extends Error {
   constructor(message: string) {
@@ -18,6 +19,22 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
     throw new ProtocolError(`Cannot decode ${what} (not valid UTF-8)`);
   }
 }
+
+/** The same rule as decodeUtf8 without making a string: for bytes that are passed on as they are
+ * (the relay forwards message text it never needs to read). */
+export function checkUtf8(bytes: Uint8Array, what: string): void {
+  if (!isUtf8(bytes)) throw new ProtocolError(`Cannot decode ${what} (not valid UTF-8)`);
+}
+
+/** Whether bytes[from..] hold a printable ASCII character: text that does is not blank, which
+ * settles the common case of the "empty message" rule without decoding. */
+export function hasVisibleAscii(bytes: Uint8Array, from: number): boolean {
+  for (let i = from; i < bytes.length; i++) if (bytes[i] > 0x20 && bytes[i] < 0x7f) return true;
+  return false;
+}
+
+/** UTF-8 bytes of a string, counted natively without encoding it. */
+export const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 export class Reader {
   private pos: number;
@@ -145,9 +162,16 @@ export class Writer {
     return (wide ? this.u16(b.length) : this.u8(b.length)).bytes(b);
   }
 
-  /** Runs an optional part of the encoding in the middle of a chain. */
-  also(write: (w: this) => unknown): this {
-    write(this);
+  /** Writes a string as UTF-8 with its length prefix, encoded once, straight into place: the
+   * prefix is filled in after the bytes. The caller has sized the packet (and checked the string's
+   * limit) with utf8Length. */
+  text(s: string, wide = false): this {
+    const at = this.pos;
+    this.pos += wide ? 2 : 1;
+    const n = this.buf.write(s, this.pos, 'utf8');
+    if (wide) this.buf.writeUInt16BE(n, at);
+    else this.buf[at] = n;
+    this.pos += n;
     return this;
   }
 

@@ -1,8 +1,7 @@
 // Splitting a message into datagrams of at most MAX_DATAGRAM bytes, and putting it back together.
 // Pure: the caller owns the clock (reassembly deadlines) and the sockets.
-import { ProtocolError } from './bytes';
+import { checkUtf8, decodeUtf8, ProtocolError } from './bytes';
 import { fragmentOverhead, MAX_FRAGMENTS } from './codec';
-import { decodeUtf8 } from './bytes';
 import { MAX_DATAGRAM, MAX_TEXT_BYTES, PacketType, type Data, type MessageBody, type MessageHead, type Msg } from './packets';
 
 export function headOf(body: MessageBody, totalBytes: number): MessageHead {
@@ -17,22 +16,24 @@ export function bodyOf(head: MessageHead, text: string): MessageBody {
     : { kind: 'snippet', text, path: head.path, startLine: head.startLine, endLine: head.endLine, language: head.language };
 }
 
-/** Splits `text` so that each packet built by `make` stays within MAX_DATAGRAM. */
-function split<P extends Data | Msg>(
-  text: Buffer,
-  head: MessageHead,
-  overhead: (head: MessageHead | undefined) => number,
-  make: (i: number, n: number, head: MessageHead | undefined, chunk: Buffer) => P,
-): P[] {
-  const room0 = MAX_DATAGRAM - overhead(head);
-  const roomN = MAX_DATAGRAM - overhead(undefined);
-  if (room0 < 1 || roomN < 1) throw new ProtocolError('Cannot encode message (headers leave no room for text)');
-  const count = text.length <= room0 ? 1 : 1 + Math.ceil((text.length - room0) / roomN);
-  if (count > MAX_FRAGMENTS) throw new ProtocolError(`Cannot encode message (${count} fragments, over ${MAX_FRAGMENTS})`);
-  const out: P[] = [make(0, count, head, text.subarray(0, room0))];
-  for (let i = 1, at = room0; i < count; i++, at += roomN) out.push(make(i, count, undefined, text.subarray(at, at + roomN)));
-  return out;
+/** How `textBytes` of text split: the room in fragment 0 (after the head) and in each later one. */
+interface Split {
+  count: number;
+  room0: number;
+  roomN: number;
 }
+
+function splitOf(textBytes: number, overhead0: number, overheadN: number): Split {
+  const room0 = MAX_DATAGRAM - overhead0;
+  const roomN = MAX_DATAGRAM - overheadN;
+  if (room0 < 1 || roomN < 1) throw new ProtocolError('Cannot encode message (headers leave no room for text)');
+  const count = textBytes <= room0 ? 1 : 1 + Math.ceil((textBytes - room0) / roomN);
+  if (count > MAX_FRAGMENTS) throw new ProtocolError(`Cannot encode message (${count} fragments, over ${MAX_FRAGMENTS})`);
+  return { count, room0, roomN };
+}
+
+/** The chunk of fragment `i`. */
+const chunkOf = (text: Buffer, s: Split, i: number): Buffer => (i === 0 ? text.subarray(0, s.room0) : text.subarray(s.room0 + (i - 1) * s.roomN, s.room0 + i * s.roomN));
 
 export function textBytes(body: MessageBody): Buffer {
   const text = Buffer.from(body.text, 'utf8');
@@ -42,18 +43,40 @@ export function textBytes(body: MessageBody): Buffer {
 
 export function fragmentData(clientId: Buffer, msgId: number, body: MessageBody): Data[] {
   const text = textBytes(body);
-  const make = (fragIndex: number, fragCount: number, head: MessageHead | undefined, chunk: Buffer): Data =>
-    ({ type: PacketType.Data, clientId, msgId, fragIndex, fragCount, ...(head && { head }), chunk });
-  return split(text, headOf(body, text.length), (h) => fragmentOverhead(PacketType.Data, h), make);
+  const head = headOf(body, text.length);
+  const s = splitOf(text.length, fragmentOverhead(PacketType.Data, head), fragmentOverhead(PacketType.Data, undefined));
+  const out: Data[] = [];
+  for (let i = 0; i < s.count; i++) {
+    const chunk = chunkOf(text, s, i);
+    out.push(i === 0 ? { type: PacketType.Data, clientId, msgId, fragIndex: 0, fragCount: s.count, head, chunk } : { type: PacketType.Data, clientId, msgId, fragIndex: i, fragCount: s.count, chunk });
+  }
+  return out;
 }
 
 export type MsgMeta = Pick<Msg, 'seq' | 'time' | 'senderId' | 'senderFlags' | 'name' | 'msgId'>;
 
-export function fragmentMsg(meta: MsgMeta, body: MessageBody, text = textBytes(body)): Msg[] {
-  const nameBytes = Buffer.byteLength(meta.name, 'utf8');
-  const make = (fragIndex: number, fragCount: number, head: MessageHead | undefined, chunk: Buffer): Msg =>
-    ({ type: PacketType.Msg, ...meta, fragIndex, fragCount, ...(head && { head }), chunk });
-  return split(text, headOf(body, text.length), (h) => fragmentOverhead(PacketType.Msg, h, nameBytes), make);
+/** The Msg datagrams of a message, as packets. `nameBytes` is the UTF-8 length of meta.name. */
+export function fragmentMsg(meta: MsgMeta, head: MessageHead, text: Buffer, nameBytes = Buffer.byteLength(meta.name, 'utf8')): Msg[] {
+  const s = splitOf(text.length, fragmentOverhead(PacketType.Msg, head, nameBytes), fragmentOverhead(PacketType.Msg, undefined, nameBytes));
+  const { seq, time, senderId, senderFlags, name, msgId } = meta;
+  const out: Msg[] = [];
+  for (let i = 0; i < s.count; i++) {
+    const chunk = chunkOf(text, s, i);
+    out.push(
+      i === 0
+        ? { type: PacketType.Msg, seq, time, senderId, senderFlags, name, msgId, fragIndex: 0, fragCount: s.count, head, chunk }
+        : { type: PacketType.Msg, seq, time, senderId, senderFlags, name, msgId, fragIndex: i, fragCount: s.count, chunk },
+    );
+  }
+  return out;
+}
+
+/** The bytes a message's Msg datagrams take in all, computed from the codec's parts without
+ * encoding them: what the relay's history counts before (and whether or not) it encodes them. */
+export function msgFragmentsLength(nameBytes: number, head: MessageHead, textLength: number): number {
+  const overheadN = fragmentOverhead(PacketType.Msg, undefined, nameBytes);
+  const s = splitOf(textLength, fragmentOverhead(PacketType.Msg, head, nameBytes), overheadN);
+  return textLength + (MAX_DATAGRAM - s.room0) + (s.count - 1) * overheadN;
 }
 
 /** One message being put back together from its fragments. */
@@ -64,7 +87,7 @@ export class Assembly {
   bytes = 0;
 
   constructor(readonly fragCount: number) {
-    this.chunks = new Array(fragCount);
+    this.chunks = new Array<Buffer | undefined>(fragCount);
   }
 
   /** Adds a fragment; returns false if it was a duplicate. Throws if it contradicts the others. */
@@ -90,13 +113,21 @@ export class Assembly {
     return this.received === this.fragCount;
   }
 
-  /** The whole message, once complete. */
-  body(): { body: MessageBody; text: Buffer } {
+  /** The whole message's head and text bytes, once complete, checked to be UTF-8 (not decoded:
+   * a relay passes the bytes on and decodes them only if something needs the string). */
+  text(): { head: MessageHead; text: Buffer } {
     if (!this.complete || !this.head) throw new ProtocolError('Cannot reassemble message (fragments missing)');
     const text = Buffer.concat(this.chunks as Buffer[]);
     if (text.length !== this.head.totalBytes) {
       throw new ProtocolError(`Cannot reassemble message (${text.length} bytes, header says ${this.head.totalBytes})`);
     }
-    return { body: bodyOf(this.head, decodeUtf8(text, 'message text')), text };
+    checkUtf8(text, 'message text');
+    return { head: this.head, text };
+  }
+
+  /** The whole message, once complete. */
+  body(): { body: MessageBody; text: Buffer } {
+    const { head, text } = this.text();
+    return { body: bodyOf(head, decodeUtf8(text, 'message text')), text };
   }
 }

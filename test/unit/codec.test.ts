@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decode, encode, ProtocolError } from '../../src/protocol/codec';
-import { Assembly, fragmentData, fragmentMsg } from '../../src/protocol/fragments';
+import { Assembly, fragmentData, fragmentMsg, headOf } from '../../src/protocol/fragments';
 import { decodeLegacy, encodeLegacy } from '../../src/protocol/legacy';
 import { MAGIC, MAX_DATAGRAM, MAX_TEXT_BYTES, PacketType as T, type Packet } from '../../src/protocol/packets';
 
@@ -71,7 +71,7 @@ const malformed: [string, Buffer, RegExp][] = [
 
 test('malformed datagrams each raise their own ProtocolError', () => {
   for (const [what, buf, message] of malformed) {
-    assert.throws(() => decode(buf), (err: unknown) => err instanceof ProtocolError && message.test((err as Error).message), what);
+    assert.throws(() => decode(buf), (err: unknown) => err instanceof ProtocolError && message.test(err.message), what);
   }
 });
 
@@ -91,7 +91,8 @@ test('a 64 KiB message splits into datagrams of at most 1200 bytes and comes bac
 
 test('relay fragments carry sender and snippet fields on the first one only', () => {
   const body = { kind: 'snippet' as const, text: 'x'.repeat(3000), path: 'src/hello.ts', startLine: 1, endLine: 30, language: 'typescript' };
-  const frags = fragmentMsg({ seq: 1, time: 5, senderId: id, senderFlags: 0, name: 'ann', msgId: 2 }, body);
+  const text = Buffer.from(body.text);
+  const frags = fragmentMsg({ seq: 1, time: 5, senderId: id, senderFlags: 0, name: 'ann', msgId: 2 }, headOf(body, text.length), text);
   assert.equal(frags.length, 3);
   assert.equal(frags[0].head?.kind, 'snippet');
   assert.equal(frags[1].head, undefined);
