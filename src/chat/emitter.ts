@@ -35,6 +35,11 @@ export class TypedEmitter<E extends { [K in keyof E]: unknown[] }> {
     }
   }
 
+  /** Whether anyone listens: lets an emitter skip building an event nobody receives. */
+  protected listens<K extends keyof E & string>(event: K): boolean {
+    return this.inner.listenerCount(event) > 0;
+  }
+
   protected removeAllListeners(): void {
     this.inner.removeAllListeners();
   }

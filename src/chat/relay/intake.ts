@@ -1,151 +1,208 @@
 // How the relay takes in members' messages: reassembly within limits, de-duplication, and the
-// per-sender order (a message waits, bounded, for its sender's earlier one). What it decides goes out
-// through the relay's callbacks, so this file holds the rules and none of the I/O.
+// per-sender order (a message waits, bounded, for its sender's earlier one). Each call returns the
+// steps for the relay to take, in order (reply, slow down, sequence): the rules live here, the I/O
+// and the sequencing in relay.ts, so the path from a Data datagram to its fan-out reads top to bottom.
 import { textProblem } from '../../common/message';
-import { decodeUtf8 } from '../../protocol/bytes';
-import { Assembly, bodyOf } from '../../protocol/fragments';
-import { PacketType, RefuseReason, type Data, type MessageBody, type Packet } from '../../protocol/packets';
-import type { MemberState } from './members';
-import type { Room, SequencedMessage } from './room';
-import { NotStoredError } from './store';
-import type { RelayLimits } from '../types';
+import { checkUtf8, hasVisibleAscii, ProtocolError } from '../../protocol/bytes';
+import { Assembly } from '../../protocol/fragments';
+import { MAX_TEXT_BYTES, PacketType, RefuseReason, type Data, type MessageHead, type Packet } from '../../protocol/packets';
+import type { TokenBucket } from '../limits';
 
 /** Messages a member may have waiting for an earlier one; an honest client has at most 32 in flight. */
-const MAX_HELD = 64;
+export const MAX_HELD = 64;
 
-export interface IntakeDeps {
-  room: Room;
-  limits: Required<RelayLimits>;
-  send(m: MemberState, p: Packet): void;
-  slowDown(m: MemberState, now: number): void;
-  publish(s: SequencedMessage, now: number): void;
-  overLimit(): void;
+/** What the intake keeps per member. */
+export interface Pending {
+  /** The msgId this member's next message must have to be sequenced now (per-sender FIFO). */
+  expect: number;
+  /** Messages partly received, by msgId. */
+  assemblies?: Map<number, { asm: Assembly; started: number }>;
+  /** Complete messages that arrived before their predecessor. */
+  held?: Map<number, Ready & { since: number }>;
 }
+
+/** The member as the intake sees it. */
+export interface IntakeMember {
+  readonly hex: string;
+  readonly clientId: Buffer;
+  readonly messages: TokenBucket;
+  readonly pending: Pending;
+}
+
+/** A whole message, checked, ready for a seq. */
+export interface Ready {
+  msgId: number;
+  head: MessageHead;
+  text: Buffer;
+}
+
+export type Step =
+  /** To the sender: an Ack, a Refused or a NotJoined. */
+  | { kind: 'reply'; packet: Packet }
+  /** The sender is over a limit: tell it to slow down (`pending`: the relay-wide reassembly limit). */
+  | { kind: 'slowDown'; pending: boolean }
+  /** Give this message the next seq and fan it out. */
+  | { kind: 'sequence'; ready: Ready }
+  /** The fragment was bad (after the Refused step for it): count it and report it. */
+  | { kind: 'malformed'; error: ProtocolError };
+
+export interface IntakeLimits {
+  pendingMessagesPerMember: number;
+  pendingBytes: number;
+}
+
+const SLOW_DOWN: Step = { kind: 'slowDown', pending: false };
+const NONE: Step[] = [];
+
+export const newPending = (expect: number): Pending => ({ expect });
 
 export class Intake {
   private pendingBytes = 0;
 
-  constructor(private readonly d: IntakeDeps) {}
+  constructor(
+    private readonly limits: IntakeLimits,
+    /** The seq of a message already sequenced, or 0 (the room's de-duplication table). */
+    private readonly seqOf: (senderHex: string, msgId: number) => number,
+    private readonly epoch: () => number,
+  ) {}
 
-  /** One Data fragment from member `m`. Throws ProtocolError for a malformed one (after refusing it). */
-  data(p: Data, m: MemberState, now: number): void {
-    const { room } = this.d;
-    if (!p.clientId.equals(m.clientId)) return this.d.send(m, { type: PacketType.NotJoined, epoch: room.epoch });
-    const ack = (seq: number) => this.d.send(m, { type: PacketType.Ack, msgId: p.msgId, fragIndex: p.fragIndex, seq, epoch: room.epoch });
-    const done = room.seqOf(m.hex, p.msgId);
+  /** One Data fragment from member `m`. */
+  data(p: Data, m: IntakeMember, now: number): Step[] {
+    const q = m.pending;
+    if (!p.clientId.equals(m.clientId)) return [reply({ type: PacketType.NotJoined, epoch: this.epoch() })];
+    const done = this.seqOf(m.hex, p.msgId);
     if (done) {
-      ack(done);
-      if (p.msgId === m.expect) this.release(m, m.expect + 1, now);
-      return;
+      const ack = reply(this.ack(p, done));
+      return p.msgId === q.expect ? [ack, ...this.release(m, q.expect + 1)] : [ack];
     }
-    if (m.held?.has(p.msgId)) return ack(0);
-    if (p.msgId > m.expect && (m.held?.size ?? 0) >= MAX_HELD) return; // it will come again
+    if (q.held?.has(p.msgId)) return [reply(this.ack(p, 0))];
+    if (p.msgId > q.expect && (q.held?.size ?? 0) >= MAX_HELD) return NONE; // it will come again
     if (p.fragCount === 1 && p.head) {
-      // One datagram, the common case: no reassembly, no copy.
-      if (!m.messages.take(now)) return this.d.slowDown(m, now);
-      if (p.head.totalBytes !== p.chunk.length) return this.refuse(m, p.msgId, `The message says ${p.head.totalBytes} bytes but carries ${p.chunk.length}.`, now);
-      return this.complete(p.msgId, m, bodyOf(p.head, decodeUtf8(p.chunk, 'message text')), p.chunk, now, ack);
+      // One datagram, the common case: no reassembly, no copy; the text stays bytes.
+      if (!m.messages.take(now)) return [SLOW_DOWN];
+      if (p.head.totalBytes !== p.chunk.length) return this.refuse(m, p.msgId, `The message says ${p.head.totalBytes} bytes but carries ${p.chunk.length}.`);
+      try {
+        checkUtf8(p.chunk, 'message text');
+      } catch (err) {
+        return this.malformed(m, p.msgId, err);
+      }
+      return this.complete(m, { msgId: p.msgId, head: p.head, text: p.chunk }, p, now);
     }
-    let entry = m.assemblies?.get(p.msgId);
+    let entry = q.assemblies?.get(p.msgId);
     if (!entry) {
-      if (!m.messages.take(now)) return this.d.slowDown(m, now);
-      m.assemblies ??= new Map();
-      if (p.fragCount > 1 && (m.assemblies.size >= this.d.limits.pendingMessagesPerMember || this.pendingBytes >= this.d.limits.pendingBytes)) {
-        this.d.overLimit();
-        return this.d.slowDown(m, now);
+      if (!m.messages.take(now)) return [SLOW_DOWN];
+      q.assemblies ??= new Map();
+      if (p.fragCount > 1 && (q.assemblies.size >= this.limits.pendingMessagesPerMember || this.pendingBytes >= this.limits.pendingBytes)) {
+        return [{ kind: 'slowDown', pending: true }];
       }
       entry = { asm: new Assembly(p.fragCount), started: now };
-      m.assemblies.set(p.msgId, entry);
+      q.assemblies.set(p.msgId, entry);
     }
     const before = entry.asm.bytes;
     try {
       entry.asm.add(p.fragIndex, p.fragCount, p.head, p.chunk);
     } catch (err) {
-      this.refuse(m, p.msgId, (err as Error).message, now);
-      throw err;
+      this.pendingBytes += entry.asm.bytes - before; // forget() takes back all it holds
+      return this.malformed(m, p.msgId, err);
     }
     this.pendingBytes += entry.asm.bytes - before;
-    if (!entry.asm.complete) return ack(0);
-    const { body, text } = entry.asm.body();
+    if (!entry.asm.complete) return [reply(this.ack(p, 0))];
+    let whole: { head: MessageHead; text: Buffer };
+    try {
+      whole = entry.asm.text();
+    } catch (err) {
+      return this.malformed(m, p.msgId, err);
+    }
     this.forget(m, p.msgId);
-    this.complete(p.msgId, m, body, text, now, ack);
+    return this.complete(m, { msgId: p.msgId, head: whole.head, text: whole.text }, p, now);
+  }
+
+  /** A fragment or message that cannot be right: refused to the sender, then reported. */
+  private malformed(m: IntakeMember, msgId: number, err: unknown): Step[] {
+    if (!(err instanceof ProtocolError)) throw err;
+    return [...this.refuse(m, msgId, err.message), { kind: 'malformed', error: err }];
   }
 
   /** A whole message: sequenced now if it is the sender's next, else held for its predecessors. */
-  private complete(msgId: number, m: MemberState, body: MessageBody, text: Buffer, now: number, ack: (seq: number) => void): void {
-    const problem = textProblem(body.text, text.length);
-    if (problem) return this.refuse(m, msgId, problem.message, now);
-    if (msgId > m.expect) {
-      (m.held ??= new Map()).set(msgId, { body, since: now });
-      return ack(0);
+  private complete(m: IntakeMember, r: Ready, p: Data, now: number): Step[] {
+    const q = m.pending;
+    // The one text check, skipped when a byte shows it would pass: the text need not be decoded.
+    const plainlyFine = r.text.length <= MAX_TEXT_BYTES && hasVisibleAscii(r.text, 0);
+    const problem = plainlyFine ? undefined : textProblem(r.text.toString('utf8'), r.text.length);
+    if (problem) return this.refuse(m, r.msgId, problem.message);
+    if (r.msgId > q.expect) {
+      (q.held ??= new Map()).set(r.msgId, { ...r, since: now });
+      return [reply(this.ack(p, 0))];
     }
-    this.sequence(m, msgId, body, now, text);
-    if (msgId === m.expect) this.release(m, msgId + 1, now);
+    const step: Step = { kind: 'sequence', ready: r };
+    return r.msgId === q.expect ? [step, ...this.release(m, r.msgId + 1)] : [step];
   }
 
-  /** Moves the member's expected msgId to `expect` and sequences the held messages that now follow.
-   * Ids already sequenced are skipped: after a rejoin the client may name as its first unacknowledged
-   * a message whose only loss was its ack, and waiting for it to arrive as new would stall the sender. */
-  release(m: MemberState, expect: number, now: number): void {
-    m.expect = expect;
-    while (this.d.room.seqOf(m.hex, m.expect) !== 0) m.expect++;
-    const late = [...(m.held?.keys() ?? [])].filter((id) => id < expect).sort((a, b) => a - b);
+  /** Moves the member's expected msgId to `expect`; returns the held messages that now follow, to
+   * sequence in this order. Ids already sequenced are skipped: after a rejoin the client may name as
+   * its first unacknowledged a message whose only loss was its ack, and waiting for it to arrive as
+   * new would stall the sender. */
+  release(m: IntakeMember, expect: number): Step[] {
+    const q = m.pending;
+    q.expect = expect;
+    while (this.seqOf(m.hex, q.expect) !== 0) q.expect++;
+    if (!q.held?.size) return NONE;
+    const out: Step[] = [];
+    const late = [...q.held.keys()].filter((id) => id < expect).sort((a, b) => a - b);
     for (const id of late) {
-      this.sequence(m, id, m.held!.get(id)!.body, now);
-      m.held!.delete(id);
+      out.push({ kind: 'sequence', ready: q.held.get(id)! });
+      q.held.delete(id);
     }
-    for (let h = m.held?.get(m.expect); h; h = m.held?.get(m.expect)) {
-      m.held!.delete(m.expect);
-      this.sequence(m, m.expect, h.body, now);
-      m.expect++;
-      while (this.d.room.seqOf(m.hex, m.expect) !== 0) m.expect++;
+    for (let h = q.held.get(q.expect); h; h = q.held.get(q.expect)) {
+      q.held.delete(q.expect);
+      out.push({ kind: 'sequence', ready: h });
+      q.expect++;
+      while (this.seqOf(m.hex, q.expect) !== 0) q.expect++;
     }
+    return out;
   }
 
   /** Drops what a member had half sent or waiting (it left). */
-  forgetAll(m: MemberState): void {
-    for (const id of [...(m.assemblies?.keys() ?? [])]) this.forget(m, id);
-    m.held?.clear();
+  forgetAll(m: IntakeMember): void {
+    for (const id of [...(m.pending.assemblies?.keys() ?? [])]) this.forget(m, id);
+    m.pending.held?.clear();
   }
 
-  /** Ages a member's partial messages, and sequences held ones whose predecessor never came. */
-  expire(m: MemberState, now: number, reassemblyMs: number): void {
-    if (m.assemblies) {
-      for (const [id, e] of m.assemblies) if (now - e.started > reassemblyMs) this.forget(m, id);
+  /** Ages a member's partial messages; returns held ones whose predecessor never came, to sequence. */
+  expire(m: IntakeMember, now: number, reassemblyMs: number): Step[] {
+    const q = m.pending;
+    if (q.assemblies) {
+      for (const [id, e] of q.assemblies) if (now - e.started > reassemblyMs) this.forget(m, id);
     }
-    if (m.held?.size) {
-      // A safety valve only: the sender's Hello or a refusal normally moves `expect`. If the
-      // predecessor still never came, sequence what waits rather than lose it.
-      const oldest = Math.min(...m.held.keys());
-      if (now - m.held.get(oldest)!.since > reassemblyMs) this.release(m, oldest, now);
-    }
+    if (!q.held?.size) return NONE;
+    // A safety valve only: the sender's Hello or a refusal normally moves `expect`. If the
+    // predecessor still never came, sequence what waits rather than lose it.
+    const oldest = Math.min(...q.held.keys());
+    return now - q.held.get(oldest)!.since > reassemblyMs ? this.release(m, oldest) : NONE;
   }
 
-  /** Sequences and fans out. The sender is a member and gets its copy too: that copy, which carries
-   * its msgId and the seq, is its acknowledgement. If the copy is lost, the sender's retransmission
-   * meets the de-duplication table and gets an explicit Ack with the seq. */
-  private sequence(m: MemberState, msgId: number, body: MessageBody, now: number, text?: Buffer): void {
-    let s: SequencedMessage;
-    try {
-      s = this.d.room.sequence(m.hex, m.name, false, msgId, body, now, text);
-    } catch (err) {
-      if (!(err instanceof NotStoredError)) throw err;
-      // Not on disk, so not acknowledged and no seq used: the sender shows why and can send it again.
-      return this.d.send(m, { type: PacketType.Refused, reason: RefuseReason.NotStored, msgId, detail: err.message });
-    }
-    this.d.publish(s, now);
+  /** Bytes of partly received messages across the relay. */
+  get pendingTotal(): number {
+    return this.pendingBytes;
   }
 
-  private refuse(m: MemberState, msgId: number, detail: string, now: number): void {
+  private ack(p: Data, seq: number): Packet {
+    return { type: PacketType.Ack, msgId: p.msgId, fragIndex: p.fragIndex, seq, epoch: this.epoch() };
+  }
+
+  private refuse(m: IntakeMember, msgId: number, detail: string): Step[] {
     this.forget(m, msgId);
-    this.d.send(m, { type: PacketType.Refused, reason: RefuseReason.Malformed, msgId, detail });
-    if (msgId === m.expect) this.release(m, m.expect + 1, now); // its successors need not wait for it
+    const refused = reply({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId, detail });
+    // Its successors need not wait for it.
+    return msgId === m.pending.expect ? [refused, ...this.release(m, msgId + 1)] : [refused];
   }
 
-  private forget(m: MemberState, msgId: number): void {
-    const entry = m.assemblies?.get(msgId);
+  private forget(m: IntakeMember, msgId: number): void {
+    const entry = m.pending.assemblies?.get(msgId);
     if (!entry) return;
     this.pendingBytes -= entry.asm.bytes;
-    m.assemblies!.delete(msgId);
+    m.pending.assemblies!.delete(msgId);
   }
 }
+
+const reply = (packet: Packet): Step => ({ kind: 'reply', packet });

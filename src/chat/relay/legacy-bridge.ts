@@ -1,9 +1,10 @@
-// The relay's side of the seed's plain-text chat: reading `name: text` datagrams, re-broadcasting
-// room messages as plain text, and not mistaking its own broadcasts for new messages when they come
-// back through the port it shares.
+// The relay's side of the seed's plain-text chat: re-broadcasting room messages as plain text, and
+// not mistaking its own broadcasts for new messages when they come back through the port it shares.
+// (Reading a seed line is the protocol's: readLegacy.)
 import { networkInterfaces } from 'node:os';
-import { decodeLegacy, encodeLegacy, type LegacyMessage } from '../../protocol/legacy';
-import type { Address, RoomMessage } from '../types';
+import { encodeLegacy } from '../../protocol/legacy';
+import type { Address } from '../types';
+import type { SequencedMessage } from './sequenced';
 
 const ECHO_MS = 2000; // how long to recognise our own broadcast coming back
 
@@ -23,18 +24,18 @@ export class LegacyBridge {
     this.local = new Set(['0.0.0.0', ...Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address))]);
   }
 
-  /** A seed datagram as a message, or undefined for our own broadcast coming back. Throws ProtocolError.
-   * A line is taken for our echo only if it could be one: same bytes as a recent broadcast, from this
-   * machine, from our port; a seed user who repeats a line from elsewhere is never silenced. */
-  read(buf: Buffer, from: Address): LegacyMessage | undefined {
-    if (this.hearsOwn && from.port === this.bound.port && this.local.has(from.host) && this.echoes.delete(buf.toString('latin1'))) return undefined;
-    return decodeLegacy(buf);
+  /** Whether a datagram is our own broadcast coming back (then it is not a message). A line is
+   * taken for our echo only if it could be one: same bytes as a recent broadcast, from this machine,
+   * from our port; a seed user who repeats a line from elsewhere is never silenced. */
+  isOwnEcho(buf: Buffer, host: string, port: number): boolean {
+    return this.hearsOwn && port === this.bound.port && this.local.has(host) && this.echoes.delete(buf.toString('latin1'));
   }
 
-  /** The datagrams to broadcast for a room message (none without a broadcast address). */
-  pieces(m: RoomMessage, now: number): Buffer[] {
+  /** The datagrams to broadcast for a room message (none without a broadcast address): the seed
+   * line it came in as, when that is already what encodeLegacy would make. */
+  pieces(s: SequencedMessage, now: number, verbatim?: Buffer): Buffer[] {
     if (!this.broadcast) return [];
-    const out = encodeLegacy(m.sender.name, m.text);
+    const out = verbatim ? [verbatim] : encodeLegacy(s.name, s.text());
     if (this.hearsOwn) for (const piece of out) this.echoes.set(piece.toString('latin1'), now + ECHO_MS);
     return out;
   }

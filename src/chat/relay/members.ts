@@ -1,18 +1,22 @@
-// Who is in the room, where they are, and what each address may still be sent. Members are keyed by
-// their address (every datagram is looked up by it); strangers are addresses that have not proved
-// they can receive, held in a bounded map for the 3x amplification limit and their rate limit.
+// Who is in the room and where: the one owner of the relay's member records. It creates them when a
+// Hello is admitted, finds them by the address of every datagram, moves, renames and drops them,
+// keeps their presence and leases and the roster's version, and packs the roster into pages.
 import { encode } from '../../protocol/codec';
-import { Assembly } from '../../protocol/fragments';
-import { MAX_DATAGRAM, PacketType, Presence, type MessageBody, type Roster, type RosterEntry } from '../../protocol/packets';
+import { ROSTER_HEADER_BYTES, rosterEntry } from '../../protocol/parts';
+import { HelloFlags, MAX_DATAGRAM, PacketType, Presence, type Hello, type RosterEntry } from '../../protocol/packets';
 import { TokenBucket } from '../limits';
-import type { Member } from '../types';
+import type { Address, Member } from '../types';
+import { newPending, type IntakeMember, type Pending } from './intake';
 
-export interface MemberState {
-  memberId: number;
-  clientId: Buffer;
-  hex: string;
+/** A room's idle members ping at most 1000/10 = 100 times a second in all: the heartbeat period is the
+ * configured one up to 500 members, then grows with the room (50 s at 5,000). */
+export const HEARTBEAT_MS_PER_MEMBER = 10;
+
+export interface MemberState extends IntakeMember {
+  readonly memberId: number;
+  readonly clientId: Buffer;
+  readonly hex: string;
   name: string;
-  key: string; // "host|port"
   host: string;
   port: number;
   lastSeen: number;
@@ -20,77 +24,199 @@ export interface MemberState {
   heartbeatMs: number;
   presence: Presence;
   wantsRoster: boolean;
-  packets: TokenBucket; // datagrams from this address
-  messages: TokenBucket; // messages from this member
-  assemblies?: Map<number, { asm: Assembly; started: number }>;
-  /** The msgId this member's next message must have to be sequenced now (per-sender FIFO). */
-  expect: number;
-  /** Complete messages that arrived before their predecessor, waiting at most HOLD_MS. */
-  held?: Map<number, { body: MessageBody; since: number }>;
+  readonly packets: TokenBucket; // datagrams from this address
+  readonly messages: TokenBucket; // messages from this member
+  readonly pending: Pending; // the intake's: reassembly and per-sender order
   lastSlowDown: number;
+  /** The next member whose port number is the same (on another host): the lookup's chain. */
+  samePort: MemberState | undefined;
+  /** Where it is in the list every fan-out walks. */
+  index: number;
 }
 
-export interface Stranger {
-  packets: TokenBucket;
-  messages?: TokenBucket; // for legacy senders, who never become members
-  bytesIn: number;
-  bytesOut: number;
+export interface MemberLimits {
+  maxMembers: number;
+  addressPacketsPerSecond: number;
+  addressBurst: number;
+  memberMessagesPerSecond: number;
+  memberBurst: number;
 }
 
-/** RFC 9000 section 8: before validation, send at most 3x what was received from the address. */
-export const AMPLIFICATION_FACTOR = 3;
+/** What a Hello comes to. `replaced` is another client that had this address: it has been dropped. */
+export type Admission =
+  | { kind: 'full'; replaced?: MemberState }
+  | { kind: 'joined'; member: MemberState; replaced?: MemberState }
+  | { kind: 'known'; member: MemberState; replaced?: MemberState };
 
-export function addressKey(host: string, port: number): string {
-  return `${host}|${port}`;
-}
+export const toMember = (m: MemberState): Member => ({ memberId: m.memberId, id: m.hex, name: m.name, presence: m.presence === Presence.Away ? 'away' : 'online' });
 
-export function toMember(m: MemberState): Member {
-  return { memberId: m.memberId, id: m.hex, name: m.name, presence: m.presence === Presence.Away ? 'away' : 'online' };
-}
+export class Members {
+  private readonly list: MemberState[] = [];
+  private readonly byPort = new Map<number, MemberState>();
+  private readonly byClient = new Map<string, MemberState>();
+  private nextMemberId = 1;
+  private version = 1;
+  private changed = false;
 
-export class Strangers {
-  private readonly map = new Map<string, Stranger>();
-
-  constructor(
-    private readonly max: number,
-    private readonly make: () => Stranger,
-  ) {}
-
-  get(key: string): Stranger {
-    let s = this.map.get(key);
-    if (!s) {
-      // Oldest first out: a flood of fresh addresses cannot grow this beyond `max`.
-      if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
-      s = this.make();
-      this.map.set(key, s);
-    }
-    return s;
-  }
-
-  delete(key: string): void {
-    this.map.delete(key);
-  }
+  constructor(private readonly limits: MemberLimits) {}
 
   get size(): number {
-    return this.map.size;
+    return this.list.length;
+  }
+
+  /** Every member, for a fan-out. Not to be changed while walked. */
+  all(): readonly MemberState[] {
+    return this.list;
+  }
+
+  /** The roster's version: it changes at every join, leave, drop, rename or presence change. */
+  get rosterVersion(): number {
+    return this.version;
+  }
+
+  /** Whether the roster changed since the last call (the relay then tells members who want it). */
+  takeRosterChange(): boolean {
+    const c = this.changed;
+    this.changed = false;
+    return c;
+  }
+
+  /** The member at an address: asked for every datagram, so by port number (a Map of numbers),
+   * then the host, with no key string to build. */
+  at(host: string, port: number): MemberState | undefined {
+    for (let m = this.byPort.get(port); m; m = m.samePort) if (m.host === host) return m;
+    return undefined;
+  }
+
+  /** Admits a Hello from `from` (whose cookie, if it needed one, was good), where `current` is the
+   * member already at that address. A known client keeps its record (resumed, renamed or moved
+   * from another address); a new one is made a member while there is room. */
+  admit(p: Hello, from: Address, current: MemberState | undefined, now: number): Admission {
+    const hex = p.clientId.toString('hex');
+    let replaced: MemberState | undefined;
+    if (current && current.hex !== hex) {
+      this.drop(current); // another client took over this address
+      replaced = current;
+    }
+    let m = current && !replaced ? current : this.byClient.get(hex);
+    const wantsRoster = (p.flags & HelloFlags.WantsRoster) !== 0;
+    if (m) {
+      // The same client from a new address (restarted socket, NAT rebinding): move it.
+      if (m.host !== from.host || m.port !== from.port) this.move(m, from);
+      if (m.name !== p.name) {
+        m.name = p.name;
+        this.rosterChanged();
+      }
+      m.wantsRoster = wantsRoster;
+      return { kind: 'known', member: m, replaced };
+    }
+    if (this.list.length >= this.limits.maxMembers) return { kind: 'full', replaced };
+    const l = this.limits;
+    m = {
+      memberId: this.nextMemberId++, clientId: Buffer.from(p.clientId), hex, name: p.name, host: from.host, port: from.port,
+      lastSeen: now, heartbeatMs: 0, presence: Presence.Online, wantsRoster,
+      packets: new TokenBucket(l.addressPacketsPerSecond, l.addressBurst, now),
+      messages: new TokenBucket(l.memberMessagesPerSecond, l.memberBurst, now),
+      pending: newPending(p.firstUnacked), lastSlowDown: 0, samePort: undefined, index: this.list.length,
+    };
+    this.list.push(m);
+    this.place(m);
+    this.byClient.set(hex, m);
+    this.rosterChanged();
+    return { kind: 'joined', member: m, replaced };
+  }
+
+  /** Any datagram from a member renews its lease, and brings it back if it was away. */
+  heard(m: MemberState, now: number): void {
+    m.lastSeen = now;
+    if (m.presence === Presence.Away) this.setPresence(m, Presence.Online);
+  }
+
+  /** Removes a member; false if it was not (or no longer) one. */
+  drop(m: MemberState): boolean {
+    if (this.list[m.index] !== m) return false;
+    const last = this.list.pop()!;
+    if (last !== m) {
+      this.list[m.index] = last;
+      last.index = m.index;
+    }
+    this.unplace(m);
+    this.byClient.delete(m.hex);
+    this.rosterChanged();
+    return true;
+  }
+
+  /** Members whose lease ran out (counted in the period each was last told: when the room grows it
+   * pings less often), after marking those silent for 1.5 periods away. The caller drops them. */
+  expired(now: number, leaseBeats: number): MemberState[] {
+    const out: MemberState[] = [];
+    for (const m of this.list) {
+      const silent = now - m.lastSeen;
+      if (silent > m.heartbeatMs * leaseBeats) out.push(m);
+      else if (silent > m.heartbeatMs * 1.5 && m.presence === Presence.Online) this.setPresence(m, Presence.Away);
+    }
+    return out;
+  }
+
+  /** The heartbeat period for the room as it is now. */
+  heartbeatMs(configured: number): number {
+    return Math.max(configured, this.list.length * HEARTBEAT_MS_PER_MEMBER);
+  }
+
+  /** The member list in Roster datagrams. */
+  rosterPages(): Buffer[] {
+    return rosterPages(this.version, this.list);
+  }
+
+  private setPresence(m: MemberState, presence: Presence): void {
+    m.presence = presence;
+    this.rosterChanged();
+  }
+
+  private rosterChanged(): void {
+    this.version = (this.version + 1) >>> 0 || 1;
+    this.changed = true;
+  }
+
+  private move(m: MemberState, to: Address): void {
+    this.unplace(m);
+    m.host = to.host;
+    m.port = to.port;
+    this.place(m);
+  }
+
+  private place(m: MemberState): void {
+    m.samePort = this.byPort.get(m.port);
+    this.byPort.set(m.port, m);
+  }
+
+  private unplace(m: MemberState): void {
+    const first = this.byPort.get(m.port);
+    if (first === m) {
+      if (m.samePort) this.byPort.set(m.port, m.samePort);
+      else this.byPort.delete(m.port);
+    } else {
+      let prev = first;
+      while (prev && prev.samePort !== m) prev = prev.samePort;
+      if (prev) prev.samePort = m.samePort;
+    }
+    m.samePort = undefined;
   }
 }
 
-/** Packs the member list into Roster datagrams of at most MAX_DATAGRAM bytes. */
-export function rosterPages(version: number, members: Iterable<MemberState>): Buffer[] {
+/** Packs members into Roster datagrams of at most MAX_DATAGRAM bytes, sizes from the codec's parts. */
+export function rosterPages(version: number, members: Iterable<Pick<MemberState, 'memberId' | 'clientId' | 'name' | 'presence'>>): Buffer[] {
   const pages: RosterEntry[][] = [[]];
-  let size = 13;
+  let size = ROSTER_HEADER_BYTES;
   for (const m of members) {
-    const entrySize = 4 + 8 + 1 + 1 + Buffer.byteLength(m.name);
+    const entry: RosterEntry = { memberId: m.memberId, clientId: m.clientId, name: m.name, presence: m.presence };
+    const entrySize = rosterEntry.encodingLength(entry);
     if (size + entrySize > MAX_DATAGRAM) {
       pages.push([]);
-      size = 13;
+      size = ROSTER_HEADER_BYTES;
     }
-    pages[pages.length - 1].push({ memberId: m.memberId, clientId: m.clientId, name: m.name, presence: m.presence });
+    pages[pages.length - 1].push(entry);
     size += entrySize;
   }
-  return pages.map((entries, page) => {
-    const p: Roster = { type: PacketType.Roster, version, page, pageCount: pages.length, entries };
-    return encode(p);
-  });
+  return pages.map((entries, page) => encode({ type: PacketType.Roster, version, page, pageCount: pages.length, entries }));
 }

@@ -1,41 +1,40 @@
 // The relay: one UDP socket, one room. It validates addresses, sequences what members send, fans it
 // out, repairs gaps from its history, and keeps members' leases. Bad datagrams become 'warning'
-// events; nothing a peer sends can throw out of the receive handler.
-import * as dgram from 'node:dgram';
+// events; nothing a peer sends can throw out of the receive handler. From the socket handler down,
+// a datagram goes: look up the sender, rate limit, decode, check and order (the intake), sequence
+// (the room), fan out.
+import type * as dgram from 'node:dgram';
 import { decode, encode, isEnvelope, ProtocolError } from '../../protocol/codec';
-import { HelloFlags, PacketType, Presence, RefuseReason, type Data, type Hello, type Packet } from '../../protocol/packets';
-import { CookieJar } from './cookies';
+import { readLegacy } from '../../protocol/legacy';
+import { PacketType, RefuseReason, type Data, type Hello, type Packet } from '../../protocol/packets';
 import { TypedEmitter } from '../emitter';
 import { ChatError } from '../errors';
 import { RELAY_LIMITS, RELAY_TIMERS, TokenBucket } from '../limits';
-import { addressKey, AMPLIFICATION_FACTOR, rosterPages, Strangers, toMember, type MemberState, type Stranger } from './members';
-import { Intake } from './intake';
-import { LegacyBridge } from './legacy-bridge';
-import { bindRelaySocket, checkRelayOptions } from './socket';
-import { Room, ZERO_ID, type SequencedMessage } from './room';
 import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStats, RelayTimers } from '../types';
 import { nameProblem } from '../validate';
+import { CookieJar } from './cookies';
+import { Intake, type Ready, type Step } from './intake';
+import { LegacyBridge } from './legacy-bridge';
+import { Members, toMember, type MemberState } from './members';
+import { resendPlan, resumePoint } from './repair';
+import { Room } from './room';
+import { ZERO_HEX, ZERO_ID, type SequencedMessage } from './sequenced';
+import { bindRelaySocket, checkRelayOptions } from './socket';
+import { NotStoredError } from './store';
+import { Strangers, type Stranger } from './strangers';
 
-const MAX_RESEND_SPAN = 64; // seqs served per Resend request
-/** A room's idle members ping at most 1000/10 = 100 times a second in all: the heartbeat period is the
- * configured one (5 s) up to 500 members, then grows with the room (50 s at 5,000). */
-const HEARTBEAT_MS_PER_MEMBER = 10;
 const TAIL_BEACON_MS = 30; // after a burst goes quiet, tell members the head so a lost last message is noticed
 
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly notices: string[] = [];
   private readonly limits: Required<RelayLimits>;
   private readonly timers: Required<RelayTimers>;
-  private readonly byAddress = new Map<string, MemberState>();
-  private readonly byClient = new Map<string, MemberState>();
+  private readonly joined: Members;
   private readonly strangers: Strangers;
   private readonly cookies: CookieJar;
-  private readonly counters: RelayStats = { members: 0, headSeq: 0, datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, legacyIn: 0, rateLimited: 0, retransmitsServed: 0 };
-  private readonly legacy: LegacyBridge;
   private readonly intake: Intake;
-  private nextMemberId = 1;
-  private rosterVersion = 1;
-  private rosterDirty = false;
+  private readonly legacy: LegacyBridge;
+  private readonly counters: RelayStats = { members: 0, headSeq: 0, datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, legacyIn: 0, rateLimited: 0, retransmitsServed: 0 };
   private legacyMsgId = 0;
   private lastFanout = 0;
   private tick: NodeJS.Timeout | undefined;
@@ -50,24 +49,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
     private readonly bound: Address,
   ) {
     super();
-    this.limits = { ...RELAY_LIMITS, ...opts.limits };
+    const limits = (this.limits = { ...RELAY_LIMITS, ...opts.limits });
     this.timers = { ...RELAY_TIMERS, ...opts.timers };
+    this.joined = new Members(limits);
+    this.strangers = new Strangers(limits.unvalidatedAddresses, limits.addressPacketsPerSecond, limits.addressBurst);
     this.cookies = new CookieJar(this.timers.cookieMs);
+    this.intake = new Intake(limits, (hex, msgId) => room.seqOf(hex, msgId), () => room.epoch);
     this.legacy = new LegacyBridge(opts.legacyBroadcast, bound);
-    this.intake = new Intake({
-      room,
-      limits: this.limits,
-      send: (m, p) => this.sendTo(encode(p), m.host, m.port),
-      slowDown: (m, now) => this.slowDown(m, now),
-      publish: (s, now) => this.publish(s, now),
-      overLimit: () => this.counters.rateLimited++,
-    });
-    const now = Date.now();
-    this.strangers = new Strangers(this.limits.unvalidatedAddresses, () => ({
-      packets: new TokenBucket(this.limits.addressPacketsPerSecond, this.limits.addressBurst, now),
-      bytesIn: 0,
-      bytesOut: 0,
-    }));
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
     socket.on('error', (err) => this.emit('warning', err));
     this.tick = setInterval(() => this.onTick(), Math.max(10, Math.min(250, this.timers.heartbeatMs / 4)));
@@ -106,12 +94,12 @@ export class Relay extends TypedEmitter<RelayEvents> {
   }
 
   stats(): RelayStats {
-    return { ...this.counters, members: this.byAddress.size, headSeq: this.room.headSeq };
+    return { ...this.counters, members: this.joined.size, headSeq: this.room.headSeq };
   }
 
   /** The member list, for a host that shows it (the extension, `relay --log`). */
   members(): Member[] {
-    return [...this.byAddress.values()].map(toMember);
+    return this.joined.all().map(toMember);
   }
 
   async close(): Promise<void> {
@@ -124,51 +112,47 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.removeAllListeners();
   }
 
-  private warn(message: string): void {
-    this.emit('warning', new Error(message));
-  }
+  // ---- a datagram, top to bottom ----
 
   private receive(buf: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.closed) return;
     const now = Date.now();
     this.counters.datagramsIn++;
     this.counters.bytesIn += buf.length;
-    const key = addressKey(rinfo.address, rinfo.port);
-    const member = this.byAddress.get(key);
-    const stranger = member ? undefined : this.strangers.get(key);
+    const { address: host, port } = rinfo;
+    const member = this.joined.at(host, port);
+    const stranger = member ? undefined : this.strangers.get(host, port, now);
     if (stranger) stranger.bytesIn += buf.length;
     if (!(member ?? stranger!).packets.take(now)) {
+      // Over its address's datagram rate: dropped before it is even decoded.
       this.counters.rateLimited++;
       if (member) this.slowDown(member, now);
       return;
     }
     try {
-      if (!isEnvelope(buf)) return this.onLegacy(buf, { host: rinfo.address, port: rinfo.port }, key, stranger, now);
+      if (!isEnvelope(buf)) return this.onSeedLine(buf, rinfo, stranger ?? this.strangers.get(host, port, now), now);
       const p = decode(buf);
-      if (member) {
-        member.lastSeen = now;
-        if (member.presence === Presence.Away) this.setPresence(member, Presence.Online);
-      }
-      this.dispatch(p, key, rinfo, member, stranger, now);
+      if (member) this.joined.heard(member, now);
+      this.dispatch(p, rinfo, member, stranger, now);
     } catch (err) {
       // Nothing one datagram does may stop the relay: a bad packet is counted, and anything else
       // (a store that cannot be written, a listener that throws, a bug) is reported and survived.
       if (err instanceof ProtocolError) this.counters.malformed++;
-      const what = err instanceof ProtocolError || err instanceof ChatError ? (err as Error).message : `Internal error: ${String((err as Error)?.stack ?? err)}`;
-      this.warn(`${what} (datagram from ${rinfo.address}:${rinfo.port})`);
+      const what = err instanceof ProtocolError || err instanceof ChatError ? err.message : `Internal error: ${String((err as Error)?.stack ?? err)}`;
+      this.warn(`${what} (datagram from ${host}:${port})`);
     }
   }
 
-  private dispatch(p: Packet, key: string, rinfo: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number): void {
+  private dispatch(p: Packet, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number): void {
     switch (p.type) {
       case PacketType.Hello:
-        return this.onHello(p, key, rinfo, member, stranger, now);
+        return this.onHello(p, from, member, stranger, now);
       case PacketType.Data:
       case PacketType.Resend:
       case PacketType.Ping:
       case PacketType.RosterRequest:
       case PacketType.Leave:
-        if (!member) return this.sendTo(encode({ type: PacketType.NotJoined, epoch: this.room.epoch }), rinfo.address, rinfo.port, stranger);
+        if (!member) return this.sendTo(encode({ type: PacketType.NotJoined, epoch: this.room.epoch }), from.address, from.port, stranger);
         return this.onMemberPacket(p, member, now);
       case PacketType.Retry:
       case PacketType.Welcome:
@@ -191,13 +175,15 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private onMemberPacket(p: Data | Packet, m: MemberState, now: number): void {
     switch (p.type) {
       case PacketType.Data:
-        return this.intake.data(p, m, now);
+        // Checked, reassembled and put in the sender's order by the intake; what it returns is done here.
+        for (const step of this.intake.data(p, m, now)) this.take(step, m, now);
+        return;
       case PacketType.Resend:
         return this.onResend(m, p.fromSeq, p.toSeq);
       case PacketType.Ping:
-        return this.sendTo(this.pong(p.nonce, m), m.host, m.port);
+        return this.send(this.pong(p.nonce, m), m);
       case PacketType.RosterRequest:
-        for (const page of rosterPages(this.rosterVersion, this.byAddress.values())) this.sendTo(page, m.host, m.port);
+        for (const page of this.joined.rosterPages()) this.send(page, m);
         return;
       case PacketType.Leave:
         if (p.clientId.equals(m.clientId)) this.drop(m, 'leave');
@@ -207,87 +193,121 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
   }
 
-  private onHello(p: Hello, key: string, rinfo: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number): void {
-    const { address: host, port } = rinfo;
-    if (!member) {
-      if (p.cookie.length === 0 || !this.cookies.check(key, p.cookie, now)) {
-        return this.sendTo(encode({ type: PacketType.Retry, cookie: this.cookies.mint(key, now) }), host, port, stranger);
+  /** Does what the intake decided for a member's message, in its order. */
+  private take(step: Step, m: MemberState, now: number): void {
+    switch (step.kind) {
+      case 'reply':
+        return this.send(encode(step.packet), m);
+      case 'slowDown':
+        if (step.pending) this.counters.rateLimited++;
+        return this.slowDown(m, now);
+      case 'sequence':
+        return this.sequence(m, step.ready, now);
+      case 'malformed':
+        throw step.error; // after the Refused step: counted and reported like any bad datagram
+      default: {
+        const _exhaustive: never = step;
+        throw new Error(`Unknown intake step ${(_exhaustive as Step).kind}`);
       }
     }
-    const refuse = (reason: RefuseReason, detail: string) => this.sendTo(encode({ type: PacketType.Refused, reason, msgId: 0, detail }), host, port);
-    const problem = nameProblem(p.name);
-    if (problem) return refuse(RefuseReason.BadName, problem);
-    const hex = p.clientId.toString('hex');
-    let m = member && member.hex === hex ? member : undefined;
-    if (member && !m) this.drop(member, 'leave'); // another client took over this address
-    const elsewhere = this.byClient.get(hex);
-    if (!m && elsewhere) {
-      // The same client from a new address (restarted socket, NAT rebinding): move it.
-      this.byAddress.delete(elsewhere.key);
-      Object.assign(elsewhere, { key, host, port });
-      this.byAddress.set(key, elsewhere);
-      m = elsewhere;
-    }
-    if (!m) {
-      if (this.byAddress.size >= this.limits.maxMembers) return refuse(RefuseReason.RoomFull, `The room is full (${this.limits.maxMembers} members).`);
-      m = {
-        memberId: this.nextMemberId++, clientId: Buffer.from(p.clientId), hex, name: p.name, key, host, port, lastSeen: now, heartbeatMs: 0,
-        presence: Presence.Online, wantsRoster: (p.flags & HelloFlags.WantsRoster) !== 0,
-        packets: new TokenBucket(this.limits.addressPacketsPerSecond, this.limits.addressBurst, now),
-        messages: new TokenBucket(this.limits.memberMessagesPerSecond, this.limits.memberBurst, now), lastSlowDown: 0,
-        expect: p.firstUnacked,
-      };
-      this.byAddress.set(key, m);
-      this.byClient.set(hex, m);
-      this.strangers.delete(key);
-      this.rosterChanged();
-      this.emit('joined', { ...toMember(m), address: { host, port } });
-    } else if (m.name !== p.name) {
-      m.name = p.name;
-      this.rosterChanged();
-    }
-    m.wantsRoster = (p.flags & HelloFlags.WantsRoster) !== 0;
-    this.intake.release(m, p.firstUnacked, now); // the client says where its unsequenced messages begin
-    const heartbeatMs = this.heartbeatMs();
-    m.heartbeatMs = heartbeatMs; // a fresh Welcome: the member now pings at this period
-    this.sendTo(encode({ type: PacketType.Welcome, roomId: this.room.roomId, epoch: this.room.epoch, headSeq: this.room.headSeq, ...this.resumePoint(p), memberId: m.memberId, rosterVersion: this.rosterVersion, heartbeatMs }), host, port);
   }
 
-  /** Where a joining client should start: just after what it has, or the recent history. */
-  private resumePoint(p: Hello): { fromSeq: number; lostCount: number } {
-    const head = this.room.headSeq;
-    const first = this.room.firstSeq;
-    if (p.roomId === this.room.roomId && p.lastSeq > 0 && p.lastSeq <= head) {
-      const from = p.lastSeq + 1;
-      return from >= first ? { fromSeq: from, lostCount: 0 } : { fromSeq: first, lostCount: first - from };
+  /** Gives a member's message its seq and fans it out. The sender is a member and gets its copy too:
+   * that copy, which carries its msgId and the seq, is its acknowledgement. If the copy is lost, the
+   * sender's retransmission meets the de-duplication table and gets an explicit Ack with the seq. */
+  private sequence(m: MemberState, r: Ready, now: number): void {
+    let s: SequencedMessage;
+    try {
+      s = this.room.sequence(m, false, r.msgId, r.head, r.text, now);
+    } catch (err) {
+      if (!(err instanceof NotStoredError)) throw err;
+      // Not on disk, so not acknowledged and no seq used: the sender shows why and can send it again.
+      return this.send(encode({ type: PacketType.Refused, reason: RefuseReason.NotStored, msgId: r.msgId, detail: err.message }), m);
     }
-    return { fromSeq: Math.max(first, head - this.limits.backfillMessages + 1, 1), lostCount: 0 };
+    this.fanOut(s, now);
   }
 
-  private onLegacy(buf: Buffer, from: Address, key: string, stranger: Stranger | undefined, now: number): void {
-    const seed = this.legacy.read(buf, from);
-    if (!seed) return; // our own broadcast, back through the port we share
-    const { name, text } = seed;
+  /** The same datagrams to every member, the seed broadcast, and the 'message' event. `seedLine` is
+   * the datagram a seed message came in as, when it can be broadcast as it is. */
+  private fanOut(s: SequencedMessage, now: number, seedLine?: Buffer): void {
+    const members = this.joined.all();
+    if (members.length > 0) {
+      const frags = s.frags();
+      if (frags.length === 1) for (const m of members) this.send(frags[0], m);
+      else for (const m of members) for (const f of frags) this.send(f, m);
+    }
+    this.lastFanout = now;
+    this.tail ??= setTimeout(() => this.tailBeacon(), TAIL_BEACON_MS);
+    if (this.legacy.address) for (const piece of this.legacy.pieces(s, now, seedLine)) this.sendTo(piece, this.legacy.address, this.bound.port);
+    if (this.listens('message')) this.emit('message', s.message());
+  }
+
+  /** A seed client's `name: text`: a message from an unverified name, sequenced like any other. */
+  private onSeedLine(buf: Buffer, from: dgram.RemoteInfo, s: Stranger, now: number): void {
+    if (this.legacy.isOwnEcho(buf, from.address, from.port)) return;
+    const line = readLegacy(buf);
     this.counters.legacyIn++;
-    const s = stranger ?? this.strangers.get(key);
     s.messages ??= new TokenBucket(this.limits.memberMessagesPerSecond, this.limits.memberBurst, now);
     if (!s.messages.take(now)) {
       this.counters.rateLimited++;
       return;
     }
     this.legacyMsgId = (this.legacyMsgId + 1) >>> 0 || 1;
-    this.publish(this.room.sequence(ZERO_ID.toString('hex'), name, true, this.legacyMsgId, { kind: 'text', text }, now), now);
+    const sender = { hex: ZERO_HEX, clientId: ZERO_ID, name: line.name };
+    const seq = this.room.sequence(sender, true, this.legacyMsgId, { kind: 'text', totalBytes: line.text.length }, line.text, now);
+    this.fanOut(seq, now, line.verbatim ? buf : undefined);
   }
 
-  private publish(s: SequencedMessage, now: number): void {
-    if (this.byAddress.size > 0) {
-      const frags = s.frags();
-      for (const m of this.byAddress.values()) for (const f of frags) this.sendTo(f, m.host, m.port);
+  // ---- joining ----
+
+  /** A Hello: the address proves itself with a cookie, the name is checked, the room admits the
+   * client (new, resumed, renamed or moved), its waiting messages are released, and it is welcomed. */
+  private onHello(p: Hello, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number): void {
+    const { address: host, port } = from;
+    const key = `${host}|${port}`;
+    if (!member && !(p.cookie.length > 0 && this.cookies.check(key, p.cookie, now))) {
+      return this.sendTo(encode({ type: PacketType.Retry, cookie: this.cookies.mint(key, now) }), host, port, stranger);
     }
-    this.lastFanout = now;
-    this.tail ??= setTimeout(() => this.tailBeacon(), TAIL_BEACON_MS);
-    for (const piece of this.legacy.pieces(s.message, now)) this.sendTo(piece, this.legacy.address!, this.bound.port);
-    this.emit('message', s.message);
+    const refuse = (reason: RefuseReason, detail: string) => this.sendTo(encode({ type: PacketType.Refused, reason, msgId: 0, detail }), host, port);
+    const problem = nameProblem(p.name);
+    if (problem) return refuse(RefuseReason.BadName, problem);
+    const admitted = this.joined.admit(p, { host, port }, member, now);
+    if (admitted.replaced) this.gone(admitted.replaced, 'leave'); // another client took over this address
+    if (admitted.kind === 'full') return refuse(RefuseReason.RoomFull, `The room is full (${this.limits.maxMembers} members).`);
+    const m = admitted.member;
+    if (admitted.kind === 'joined') {
+      this.strangers.delete(key);
+      this.emit('joined', { ...toMember(m), address: { host, port } });
+    }
+    // The client says where its unsequenced messages begin.
+    for (const step of this.intake.release(m, p.firstUnacked)) this.take(step, m, now);
+    const heartbeatMs = this.heartbeatMs();
+    m.heartbeatMs = heartbeatMs; // a fresh Welcome: the member now pings at this period
+    const { roomId, epoch, headSeq } = this.room;
+    const resume = resumePoint(p, this.room, this.limits.backfillMessages);
+    this.send(encode({ type: PacketType.Welcome, roomId, epoch, headSeq, ...resume, memberId: m.memberId, rosterVersion: this.joined.rosterVersion, heartbeatMs }), m);
+  }
+
+  private drop(m: MemberState, reason: 'leave' | 'timeout'): void {
+    if (this.joined.drop(m)) this.gone(m, reason);
+  }
+
+  /** A member is no longer one: what it had half sent goes, and the host hears of it. */
+  private gone(m: MemberState, reason: 'leave' | 'timeout'): void {
+    this.intake.forgetAll(m);
+    this.emit('left', { ...toMember(m), reason });
+  }
+
+  // ---- repair, heartbeats, leases ----
+
+  private onResend(m: MemberState, fromSeq: number, toSeq: number): void {
+    for (const part of resendPlan(this.room, fromSeq, toSeq)) {
+      if (part.kind === 'gone') this.send(encode({ type: PacketType.Gone, fromSeq: part.fromSeq, toSeq: part.toSeq }), m);
+      else {
+        this.counters.retransmitsServed++;
+        for (const f of part.frags) this.send(f, m);
+      }
+    }
   }
 
   private tailBeacon(): void {
@@ -302,99 +322,66 @@ export class Relay extends TypedEmitter<RelayEvents> {
 
   /** The heartbeat period for the room as it is now. */
   private heartbeatMs(): number {
-    return Math.max(this.timers.heartbeatMs, this.byAddress.size * HEARTBEAT_MS_PER_MEMBER);
+    return this.joined.heartbeatMs(this.timers.heartbeatMs);
   }
 
   /** A Pong for `m` (or for every member, a beacon), telling the current heartbeat period. */
   private pong(nonce: number, m?: MemberState): Buffer {
     const heartbeatMs = this.heartbeatMs();
     if (m) m.heartbeatMs = Math.max(m.heartbeatMs, heartbeatMs);
-    return encode({ type: PacketType.Pong, nonce, epoch: this.room.epoch, headSeq: this.room.headSeq, rosterVersion: this.rosterVersion, heartbeatMs });
+    return encode({ type: PacketType.Pong, nonce, epoch: this.room.epoch, headSeq: this.room.headSeq, rosterVersion: this.joined.rosterVersion, heartbeatMs });
   }
 
   /** An unsolicited Pong: the head (so a lost last message is noticed) and the roster version. */
   private beacon(rosterOnly: boolean): void {
     const pong = this.pong(0);
     const heartbeatMs = this.heartbeatMs();
-    for (const m of this.byAddress.values()) {
+    for (const m of this.joined.all()) {
       if (rosterOnly && !m.wantsRoster) continue;
       m.heartbeatMs = Math.max(m.heartbeatMs, heartbeatMs);
-      this.sendTo(pong, m.host, m.port);
-    }
-  }
-
-  private onResend(m: MemberState, fromSeq: number, toSeq: number): void {
-    const to = Math.min(toSeq, this.room.headSeq, fromSeq + MAX_RESEND_SPAN - 1);
-    const first = this.room.firstSeq;
-    if (fromSeq < first) this.sendTo(encode({ type: PacketType.Gone, fromSeq, toSeq: Math.min(first - 1, toSeq) }), m.host, m.port);
-    for (let seq = Math.max(fromSeq, first); seq <= to; seq++) {
-      const frags = this.room.history(seq);
-      if (!frags) {
-        // Missing inside the history: lost with a damaged store. Saying so keeps the member from waiting forever.
-        let end = seq;
-        while (end < to && !this.room.history(end + 1)) end++;
-        this.sendTo(encode({ type: PacketType.Gone, fromSeq: seq, toSeq: end }), m.host, m.port);
-        seq = end;
-        continue;
-      }
-      this.counters.retransmitsServed++;
-      for (const f of frags) this.sendTo(f, m.host, m.port);
+      this.send(pong, m);
     }
   }
 
   private slowDown(m: MemberState, now: number): void {
     if (now - m.lastSlowDown < 1000) return;
     m.lastSlowDown = now;
-    this.sendTo(encode({ type: PacketType.SlowDown, retryAfterMs: Math.max(m.messages.waitMs(), 50) }), m.host, m.port);
+    this.send(encode({ type: PacketType.SlowDown, retryAfterMs: Math.max(m.messages.waitMs(), 50) }), m);
+  }
+
+  private send(buf: Buffer, m: MemberState): void {
+    this.counters.datagramsOut++;
+    this.counters.bytesOut += buf.length;
+    this.socket.send(buf, m.port, m.host);
   }
 
   /** Sends a datagram; to an unvalidated address only within the amplification budget. */
   private sendTo(buf: Buffer, host: string, port: number, stranger?: Stranger): void {
-    if (stranger) {
-      if (stranger.bytesOut + buf.length > AMPLIFICATION_FACTOR * stranger.bytesIn) return;
-      stranger.bytesOut += buf.length;
-    }
+    if (stranger && !stranger.mayReceive(buf.length)) return;
     this.counters.datagramsOut++;
     this.counters.bytesOut += buf.length;
     this.socket.send(buf, port, host);
   }
 
-  private setPresence(m: MemberState, presence: Presence): void {
-    m.presence = presence;
-    this.rosterChanged();
-  }
-
-  private rosterChanged(): void {
-    this.rosterVersion = (this.rosterVersion + 1) >>> 0 || 1;
-    this.rosterDirty = true;
-  }
-
-  private drop(m: MemberState, reason: 'leave' | 'timeout'): void {
-    if (this.byAddress.get(m.key) !== m) return;
-    this.intake.forgetAll(m);
-    this.byAddress.delete(m.key);
-    this.byClient.delete(m.hex);
-    this.rosterChanged();
-    this.emit('left', { ...toMember(m), reason });
+  private warn(message: string): void {
+    this.emit('warning', new Error(message));
   }
 
   private onTick(): void {
     const now = Date.now();
     this.legacy.expire(now);
-    if (this.rosterDirty) {
-      this.rosterDirty = false;
-      this.beacon(true);
-    }
+    if (this.joined.takeRosterChange()) this.beacon(true);
     // Leases are counted in heartbeat periods, so a sweep every quarter period (at most every
     // second) is precise enough; sweeping thousands of idle members four times a second is not free.
     if (now - this.sweptAt < Math.min(1000, this.heartbeatMs() / 4)) return;
     this.sweptAt = now;
-    for (const m of this.byAddress.values()) {
-      // Counted in the period this member was told: when the room grows it pings less often.
-      const silent = now - m.lastSeen;
-      if (silent > m.heartbeatMs * this.timers.leaseBeats) this.drop(m, 'timeout');
-      else if (silent > m.heartbeatMs * 1.5 && m.presence === Presence.Online) this.setPresence(m, Presence.Away);
-      this.intake.expire(m, now, this.timers.reassemblyMs);
+    for (const m of this.joined.expired(now, this.timers.leaseBeats)) this.drop(m, 'timeout');
+    for (const m of [...this.joined.all()]) {
+      try {
+        for (const step of this.intake.expire(m, now, this.timers.reassemblyMs)) this.take(step, m, now);
+      } catch (err) {
+        this.warn(err instanceof ChatError ? err.message : `Internal error: ${String((err as Error)?.stack ?? err)}`);
+      }
     }
   }
 }

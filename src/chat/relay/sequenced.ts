@@ -1,0 +1,89 @@
+// A message the room has sequenced, as the relay keeps it: the text as the UTF-8 bytes it arrived
+// in, and its datagrams encoded the first time something needs them (a fan-out to a member, or a
+// resend). The string and the RoomMessage are made only for whoever asks (a 'message' listener, the
+// store, the seed broadcast): a relay that only forwards never decodes the text.
+import { encode } from '../../protocol/codec';
+import { bodyOf, fragmentMsg, msgFragmentsLength } from '../../protocol/fragments';
+import { msgHeaderLength } from '../../protocol/parts';
+import { SenderFlags, type MessageBody, type MessageHead } from '../../protocol/packets';
+import type { RoomMessage } from '../types';
+import type { HistoryEntry } from './ring';
+
+/** Who sent a message: a member (MemberState has these fields) or a seed client's claimed name. */
+export interface Sender {
+  readonly hex: string;
+  readonly clientId: Buffer;
+  readonly name: string;
+}
+
+export const ZERO_ID = Buffer.alloc(8);
+export const ZERO_HEX = ZERO_ID.toString('hex');
+
+export class SequencedMessage implements HistoryEntry {
+  readonly bytes: number;
+  // Copied, not the Sender itself: a member's name can change before the datagrams are encoded.
+  readonly senderHex: string;
+  readonly senderId: Buffer;
+  readonly name: string;
+  private readonly nameBytes: number;
+  private encoded: Buffer[] | undefined;
+  /** Until encoded; afterwards the text is read back out of the datagrams. */
+  private textBytes: Buffer | undefined;
+
+  constructor(
+    readonly seq: number,
+    readonly time: number,
+    sender: Sender,
+    readonly legacy: boolean,
+    readonly msgId: number,
+    readonly head: MessageHead,
+    text: Buffer,
+  ) {
+    this.senderHex = sender.hex;
+    this.senderId = sender.clientId;
+    this.name = sender.name;
+    this.textBytes = text;
+    this.nameBytes = Buffer.byteLength(sender.name, 'utf8');
+    this.bytes = msgFragmentsLength(this.nameBytes, head, text.length);
+  }
+
+  /** Made from a stored message (at start): the text is encoded once here. */
+  static fromBody(seq: number, time: number, sender: Sender, legacy: boolean, msgId: number, body: MessageBody): SequencedMessage {
+    const text = Buffer.from(body.text, 'utf8');
+    const head: MessageHead =
+      body.kind === 'text'
+        ? { kind: 'text', totalBytes: text.length }
+        : { kind: 'snippet', totalBytes: text.length, path: body.path, startLine: body.startLine, endLine: body.endLine, language: body.language };
+    return new SequencedMessage(seq, time, sender, legacy, msgId, head, text);
+  }
+
+  /** The datagrams, the same for every member and every resend. */
+  frags(): Buffer[] {
+    if (!this.encoded) {
+      const meta = { seq: this.seq, time: this.time, senderId: this.senderId, senderFlags: this.legacy ? SenderFlags.Legacy : 0, name: this.name, msgId: this.msgId };
+      const packets = fragmentMsg(meta, this.head, this.textBytes!, this.nameBytes);
+      this.encoded = packets.length === 1 ? [encode(packets[0])] : packets.map(encode);
+      this.textBytes = undefined; // the datagrams hold it now
+    }
+    return this.encoded;
+  }
+
+  /** The text's UTF-8 bytes. */
+  text(): Buffer {
+    if (this.textBytes) return this.textBytes;
+    const frags = this.encoded!;
+    const first = msgHeaderLength(this.nameBytes, this.head);
+    if (frags.length === 1) return frags[0].subarray(first);
+    const rest = msgHeaderLength(this.nameBytes, undefined);
+    return Buffer.concat(frags.map((f, i) => f.subarray(i === 0 ? first : rest)));
+  }
+
+  body(): MessageBody {
+    return bodyOf(this.head, this.text().toString('utf8'));
+  }
+
+  /** The message as the engine's users see it (made anew on each call: nothing keeps it). */
+  message(): RoomMessage {
+    return { ...this.body(), seq: this.seq, time: this.time, msgId: this.msgId, sender: { id: this.senderHex, name: this.name, legacy: this.legacy } };
+  }
+}
