@@ -79,7 +79,8 @@ const sections: Section[] = [
       clientsPerSecond = clients.map((c) => c.perSecond).sort((a, b) => a - b)[clients.length >> 1];
       keepProfile(r10.profile);
       keepProfile(r100.profile);
-      const target = (r: typeof r10) => row(`1. relay throughput, room of ${r.size}: ours / bare`, `${r.ratio.toFixed(2)}x (median of ${r.rounds.length} paired rounds; medians ${num(r.ours)} vs ${num(r.bare)} msg/s to every member)`, '>= 0.7x', r.ratio >= 0.7);
+      const goal = (r: typeof r10) => (r.size >= 100 ? 0.9 : 0.85);
+      const target = (r: typeof r10) => row(`1. relay throughput, room of ${r.size}: ours / bare`, `${r.ratio.toFixed(2)}x (median of ${r.rounds.length} paired rounds; medians ${num(r.ours)} vs ${num(r.bare)} msg/s to every member)`, `>= ${goal(r)}x`, r.ratio >= goal(r));
       const cpu = (r: typeof r10) => row(`1. relay CPU per message, room of ${r.size}: ours / bare`, `${(r.cpuPerMessageUs.ours / r.cpuPerMessageUs.bare).toFixed(2)}x (${r.cpuPerMessageUs.ours} vs ${r.cpuPerMessageUs.bare} µs)`);
       const c = clients.sort((a, b) => a.perSecond - b.perSecond)[clients.length >> 1];
       return {
@@ -167,16 +168,21 @@ const sections: Section[] = [
     name: 'legacy',
     run: async () => {
       const why = netnsUnavailable();
-      if (why) return { rows: [notMeasured('2. legacy relay / bare seed-style relay', why, '>= 0.8x')], data: { notMeasured: why } };
+      if (why) return { rows: [notMeasured('2. legacy relay / bare seed-style relay', why, '>= 0.9x')], data: { notMeasured: why } };
       const [rounds, warm, dur] = quick ? [2, 200, 500] : [5, 300, 1000];
-      const r = await legacy(10, rounds, warm, dur);
-      keepProfile(r.profile);
+      const results = await legacy([2, 10], rounds, warm, dur);
+      const rows: Row[] = [];
+      for (const r of results) {
+        keepProfile(r.profile);
+        const who = r.size === 2 ? 'a sender and a listener' : `${r.size} clients`;
+        rows.push(
+          row(`2. legacy relay (broadcast, in a netns) / bare seed-style relay, ${who}`, `${r.ratio.toFixed(2)}x (median of ${r.rounds.length} paired rounds; medians ${num(r.ours)} vs ${num(r.bare)} msg/s to every client)`, '>= 0.9x', r.ratio >= 0.9),
+          row(`2. legacy relay CPU per message, ${who}: ours / bare`, `${(r.cpuPerMessageUs.ours / r.cpuPerMessageUs.bare).toFixed(2)}x (${r.cpuPerMessageUs.ours} vs ${r.cpuPerMessageUs.bare} µs)`),
+        );
+      }
       return {
-        rows: [
-          row('2. legacy relay (broadcast, in a netns) / bare seed-style relay', `${r.ratio.toFixed(2)}x (median of ${r.rounds.length} paired rounds; medians ${num(r.ours)} vs ${num(r.bare)} msg/s to 10 clients)`, '>= 0.8x', r.ratio >= 0.8),
-          row('2. legacy relay CPU per message: ours / bare', `${(r.cpuPerMessageUs.ours / r.cpuPerMessageUs.bare).toFixed(2)}x (${r.cpuPerMessageUs.ours} vs ${r.cpuPerMessageUs.bare} µs)`),
-        ],
-        data: r,
+        rows,
+        data: results,
       };
     },
   },
@@ -211,7 +217,7 @@ const sections: Section[] = [
       const of = (xs: number[], digits: number) => (r.runs.length > 1 ? `, median of ${r.runs.length} (${xs.map((x) => ms(x, digits)).join(', ')})` : '');
       return {
         rows: [
-          row(`6. panel: backfill of ${r.itemCount.toLocaleString('en-US')} messages into the extension host, after the chat suite (code-server)`, `${ms(r.backfill.medianMs, 0)}${of(r.runs.map((x) => x.backfillMs), 0)}`, '< 1 s', r.backfill.medianMs < 1000),
+          row(`6. panel: backfill of ${r.itemCount.toLocaleString('en-US')} messages into the extension host, join to last message, after the chat suite (code-server)`, `${ms(r.backfill.medianMs, 0)}${of(r.runs.map((x) => x.backfillMs), 0)}; from writing the setting ${ms(r.backfill.fromSettingMedianMs, 0)}`, '< 1 s', r.backfill.medianMs < 1000),
           row(`6. panel: snapshot of ${r.itemCount.toLocaleString('en-US')} messages (webview-reported, code-server)`, `${ms(r.snapshot.medianMs, 1)}${of(r.runs.map((x) => x.snapshotRenderMs), 1)}`, '< 300 ms', r.snapshot.medianMs < 300),
           row(`6. panel: append one message (webview-reported, code-server)`, `${ms(r.append.medianMs, 2)}${of(r.runs.map((x) => x.appendRenderMs), 2)}`, '< 5 ms', r.append.medianMs < 5),
         ],
