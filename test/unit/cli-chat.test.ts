@@ -106,7 +106,7 @@ describe('whatsudp chat', { skip, timeout: 60_000 }, () => {
       { kind: 'text', text: 'clear\u001b[2J\u001b]0;title\u0007 bell \u009b31m red \u202eevil' },
       { kind: 'snippet', text: 'def f():\n    return 1\n', path: 'src/f.py', startLine: 10, endLine: 11, language: 'python' },
     ]);
-    await ann.waitForLine('stdout', /^  return 1$|^      return 1$/);
+    await ann.waitForLine('stdout', /^ {2}return 1$|^ {6}return 1$/);
     assert.deepEqual(ann.stdout, [
       'eve: line one',
       '  line two',

@@ -65,9 +65,12 @@ describe('cli format: terminal text', () => {
   });
 });
 
+/** A printed JSON line as the scripts that read it see it: a record of unknown values. */
+const parseLine = (line: string) => JSON.parse(line) as Record<string, unknown>;
+
 describe('cli format: JSON lines', () => {
   it('has every field, null where it does not apply', () => {
-    const parsed = JSON.parse(jsonLine(messageJson(text('hi'), false)));
+    const parsed = parseLine(jsonLine(messageJson(text('hi'), false)));
     assert.deepEqual(parsed, {
       seq: 7,
       time: 1700000000000,
@@ -85,7 +88,7 @@ describe('cli format: JSON lines', () => {
 
   it('carries a snippet\'s place and language, and the backfill flag', () => {
     const snippet = { kind: 'snippet', text: 'x', path: 'a.py', startLine: 2, endLine: 3, language: 'python' };
-    const parsed = JSON.parse(jsonLine(messageJson(text('', snippet as Partial<RoomMessage>), true)));
+    const parsed = parseLine(jsonLine(messageJson(text('', snippet as Partial<RoomMessage>), true)));
     assert.equal(parsed.kind, 'snippet');
     assert.deepEqual([parsed.path, parsed.startLine, parsed.endLine, parsed.language, parsed.backfill], ['a.py', 2, 3, 'python', true]);
   });
@@ -94,11 +97,11 @@ describe('cli format: JSON lines', () => {
     const hostile = 'a\u009b\u007f\u202e\u2028\u001bz';
     const line = jsonLine(messageJson(text(hostile), false));
     assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f\u202e\u2028]/u);
-    assert.equal(JSON.parse(line).text, hostile);
+    assert.equal(parseLine(line).text, hostile);
   });
 
   it('gives seed datagrams the same shape, marked legacy', () => {
-    const parsed = JSON.parse(jsonLine(legacyJson('old', 'hello', 5)));
+    const parsed = parseLine(jsonLine(legacyJson('old', 'hello', 5)));
     assert.deepEqual(parsed.sender, { id: '0000000000000000', name: 'old', legacy: true });
     assert.equal(parsed.seq, null);
     assert.equal(parsed.msgId, null);

@@ -12,7 +12,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const variants = [
   ['replaceFile', (file: string, content: string, fsync?: boolean) => replaceFile(file, content, { fsync })],
-  ['replaceFileSync', async (file: string, content: string, fsync?: boolean) => replaceFileSync(file, content, { fsync })],
+  ['replaceFileSync', (file: string, content: string, fsync?: boolean) => Promise.resolve(replaceFileSync(file, content, { fsync }))],
 ] as const;
 
 for (const [name, replace] of variants) {
