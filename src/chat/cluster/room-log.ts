@@ -9,7 +9,7 @@ import { TypedEmitter } from '../emitter';
 import type { Cluster } from './connect';
 import { AuthorMarks, isWrongLastSequence } from './marks';
 import { MSG_ID_HEADER, authorSubject, checkAuthor, checkMsgId, dedupeId, describeRoom, laterMark, roomIdOf, roomSubjects, streamName } from './names';
-import { Follower, recordOf, type LogRecord } from './follower';
+import { Follower, Repeats, recordOf, type LogRecord } from './follower';
 
 export type { LogRecord } from './follower';
 export { Follower } from './follower';
@@ -33,6 +33,12 @@ export type AppendResult =
   | { kind: 'sequenced'; seq: number }
   | { kind: 'duplicate'; seq: number }
   | { kind: 'stale'; lastMsgId: number; lastSeq: number };
+
+/** A timeout, no responders, or JetStream saying it is briefly unavailable: a leader is being elected. */
+function isTransient(e: unknown): boolean {
+  const err = e as { name?: string; code?: unknown; status?: unknown } | null;
+  return ['TimeoutError', 'NoRespondersError', 'JetStreamNotEnabled', 'RequestError'].includes(err?.name ?? '') || err?.code === 10008 || err?.status === 503;
+}
 
 export interface ReadResult {
   /** The records of the range that the stream still holds, in seq order. */
@@ -114,6 +120,9 @@ export class RoomLog extends TypedEmitter<RoomLogEvents> {
    * retransmission with the seq it already has, the expected last sequence on the author's own subject
    * makes two relays' appends for one author take turns, and an msgId at or below the author's last
    * sequenced one is refused (`stale`, or `duplicate` with its seq), however late it comes.
+   * One exception, NATS 2.9's and not ours: while a new stream leader of a 3-replica room catches up, it
+   * can take a second copy (nats-server#6485, fixed in 2.11). Followers mark it (`firstSeq`), alike at
+   * every relay, and the seq returned here may be that copy's: a relay acknowledges from its follower.
    */
   append(author: string, msgId: number, bytes: Uint8Array): Promise<AppendResult> {
     checkAuthor(author);
@@ -129,7 +138,7 @@ export class RoomLog extends TypedEmitter<RoomLogEvents> {
   }
 
   private async appendNow(author: string, msgId: number, bytes: Uint8Array): Promise<AppendResult> {
-    for (let attempt = 0; attempt < 8; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       const state = await this.marks.state(author);
       const last = laterMark(state.tail, state.mark);
       if (last && msgId <= last.msgId) {
@@ -143,12 +152,17 @@ export class RoomLog extends TypedEmitter<RoomLogEvents> {
           headers: h,
           msgID: dedupeId(author, msgId),
           expect: { lastSubjectSequence: state.tail?.seq ?? 0 },
-          retries: 3, // a timeout while a stream leader is elected; the same msgID makes a retry safe
         });
       } catch (e) {
-        if (!isWrongLastSequence(e)) throw e;
-        this.marks.forget(author); // another relay appended for this author: look again
-        continue;
+        // Another relay appended for this author, or the stream is electing a leader (the publish may
+        // have landed): either way, read the author's state again before trying.
+        this.marks.forget(author);
+        if (isWrongLastSequence(e) && attempt < 16) continue;
+        if (isTransient(e) && attempt < 16) {
+          await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+          continue;
+        }
+        throw e;
       }
       const mark = { roomId: this.roomId, msgId, seq: ack.seq };
       if (!ack.duplicate) this.marks.appended(author, mark);
@@ -158,7 +172,6 @@ export class RoomLog extends TypedEmitter<RoomLogEvents> {
       await this.marks.raise(author, mark).catch((e: Error) => this.emit('warning', new Error(`Cannot record the last msgId of ${author}: ${e.message}`)));
       return ack.duplicate ? { kind: 'duplicate', seq: ack.seq } : { kind: 'sequenced', seq: ack.seq };
     }
-    throw new Error(`Appends for ${author} kept colliding with another relay's (8 tries).`);
   }
 
   /** The records of [fromSeq, toSeq] that the ring still holds, for gap repair and backfill. */
@@ -168,12 +181,13 @@ export class RoomLog extends TypedEmitter<RoomLogEvents> {
     }
     const stateNow = this.state();
     const found: LogRecord[] = [];
+    const repeats = new Repeats(); // a read judges repeats within its own range only
     for (let lo = fromSeq; lo <= toSeq; lo += READ_AT_ONCE) {
       const seqs = Array.from({ length: Math.min(READ_AT_ONCE, toSeq - lo + 1) }, (_, i) => lo + i);
       const msgs = await Promise.all(seqs.map((seq) => this.cluster.jsm.streams.getMessage(this.stream, { seq })));
       for (const m of msgs) {
         const r = m ? recordOf(this.room, { seq: m.seq, subject: m.subject, headers: m.header, data: m.data }, m.time.getTime()) : undefined;
-        if (r) found.push(r);
+        if (r) found.push({ ...r, firstSeq: repeats.firstSeq(r.author, r.msgId, r.seq) });
       }
     }
     const { firstSeq, headSeq } = await stateNow;
@@ -194,7 +208,7 @@ export class RoomLog extends TypedEmitter<RoomLogEvents> {
    * A first record past `fromSeq` means the ones between were gone already.
    */
   async follow(fromSeq: number, onRecord: (r: LogRecord) => void): Promise<Follower> {
-    const f = await Follower.start(this.cluster.js, this.stream, this.room, fromSeq, onRecord, (e) => this.emit('warning', e));
+    const f = await Follower.start(this.cluster.nc, this.cluster.js, this.stream, this.room, fromSeq, onRecord, (e) => this.emit('warning', e));
     this.followers.add(f);
     void f.closed.then(() => this.followers.delete(f));
     return f;

@@ -1,10 +1,15 @@
 // Real nats-server processes for the cluster tests: one server or a 3-node JetStream cluster, each on
-// 127.0.0.1 with ports the server picks itself (-1, read back from its ports file, so no race for a free
-// port), JetStream in a temporary folder, every wait bounded, every process stopped by its PID.
+// 127.0.0.1, JetStream in a temporary folder, every wait bounded, every process stopped by its PID. Client
+// ports are picked by the server itself (-1, read back from its ports file); a JetStream cluster needs
+// every route configured up front, so its route ports are found free just before (and tried again, up
+// to 3 times, if another process takes one in between).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { connect, type ConnectionOptions } from '@nats-io/transport-node';
+import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 
 export const INSTALL_HINT =
   'nats-server is not installed; the cluster tests need Debian\'s package (2.9.10): ' +
@@ -44,7 +49,22 @@ async function until<T>(what: string, ms: number, probe: () => T | undefined | P
   }
 }
 
-interface Ports { nats: string[]; cluster?: string[] }
+interface Ports { nats: string[] }
+
+/** `n` TCP ports on 127.0.0.1 that were free a moment ago (all held at once, so they differ). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const srv = createServer();
+      servers.push(srv);
+      await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', resolve));
+    }
+    return servers.map((srv) => (srv.address() as { port: number }).port);
+  } finally {
+    await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+  }
+}
 
 /** One or more nats-server processes in one temporary folder; stop() ends them all and removes it. */
 export class NatsFixture {
@@ -61,6 +81,7 @@ export class NatsFixture {
     const f = new NatsFixture(false, auth);
     try {
       await f.start('n1');
+      await f.ready();
       return f;
     } catch (e) {
       await f.stop();
@@ -70,13 +91,46 @@ export class NatsFixture {
 
   /** Three JetStream servers in one cluster, each routed to those started before it (gossip does the rest). */
   static async cluster(auth?: ServerAuth): Promise<NatsFixture> {
-    const f = new NatsFixture(true, auth);
+    for (let attempt = 1; ; attempt++) {
+      const f = new NatsFixture(true, auth);
+      try {
+        f.routes = (await freePorts(3)).map((p) => `nats-route://127.0.0.1:${p}`);
+        for (const name of ['n1', 'n2', 'n3']) await f.start(name);
+        await f.ready();
+        return f;
+      } catch (e) {
+        await f.stop();
+        if (attempt === 3 || !/address already in use/i.test((e as Error).message)) throw e;
+      }
+    }
+  }
+
+  /**
+   * Resolves once JetStream takes a stream of as many replicas as there are servers (a fresh cluster
+   * first elects its meta leader and learns its peers), so a test's first stream is not refused.
+   */
+  async ready(ms = 20_000): Promise<void> {
+    const opts: ConnectionOptions = { servers: this.urls, timeout: 2000 };
+    if (this.auth && 'token' in this.auth) opts.token = this.auth.token;
+    else if (this.auth) Object.assign(opts, { user: this.auth.user, pass: this.auth.pass });
+    const nc = await connect(opts);
     try {
-      for (const name of ['n1', 'n2', 'n3']) await f.start(name);
-      return f;
-    } catch (e) {
-      await f.stop();
-      throw e;
+      let last: unknown;
+      await until('JetStream to take a stream', ms, async () => {
+        try {
+          const jsm = await jetstreamManager(nc, { timeout: 2000 });
+          await jsm.streams.add({ name: 'READY', subjects: ['ready.probe'], num_replicas: this.servers.length, storage: StorageType.Memory });
+          await jsm.streams.delete('READY');
+          return true;
+        } catch (e) {
+          last = e;
+          return undefined;
+        }
+      }).catch((e: Error) => {
+        throw new Error(`${e.message}: ${(last as Error | undefined)?.message ?? ''}`);
+      });
+    } finally {
+      await nc.close();
     }
   }
 
@@ -95,7 +149,9 @@ export class NatsFixture {
     if (this.auth && 'token' in this.auth) lines.push(`authorization { token: ${JSON.stringify(this.auth.token)} }`);
     else if (this.auth) lines.push(`authorization { user: ${JSON.stringify(this.auth.user)}, password: ${JSON.stringify(this.auth.pass)} }`);
     if (this.clustered) {
-      lines.push(`cluster { name: wudp-test, listen: "127.0.0.1:-1", routes: [${this.routes.map((r) => JSON.stringify(r)).join(', ')}] }`);
+      const i = this.servers.length;
+      const listen = this.routes[i].replace('nats-route://', '');
+      lines.push(`cluster { name: wudp-test, listen: "${listen}", routes: [${this.routes.map((r) => JSON.stringify(r)).join(', ')}] }`);
     }
     const conf = path.join(home, 'server.conf');
     writeFileSync(conf, lines.join('\n') + '\n');
@@ -118,8 +174,6 @@ export class NatsFixture {
         return undefined; // written but not yet complete
       }
     });
-    const route = ports.cluster?.[0];
-    if (route) this.routes.push(route.replace(/^nats:/, 'nats-route:'));
     const server: NatsServer = { name, url: ports.nats[0], pid: child.pid, exited, log };
     this.servers.push(server);
     return server;
