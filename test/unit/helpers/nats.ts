@@ -17,6 +17,11 @@ export const INSTALL_HINT =
 
 /** The nats-server binary, or an Error that says how to install it (the tests fail with it, never pass). */
 export function natsServerBinary(): string {
+  const chosen = process.env.WHATSUDP_NATS_SERVER; // another build of the server, e.g. a newer one to compare
+  if (chosen) {
+    if (existsSync(chosen)) return chosen;
+    throw new Error(`WHATSUDP_NATS_SERVER=${chosen} does not exist. ${INSTALL_HINT}`);
+  }
   const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/local/bin'];
   for (const dir of dirs) {
     const bin = path.join(dir, 'nats-server');
