@@ -74,9 +74,10 @@ export function fragmentMsg(meta: MsgMeta, head: MessageHead, text: Buffer, name
 /** The bytes a message's Msg datagrams take in all, computed from the codec's parts without
  * encoding them: what the relay's history counts before (and whether or not) it encodes them. */
 export function msgFragmentsLength(nameBytes: number, head: MessageHead, textLength: number): number {
+  const overhead0 = fragmentOverhead(PacketType.Msg, head, nameBytes);
+  if (overhead0 + textLength <= MAX_DATAGRAM) return overhead0 + textLength; // one datagram, the common case
   const overheadN = fragmentOverhead(PacketType.Msg, undefined, nameBytes);
-  const s = splitOf(textLength, fragmentOverhead(PacketType.Msg, head, nameBytes), overheadN);
-  return textLength + (MAX_DATAGRAM - s.room0) + (s.count - 1) * overheadN;
+  return textLength + overhead0 + (splitOf(textLength, overhead0, overheadN).count - 1) * overheadN;
 }
 
 /** One message being put back together from its fragments. */

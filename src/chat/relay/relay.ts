@@ -254,7 +254,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     this.legacyMsgId = (this.legacyMsgId + 1) >>> 0 || 1;
     const sender = { hex: ZERO_HEX, clientId: ZERO_ID, name: line.name };
-    const seq = this.room.sequence(sender, true, this.legacyMsgId, { kind: 'text', totalBytes: line.text.length }, line.text, now);
+    // The history keeps the text until a member needs the datagrams (a room of seed clients never
+    // does): a copy, so that it keeps a few pooled bytes rather than the datagram's own allocation.
+    const text = Buffer.from(line.text);
+    const seq = this.room.sequence(sender, true, this.legacyMsgId, { kind: 'text', totalBytes: text.length }, text, now);
     this.fanOut(seq, now, line.verbatim ? buf : undefined);
   }
 
