@@ -3,8 +3,9 @@
 // 127.0.0.1:PORT and every client binds 0.0.0.0:PORT with SO_REUSEPORT and hears the relay's
 // broadcasts there; a client sends plain `name: text` datagrams from that socket to 127.0.0.1:PORT.
 // One sender keeps 16 in flight (sent, not yet heard back by a designated client); what counts is
-// the messages per second that reached every client. The whole measure runs in a helper process
-// started inside the namespace; the relays it starts there are processes of their own.
+// the messages per second that reached every client. Two rooms: the sender and one listener (where
+// the relay's own cost per message weighs most), and ten clients. The whole measure runs in a
+// helper process started inside the namespace; the relays it starts there are processes of their own.
 import * as dgram from 'node:dgram';
 import type { Role } from './roles/role';
 import { Child, withChildren } from './lib/child';
@@ -89,7 +90,7 @@ export async function legacyBenchRole(): Promise<Role> {
         let profile: string | undefined;
         if (a.profileDir) {
           enableProfiles(a.profileDir);
-          profile = 'legacy';
+          profile = `legacy-${a.size}`;
           await once('ours', a.size, a.warmupMs, a.ms, profile);
         }
         return {
@@ -109,12 +110,15 @@ export async function legacyBenchRole(): Promise<Role> {
   };
 }
 
-/** From the load generator: a namespace, the role inside it, the result, and the namespace gone. */
-export async function legacy(size: number, rounds: number, warmupMs: number, ms: number): Promise<LegacyResult> {
+/** From the load generator: a namespace, the role inside it, a result for each room size (number of
+ * clients, the sender included), and the namespace gone. */
+export async function legacy(sizes: number[], rounds: number, warmupMs: number, ms: number): Promise<LegacyResult[]> {
   return withNetns(async (ns) => {
     const inside = await Child.start('legacy-bench', {}, { prefix: ['ip', 'netns', 'exec', ns] });
     try {
-      return await inside.request<LegacyResult>('run', { size, rounds, warmupMs, ms, profileDir: profileDir() }, (rounds + 1) * (warmupMs + ms + 20_000) * 2);
+      const out: LegacyResult[] = [];
+      for (const size of sizes) out.push(await inside.request<LegacyResult>('run', { size, rounds, warmupMs, ms, profileDir: profileDir() }, (rounds + 1) * (warmupMs + ms + 20_000) * 2));
+      return out;
     } finally {
       await inside.stop();
     }
