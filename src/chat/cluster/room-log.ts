@@ -61,6 +61,8 @@ export interface LogState {
 /** How many seqs one read may ask for; the relay asks for at most 64 (Resend) or 200 (backfill). */
 export const MAX_READ = 1024;
 const READ_AT_ONCE = 64;
+/** How long an append keeps trying through timeouts and leader elections (a 3-server election takes seconds). */
+const APPEND_RETRY_MS = 15_000;
 
 interface RoomLogEvents {
   warning: [error: Error];
@@ -138,6 +140,7 @@ export class RoomLog extends TypedEmitter<RoomLogEvents> {
   }
 
   private async appendNow(author: string, msgId: number, bytes: Uint8Array): Promise<AppendResult> {
+    const giveUpAt = Date.now() + APPEND_RETRY_MS;
     for (let attempt = 1; ; attempt++) {
       const state = await this.marks.state(author);
       const last = laterMark(state.tail, state.mark);
@@ -158,7 +161,7 @@ export class RoomLog extends TypedEmitter<RoomLogEvents> {
         // have landed): either way, read the author's state again before trying.
         this.marks.forget(author);
         if (isWrongLastSequence(e) && attempt < 16) continue;
-        if (isTransient(e) && attempt < 16) {
+        if (isTransient(e) && Date.now() < giveUpAt) {
           await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
           continue;
         }

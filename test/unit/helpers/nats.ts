@@ -75,8 +75,8 @@ async function freePorts(n: number): Promise<number[]> {
 export class NatsFixture {
   readonly servers: NatsServer[] = [];
   private readonly children = new Map<string, ChildProcess>();
+  private readonly bin = natsServerBinary(); // first: without a server, no folder is made to leak
   private readonly dir = mkdtempSync(path.join(os.tmpdir(), 'whatsudp-nats-'));
-  private readonly bin = natsServerBinary();
   private routes: string[] = [];
 
   private constructor(private readonly clustered: boolean, private readonly auth?: ServerAuth) {}
