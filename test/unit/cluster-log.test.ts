@@ -46,6 +46,7 @@ describe('room log on one NATS server', () => {
     const api = loadCluster();
     assert.equal(typeof api.RoomLog.open, 'function');
     // The bundle that the CLI and extension require beside them (npm test builds it first).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built bundle, loaded the way the CLI loads it
     const bundle = require(path.join(__dirname, '..', '..', '..', 'dist', 'cluster.js')) as typeof api;
     const c = await bundle.Cluster.connect({ servers: nats.urls, auth: { kind: 'password', user: 'relay', pass: 's3cret' } });
     open.push(c);

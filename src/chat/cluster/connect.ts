@@ -114,7 +114,7 @@ export class Cluster extends TypedEmitter<ClusterEvents> {
     } catch (e) {
       if (e instanceof ChatError) throw e;
       if (e instanceof AuthorizationError) {
-        throw new ChatError('REFUSED', `The NATS server at ${where} refused the credentials (${(e as Error).message}).`);
+        throw new ChatError('REFUSED', `The NATS server at ${where} refused the credentials (${e.message}).`);
       }
       throw new ChatError('UNREACHABLE', `No NATS server answered at ${where} (${(e as Error).message}).`);
     }

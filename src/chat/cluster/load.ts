@@ -16,6 +16,7 @@ export function loadCluster(): ClusterModule {
   const candidates = [path.join(__dirname, 'cluster.js'), path.join(__dirname, 'index.js')];
   const file = candidates.find((f) => existsSync(f));
   if (!file) throw new ChatError('BAD_OPTION', `The cluster code is missing (${candidates[0]}): rebuild with \`node esbuild.mjs\`.`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path known only at run time is the point: esbuild must not bundle it
   loaded = require(file) as ClusterModule;
   return loaded;
 }
