@@ -100,3 +100,15 @@ describe('discovery records: a browser putting records together', () => {
     assert.deepEqual(cache.add(viaBytes([{ name: '_http._tcp.local', type: 'PTR', ttl: 120, data: 'web._http._tcp.local' }])), []);
   });
 });
+
+describe('discovery records: a browser on a busy or hostile link', () => {
+  it('keeps only the latest relays and host addresses it heard', () => {
+    const cache = new MdnsCache(4);
+    for (let i = 0; i < 10; i++) cache.add([{ name: SERVICE_TYPE, type: 'PTR', ttl: 120, data: `r${i}.${SERVICE_TYPE}` }, { name: `h${i}.local`, type: 'A', ttl: 120, data: '192.0.2.9' }]);
+    assert.equal(cache.get(`r0.${SERVICE_TYPE}`), undefined);
+    assert.ok(cache.get(`r9.${SERVICE_TYPE}`));
+    cache.add([{ name: `r9.${SERVICE_TYPE}`, type: 'SRV', ttl: 120, data: { port: 1, target: 'h9.local' } }]);
+    const r9 = cache.get(`r9.${SERVICE_TYPE}`);
+    assert.equal(r9 && cache.address(r9), '192.0.2.9');
+  });
+});

@@ -36,6 +36,7 @@ export interface BrowserEvents {
 /** When to ask again, from the start: the first answer usually comes at once; these cover loss. */
 const ASK_AT_MS = [0, 1100, 3300, 7700, 16_500, 34_100, 60_000];
 const ASK_EVERY_MS_AFTER = 60_000;
+const MAX_SIGHTINGS = 1024;
 
 interface MdnsSearch {
   socket: InterfaceMdns;
@@ -128,6 +129,8 @@ export class RelayBrowser extends TypedEmitter<BrowserEvents> {
 
   private sight(key: string, s: Sighting): void {
     if (this.closed) return;
+    // Anyone on the link can answer a probe from many ports: a bound like the cache's.
+    if (!this.sightings.has(key) && this.sightings.size >= MAX_SIGHTINGS) return;
     this.sightings.set(key, s);
     this.publish();
   }

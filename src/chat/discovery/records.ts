@@ -93,6 +93,16 @@ export class MdnsCache {
   private readonly relays = new Map<string, MdnsRelay>();
   private readonly hosts = new Map<string, string>();
 
+  /** Every host on a busy link announces its A records, and anyone there can send PTRs: both maps
+   * keep the latest `max` entries, so a long-running browser stays small. */
+  constructor(private readonly max = 256) {}
+
+  private keep<V>(map: Map<string, V>, key: string, value: V): void {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > this.max) map.delete(map.keys().next().value as string);
+  }
+
   /** Takes a response's records; returns the instances that changed. */
   add(records: readonly Answer[]): string[] {
     const changed = new Set<string>();
@@ -103,7 +113,7 @@ export class MdnsCache {
         case 'PTR':
           if (!same(rec.name, SERVICE_TYPE)) break;
           if (gone) this.relays.delete(rec.data.toLowerCase());
-          else if (!this.relays.has(rec.data.toLowerCase())) this.relays.set(rec.data.toLowerCase(), { instance: rec.data });
+          else if (!this.relays.has(rec.data.toLowerCase())) this.keep(this.relays, rec.data.toLowerCase(), { instance: rec.data });
           changed.add(rec.data.toLowerCase());
           break;
         case 'SRV':
@@ -117,7 +127,7 @@ export class MdnsCache {
         }
         case 'A':
           if (gone) this.hosts.delete(key);
-          else this.hosts.set(key, rec.data);
+          else this.keep(this.hosts, key, rec.data);
           for (const [k, r] of this.relays) if (r.target === key) changed.add(k);
           break;
         default:
