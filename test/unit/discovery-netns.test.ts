@@ -124,6 +124,27 @@ describe('discovery across namespaces', { timeout: 60_000 }, () => {
     assert.deepEqual(only.relays.map((x) => x.address), [`192.0.2.1:${both.port}`], '--interface searches there only');
   });
 
+  it('a browser that keeps running hears a relay come and say goodbye', async (t) => {
+    const l = lab(t);
+    if (!l) return;
+    const { r, b } = pair(l);
+    // The engine's RelayBrowser, as the extension's Find Relays will use it, run inside the namespace.
+    const engine = path.resolve(__dirname, '../../src/chat/discovery');
+    const script = `const { RelayBrowser } = require(${JSON.stringify(engine)});
+      RelayBrowser.start().then((b) => {
+        for (const e of ['found', 'lost']) b.on(e, (r) => console.log(e + ' ' + r.host + ':' + r.port));
+        console.log('browsing');
+        process.on('SIGTERM', () => b.close().then(() => process.exit(0)));
+      });`;
+    const browser = spawnProc(process.execPath, ['-e', script], { netns: b, label: 'RelayBrowser' });
+    await browser.waitForLine('stdout', 'browsing');
+    const { proc, port } = await relay(r, ['--host', '0.0.0.0', '--announce']);
+    await browser.waitForLine('stdout', `found 192.0.2.1:${port}`, 5000);
+    proc.signal('SIGTERM');
+    assert.equal((await proc.exitWithin(5000)).code, 143);
+    await browser.waitForLine('stdout', `lost 192.0.2.1:${port}`, 5000);
+  });
+
   it("the original Python client on port 2410 keeps running while relays announce and are looked for", async (t) => {
     const l = lab(t);
     if (!l) return;

@@ -28,7 +28,7 @@ export interface BrowserEvents {
   found: [relay: FoundRelay];
   /** Seen at another address or interface, or it announced other rooms. */
   changed: [relay: FoundRelay];
-  /** It said goodbye everywhere it was seen. */
+  /** It said goodbye, or answered none of the last two rounds of questions. */
   lost: [relay: FoundRelay];
   warning: [err: Error];
 }
@@ -51,7 +51,8 @@ export class RelayBrowser extends TypedEmitter<BrowserEvents> {
   readonly notices: string[] = [];
   private readonly mdns: MdnsSearch[] = [];
   private readonly probes: ProbeSender[] = [];
-  private readonly sightings = new Map<string, Sighting>();
+  private readonly sightings = new Map<string, { sighting: Sighting; seen: number }>();
+  private readonly rounds: number[] = [];
   private listed = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -109,7 +110,7 @@ export class RelayBrowser extends TypedEmitter<BrowserEvents> {
       const key = `mdns ${iface.name} ${iface.address} ${instance}`;
       const r = at.cache.get(instance);
       const host = r && at.cache.address(r);
-      if (!r) this.unsight(key);
+      if (!r) this.goodbye(key);
       else if (r.port !== undefined && host && r.info) this.sight(key, { host, port: r.port, interface: iface.name, via: 'mdns', info: r.info });
       else if (!at.asked.has(instance)) {
         at.asked.add(instance); // once: a responder that ignores the question will not answer it twice
@@ -120,6 +121,13 @@ export class RelayBrowser extends TypedEmitter<BrowserEvents> {
 
   private ask(step: number): void {
     if (this.closed) return;
+    // A relay that answered neither of the last two rounds is gone (the probe has no goodbye, and a
+    // relay that crashed sent none); each answer to a round refreshes what it confirms.
+    this.rounds.push(Date.now());
+    const since = this.rounds.length > 2 ? this.rounds[this.rounds.length - 3] : -Infinity;
+    let dropped = false;
+    for (const [k, v] of this.sightings) if (v.seen < since) dropped = this.sightings.delete(k) || dropped;
+    if (dropped) this.publish();
     for (const m of this.mdns) void m.socket.query([{ name: SERVICE_TYPE, type: 'PTR' }]);
     for (const p of this.probes) p.send();
     const wait = step + 1 < ASK_AT_MS.length ? ASK_AT_MS[step + 1] - ASK_AT_MS[step] : ASK_EVERY_MS_AFTER;
@@ -131,12 +139,16 @@ export class RelayBrowser extends TypedEmitter<BrowserEvents> {
     if (this.closed) return;
     // Anyone on the link can answer a probe from many ports: a bound like the cache's.
     if (!this.sightings.has(key) && this.sightings.size >= MAX_SIGHTINGS) return;
-    this.sightings.set(key, s);
+    this.sightings.set(key, { sighting: s, seen: Date.now() });
     this.publish();
   }
 
-  private unsight(key: string): void {
-    if (this.sightings.delete(key)) this.publish();
+  /** A relay that says goodbye on one interface is leaving all of them: every sighting of its id goes. */
+  private goodbye(key: string): void {
+    const id = this.sightings.get(key)?.sighting.info.id;
+    this.sightings.delete(key);
+    if (id !== undefined) for (const [k, v] of this.sightings) if (v.sighting.info.id === id) this.sightings.delete(k);
+    this.publish();
   }
 
   /** found / changed / lost, from the merged list before and after. */
@@ -154,7 +166,7 @@ export class RelayBrowser extends TypedEmitter<BrowserEvents> {
 
   /** Every relay found so far, in the order found, each once. */
   relays(): FoundRelay[] {
-    return mergeSightings([...this.sightings.values()]);
+    return mergeSightings([...this.sightings.values()].map((v) => v.sighting));
   }
 
   /** Stops asking and closes every socket; safe twice. */
