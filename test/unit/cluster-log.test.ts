@@ -99,6 +99,15 @@ describe('room log on one NATS server', () => {
     assert.deepEqual(await fresh.append('dddd', 41, bytes('new')), { kind: 'sequenced', seq: 12 });
   });
 
+  it('a relay that opens the room with other history limits applies them, and the room keeps its roomId', async () => {
+    const c = await connect();
+    const before = await room(c, 'limits', 10);
+    const after = await room(c, 'limits', 20);
+    assert.equal(after.roomId, before.roomId);
+    const info = await c.jsm.streams.info('WUDP_limits');
+    assert.deepEqual([info.config.max_msgs, info.config.max_bytes, info.config.num_replicas], [20, 16 << 20, 1]);
+  });
+
   it('reads a range back and names the part the ring has dropped', async () => {
     const log = await room(await connect(), 'read', 10);
     for (let i = 1; i <= 15; i++) await log.append('ffff', i, bytes(`m${i}`));

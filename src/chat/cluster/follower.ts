@@ -64,6 +64,8 @@ export class Follower {
   /** The next seq to deliver: anything below it was delivered (or gone) already. */
   private next: number;
   private readonly repeats = new Repeats();
+  /** The connection's status events; stopped with the follower (the library types it as a plain AsyncIterable). */
+  private statuses: ReturnType<NatsConnection["status"]> | undefined;
   /** Resolves when the follower has stopped (dispose()). */
   readonly closed: Promise<void>;
 
@@ -129,7 +131,8 @@ export class Follower {
 
   /** After a reconnect the consumer may have lived on the server that went away: start a fresh one. */
   private async watchConnection(): Promise<void> {
-    for await (const s of this.nc.status()) {
+    this.statuses = this.nc.status();
+    for await (const s of this.statuses) {
       if (this.stopped) return;
       if (s.type === 'reconnect' && this.messages) this.restart(this.messages);
     }
@@ -160,6 +163,7 @@ export class Follower {
   async dispose(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    (this.statuses as { stop?: () => void } | undefined)?.stop?.();
     const m = this.messages;
     if (m) {
       m.stop();
