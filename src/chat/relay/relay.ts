@@ -36,6 +36,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly legacy: LegacyBridge;
   private readonly counters: RelayStats = { members: 0, headSeq: 0, datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, legacyIn: 0, rateLimited: 0, retransmitsServed: 0 };
   private legacyMsgId = 0;
+  /** The sender of seed lines (its name is the last one's): SequencedMessage copies what it keeps. */
+  private readonly seedSender = { hex: ZERO_HEX, clientId: ZERO_ID, name: '' };
   private lastFanout = 0;
   private tick: NodeJS.Timeout | undefined;
   private sweptAt = 0;
@@ -233,7 +235,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const members = this.joined.all();
     if (members.length > 0) {
       const frags = s.frags();
-      if (frags.length === 1) for (const m of members) this.send(frags[0], m);
+      if (frags.length === 1) for (let i = 0; i < members.length; i++) this.send(frags[0], members[i]);
       else for (const m of members) for (const f of frags) this.send(f, m);
     }
     this.lastFanout = now;
@@ -253,7 +255,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
       return;
     }
     this.legacyMsgId = (this.legacyMsgId + 1) >>> 0 || 1;
-    const sender = { hex: ZERO_HEX, clientId: ZERO_ID, name: line.name };
+    // One string for a name that keeps talking, rather than one per line in the history.
+    if (line.name !== this.seedSender.name) this.seedSender.name = line.name;
+    const sender = this.seedSender;
     // The history keeps the text until a member needs the datagrams (a room of seed clients never
     // does): a copy, so that it keeps a few pooled bytes rather than the datagram's own allocation.
     const text = Buffer.from(line.text);

@@ -5,7 +5,7 @@
 import { encode } from '../../protocol/codec';
 import { bodyOf, fragmentMsg, msgFragmentsLength } from '../../protocol/fragments';
 import { msgHeaderLength } from '../../protocol/parts';
-import { SenderFlags, type MessageBody, type MessageHead } from '../../protocol/packets';
+import { PacketType, SenderFlags, type MessageBody, type MessageHead } from '../../protocol/packets';
 import type { RoomMessage } from '../types';
 import type { HistoryEntry } from './ring';
 
@@ -29,6 +29,8 @@ export class SequencedMessage implements HistoryEntry {
   private encoded: Buffer[] | undefined;
   /** Until encoded; afterwards the text is read back out of the datagrams. */
   private textBytes: Buffer | undefined;
+  private readonly snippet: MessageHead | undefined;
+  private readonly textLength: number;
 
   constructor(
     readonly seq: number,
@@ -36,15 +38,24 @@ export class SequencedMessage implements HistoryEntry {
     sender: Sender,
     readonly legacy: boolean,
     readonly msgId: number,
-    readonly head: MessageHead,
+    head: MessageHead,
     text: Buffer,
   ) {
+    // A plain text's head is all in the text's length: not kept, so the history holds one object
+    // less per message (what the garbage collector copies and promotes).
+    this.snippet = head.kind === 'snippet' ? head : undefined;
     this.senderHex = sender.hex;
     this.senderId = sender.clientId;
     this.name = sender.name;
     this.textBytes = text;
+    this.textLength = text.length;
     this.nameBytes = Buffer.byteLength(sender.name, 'utf8');
     this.bytes = msgFragmentsLength(this.nameBytes, head, text.length);
+  }
+
+  /** kind, totalBytes and a snippet's place: what fragment 0 carries before the text. */
+  get head(): MessageHead {
+    return this.snippet ?? { kind: 'text', totalBytes: this.textLength };
   }
 
   /** Made from a stored message (at start): the text is encoded once here. */
@@ -60,9 +71,17 @@ export class SequencedMessage implements HistoryEntry {
   /** The datagrams, the same for every member and every resend. */
   frags(): Buffer[] {
     if (!this.encoded) {
-      const meta = { seq: this.seq, time: this.time, senderId: this.senderId, senderFlags: this.legacy ? SenderFlags.Legacy : 0, name: this.name, msgId: this.msgId };
-      const packets = fragmentMsg(meta, this.head, this.textBytes!, this.nameBytes);
-      this.encoded = packets.length === 1 ? [encode(packets[0])] : packets.map(encode);
+      const text = this.textBytes!;
+      const senderFlags = this.legacy ? SenderFlags.Legacy : 0;
+      const head = this.head;
+      if (this.bytes === msgHeaderLength(this.nameBytes, head) + text.length) {
+        // It fits one datagram (most messages do): one packet, no split.
+        const { seq, time, senderId, name, msgId } = this;
+        this.encoded = [encode({ type: PacketType.Msg, seq, time, senderId, senderFlags, name, msgId, fragIndex: 0, fragCount: 1, head, chunk: text })];
+      } else {
+        const meta = { seq: this.seq, time: this.time, senderId: this.senderId, senderFlags, name: this.name, msgId: this.msgId };
+        this.encoded = fragmentMsg(meta, head, text, this.nameBytes).map(encode);
+      }
       this.textBytes = undefined; // the datagrams hold it now
     }
     return this.encoded;
