@@ -1,7 +1,7 @@
 // Reads a V8 .cpuprofile (node --cpu-prof) and lists where the time went: self time per function,
 // with its file and line, the way a reader of docs/BENCHMARKS.md wants to see it.
 import { existsSync, readFileSync } from 'node:fs';
-import { SourceMap } from 'node:module';
+import { SourceMap, type SourceMapPayload } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,7 +59,7 @@ const maps = new Map<string, SourceMap | undefined>();
 function sourceMap(file: string): SourceMap | undefined {
   if (!maps.has(file)) {
     const mapFile = `${file}.map`;
-    maps.set(file, existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : undefined);
+    maps.set(file, existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')) as SourceMapPayload) : undefined);
   }
   return maps.get(file);
 }

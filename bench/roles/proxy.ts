@@ -20,7 +20,7 @@ export async function proxyRole(opts: { relay: { host: string; port: number }; s
   });
 
   const toRelay = (key: string, host: string, port: number): dgram.Socket | undefined => {
-    let s = upstream.get(key);
+    const s = upstream.get(key);
     if (s || upstream.size >= MAX_MEMBERS) return s;
     const sock = dgram.createSocket('udp4');
     sock.bind(0, '127.0.0.1');
