@@ -7,6 +7,7 @@ import { decode, encode } from '../../protocol/codec';
 import { HelloFlags, PacketType, type Packet, type Welcome } from '../../protocol/packets';
 import type { Address, ClientEvents, ClientOptions, ClientTimers, OutgoingMessage, RoomMessage } from '../types';
 import { formatAddress } from '../validate';
+import { ChatError } from '../errors';
 import { Inbox } from './inbox';
 import { Join } from './join';
 import { Outbox } from './outbox';
@@ -73,6 +74,11 @@ export class Link {
   /** Opens the socket and joins; resolves on the first Welcome (see Join.begin for the rejections). */
   async open(): Promise<void> {
     const { socket, relay } = await openClientSocket(this.opts.server, this.opts.bind);
+    if (this.join.phase === 'closed') {
+      // close() came while the socket was opening: a closed client must not join after all.
+      socket.close();
+      throw new ChatError('CLOSED', 'This chat client was closed before it joined.');
+    }
     this.socket = socket;
     this.relay = relay;
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
