@@ -1,7 +1,9 @@
-// Who is who: names can collide (two "alex"), and legacy senders can claim any name. We count,
-// per name, the distinct identities seen in the conversation and the member list; when there is
-// more than one, verified people get a short id tag ("#3fa2") so readers can tell them apart.
+// Who is who: names can collide (two "alex"), look alike ("alex" and Cyrillic "аlex"), and legacy
+// senders can claim any name. We count, per name skeleton (UTS #39: names that look the same have
+// the same skeleton), the distinct identities seen in the conversation and the member list; when
+// there is more than one, verified people get a short id tag ("#3fa2") so readers can tell them apart.
 import type { ChatItem, MemberView, SenderView } from '../common/messages';
+import { skeleton } from '../common/names';
 
 /** All legacy senders share one identity: their id is zeros and their name is only a claim. */
 const LEGACY = 'legacy';
@@ -12,9 +14,21 @@ export function isLegacyId(id: string): boolean {
 
 export class People {
   private byName = new Map<string, Set<string>>();
+  /** Skeletons are worth caching: a conversation has few names and many messages. */
+  private readonly skeletons = new Map<string, string>();
 
   clear(): void {
     this.byName.clear();
+  }
+
+  private key(name: string): string {
+    let k = this.skeletons.get(name);
+    if (k === undefined) {
+      k = skeleton(name);
+      if (this.skeletons.size > 10_000) this.skeletons.clear();
+      this.skeletons.set(name, k);
+    }
+    return k;
   }
 
   addItems(items: readonly ChatItem[]): void {
@@ -28,15 +42,16 @@ export class People {
   }
 
   private add(name: string, identity: string): void {
-    let ids = this.byName.get(name);
-    if (!ids) this.byName.set(name, (ids = new Set()));
+    const key = this.key(name);
+    let ids = this.byName.get(key);
+    if (!ids) this.byName.set(key, (ids = new Set()));
     ids.add(identity);
   }
 
   /** "#3fa2" when this name is shared by more than one identity and the sender is verified. */
   tagFor(name: string, id: string, legacy: boolean): string | undefined {
     if (legacy || isLegacyId(id)) return undefined;
-    const ids = this.byName.get(name);
+    const ids = this.byName.get(this.key(name));
     return ids && ids.size > 1 ? `#${id.slice(0, 4)}` : undefined;
   }
 

@@ -1,6 +1,7 @@
 // One timeline row per ChatItem. Rows are rebuilt, never patched: the timeline keeps a row only
 // while its item object and RowOptions are unchanged, which keeps this file free of update logic.
 import type { ChatItem, DeliveryStateView, WebviewToHost } from '../common/messages';
+import { visibleName } from '../common/names';
 import { el, icon, ICONS } from './dom';
 import { colorClass, UNVERIFIED_TITLE } from './people';
 import { renderBody } from './render-text';
@@ -63,7 +64,7 @@ export function buildRow(item: ChatItem, opts: RowOptions): HTMLElement {
   const main = el('div', 'main');
   const meta = el('div', opts.continuation ? 'meta sr-only' : 'meta');
   const who = el('span', 'who');
-  who.append(el('span', `name ${colorClass(item.sender.id, item.sender.name)}`, item.sender.name));
+  who.append(el('span', `name ${colorClass(item.sender.id, item.sender.name)}`, visibleName(item.sender.name)));
   if (opts.idTag) who.append(' ', el('span', 'id-tag', opts.idTag));
   meta.append(who);
   if (item.sender.legacy) meta.append(tag('unverified', UNVERIFIED_TITLE));
