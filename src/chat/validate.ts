@@ -1,11 +1,11 @@
 // Checks for what users type: names and HOST:PORT addresses. Shared by the CLI and the extension.
 import { ChatError } from './errors';
 import type { Address } from './types';
-import { nameProblem } from '../common/names';
+import { nameProblem, normalizeName } from '../common/names';
 
 // The name rules (normal form, no invisible or bidi characters, no mixed scripts) live in
 // common/names.ts, where the webview can use them too.
-export { nameProblem };
+export { nameProblem, normalizeName };
 
 export function checkName(name: string): string {
   const problem = nameProblem(name);

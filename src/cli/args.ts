@@ -3,7 +3,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { Address, RelayOptions } from '../chat';
-import { nameProblem, parseAddress } from '../chat';
+import { nameProblem, normalizeName, parseAddress } from '../chat';
 import { ChatError } from '../chat';
 import { isLoopback, PROBE_PORT } from '../chat/discovery';
 import { CHAT_NUMBER_FLAGS, CHAT_OPTIONS, DISCOVER_NUMBER_FLAGS, DISCOVER_OPTIONS, RELAY_NUMBER_FLAGS, type NumberFlag } from './flags';
@@ -150,7 +150,10 @@ export function parseChatArgs(args: string[]): ChatArgs {
     legacy: { type: 'boolean' },
     ...stringFlags(CHAT_NUMBER_FLAGS),
   });
-  const name = str(v.name);
+  const typed = str(v.name);
+  // What a person types is brought to the one normal form (NFKC, single plain spaces, trimmed);
+  // what is still not a name after that is refused with the reason.
+  const name = typed === undefined ? undefined : normalizeName(typed);
   if (name === undefined) throw new UsageError('--name NAME is required: the name the room knows you by');
   const problem = nameProblem(name);
   if (problem) throw new UsageError(`--name: ${problem.replace(/\.$/, '')}`);

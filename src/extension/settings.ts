@@ -2,7 +2,7 @@
 // so the message the user sees says which one to fix and how.
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { type Address, ChatError, checkPort, nameProblem, parseAddress } from '../chat';
+import { type Address, ChatError, checkPort, nameProblem, normalizeName, parseAddress } from '../chat';
 
 export const SECTION = 'whatsudp';
 
@@ -35,7 +35,7 @@ export function relayAddress(): Address {
 
 /** The name to chat under: the setting, or else the OS user name; undefined when neither is usable. */
 export function chatName(): { name?: string; problem?: SettingProblem } {
-  const configured = config().get<string>('name', '').trim();
+  const configured = normalizeName(config().get<string>('name', ''));
   if (configured) {
     const problem = nameProblem(configured);
     if (!problem) return { name: configured };
@@ -47,6 +47,7 @@ export function chatName(): { name?: string; problem?: SettingProblem } {
   } catch {
     // No passwd entry (some containers): the user picks a name instead.
   }
+  user = normalizeName(user);
   return user && !nameProblem(user) ? { name: user } : {};
 }
 
@@ -100,8 +101,8 @@ export async function askName(value: string, why?: string): Promise<string | und
     title: 'WhatsUDP: your name in the chat',
     prompt: `${why ? `${why} ` : ''}1–32 characters, no ":". Saved as whatsudp.name.`,
     value,
-    validateInput: (v) => nameProblem(v.trim()),
+    validateInput: (v) => nameProblem(normalizeName(v)),
     ignoreFocusOut: true,
   });
-  return name?.trim();
+  return name === undefined ? undefined : normalizeName(name);
 }

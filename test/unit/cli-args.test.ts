@@ -67,6 +67,11 @@ describe('cli args: chat', () => {
     });
   });
 
+  it('brings a typed name to its normal form, and still refuses hidden characters', () => {
+    assert.equal(parseChatArgs(['--name', '  ann\u00a0lee ']).name, 'ann lee');
+    assert.throws(() => parseChatArgs(['--name', 'a\u200bnn']), (err: unknown) => err instanceof UsageError && /ZWSP|invisible|zero/i.test(err.message));
+  });
+
   it('takes HOST:PORT, [v6]:PORT and a bare host', () => {
     assert.deepEqual(parseChatArgs(['--name', 'a', '--server', '[::1]:9']).server, { host: '::1', port: 9 });
     assert.deepEqual(parseChatArgs(['--name', 'a', '--server', 'relay.lan']).server, { host: 'relay.lan', port: 2410 });
