@@ -11,6 +11,7 @@ type Callback = (err: NodeJS.ErrnoException | null, address: string, family: num
 
 const literalFamilies = new Map<string, number>();
 const MAX_LITERALS = 8192;
+const last = { host: '', family: 0 };
 
 /** A `lookup` for dgram sockets that answers an IP literal at once. dgram resolves the address of
  * every send through its socket's lookup, and the default one defers even an IP literal to the next
@@ -19,12 +20,16 @@ export function literalFirstLookup(host: string, options: LookupOneOptions | num
   const cb = (typeof options === 'function' ? options : callback)!;
   // isIP is a regular expression, run for every datagram sent: a relay fanning out to ten members
   // spent about 1% of its time in it. The literals it has seen (each member's address) are remembered.
+  // The last one first: a fan-out to members on one host asks for the same one again and again.
+  if (host === last.host) return cb(null, host, last.family);
   let family = literalFamilies.get(host);
-  if (family !== undefined) return cb(null, host, family);
-  family = isIP(host);
-  if (family !== 0) {
+  if (family === undefined && (family = isIP(host)) !== 0) {
     if (literalFamilies.size >= MAX_LITERALS) literalFamilies.clear();
     literalFamilies.set(host, family);
+  }
+  if (family !== 0) {
+    last.host = host;
+    last.family = family;
     return cb(null, host, family);
   }
   const opts: LookupOneOptions = typeof options === 'number' ? { family: options } : typeof options === 'function' ? {} : options;

@@ -234,7 +234,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private fanOut(s: SequencedMessage, now: number, seedLine?: Buffer): void {
     const members = this.joined.all();
     if (members.length > 0) {
-      const frags = s.frags();
+      const frags = this.room.datagrams(s);
       if (frags.length === 1) for (let i = 0; i < members.length; i++) this.send(frags[0], members[i]);
       else for (const m of members) for (const f of frags) this.send(f, m);
     }

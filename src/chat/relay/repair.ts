@@ -11,6 +11,7 @@ export interface History {
   readonly headSeq: number;
   readonly firstSeq: number;
   history(seq: number): Buffer[] | undefined;
+  holds(seq: number): boolean;
 }
 
 /** Where a joining client should start: just after what it has, or the recent history. */
@@ -41,7 +42,7 @@ export function resendPlan(room: History, fromSeq: number, toSeq: number): Resen
       continue;
     }
     let end = seq;
-    while (end < to && !room.history(end + 1)) end++;
+    while (end < to && !room.holds(end + 1)) end++;
     out.push({ kind: 'gone', fromSeq: seq, toSeq: end });
     seq = end;
   }

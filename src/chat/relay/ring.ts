@@ -1,16 +1,24 @@
 // The relay's history ring: the room's recent messages by seq, bounded in count and bytes, for gap
-// repair and backfill. Each entry gives the datagrams exactly as they were fanned out, so a resend
-// costs no encoding. A fixed array indexed by seq, not a Map: pushing a message (every message the
-// relay sequences) allocates nothing and evicts in place.
-export interface HistoryEntry {
-  readonly seq: number;
-  /** The bytes its datagrams take: what the ring's byte bound counts. */
-  readonly bytes: number;
+// repair and backfill. A slot holds a message's datagrams exactly as they were fanned out, so a
+// resend costs no encoding; a message nobody has needed the datagrams of yet (a seed line in a room
+// without members, or one read back from the store) is held as something that can encode them, and
+// is replaced by them the first time they are asked for.
+//
+// Made for the relay's per-message path: a fixed array indexed by seq (no Map), the seqs and sizes
+// in typed arrays, and, once encoded, nothing per message but the datagram itself. Everything the
+// ring keeps is what the garbage collector copies and promotes, for every message the relay takes in.
+
+/** A message whose datagrams are made when first needed. */
+export interface Encodable {
   frags(): Buffer[];
 }
 
+type Held = Buffer | Buffer[] | Encodable;
+
 export class HistoryRing {
-  private readonly slots: (HistoryEntry | undefined)[];
+  private readonly held: (Held | undefined)[];
+  private readonly seqs: Float64Array; // u32 seqs, exactly (a Float64Array holds them without a box)
+  private readonly sizes: Float64Array;
   private first = 1; // lowest seq that may still be held (or next when empty)
   private next = 1; // one past the newest seq pushed
   private count = 0;
@@ -20,7 +28,9 @@ export class HistoryRing {
     private readonly maxMessages: number,
     private readonly maxBytes: number,
   ) {
-    this.slots = new Array<HistoryEntry | undefined>(maxMessages).fill(undefined);
+    this.held = new Array<Held | undefined>(maxMessages).fill(undefined);
+    this.seqs = new Float64Array(maxMessages);
+    this.sizes = new Float64Array(maxMessages);
   }
 
   /** Lowest seq that can still be sent again. */
@@ -33,29 +43,42 @@ export class HistoryRing {
     return this.count;
   }
 
-  /** Bytes held, as the entries count them. */
+  /** Bytes held, as pushed. */
   get heldBytes(): number {
     return this.bytes;
   }
 
-  /** Adds the newest message. Seqs only grow; a gap (seqs lost with a damaged store) stays a gap. */
-  push(entry: HistoryEntry): void {
-    const { seq } = entry;
+  /** Adds the newest message, whose datagrams take `bytes`. Seqs only grow; a gap (seqs lost with a
+   * damaged store) stays a gap. */
+  push(seq: number, bytes: number, message: Held): void {
     if (seq < this.next && this.count > 0) throw new RangeError(`history: seq ${seq} after ${this.next - 1}`);
     // When even the newest held is outside the window ending at seq, nothing held stays.
     if (this.count === 0 || seq - this.next >= this.maxMessages - 1) this.clear(seq);
     while (seq - this.first >= this.maxMessages) this.evictFirst();
-    this.slots[seq % this.maxMessages] = entry;
+    const i = seq % this.maxMessages;
+    this.held[i] = message;
+    this.seqs[i] = seq;
+    this.sizes[i] = bytes;
     this.count++;
-    this.bytes += entry.bytes;
+    this.bytes += bytes;
     this.next = seq + 1;
     while (this.bytes > this.maxBytes && this.count > 1) this.evictFirst();
   }
 
-  get(seq: number): HistoryEntry | undefined {
-    if (seq < this.first || seq >= this.next) return undefined;
-    const e = this.slots[seq % this.maxMessages];
-    return e?.seq === seq ? e : undefined;
+  has(seq: number): boolean {
+    return this.slot(seq) >= 0;
+  }
+
+  /** The datagrams of `seq`, encoded now if they never were. */
+  get(seq: number): Buffer[] | undefined {
+    const i = this.slot(seq);
+    if (i < 0) return undefined;
+    const h = this.held[i]!;
+    if (Buffer.isBuffer(h)) return [h];
+    if (Array.isArray(h)) return h;
+    const frags = h.frags();
+    this.held[i] = frags.length === 1 ? frags[0] : frags;
+    return frags;
   }
 
   /** Forgets everything before `seq` (a restarted relay begins its ring at the stored tail). */
@@ -63,9 +86,15 @@ export class HistoryRing {
     if (this.count === 0) this.first = this.next = seq;
   }
 
+  private slot(seq: number): number {
+    if (seq < this.first || seq >= this.next) return -1;
+    const i = seq % this.maxMessages;
+    return this.held[i] !== undefined && this.seqs[i] === seq ? i : -1;
+  }
+
   /** Starts over at `seq`, holding nothing. */
   private clear(seq: number): void {
-    if (this.count > 0) this.slots.fill(undefined);
+    if (this.count > 0) this.held.fill(undefined);
     this.count = 0;
     this.bytes = 0;
     this.first = seq;
@@ -73,11 +102,10 @@ export class HistoryRing {
 
   private evictFirst(): void {
     const i = this.first % this.maxMessages;
-    const e = this.slots[i];
-    if (e && e.seq === this.first) {
-      this.slots[i] = undefined;
+    if (this.held[i] !== undefined && this.seqs[i] === this.first) {
+      this.held[i] = undefined;
       this.count--;
-      this.bytes -= e.bytes;
+      this.bytes -= this.sizes[i];
     }
     this.first++;
   }

@@ -40,7 +40,8 @@ export class Room {
     this.ring.startAt(room.messages[0]?.seq ?? room.headSeq + 1);
     for (const m of room.messages) {
       const sender: Sender = { hex: m.legacy ? ZERO_HEX : m.senderId, clientId: m.legacy ? ZERO_ID : Buffer.from(m.senderId, 'hex'), name: m.name };
-      this.ring.push(SequencedMessage.fromBody(m.seq, m.time, sender, m.legacy, m.msgId, m.body));
+      const s = SequencedMessage.fromBody(m.seq, m.time, sender, m.legacy, m.msgId, m.body);
+      this.ring.push(s.seq, s.bytes, s);
       if (!m.legacy) this.seen.remember(m.senderId, m.msgId, m.seq);
     }
   }
@@ -69,7 +70,7 @@ export class Room {
       this.store.append(stored);
     }
     this.head = seq;
-    this.ring.push(s);
+    this.ring.push(seq, s.bytes, s);
     this.store?.forgetBefore(this.ring.firstSeq);
     if (!legacy) this.seen.remember(sender.hex, msgId, seq);
     return s;
@@ -86,8 +87,20 @@ export class Room {
     this.ring = new HistoryRing(this.opts.historyMessages, this.opts.historyBytes);
   }
 
+  /** The datagrams of a message in the history (encoded now if they never were), for a resend. */
   history(seq: number): Buffer[] | undefined {
-    return this.ring.get(seq)?.frags();
+    return this.ring.get(seq);
+  }
+
+  /** Whether the history holds `seq`. */
+  holds(seq: number): boolean {
+    return this.ring.has(seq);
+  }
+
+  /** The datagrams of a message just sequenced, for its fan-out: from then on the history keeps them
+   * alone, not the message they were made from. */
+  datagrams(s: SequencedMessage): Buffer[] {
+    return this.ring.get(s.seq) ?? s.frags();
   }
 
   close(): void {

@@ -7,7 +7,7 @@ import { bodyOf, fragmentMsg, msgFragmentsLength } from '../../protocol/fragment
 import { msgHeaderLength } from '../../protocol/parts';
 import { PacketType, SenderFlags, type MessageBody, type MessageHead } from '../../protocol/packets';
 import type { RoomMessage } from '../types';
-import type { HistoryEntry } from './ring';
+import type { Encodable } from './ring';
 
 /** Who sent a message: a member (MemberState has these fields) or a seed client's claimed name. */
 export interface Sender {
@@ -19,7 +19,7 @@ export interface Sender {
 export const ZERO_ID = Buffer.alloc(8);
 export const ZERO_HEX = ZERO_ID.toString('hex');
 
-export class SequencedMessage implements HistoryEntry {
+export class SequencedMessage implements Encodable {
   readonly bytes: number;
   // Copied, not the Sender itself: a member's name can change before the datagrams are encoded.
   readonly senderHex: string;
