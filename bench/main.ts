@@ -71,7 +71,9 @@ const sections: Section[] = [
   {
     name: 'throughput',
     run: async () => {
-      const [rounds, warm, dur] = quick ? [2, 200, 500] : [5, 300, 1000];
+      // A second of warm-up: a relay runs for hours, so what counts is its steady state (JIT done, the
+      // history full and turning over), not its first thousand messages.
+      const [rounds, warm, dur] = quick ? [2, 300, 500] : [7, 1000, 1000];
       const r10 = await throughput(10, rounds, warm, dur);
       const r100 = await throughput(100, quick ? 1 : rounds, warm, dur);
       const clients = [];
@@ -169,7 +171,7 @@ const sections: Section[] = [
     run: async () => {
       const why = netnsUnavailable();
       if (why) return { rows: [notMeasured('2. legacy relay / bare seed-style relay', why, '>= 0.9x')], data: { notMeasured: why } };
-      const [rounds, warm, dur] = quick ? [2, 200, 500] : [5, 300, 1000];
+      const [rounds, warm, dur] = quick ? [2, 300, 500] : [7, 1000, 1000];
       const results = await legacy([2, 10], rounds, warm, dur);
       const rows: Row[] = [];
       for (const r of results) {

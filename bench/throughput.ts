@@ -197,13 +197,18 @@ export interface ThroughputResult {
   profile?: string;
 }
 
-/** Alternates ours and bare for `rounds` rounds (fresh processes each time) and compares the medians. */
+/** Runs ours and bare for `rounds` paired rounds (fresh processes each time) and compares them. */
 export async function throughput(size: number, rounds: number, warmupMs: number, ms: number): Promise<ThroughputResult> {
   const out: { ours: Run; bare: Run }[] = [];
   for (let r = 0; r < rounds; r++) {
-    const bare = await bareOnce(size, warmupMs, ms);
-    const ours = await oursOnce(size, warmupMs, ms);
-    out.push({ ours, bare });
+    // Which side goes first alternates, so that neither always meets what the other left behind.
+    if (r % 2 === 0) {
+      const bare = await bareOnce(size, warmupMs, ms);
+      out.push({ bare, ours: await oursOnce(size, warmupMs, ms) });
+    } else {
+      const ours = await oursOnce(size, warmupMs, ms);
+      out.push({ ours, bare: await bareOnce(size, warmupMs, ms) });
+    }
   }
   const ours = median(out.map((r) => r.ours.perSecond));
   const bare = median(out.map((r) => r.bare.perSecond));
@@ -218,7 +223,7 @@ export async function throughput(size: number, rounds: number, warmupMs: number,
     rounds: out,
     ours: round(ours, 0),
     bare: round(bare, 0),
-    // Each round runs bare, then ours, back to back: their ratio shares the neighbours' load of the
+    // Each round runs bare and ours back to back: their ratio shares the neighbours' load of the
     // moment, so the median of the rounds' ratios is steadier than the ratio of the two medians.
     ratio: round(median(out.map((r) => r.ours.perSecond / r.bare.perSecond)), 3),
     cpuPerMessageUs: { ours: round(median(out.map((r) => perMessage(r.ours))), 1), bare: round(median(out.map((r) => perMessage(r.bare))), 1) },
