@@ -2,14 +2,17 @@
 // not mistaking its own broadcasts for new messages when they come back through the port it shares.
 // (Reading a seed line is the protocol's: readLegacy.)
 import { networkInterfaces } from 'node:os';
-import { encodeLegacy } from '../../protocol/legacy';
+import { encodeLegacy, type LegacyLine } from '../../protocol/legacy';
 import type { Address } from '../types';
-import type { SequencedMessage } from './sequenced';
+import { ZERO_HEX, ZERO_ID, type SequencedMessage, type Sender } from './sequenced';
 
 const ECHO_MS = 2000; // how long to recognise our own broadcast coming back
 
 export class LegacyBridge {
   private readonly echoes = new Map<string, number>();
+  private msgId = 0;
+  /** The sender of seed lines, named as the last one (SequencedMessage copies what it keeps). */
+  private readonly sender = { hex: ZERO_HEX, clientId: ZERO_ID, name: '' };
   /** Only a socket bound to the wildcard address hears broadcasts, its own included. */
   private readonly hearsOwn: boolean;
   private readonly local: Set<string>;
@@ -29,6 +32,17 @@ export class LegacyBridge {
    * from our port; a seed user who repeats a line from elsewhere is never silenced. */
   isOwnEcho(buf: Buffer, host: string, port: number): boolean {
     return this.hearsOwn && port === this.bound.port && this.local.has(host) && this.echoes.delete(buf.toString('latin1'));
+  }
+
+  /** A seed line as a message to sequence: a msgId of the relay's own counting (seed clients
+   * have none), and the text as a copy, which the history may keep until a member needs the
+   * datagrams (a room of seed clients never does): a few pooled bytes rather than the whole
+   * allocation of the datagram it came in. */
+  message(line: LegacyLine): { sender: Sender; msgId: number; text: Buffer } {
+    this.msgId = (this.msgId + 1) >>> 0 || 1;
+    // One string for a name that keeps talking, rather than one per line in the history.
+    if (line.name !== this.sender.name) this.sender.name = line.name;
+    return { sender: this.sender, msgId: this.msgId, text: Buffer.from(line.text) };
   }
 
   /** The datagrams to broadcast for a room message (none without a broadcast address): the seed

@@ -15,15 +15,15 @@ import { nameProblem } from '../validate';
 import { CookieJar } from './cookies';
 import { Intake, type Ready, type Step } from './intake';
 import { LegacyBridge } from './legacy-bridge';
+import { Heartbeat } from './heartbeat';
 import { Members, toMember, type MemberState } from './members';
 import { resendPlan, resumePoint } from './repair';
 import { Room } from './room';
-import { ZERO_HEX, ZERO_ID, type SequencedMessage } from './sequenced';
+import type { SequencedMessage } from './sequenced';
 import { bindRelaySocket, checkRelayOptions } from './socket';
 import { NotStoredError } from './store';
 import { Strangers, type Stranger } from './strangers';
-
-const TAIL_BEACON_MS = 30; // after a burst goes quiet, tell members the head so a lost last message is noticed
+import { Wire } from './wire';
 
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly notices: string[] = [];
@@ -34,14 +34,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly cookies: CookieJar;
   private readonly intake: Intake;
   private readonly legacy: LegacyBridge;
-  private readonly counters: RelayStats = { members: 0, headSeq: 0, datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, legacyIn: 0, rateLimited: 0, retransmitsServed: 0 };
-  private legacyMsgId = 0;
-  /** The sender of seed lines (its name is the last one's): SequencedMessage copies what it keeps. */
-  private readonly seedSender = { hex: ZERO_HEX, clientId: ZERO_ID, name: '' };
-  private lastFanout = 0;
+  private readonly wire: Wire;
+  private readonly heartbeat: Heartbeat;
   private tick: NodeJS.Timeout | undefined;
   private sweptAt = 0;
-  private tail: NodeJS.Timeout | undefined;
   private closed = false;
 
   private constructor(
@@ -58,6 +54,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.cookies = new CookieJar(this.timers.cookieMs);
     this.intake = new Intake(limits, (hex, msgId) => room.seqOf(hex, msgId), () => room.epoch);
     this.legacy = new LegacyBridge(opts.legacyBroadcast, bound);
+    this.wire = new Wire(socket);
+    this.heartbeat = new Heartbeat(this.joined, room, this.wire, this.timers.heartbeatMs);
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
     socket.on('error', (err) => this.emit('warning', err));
     this.tick = setInterval(() => this.onTick(), Math.max(10, Math.min(250, this.timers.heartbeatMs / 4)));
@@ -96,7 +94,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   }
 
   stats(): RelayStats {
-    return { ...this.counters, members: this.joined.size, headSeq: this.room.headSeq };
+    return { ...this.wire.counters, members: this.joined.size, headSeq: this.room.headSeq };
   }
 
   /** The member list, for a host that shows it (the extension, `relay --log`). */
@@ -108,7 +106,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.tick);
-    clearTimeout(this.tail);
+    this.heartbeat.dispose();
     this.room.close();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
     this.removeAllListeners();
@@ -119,15 +117,15 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private receive(buf: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.closed) return;
     const now = Date.now();
-    this.counters.datagramsIn++;
-    this.counters.bytesIn += buf.length;
+    this.wire.counters.datagramsIn++;
+    this.wire.counters.bytesIn += buf.length;
     const { address: host, port } = rinfo;
     const member = this.joined.at(host, port);
     const stranger = member ? undefined : this.strangers.get(host, port, now);
     if (stranger) stranger.bytesIn += buf.length;
     if (!(member ?? stranger!).packets.take(now)) {
       // Over its address's datagram rate: dropped before it is even decoded.
-      this.counters.rateLimited++;
+      this.wire.counters.rateLimited++;
       if (member) this.slowDown(member, now);
       return;
     }
@@ -139,7 +137,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     } catch (err) {
       // Nothing one datagram does may stop the relay: a bad packet is counted, and anything else
       // (a store that cannot be written, a listener that throws, a bug) is reported and survived.
-      if (err instanceof ProtocolError) this.counters.malformed++;
+      if (err instanceof ProtocolError) this.wire.counters.malformed++;
       const what = err instanceof ProtocolError || err instanceof ChatError ? err.message : `Internal error: ${String((err as Error)?.stack ?? err)}`;
       this.warn(`${what} (datagram from ${host}:${port})`);
     }
@@ -154,7 +152,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       case PacketType.Ping:
       case PacketType.RosterRequest:
       case PacketType.Leave:
-        if (!member) return this.sendTo(encode({ type: PacketType.NotJoined, epoch: this.room.epoch }), from.address, from.port, stranger);
+        if (!member) return this.wire.sendTo(encode({ type: PacketType.NotJoined, epoch: this.room.epoch }), from.address, from.port, stranger);
         return this.onMemberPacket(p, member, now);
       case PacketType.Retry:
       case PacketType.Welcome:
@@ -183,9 +181,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
       case PacketType.Resend:
         return this.onResend(m, p.fromSeq, p.toSeq);
       case PacketType.Ping:
-        return this.send(this.pong(p.nonce, m), m);
+        return this.wire.send(this.heartbeat.pong(p.nonce, m), m);
       case PacketType.RosterRequest:
-        for (const page of this.joined.rosterPages()) this.send(page, m);
+        for (const page of this.joined.rosterPages()) this.wire.send(page, m);
         return;
       case PacketType.Leave:
         if (p.clientId.equals(m.clientId)) this.drop(m, 'leave');
@@ -199,9 +197,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private take(step: Step, m: MemberState, now: number): void {
     switch (step.kind) {
       case 'reply':
-        return this.send(encode(step.packet), m);
+        return this.wire.send(encode(step.packet), m);
       case 'slowDown':
-        if (step.pending) this.counters.rateLimited++;
+        if (step.pending) this.wire.counters.rateLimited++;
         return this.slowDown(m, now);
       case 'sequence':
         return this.sequence(m, step.ready, now);
@@ -224,7 +222,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     } catch (err) {
       if (!(err instanceof NotStoredError)) throw err;
       // Not on disk, so not acknowledged and no seq used: the sender shows why and can send it again.
-      return this.send(encode({ type: PacketType.Refused, reason: RefuseReason.NotStored, msgId: r.msgId, detail: err.message }), m);
+      return this.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.NotStored, msgId: r.msgId, detail: err.message }), m);
     }
     this.fanOut(s, now);
   }
@@ -235,12 +233,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const members = this.joined.all();
     if (members.length > 0) {
       const frags = this.room.datagrams(s);
-      if (frags.length === 1) for (let i = 0; i < members.length; i++) this.send(frags[0], members[i]);
-      else for (const m of members) for (const f of frags) this.send(f, m);
+      if (frags.length === 1) for (let i = 0; i < members.length; i++) this.wire.send(frags[0], members[i]);
+      else for (const m of members) for (const f of frags) this.wire.send(f, m);
     }
-    this.lastFanout = now;
-    this.tail ??= setTimeout(() => this.tailBeacon(), TAIL_BEACON_MS);
-    if (this.legacy.address) for (const piece of this.legacy.pieces(s, now, seedLine)) this.sendTo(piece, this.legacy.address, this.bound.port);
+    this.heartbeat.fannedOut(now);
+    if (this.legacy.address) for (const piece of this.legacy.pieces(s, now, seedLine)) this.wire.sendTo(piece, this.legacy.address, this.bound.port);
     if (this.listens('message')) this.emit('message', s.message());
   }
 
@@ -248,20 +245,14 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private onSeedLine(buf: Buffer, from: dgram.RemoteInfo, s: Stranger, now: number): void {
     if (this.legacy.isOwnEcho(buf, from.address, from.port)) return;
     const line = readLegacy(buf);
-    this.counters.legacyIn++;
+    this.wire.counters.legacyIn++;
     s.messages ??= new TokenBucket(this.limits.memberMessagesPerSecond, this.limits.memberBurst, now);
     if (!s.messages.take(now)) {
-      this.counters.rateLimited++;
+      this.wire.counters.rateLimited++;
       return;
     }
-    this.legacyMsgId = (this.legacyMsgId + 1) >>> 0 || 1;
-    // One string for a name that keeps talking, rather than one per line in the history.
-    if (line.name !== this.seedSender.name) this.seedSender.name = line.name;
-    const sender = this.seedSender;
-    // The history keeps the text until a member needs the datagrams (a room of seed clients never
-    // does): a copy, so that it keeps a few pooled bytes rather than the datagram's own allocation.
-    const text = Buffer.from(line.text);
-    const seq = this.room.sequence(sender, true, this.legacyMsgId, { kind: 'text', totalBytes: text.length }, text, now);
+    const m = this.legacy.message(line);
+    const seq = this.room.sequence(m.sender, true, m.msgId, { kind: 'text', totalBytes: m.text.length }, m.text, now);
     this.fanOut(seq, now, line.verbatim ? buf : undefined);
   }
 
@@ -273,9 +264,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const { address: host, port } = from;
     const key = `${host}|${port}`;
     if (!member && !(p.cookie.length > 0 && this.cookies.check(key, p.cookie, now))) {
-      return this.sendTo(encode({ type: PacketType.Retry, cookie: this.cookies.mint(key, now) }), host, port, stranger);
+      return this.wire.sendTo(encode({ type: PacketType.Retry, cookie: this.cookies.mint(key, now) }), host, port, stranger);
     }
-    const refuse = (reason: RefuseReason, detail: string) => this.sendTo(encode({ type: PacketType.Refused, reason, msgId: 0, detail }), host, port);
+    const refuse = (reason: RefuseReason, detail: string) => this.wire.sendTo(encode({ type: PacketType.Refused, reason, msgId: 0, detail }), host, port);
     const problem = nameProblem(p.name);
     if (problem) return refuse(RefuseReason.BadName, problem);
     const admitted = this.joined.admit(p, { host, port }, member, now);
@@ -288,11 +279,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     // The client says where its unsequenced messages begin.
     for (const step of this.intake.release(m, p.firstUnacked)) this.take(step, m, now);
-    const heartbeatMs = this.heartbeatMs();
+    const heartbeatMs = this.heartbeat.periodMs();
     m.heartbeatMs = heartbeatMs; // a fresh Welcome: the member now pings at this period
     const { roomId, epoch, headSeq } = this.room;
     const resume = resumePoint(p, this.room, this.limits.backfillMessages);
-    this.send(encode({ type: PacketType.Welcome, roomId, epoch, headSeq, ...resume, memberId: m.memberId, rosterVersion: this.joined.rosterVersion, heartbeatMs }), m);
+    this.wire.send(encode({ type: PacketType.Welcome, roomId, epoch, headSeq, ...resume, memberId: m.memberId, rosterVersion: this.joined.rosterVersion, heartbeatMs }), m);
   }
 
   private drop(m: MemberState, reason: 'leave' | 'timeout'): void {
@@ -305,69 +296,22 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.emit('left', { ...toMember(m), reason });
   }
 
-  // ---- repair, heartbeats, leases ----
+  // ---- repair, slowing down, leases ----
 
   private onResend(m: MemberState, fromSeq: number, toSeq: number): void {
     for (const part of resendPlan(this.room, fromSeq, toSeq)) {
-      if (part.kind === 'gone') this.send(encode({ type: PacketType.Gone, fromSeq: part.fromSeq, toSeq: part.toSeq }), m);
+      if (part.kind === 'gone') this.wire.send(encode({ type: PacketType.Gone, fromSeq: part.fromSeq, toSeq: part.toSeq }), m);
       else {
-        this.counters.retransmitsServed++;
-        for (const f of part.frags) this.send(f, m);
+        this.wire.counters.retransmitsServed++;
+        for (const f of part.frags) this.wire.send(f, m);
       }
-    }
-  }
-
-  private tailBeacon(): void {
-    this.tail = undefined;
-    const quiet = Date.now() - this.lastFanout;
-    if (quiet < TAIL_BEACON_MS) {
-      this.tail = setTimeout(() => this.tailBeacon(), TAIL_BEACON_MS - quiet);
-      return;
-    }
-    this.beacon(false);
-  }
-
-  /** The heartbeat period for the room as it is now. */
-  private heartbeatMs(): number {
-    return this.joined.heartbeatMs(this.timers.heartbeatMs);
-  }
-
-  /** A Pong for `m` (or for every member, a beacon), telling the current heartbeat period. */
-  private pong(nonce: number, m?: MemberState): Buffer {
-    const heartbeatMs = this.heartbeatMs();
-    if (m) m.heartbeatMs = Math.max(m.heartbeatMs, heartbeatMs);
-    return encode({ type: PacketType.Pong, nonce, epoch: this.room.epoch, headSeq: this.room.headSeq, rosterVersion: this.joined.rosterVersion, heartbeatMs });
-  }
-
-  /** An unsolicited Pong: the head (so a lost last message is noticed) and the roster version. */
-  private beacon(rosterOnly: boolean): void {
-    const pong = this.pong(0);
-    const heartbeatMs = this.heartbeatMs();
-    for (const m of this.joined.all()) {
-      if (rosterOnly && !m.wantsRoster) continue;
-      m.heartbeatMs = Math.max(m.heartbeatMs, heartbeatMs);
-      this.send(pong, m);
     }
   }
 
   private slowDown(m: MemberState, now: number): void {
     if (now - m.lastSlowDown < 1000) return;
     m.lastSlowDown = now;
-    this.send(encode({ type: PacketType.SlowDown, retryAfterMs: Math.max(m.messages.waitMs(), 50) }), m);
-  }
-
-  private send(buf: Buffer, m: MemberState): void {
-    this.counters.datagramsOut++;
-    this.counters.bytesOut += buf.length;
-    this.socket.send(buf, m.port, m.host);
-  }
-
-  /** Sends a datagram; to an unvalidated address only within the amplification budget. */
-  private sendTo(buf: Buffer, host: string, port: number, stranger?: Stranger): void {
-    if (stranger && !stranger.mayReceive(buf.length)) return;
-    this.counters.datagramsOut++;
-    this.counters.bytesOut += buf.length;
-    this.socket.send(buf, port, host);
+    this.wire.send(encode({ type: PacketType.SlowDown, retryAfterMs: Math.max(m.messages.waitMs(), 50) }), m);
   }
 
   private warn(message: string): void {
@@ -377,10 +321,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private onTick(): void {
     const now = Date.now();
     this.legacy.expire(now);
-    if (this.joined.takeRosterChange()) this.beacon(true);
+    if (this.joined.takeRosterChange()) this.heartbeat.beacon(true);
     // Leases are counted in heartbeat periods, so a sweep every quarter period (at most every
     // second) is precise enough; sweeping thousands of idle members four times a second is not free.
-    if (now - this.sweptAt < Math.min(1000, this.heartbeatMs() / 4)) return;
+    if (now - this.sweptAt < Math.min(1000, this.heartbeat.periodMs() / 4)) return;
     this.sweptAt = now;
     for (const m of this.joined.expired(now, this.timers.leaseBeats)) this.drop(m, 'timeout');
     for (const m of [...this.joined.all()]) {

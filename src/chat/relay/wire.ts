@@ -1,0 +1,30 @@
+// The relay's sending side: every datagram it sends goes through here, counted, and to an address
+// that has not proved itself only within its amplification budget.
+import type * as dgram from 'node:dgram';
+import type { RelayStats } from '../types';
+import type { MemberState } from './members';
+import type { Stranger } from './strangers';
+
+export type Counters = Omit<RelayStats, 'members' | 'headSeq'>;
+
+export class Wire {
+  readonly counters: Counters = { datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, legacyIn: 0, rateLimited: 0, retransmitsServed: 0 };
+
+  constructor(private readonly socket: dgram.Socket) {}
+
+  /** To a member: its address is validated. No callback and an IP literal (resolved at once by the
+   * socket's lookup), so a fan-out is one sendmsg per member and nothing to wait for. */
+  send(buf: Buffer, m: MemberState): void {
+    this.counters.datagramsOut++;
+    this.counters.bytesOut += buf.length;
+    this.socket.send(buf, m.port, m.host);
+  }
+
+  /** To an address; to an unvalidated one (a stranger) only within the amplification budget. */
+  sendTo(buf: Buffer, host: string, port: number, stranger?: Stranger): void {
+    if (stranger && !stranger.mayReceive(buf.length)) return;
+    this.counters.datagramsOut++;
+    this.counters.bytesOut += buf.length;
+    this.socket.send(buf, port, host);
+  }
+}
