@@ -7,6 +7,7 @@ import { checkUtf8, hasVisibleAscii, ProtocolError } from '../../protocol/bytes'
 import { Assembly } from '../../protocol/fragments';
 import { MAX_TEXT_BYTES, PacketType, RefuseReason, type Data, type MessageHead, type Packet } from '../../protocol/packets';
 import type { TokenBucket } from '../limits';
+import { FORGOTTEN } from './dedup';
 
 /** Messages a member may have waiting for an earlier one; an honest client has at most 32 in flight. */
 export const MAX_HELD = 64;
@@ -61,7 +62,7 @@ export class Intake {
 
   constructor(
     private readonly limits: IntakeLimits,
-    /** The seq of a message already sequenced, or 0 (the room's de-duplication table). */
+    /** The seq of a message already sequenced, FORGOTTEN, or 0 (the room's de-duplication table). */
     private readonly seqOf: (senderHex: string, msgId: number) => number,
     private readonly epoch: () => number,
   ) {}
@@ -71,6 +72,8 @@ export class Intake {
     const q = m.pending;
     if (!p.clientId.equals(m.clientId)) return [reply({ type: PacketType.NotJoined, epoch: this.epoch() })];
     const done = this.seqOf(m.hex, p.msgId);
+    // Settled so long ago that its seq is forgotten (see dedup.ts): received, and never sequenced again.
+    if (done === FORGOTTEN) return [reply(this.ack(p, 0))];
     if (done) {
       const ack = reply(this.ack(p, done));
       return p.msgId === q.expect ? [ack, ...this.release(m, q.expect + 1)] : [ack];

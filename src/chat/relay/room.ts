@@ -54,7 +54,7 @@ export class Room {
     return this.ring.firstSeq;
   }
 
-  /** The seq of a message already sequenced, or 0. */
+  /** The seq of a message already sequenced, FORGOTTEN (dedup.ts) if settled long ago, or 0. */
   seqOf(senderHex: string, msgId: number): number {
     return this.seen.seqOf(senderHex, msgId);
   }
