@@ -209,7 +209,6 @@ export class Link {
   private onWelcome(p: Welcome, now: number): void {
     if (!this.join.welcomes) return;
     const newRoom = p.roomId !== this.roomId;
-    const newEpoch = p.epoch !== this.epoch;
     this.roomId = p.roomId;
     this.epoch = p.epoch;
     if (p.heartbeatMs > 0) this.heartbeat.periodMs = p.heartbeatMs; // the relay sets the pace of its room
@@ -223,7 +222,8 @@ export class Link {
     }
     this.inbox.knowHead(p.headSeq);
     this.heartbeat.restart(now);
-    if (newEpoch || newRoom) this.outbox.rewind();
+    // Any rejoin: the relay may have forgotten partial messages (reassembly timeout), not only restarted.
+    this.outbox.rewind();
     this.join.welcomed(now, { state: 'connected', roomId: p.roomId.toString(16).padStart(16, '0'), epoch: p.epoch });
     this.roster?.known(p.rosterVersion, now, true);
     this.pump(now);

@@ -128,12 +128,15 @@ export class Outbox {
     }
   }
 
-  /** After a rejoin: everything unacknowledged goes out again at once, with fresh timers. */
+  /** After a rejoin: every fragment of every message not yet delivered goes out again at once, with
+   * fresh timers, the acknowledged ones too: a seq-0 ack is not kept by the relay through its
+   * reassembly timeout or a restart, so after an outage it may hold none of them. */
   rewind(): void {
     for (const e of this.entries.values()) {
+      if (e.out.state === 'failed') continue;
       for (const f of e.frags) {
         if (!f.acked && f.sentAt > 0) this.inFlight--;
-        if (!f.acked) Object.assign(f, { sentAt: 0, tries: 0 });
+        Object.assign(f, { acked: false, sentAt: 0, tries: 0 });
       }
     }
   }
