@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decode, encode, ProtocolError } from '../../src/protocol/codec';
+import { decode, encode, encodingLength, ProtocolError } from '../../src/protocol/codec';
 import { Assembly, fragmentData, fragmentMsg, headOf } from '../../src/protocol/fragments';
-import { decodeLegacy, encodeLegacy } from '../../src/protocol/legacy';
+import { decodeLegacy, encodeLegacy, readLegacy } from '../../src/protocol/legacy';
 import { MAGIC, MAX_DATAGRAM, MAX_TEXT_BYTES, PacketType as T, type Packet } from '../../src/protocol/packets';
 
 const id = Buffer.from('0123456789abcdef', 'hex');
@@ -37,6 +37,12 @@ test('every packet type survives encode and decode unchanged', () => {
     assert.ok(buf.length <= MAX_DATAGRAM);
     assert.deepEqual(decode(buf), p, T[p.type]);
   }
+});
+
+test('encodingLength is the encoded size of every packet, counted from its parts without encoding', () => {
+  for (const p of samples) assert.equal(encodingLength(p), encode(p).length, T[p.type]);
+  const msg = samples.find((p) => p.type === T.Msg)!;
+  assert.throws(() => encodingLength({ ...msg, name: 'x'.repeat(129) }), /Cannot encode name \(129 bytes, over 128\)/);
 });
 
 test('the first byte of every envelope can never begin UTF-8 text', () => {
@@ -108,6 +114,17 @@ test('reassembly refuses fragments that contradict each other', () => {
   assert.equal(asm.add(0, 2, { kind: 'text', totalBytes: 3 }, Buffer.from('ab')), false, 'a duplicate is ignored');
   asm.add(1, 2, undefined, Buffer.from('cd'));
   assert.throws(() => asm.body(), /4 bytes, header says 3/);
+});
+
+test('a seed line is read in its bytes, and one that needs no cleaning can be broadcast as it came', () => {
+  const plain = readLegacy(Buffer.from('ann: hello: world'));
+  assert.deepEqual([plain.name, plain.text.toString(), plain.verbatim], ['ann', 'hello: world', true]);
+  const cleaned = readLegacy(Buffer.from(' ann\u0007 : hi'));
+  assert.deepEqual([cleaned.name, cleaned.verbatim], ['ann', false], 'what the seed sees must be what the room sees');
+  assert.deepEqual([readLegacy(Buffer.from('Zoë: hi')).name, readLegacy(Buffer.from('Zoë: hi')).verbatim], ['Zoë', true]);
+  assert.equal(readLegacy(Buffer.from('x'.repeat(33) + ': hi')).name, 'x'.repeat(32));
+  assert.equal(readLegacy(Buffer.from(`ann: ${'y'.repeat(1100)}`)).verbatim, false, 'too long for one seed datagram');
+  assert.throws(() => readLegacy(Buffer.from('ann: \u00a0 ')), /no text/);
 });
 
 test('seed datagrams: name: text, and long text split on character boundaries', () => {
