@@ -20,7 +20,7 @@ export interface PanelActions {
 }
 
 /** Subscribes to a session event for as long as the returned Disposable lives. */
-function listen<K extends keyof SessionEvents & string>(
+function listen<K extends keyof SessionEvents>(
   session: ChatSession,
   event: K,
   fn: (...args: SessionEvents[K]) => void,
@@ -222,12 +222,12 @@ export class ChatPanel extends Disposable {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${nonce}" href="${style}">
+<link rel="stylesheet" nonce="${nonce}" href="${style.toString()}">
 <title>WhatsUDP</title>
 </head>
 <body>
 <div id="app"></div>
-<script nonce="${nonce}" src="${script}"></script>
+<script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;
   }
@@ -242,9 +242,9 @@ export class ChatPanel extends Disposable {
   /** Lets go of the panel without closing it: on shutdown, so VS Code can restore it after a reload. */
   release(): void {
     if (this.isDisposed) return;
-    for (const { reject, timer } of this.requests.values()) {
-      clearTimeout(timer);
-      reject(new Error('The chat panel was closed before it answered.'));
+    for (const request of this.requests.values()) {
+      clearTimeout(request.timer);
+      request.reject(new Error('The chat panel was closed before it answered.'));
     }
     this.requests.clear();
     clearImmediate(this.flushing);

@@ -171,7 +171,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private wire(client: ChatClient, resuming: boolean): void {
     // Events from a client that was replaced are stale, so each handler first checks it is still
     // ours; and a listener that throws must not break the engine's socket handler: it is logged.
-    const on = <K extends keyof ClientEvents & string>(event: K, fn: (...args: ClientEvents[K]) => void) =>
+    const on = <K extends keyof ClientEvents>(event: K, fn: (...args: ClientEvents[K]) => void) =>
       client.on(event, (...args) => {
         if (this.client !== client || this.disposed) return;
         try {

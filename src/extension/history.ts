@@ -137,7 +137,7 @@ function takeLock(file: string): boolean {
       fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
       return true;
     } catch {
-      let holder = NaN;
+      let holder: number;
       try {
         holder = Number(fs.readFileSync(file, 'utf8').trim());
       } catch {
@@ -184,17 +184,19 @@ export class MemoryHistory implements HistoryStorage {
     this.read = undefined;
     this.saved = state;
   }
-  async load(): Promise<PersistedState> {
-    return structuredClone(this.state);
+  load(): Promise<PersistedState> {
+    return Promise.resolve(structuredClone(this.state));
   }
   schedule(read: () => PersistedState): void {
     this.read = read;
   }
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
     this.take();
+    return Promise.resolve();
   }
-  async dispose(): Promise<void> {
+  dispose(): Promise<void> {
     this.take(); // the session's last state, before the session lets go of it
+    return Promise.resolve();
   }
   private take(): void {
     if (!this.read) return;

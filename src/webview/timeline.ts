@@ -25,7 +25,8 @@ export interface Anchor {
 export interface TimelineHooks {
   /** The reader clicked Retry, a snippet header or a link in a row. */
   action(msg: WebviewToHost): void;
-  error(message: string): void;
+  /** A property, not a method: it is handed on as a callback. */
+  error: (message: string) => void;
   /** The reader scrolled or the pinned/new-messages state changed (save state, update the jump button). */
   moved(pinned: boolean, unseen: number): void;
 }

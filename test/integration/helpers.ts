@@ -51,7 +51,7 @@ export async function reportWhere(api: WhatsUdpApi, what: string, check: (r: Ren
       return check(last) ? last : undefined;
     }, timeoutMs);
   } catch (err) {
-    throw new Error(`${(err as Error).message}; the panel last showed ${describe(last)}`);
+    throw new Error(`${(err as Error).message}; the panel last showed ${describe(last)}`, { cause: err });
   }
 }
 
