@@ -23,3 +23,26 @@ test('a seed user who says the same line twice is heard twice', async () => {
   await until(() => bob.messages.length === 2, 2000, 'the second "ok", 300 ms later');
   assert.deepEqual(bob.messages.map((m) => [m.sender.name, m.sender.legacy, m.text]), [['ann', true, 'ok'], ['ann', true, 'ok']]);
 });
+
+test('a seed line is broadcast to seed clients as it came, or cleaned as the room shows it', async () => {
+  h = new Harness();
+  const relay = await h.relay({ host: '127.0.0.1', legacyBroadcast: '127.0.0.2' });
+  const { port } = relay.address();
+  // A seed client where the broadcasts go (127.0.0.2, on the relay's port), and one that talks.
+  const listener = dgram.createSocket('udp4');
+  await new Promise<void>((r) => listener.bind(port, '127.0.0.2', r));
+  h.track(() => new Promise<void>((r) => listener.close(() => r())));
+  const heard: string[] = [];
+  listener.on('message', (buf) => heard.push(buf.toString()));
+  const seed = dgram.createSocket('udp4');
+  await new Promise<void>((r) => seed.bind(0, '127.0.0.1', r));
+  h.track(() => new Promise<void>((r) => seed.close(() => r())));
+  const bob = await h.client(relay.address(), 'bob');
+  seed.send(Buffer.from('ann: plain words'), port, '127.0.0.1');
+  seed.send(Buffer.from(' ann\u0007 : rung a bell'), port, '127.0.0.1');
+  bob.client.send({ kind: 'text', text: 'from bob' });
+  await until(() => heard.length === 3, 2000, 'three broadcasts');
+  assert.deepEqual(heard.sort(), ['ann: plain words', 'ann: rung a bell', 'bob: from bob']);
+  await until(() => bob.messages.length === 3, 2000, 'all three in the room');
+  assert.deepEqual(bob.messages.map((m) => `${m.sender.name}: ${m.text}`).sort(), heard, 'the seed clients hear what the room shows');
+});
