@@ -78,7 +78,7 @@ export class RawMember {
   }
 
   private receive(buf: Buffer): void {
-    const type = buf[2];
+    const type = buf[2] as PacketType;
     if (type === PacketType.Msg) {
       this.msgs++;
       this.lastSeq = buf.readUInt32BE(3);

@@ -131,11 +131,11 @@ export async function withChildren<T>(fn: (start: typeof Child.start) => Promise
   const started: Child[] = [];
   const start = async <I>(role: string, opts?: unknown, o?: ChildOptions) => {
     const c = await Child.start<I>(role, opts, o);
-    started.push(c as Child);
+    started.push(c);
     return c;
   };
   try {
-    return await fn(start as typeof Child.start);
+    return await fn(start);
   } finally {
     await Promise.all(started.map((c) => c.stop()));
   }
