@@ -12,7 +12,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const variants = [
   ['replaceFile', (file: string, content: string, fsync?: boolean) => replaceFile(file, content, { fsync })],
-  ['replaceFileSync', (file: string, content: string, fsync?: boolean) => Promise.resolve(replaceFileSync(file, content, { fsync }))],
+  // A throw inside the executor becomes a rejection, as the async variant's would be.
+  ['replaceFileSync', (file: string, content: string, fsync?: boolean) => new Promise<void>((resolve) => resolve(replaceFileSync(file, content, { fsync })))],
 ] as const;
 
 for (const [name, replace] of variants) {
