@@ -96,6 +96,7 @@ export function parseRelayArgs(args: string[]): RelayArgs {
     throw new UsageError(`--legacy-broadcast must be an IPv4 address such as 192.168.1.255, not "${legacyBroadcast}"`);
   }
   if (v.fsync && v.store === undefined) throw new UsageError('--fsync needs --store DIR');
+  if (v['store-bytes'] !== undefined && v.store === undefined) throw new UsageError('--store-bytes needs --store DIR');
   const announce = v.announce === true;
   if (announce) checkAnnounce(host, wholeNumber('port', v.port, 0, 65535));
   const options: RelayOptions = {

@@ -45,6 +45,7 @@ describe('cli args: relay', () => {
     [['--rate', '0'], /--rate must be a whole number of at least 1, not "0"/],
     [['--legacy-broadcast', 'everyone'], /--legacy-broadcast must be an IPv4 address/],
     [['--fsync'], /--fsync needs --store/],
+    [['--store-bytes', '2000000'], /--store-bytes needs --store/],
     [['--log=yes'], /--log' does not take an argument/],
     [['extra'], /Unexpected argument 'extra'/],
   ];

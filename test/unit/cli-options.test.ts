@@ -3,7 +3,8 @@
 // --help and docs/PROTOCOL.md show what the table says. `--backfill 0` gives a new member no history.
 import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ChatError, Relay, CLIENT_TIMER_OPTIONS, RELAY_LIMIT_OPTIONS, RELAY_TIMER_OPTIONS, showDefault, showValue, type OptionTable } from '../../src/chat';
 import { parseChatArgs, parseRelayArgs } from '../../src/cli/args';
@@ -26,7 +27,10 @@ describe('options table: every relay flag', () => {
 
   for (const { flag, group, key, option } of RELAY_NUMBER_FLAGS) {
     it(`--${flag} ${option.min} (its least) parses and the relay starts with it`, async () => {
-      const { options } = parseRelayArgs([`--${flag}`, String(option.min)]);
+      // --store-bytes is about a store, so it comes with one.
+      const store = flag === 'store-bytes' ? mkdtempSync(path.join(tmpdir(), 'whatsudp-opt-')) : undefined;
+      after(() => store && rmSync(store, { recursive: true, force: true }));
+      const { options } = parseRelayArgs([`--${flag}`, String(option.min), ...(store ? ['--store', store] : [])]);
       assert.deepEqual(options[group as 'limits' | 'timers'], { [key]: option.min });
       const relay = await Relay.start({ ...options, host: '127.0.0.1', port: 0 });
       await relay.close();
