@@ -53,8 +53,11 @@ export const RELAY_LIMIT_OPTIONS = {
   backfillMessages: { default: 200, min: 0, flag: 'backfill', help: 'messages a new member gets (0: none)' },
   /** Partly received (fragmented) messages per member. */
   pendingMessagesPerMember: { default: 8, min: 1, flag: 'pending-messages', help: 'partly received messages per member' },
-  /** Bytes of partly received messages across the relay. */
-  pendingBytes: { default: 32 * MiB, min: 1, flag: 'pending-bytes', help: 'bytes of partly received messages in all', unit: 'bytes' },
+  /** Bytes of partly received messages, and of whole ones waiting for an earlier one, across the relay
+   * (each fragment counted with its bookkeeping, checked on every fragment). */
+  pendingBytes: { default: 32 * MiB, min: 1, flag: 'pending-bytes', help: 'bytes of partly received and waiting messages in all', unit: 'bytes' },
+  /** The same, per member: one member's backlog cannot fill the relay-wide cap and stall the others. */
+  memberPendingBytes: { default: 1 * MiB, min: 1, flag: 'pending-per-member', help: 'bytes of partly received and waiting messages per member', unit: 'bytes' },
   /** Addresses not yet validated by a cookie that the relay tracks for its amplification bound. */
   unvalidatedAddresses: { default: 65536, min: 1, help: 'unvalidated addresses tracked for the amplification bound' },
 } as const satisfies OptionTable;

@@ -10,7 +10,7 @@ const clientId = Buffer.from('0123456789abcdef', 'hex');
 const EPOCH = 7;
 
 /** An intake over a table of what was sequenced, which the test fills as the relay would. */
-function setup(limits = { pendingMessagesPerMember: 8, pendingBytes: 1 << 20 }, rate = 1000) {
+function setup(limits = { pendingMessagesPerMember: 8, pendingBytes: 1 << 20, memberPendingBytes: 1 << 20 }, rate = 1000) {
   const sequenced = new Map<number, number>();
   const intake = new Intake(limits, (_hex, msgId) => sequenced.get(msgId) ?? 0, () => EPOCH);
   const m: IntakeMember = { hex: clientId.toString('hex'), clientId, messages: new TokenBucket(rate, rate, 0), pending: newPending(1) };
@@ -94,7 +94,7 @@ test('a member over its message rate, or over the pending limits, is told to slo
   const rated = setup(undefined, 1);
   rated.run(rated.intake.data(one(1, 'a'), rated.m, 0));
   assert.deepEqual(rated.intake.data(one(2, 'b'), rated.m, 0), [{ kind: 'slowDown', pending: false }]);
-  const tight = setup({ pendingMessagesPerMember: 1, pendingBytes: 1 << 20 });
+  const tight = setup({ pendingMessagesPerMember: 1, pendingBytes: 1 << 20, memberPendingBytes: 1 << 20 });
   const long = (id: number) => fragmentData(clientId, id, { kind: 'text', text: 'y'.repeat(3000) })[0];
   assert.deepEqual(kinds(tight.intake.data(long(1), tight.m, 0)), ['Ack']);
   assert.deepEqual(tight.intake.data(long(2), tight.m, 0), [{ kind: 'slowDown', pending: true }]);

@@ -16,10 +16,12 @@ export const MAX_HELD = 64;
 export interface Pending {
   /** The msgId this member's next message must have to be sequenced now (per-sender FIFO). */
   expect: number;
-  /** Messages partly received, by msgId. */
-  assemblies?: Map<number, { asm: Assembly; started: number }>;
+  /** Messages partly received, by msgId (`cost`: what it is counted as, see FRAGMENT_COST). */
+  assemblies?: Map<number, { asm: Assembly; started: number; cost: number }>;
   /** Complete messages that arrived before their predecessor. */
-  held?: Map<number, Ready & { since: number }>;
+  held?: Map<number, Ready & { since: number; cost: number }>;
+  /** Bytes of the two above, counted against memberPendingBytes. */
+  bytes?: number;
 }
 
 /** The member as the intake sees it. */
@@ -50,9 +52,16 @@ export type Step =
 export interface IntakeLimits {
   pendingMessagesPerMember: number;
   pendingBytes: number;
+  memberPendingBytes: number;
 }
 
+/** What a kept fragment costs beyond its text: its Buffer, the slot it sits in, the datagram of a
+ * held one-datagram message. Counting text alone undercounted the memory by half. */
+export const FRAGMENT_COST = 256;
+
 const SLOW_DOWN: Step = { kind: 'slowDown', pending: false };
+/** Over a byte cap: the datagram is dropped unacknowledged (it will come again) and the sender slowed. */
+const FULL: Step = { kind: 'slowDown', pending: true };
 const NONE: Step[] = [];
 
 export const newPending = (expect: number): Pending => ({ expect });
@@ -82,6 +91,7 @@ export class Intake {
     if (p.msgId > q.expect && (q.held?.size ?? 0) >= MAX_HELD) return NONE; // it will come again
     if (p.fragCount === 1 && p.head) {
       // One datagram, the common case: no reassembly, no copy; the text stays bytes.
+      if (p.msgId > q.expect && !this.fits(q, p.chunk.length + FRAGMENT_COST)) return [FULL]; // it would be held
       if (!m.messages.take(now)) return [SLOW_DOWN];
       if (p.head.totalBytes !== p.chunk.length) return this.refuse(m, p.msgId, `The message says ${p.head.totalBytes} bytes but carries ${p.chunk.length}.`);
       try {
@@ -92,23 +102,25 @@ export class Intake {
       return this.complete(m, { msgId: p.msgId, head: p.head, text: p.chunk }, p, now);
     }
     let entry = q.assemblies?.get(p.msgId);
+    // Every new fragment must fit both caps (exact: checked before it is kept, not when a message starts).
+    const fresh = !entry || (p.fragIndex < p.fragCount && !entry.asm.has(p.fragIndex));
+    if (fresh && !this.fits(q, p.chunk.length + FRAGMENT_COST)) return [FULL];
     if (!entry) {
-      if (!m.messages.take(now)) return [SLOW_DOWN];
       q.assemblies ??= new Map();
-      if (p.fragCount > 1 && (q.assemblies.size >= this.limits.pendingMessagesPerMember || this.pendingBytes >= this.limits.pendingBytes)) {
-        return [{ kind: 'slowDown', pending: true }];
-      }
-      entry = { asm: new Assembly(p.fragCount), started: now };
+      if (p.fragCount > 1 && q.assemblies.size >= this.limits.pendingMessagesPerMember) return [FULL];
+      if (!m.messages.take(now)) return [SLOW_DOWN];
+      entry = { asm: new Assembly(p.fragCount), started: now, cost: 0 };
       q.assemblies.set(p.msgId, entry);
     }
+    let added = false;
     const before = entry.asm.bytes;
     try {
-      entry.asm.add(p.fragIndex, p.fragCount, p.head, p.chunk);
+      added = entry.asm.add(p.fragIndex, p.fragCount, p.head, p.chunk);
     } catch (err) {
-      this.pendingBytes += entry.asm.bytes - before; // forget() takes back all it holds
+      this.count(q, entry, entry.asm.bytes - before); // forget() takes back all it holds
       return this.malformed(m, p.msgId, err);
     }
-    this.pendingBytes += entry.asm.bytes - before;
+    if (added) this.count(q, entry, p.chunk.length + FRAGMENT_COST);
     if (!entry.asm.complete) return [reply(this.ack(p, 0))];
     let whole: { head: MessageHead; text: Buffer };
     try {
@@ -116,8 +128,27 @@ export class Intake {
     } catch (err) {
       return this.malformed(m, p.msgId, err);
     }
-    this.forget(m, p.msgId);
-    return this.complete(m, { msgId: p.msgId, head: whole.head, text: whole.text }, p, now);
+    // Its bytes stay counted if it is held (it was within the caps as fragments); else forgotten.
+    const cost = entry.cost;
+    q.assemblies!.delete(p.msgId);
+    this.uncount(q, cost);
+    return this.complete(m, { msgId: p.msgId, head: whole.head, text: whole.text }, p, now, cost);
+  }
+
+  /** Whether `n` more bytes fit this member's cap and the relay's. */
+  private fits(q: Pending, n: number): boolean {
+    return (q.bytes ?? 0) + n <= this.limits.memberPendingBytes && this.pendingBytes + n <= this.limits.pendingBytes;
+  }
+
+  private count(q: Pending, entry: { cost: number }, n: number): void {
+    entry.cost += n;
+    q.bytes = (q.bytes ?? 0) + n;
+    this.pendingBytes += n;
+  }
+
+  private uncount(q: Pending, n: number): void {
+    q.bytes = (q.bytes ?? 0) - n;
+    this.pendingBytes -= n;
   }
 
   /** A fragment or message that cannot be right: refused to the sender, then reported. */
@@ -127,14 +158,16 @@ export class Intake {
   }
 
   /** A whole message: sequenced now if it is the sender's next, else held for its predecessors. */
-  private complete(m: IntakeMember, r: Ready, p: Data, now: number): Step[] {
+  private complete(m: IntakeMember, r: Ready, p: Data, now: number, cost = r.text.length + FRAGMENT_COST): Step[] {
     const q = m.pending;
     // The one text check, skipped when a byte shows it would pass: the text need not be decoded.
     const plainlyFine = r.text.length <= MAX_TEXT_BYTES && hasVisibleAscii(r.text, 0);
     const problem = plainlyFine ? undefined : textProblem(r.text.toString('utf8'), r.text.length);
     if (problem) return this.refuse(m, r.msgId, problem.message);
     if (r.msgId > q.expect) {
-      (q.held ??= new Map()).set(r.msgId, { ...r, since: now });
+      const held = { ...r, since: now, cost: 0 };
+      (q.held ??= new Map()).set(r.msgId, held);
+      this.count(q, held, cost);
       return [reply(this.ack(p, 0))];
     }
     const step: Step = { kind: 'sequence', ready: r };
@@ -153,11 +186,14 @@ export class Intake {
     const out: Step[] = [];
     const late = [...q.held.keys()].filter((id) => id < expect).sort((a, b) => a - b);
     for (const id of late) {
-      out.push({ kind: 'sequence', ready: q.held.get(id)! });
+      const h = q.held.get(id)!;
+      out.push({ kind: 'sequence', ready: h });
       q.held.delete(id);
+      this.uncount(q, h.cost);
     }
     for (let h = q.held.get(q.expect); h; h = q.held.get(q.expect)) {
       q.held.delete(q.expect);
+      this.uncount(q, h.cost);
       out.push({ kind: 'sequence', ready: h });
       q.expect++;
       while (this.seqOf(m.hex, q.expect) !== 0) q.expect++;
@@ -168,6 +204,7 @@ export class Intake {
   /** Drops what a member had half sent or waiting (it left). */
   forgetAll(m: IntakeMember): void {
     for (const id of [...(m.pending.assemblies?.keys() ?? [])]) this.forget(m, id);
+    for (const h of m.pending.held?.values() ?? []) this.uncount(m.pending, h.cost);
     m.pending.held?.clear();
   }
 
@@ -184,7 +221,7 @@ export class Intake {
     return now - q.held.get(oldest)!.since > reassemblyMs ? this.release(m, oldest) : NONE;
   }
 
-  /** Bytes of partly received messages across the relay. */
+  /** Bytes of partly received and held messages across the relay, as counted against the caps. */
   get pendingTotal(): number {
     return this.pendingBytes;
   }
@@ -203,7 +240,7 @@ export class Intake {
   private forget(m: IntakeMember, msgId: number): void {
     const entry = m.pending.assemblies?.get(msgId);
     if (!entry) return;
-    this.pendingBytes -= entry.asm.bytes;
+    this.uncount(m.pending, entry.cost);
     m.pending.assemblies!.delete(msgId);
   }
 }
