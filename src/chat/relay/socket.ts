@@ -26,6 +26,12 @@ export async function bindRelaySocket(host: string, port: number, opts: RelayOpt
     throw bindError(err as NodeJS.ErrnoException, host, port);
   }
   if (bound.notShared) notices.push(`${bound.notShared}: seed clients on this host cannot share port ${port}.`);
+  else if (share) notices.push(sharedPortRisk(port));
   if (opts.legacyBroadcast) bound.socket.setBroadcast(true);
   return bound.socket;
 }
+
+/** The risk of SO_REUSEPORT, said whenever the relay shares its port (issue 10): the kernel spreads
+ * datagrams over every socket on the port, so another process may take a share of the room's. */
+export const sharedPortRisk = (port: number) =>
+  `port ${port} is shared (SO_REUSEPORT, for the original clients): any other process of the same user on this host can bind it too and receive a share of the relay's datagrams; share it only on a machine you trust.`;
