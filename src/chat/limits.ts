@@ -29,6 +29,12 @@ export class TokenBucket {
     return true;
   }
 
+  /** Gives back `n` tokens (never above the burst). */
+  give(now: number, n: number): void {
+    this.take(now, 0);
+    this.tokens = Math.min(this.burst, this.tokens + n);
+  }
+
   /** ms until `n` tokens are there. */
   waitMs(n = 1): number {
     return Math.max(0, Math.ceil(((n - this.tokens) * 1000) / this.rate));

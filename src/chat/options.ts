@@ -58,6 +58,11 @@ export const RELAY_LIMIT_OPTIONS = {
   pendingBytes: { default: 32 * MiB, min: 1, flag: 'pending-bytes', help: 'bytes of partly received and waiting messages in all', unit: 'bytes' },
   /** The same, per member: one member's backlog cannot fill the relay-wide cap and stall the others. */
   memberPendingBytes: { default: 1 * MiB, min: 1, flag: 'pending-per-member', help: 'bytes of partly received and waiting messages per member', unit: 'bytes' },
+  /** Bytes a second the relay sends one member beyond the room's traffic (repairs of seqs asked for
+   * again, roster pages); a Resend that moves past what was repaired gives its bytes back (budget.ts). */
+  repairBytesPerSecond: { default: 512 * 1024, min: 2048, flag: 'repair-rate', help: 'bytes per second of repairs and roster pages per member', unit: 'bytes' },
+  /** The most of those a member gets at once: a whole roster of a full room, and then some. */
+  repairBurstBytes: { default: 1 * MiB, min: 2048, flag: 'repair-burst', help: 'bytes of repairs and roster pages a member may get at once', unit: 'bytes' },
   /** Addresses not yet validated by a cookie that the relay tracks for its amplification bound. */
   unvalidatedAddresses: { default: 65536, min: 1, help: 'unvalidated addresses tracked for the amplification bound' },
 } as const satisfies OptionTable;

@@ -6,6 +6,7 @@ import { ROSTER_HEADER_BYTES, rosterEntry } from '../../protocol/parts';
 import { HelloFlags, MAX_DATAGRAM, PacketType, Presence, type Hello, type RosterEntry } from '../../protocol/packets';
 import { TokenBucket } from '../limits';
 import type { Address, Member } from '../types';
+import type { RepairBudget } from './budget';
 import { newPending, type IntakeMember, type Pending } from './intake';
 
 /** A room's idle members ping at most 1000/10 = 100 times a second in all: the heartbeat period is the
@@ -28,6 +29,8 @@ export interface MemberState extends IntakeMember {
   readonly messages: TokenBucket; // messages from this member
   readonly pending: Pending; // the intake's: reassembly and per-sender order
   lastSlowDown: number;
+  /** Its byte budget for repairs and roster pages, made at its first request. */
+  repair?: RepairBudget;
   /** The next member whose port number is the same (on another host): the lookup's chain. */
   samePort: MemberState | undefined;
   /** Where it is in the list every fan-out walks. */

@@ -12,6 +12,7 @@ import { ChatError } from '../errors';
 import { RELAY_LIMITS, RELAY_TIMERS, TokenBucket } from '../limits';
 import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStats, RelayTimers } from '../types';
 import { nameProblem } from '../validate';
+import { RepairBudget } from './budget';
 import { CookieJar } from './cookies';
 import { Intake, type Ready, type Step } from './intake';
 import { LegacyBridge } from './legacy-bridge';
@@ -179,12 +180,16 @@ export class Relay extends TypedEmitter<RelayEvents> {
         for (const step of this.intake.data(p, m, now)) this.take(step, m, now);
         return;
       case PacketType.Resend:
-        return this.onResend(m, p.fromSeq, p.toSeq);
+        return this.onResend(m, p.fromSeq, p.toSeq, now);
       case PacketType.Ping:
         return this.wire.send(this.heartbeat.pong(p.nonce, m), m);
-      case PacketType.RosterRequest:
-        for (const page of this.joined.rosterPages()) this.wire.send(page, m);
+      case PacketType.RosterRequest: {
+        // Within the member's byte budget, or not at all: it asks again when its beacon says so.
+        const pages = this.joined.rosterPages();
+        if (!this.budget(m, now).take(pages.reduce((n, b) => n + b.length, 0), 0, now)) return;
+        for (const page of pages) this.wire.send(page, m);
         return;
+      }
       case PacketType.Leave:
         if (p.clientId.equals(m.clientId)) this.drop(m, 'leave');
         return;
@@ -298,14 +303,24 @@ export class Relay extends TypedEmitter<RelayEvents> {
 
   // ---- repair, slowing down, leases ----
 
-  private onResend(m: MemberState, fromSeq: number, toSeq: number): void {
+  /** Repairs within the member's byte budget (budget.ts); what does not fit now is asked for again. */
+  private onResend(m: MemberState, fromSeq: number, toSeq: number, now: number): void {
+    const budget = this.budget(m, now);
+    budget.resend(fromSeq, now);
     for (const part of resendPlan(this.room, fromSeq, toSeq)) {
       if (part.kind === 'gone') this.wire.send(encode({ type: PacketType.Gone, fromSeq: part.fromSeq, toSeq: part.toSeq }), m);
       else {
+        let bytes = 0;
+        for (const f of part.frags) bytes += f.length;
+        if (!budget.take(bytes, part.seq, now)) return;
         this.wire.counters.retransmitsServed++;
         for (const f of part.frags) this.wire.send(f, m);
       }
     }
+  }
+
+  private budget(m: MemberState, now: number): RepairBudget {
+    return (m.repair ??= new RepairBudget(this.limits, now));
   }
 
   private slowDown(m: MemberState, now: number): void {
