@@ -9,7 +9,7 @@ import { CookieJar } from '../../src/chat/relay/cookies';
 import { Members, rosterPages } from '../../src/chat/relay/members';
 import { AMPLIFICATION_FACTOR, Strangers } from '../../src/chat/relay/strangers';
 
-const LIMITS = { maxMembers: 3, addressPacketsPerSecond: 100, addressBurst: 100, memberMessagesPerSecond: 10, memberBurst: 10 };
+const LIMITS = { maxMembers: 3, membersPerHost: 1000, addressPacketsPerSecond: 100, addressBurst: 100, memberMessagesPerSecond: 10, memberBurst: 10 };
 const id = (n: number) => Buffer.alloc(8, n);
 const hello = (n: number, name = `m${n}`, flags = 0): Hello => ({ type: PacketType.Hello, clientId: id(n), name, flags, roomId: 0n, lastSeq: 0, firstUnacked: 1, cookie: Buffer.alloc(0) });
 const at = (port: number, host = '127.0.0.1') => ({ host, port });

@@ -39,6 +39,8 @@ export interface MemberState extends IntakeMember {
 
 export interface MemberLimits {
   maxMembers: number;
+  /** Members from one host (an IPv6 /64 counts as one): one process cannot fill the room. */
+  membersPerHost: number;
   addressPacketsPerSecond: number;
   addressBurst: number;
   memberMessagesPerSecond: number;
@@ -48,6 +50,7 @@ export interface MemberLimits {
 /** What a Hello comes to. `replaced` is another client that had this address: it has been dropped. */
 export type Admission =
   | { kind: 'full'; replaced?: MemberState }
+  | { kind: 'hostFull'; replaced?: MemberState }
   | { kind: 'joined'; member: MemberState; replaced?: MemberState }
   | { kind: 'known'; member: MemberState; replaced?: MemberState };
 
@@ -56,6 +59,8 @@ export const toMember = (m: MemberState): Member => ({ memberId: m.memberId, id:
 export class Members {
   private readonly list: MemberState[] = [];
   private readonly byPort = new Map<number, MemberState>();
+  /** Members per hostKey(), for membersPerHost. */
+  private readonly perHost = new Map<string, number>();
   private readonly byClient = new Map<string, MemberState>();
   private nextMemberId = 1;
   private version = 1;
@@ -114,6 +119,7 @@ export class Members {
       return { kind: 'known', member: m, replaced };
     }
     if (this.list.length >= this.limits.maxMembers) return { kind: 'full', replaced };
+    if ((this.perHost.get(hostKey(from.host)) ?? 0) >= this.limits.membersPerHost) return { kind: 'hostFull', replaced };
     const l = this.limits;
     m = {
       memberId: this.nextMemberId++, clientId: Buffer.from(p.clientId), hex, name: p.name, host: from.host, port: from.port,
@@ -189,11 +195,17 @@ export class Members {
   }
 
   private place(m: MemberState): void {
+    const key = hostKey(m.host);
+    this.perHost.set(key, (this.perHost.get(key) ?? 0) + 1);
     m.samePort = this.byPort.get(m.port);
     this.byPort.set(m.port, m);
   }
 
   private unplace(m: MemberState): void {
+    const key = hostKey(m.host);
+    const n = (this.perHost.get(key) ?? 1) - 1;
+    if (n > 0) this.perHost.set(key, n);
+    else this.perHost.delete(key);
     const first = this.byPort.get(m.port);
     if (first === m) {
       if (m.samePort) this.byPort.set(m.port, m.samePort);
@@ -222,4 +234,17 @@ export function rosterPages(version: number, members: Iterable<Pick<MemberState,
     size += entrySize;
   }
   return pages.map((entries, page) => encode({ type: PacketType.Roster, version, page, pageCount: pages.length, entries }));
+}
+
+/** The host a limit is kept for: an IPv4 address, or an IPv6 address's /64 (one host may hold a whole
+ * /64, so counting its addresses one by one would be no limit at all). */
+export function hostKey(host: string): string {
+  if (!host.includes(':')) return host;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host);
+  if (mapped) return mapped[1];
+  const [head, tail = ''] = host.toLowerCase().split('%')[0].split('::');
+  const left = head ? head.split(':') : [];
+  const right = host.includes('::') && tail ? tail.split(':') : [];
+  const groups = host.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':') + '::/64';
 }

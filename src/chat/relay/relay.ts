@@ -277,6 +277,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const admitted = this.joined.admit(p, { host, port }, member, now);
     if (admitted.replaced) this.gone(admitted.replaced, 'leave'); // another client took over this address
     if (admitted.kind === 'full') return refuse(RefuseReason.RoomFull, `The room is full (${this.limits.maxMembers} members).`);
+    if (admitted.kind === 'hostFull') return refuse(RefuseReason.RoomFull, `Too many members from ${host} (${this.limits.membersPerHost} per host).`);
     const m = admitted.member;
     if (admitted.kind === 'joined') {
       this.strangers.delete(key);
