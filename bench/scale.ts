@@ -74,7 +74,7 @@ function heartbeat(members: RawMember[], to?: Address, periodMs?: number): { sto
 export async function scale(sizes: number[], idleMs: number, fanouts: number): Promise<ScaleResult> {
   return withChildren(async (start) => {
     const max = Math.max(...sizes);
-    const relay = await start<{ address: Address }>('relay', { host: '127.0.0.1', port: 0, limits: { maxMembers: Math.max(max + WARMUP_MEMBERS, 4096) } });
+    const relay = await start<{ address: Address }>('relay', { host: '127.0.0.1', port: 0, limits: { maxMembers: Math.max(max + WARMUP_MEMBERS, 4096), membersPerHost: Math.max(max + WARMUP_MEMBERS, 4096) } });
     const server = relay.info.address;
     const members: RawMember[] = [];
     let beat: ReturnType<typeof heartbeat> | undefined;
