@@ -71,9 +71,9 @@ const sections: Section[] = [
   {
     name: 'throughput',
     run: async () => {
-      // A second of warm-up: a relay runs for hours, so what counts is its steady state (JIT done, the
-      // history full and turning over), not its first thousand messages.
-      const [rounds, warm, dur] = quick ? [2, 300, 500] : [7, 1000, 1000];
+      // Pairs of interleaved windows after a second of warm-up per side (bench/closed-loop.ts): a relay
+      // runs for hours, so what counts is its steady state, and a neighbour's burst then weighs on both.
+      const [rounds, warm, dur] = quick ? [4, 300, 300] : [15, 1000, 500];
       const r10 = await throughput(10, rounds, warm, dur);
       const r100 = await throughput(100, quick ? 1 : rounds, warm, dur);
       const clients = [];
@@ -82,7 +82,7 @@ const sections: Section[] = [
       keepProfile(r10.profile);
       keepProfile(r100.profile);
       const goal = (r: typeof r10) => (r.size >= 100 ? 0.9 : 0.85);
-      const target = (r: typeof r10) => row(`1. relay throughput, room of ${r.size}: ours / bare`, `${r.ratio.toFixed(2)}x (median of ${r.rounds.length} paired rounds; medians ${num(r.ours)} vs ${num(r.bare)} msg/s to every member)`, `>= ${goal(r)}x`, r.ratio >= goal(r));
+      const target = (r: typeof r10) => row(`1. relay throughput, room of ${r.size}: ours / bare`, `${r.ratio.toFixed(2)}x (median of ${r.rounds.length} pairs of windows; medians ${num(r.ours)} vs ${num(r.bare)} msg/s to every member)`, `>= ${goal(r)}x`, r.ratio >= goal(r));
       const cpu = (r: typeof r10) => row(`1. relay CPU per message, room of ${r.size}: ours / bare`, `${(r.cpuPerMessageUs.ours / r.cpuPerMessageUs.bare).toFixed(2)}x (${r.cpuPerMessageUs.ours} vs ${r.cpuPerMessageUs.bare} µs)`);
       const c = clients.sort((a, b) => a.perSecond - b.perSecond)[clients.length >> 1];
       return {
@@ -171,14 +171,14 @@ const sections: Section[] = [
     run: async () => {
       const why = netnsUnavailable();
       if (why) return { rows: [notMeasured('2. legacy relay / bare seed-style relay', why, '>= 0.9x')], data: { notMeasured: why } };
-      const [rounds, warm, dur] = quick ? [2, 300, 500] : [7, 1000, 1000];
+      const [rounds, warm, dur] = quick ? [4, 300, 300] : [15, 1000, 500];
       const results = await legacy([2, 10], rounds, warm, dur);
       const rows: Row[] = [];
       for (const r of results) {
         keepProfile(r.profile);
         const who = r.size === 2 ? 'a sender and a listener' : `${r.size} clients`;
         rows.push(
-          row(`2. legacy relay (broadcast, in a netns) / bare seed-style relay, ${who}`, `${r.ratio.toFixed(2)}x (median of ${r.rounds.length} paired rounds; medians ${num(r.ours)} vs ${num(r.bare)} msg/s to every client)`, '>= 0.9x', r.ratio >= 0.9),
+          row(`2. legacy relay (broadcast, in a netns) / bare seed-style relay, ${who}`, `${r.ratio.toFixed(2)}x (median of ${r.rounds.length} pairs of windows; medians ${num(r.ours)} vs ${num(r.bare)} msg/s to every client)`, '>= 0.9x', r.ratio >= 0.9),
           row(`2. legacy relay CPU per message, ${who}: ours / bare`, `${(r.cpuPerMessageUs.ours / r.cpuPerMessageUs.bare).toFixed(2)}x (${r.cpuPerMessageUs.ours} vs ${r.cpuPerMessageUs.bare} µs)`),
         );
       }
