@@ -112,7 +112,7 @@ export class Intake {
       entry = { asm: new Assembly(p.fragCount), started: now, cost: 0 };
       q.assemblies.set(p.msgId, entry);
     }
-    let added = false;
+    let added: boolean;
     const before = entry.asm.bytes;
     try {
       added = entry.asm.add(p.fragIndex, p.fragCount, p.head, p.chunk);

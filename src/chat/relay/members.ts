@@ -245,6 +245,6 @@ export function hostKey(host: string): string {
   const [head, tail = ''] = host.toLowerCase().split('%')[0].split('::');
   const left = head ? head.split(':') : [];
   const right = host.includes('::') && tail ? tail.split(':') : [];
-  const groups = host.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  const groups = host.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
   return groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':') + '::/64';
 }
