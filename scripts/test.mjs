@@ -1,4 +1,4 @@
-// `npm test`: typecheck, build, compile the tests, run the unit tests (node:test on Node 24) and the
+// `npm test`: typecheck, lint, build, compile the tests, run the unit tests (node:test on Node 24) and the
 // integration suite (mocha inside a real VS Code: code-server + headless Chromium, see test/runner/).
 // Stops at the first failing step. The last line is always `N passed, N failed` over all tests run.
 //   --unit         build + compile + unit tests only
@@ -32,6 +32,13 @@ const steps = [
       await command('tsc -p . --noEmit', [tsc, '-p', '.', '--noEmit']);
       await command('tsc -p src/webview --noEmit', [tsc, '-p', 'src/webview', '--noEmit']);
     },
+  },
+  {
+    // ESLint with typescript-eslint's recommended type-checked rules (eslint.config.mjs says why a rule
+    // is changed). A finding fails the test command like a failing test.
+    name: 'lint',
+    when: !only,
+    run: () => command('eslint .', [path.join(repoRoot, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']),
   },
   // The unit tests run the CLI bundle as child processes, so even --unit builds first.
   { name: 'build bundles', when: true, run: () => command('node esbuild.mjs', ['esbuild.mjs']) },
