@@ -9,4 +9,4 @@ export { ChatClient } from './client/client';
 export { Relay } from './relay/relay';
 export { LegacyClient } from './legacy/client';
 export type { MessageBody, MessageKind } from '../protocol/packets';
-export { MAX_TEXT_BYTES, MAX_NAME_CHARS } from '../protocol/packets';
+export { DEFAULT_PORT, MAX_TEXT_BYTES, MAX_NAME_CHARS } from '../protocol/packets';

@@ -3,7 +3,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { Address, RelayOptions } from '../chat';
-import { nameProblem, normalizeName, parseAddress } from '../chat';
+import { DEFAULT_PORT, nameProblem, normalizeName, parseAddress } from '../chat';
 import { ChatError } from '../chat';
 import { isLoopback, PROBE_PORT } from '../chat/discovery';
 import { CHAT_NUMBER_FLAGS, CHAT_OPTIONS, DISCOVER_NUMBER_FLAGS, DISCOVER_OPTIONS, RELAY_NUMBER_FLAGS, type NumberFlag } from './flags';
@@ -141,7 +141,6 @@ export interface ChatArgs {
   joinTimeoutMs: number;
 }
 
-export const DEFAULT_PORT = 2410;
 
 export function parseChatArgs(args: string[]): ChatArgs {
   const v = parse(args, {

@@ -1,7 +1,7 @@
 // The extension's parts and the wiring between them: the session, the panel, the status bar, the
 // server, the settings. Nothing opens a socket or reads the history until the chat is first needed.
 import * as vscode from 'vscode';
-import { type Address, ChatError, formatAddress, type RoomMessage } from '../chat';
+import { type Address, ChatError, DEFAULT_PORT, formatAddress, type RoomMessage } from '../chat';
 import { ChatSession } from './chatSession';
 import { changeName, openSnippet, registerCommands } from './commands';
 import { Disposable } from './dispose';
@@ -69,7 +69,7 @@ export class App extends Disposable {
     });
     if (!storage) log.warn('Another window keeps the WhatsUDP history: this window keeps its own, in memory.');
     const session = await ChatSession.open({
-      server: this.configuredServer() ?? { host: '127.0.0.1', port: 2410 },
+      server: this.configuredServer() ?? { host: '127.0.0.1', port: DEFAULT_PORT },
       name: settings.chatName().name ?? 'me',
       storage: storage ?? new MemoryHistory(),
       log,

@@ -2,7 +2,7 @@
 // so the message the user sees says which one to fix and how.
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { type Address, ChatError, checkPort, nameProblem, normalizeName, parseAddress } from '../chat';
+import { type Address, ChatError, checkPort, DEFAULT_PORT, nameProblem, normalizeName, parseAddress } from '../chat';
 
 export const SECTION = 'whatsudp';
 
@@ -24,7 +24,7 @@ function config(): vscode.WorkspaceConfiguration {
 }
 
 export function relayAddress(): Address {
-  const text = config().get<string>('relayAddress', '127.0.0.1:2410');
+  const text = config().get<string>('relayAddress', `127.0.0.1:${DEFAULT_PORT}`);
   try {
     return parseAddress(text);
   } catch (err) {
@@ -52,7 +52,7 @@ export function chatName(): { name?: string; problem?: SettingProblem } {
 }
 
 export function serverPort(): number {
-  const value = config().get<number>('server.port', 2410);
+  const value = config().get<number>('server.port', DEFAULT_PORT);
   try {
     return checkPort(value);
   } catch {

@@ -8,6 +8,9 @@ export const VERSION = 1;
 
 /** Largest datagram either side sends: fits a 1280-byte IPv6 minimum MTU with room for headers. */
 export const MAX_DATAGRAM = 1200;
+
+/** The relay's port unless told otherwise: the original chat's, so its programs find ours. */
+export const DEFAULT_PORT = 2410;
 export { MAX_TEXT_BYTES, MAX_NAME_CHARS, MAX_PATH_BYTES, MAX_LANGUAGE_BYTES, type MessageBody, type MessageKind } from '../common/message';
 export const COOKIE_BYTES = 16;
 export const CLIENT_ID_BYTES = 8;

@@ -3,13 +3,14 @@
 // with its port and its TXT strings (info.ts). Pure encode/decode, bounds-checked like the chat
 // protocol's, with the size rule that keeps a forged source address from being flooded.
 import { ProtocolError, Reader } from '../../protocol/bytes';
+import { DEFAULT_PORT } from '../../protocol/packets';
 
 /** The probe's own port. Never 2410 (the original Python clients bind it and crash on any datagram
  * that is not UTF-8) nor a relay's port: below the ephemeral range (32768+), so `--port 0` cannot take it. */
 export const PROBE_PORT = 24100;
 
 /** The original chat's fixed port (relay and clients alike); nothing of discovery goes there. */
-export const LEGACY_PORT = 2410;
+export const LEGACY_PORT = DEFAULT_PORT;
 
 const MAGIC = 0xf9; // never starts UTF-8 text, as in the chat envelope
 const FAMILY = 0x44; // 'D': discovery, where the chat envelope has its version

@@ -6,7 +6,7 @@
 import type * as dgram from 'node:dgram';
 import { decode, encode, isEnvelope, ProtocolError } from '../../protocol/codec';
 import { readLegacy } from '../../protocol/legacy';
-import { PacketType, RefuseReason, type Data, type Hello, type Packet } from '../../protocol/packets';
+import { DEFAULT_PORT, PacketType, RefuseReason, type Data, type Hello, type Packet } from '../../protocol/packets';
 import { TypedEmitter } from '../emitter';
 import { ChatError } from '../errors';
 import { RELAY_LIMITS, RELAY_TIMERS, TokenBucket } from '../limits';
@@ -66,7 +66,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   /** Binds and starts a relay. Rejects with a ChatError saying what to do. */
   static async start(opts: RelayOptions = {}): Promise<Relay> {
     const host = opts.host ?? '127.0.0.1';
-    const port = opts.port ?? 2410;
+    const port = opts.port ?? DEFAULT_PORT;
     checkRelayOptions(opts);
     const room = new Room({
       storeDir: opts.store,
