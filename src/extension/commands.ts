@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { ChatError } from '../chat';
 import type { ChatSession } from './chatSession';
+import { findRelays } from './findRelays';
 import { guarded, type Notifier } from './notify';
 import type { PanelHost } from './panelHost';
 import type { Server } from './server';
@@ -14,7 +15,7 @@ import { plain } from './views';
  * that app.ts imports this file and never the other way round. */
 export interface ChatCommands {
   readonly notifier: Notifier;
-  readonly server: Pick<Server, 'start' | 'stop'>;
+  readonly server: Pick<Server, 'start' | 'stop' | 'info'>;
   readonly panels: Pick<PanelHost, 'open'>;
   session(): Promise<ChatSession>;
   startChat(interactive: boolean): Promise<ChatSession | undefined>;
@@ -36,6 +37,7 @@ export function registerCommands(app: ChatCommands): vscode.Disposable[] {
     command('whatsudp.clearHistory', 'Clearing the history', () => clearHistory(app)),
     command('whatsudp.showLog', 'Showing the log', () => n.log.show()),
     command('whatsudp.reconnect', 'Reconnecting', () => app.reconnect()),
+    command('whatsudp.findRelays', 'Finding relays', () => findRelays({ notifier: n, serving: () => app.server.info !== undefined, openChat: () => app.openChat() })),
   ];
 }
 

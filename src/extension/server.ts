@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type Address, ChatError, checkPort, formatAddress, Relay } from '../chat';
+import { Announcer } from '../chat/discovery';
 import { Disposable } from './dispose';
 import type { Notifier } from './notify';
 import * as settings from './settings';
@@ -28,6 +29,7 @@ export function lanAddresses(port: number): string[] {
 
 export class Server extends Disposable {
   private relay: Relay | undefined;
+  private announcer: Announcer | undefined;
   private _info: ServerInfo | undefined;
   private busy = false;
 
@@ -101,6 +103,7 @@ export class Server extends Disposable {
     const info: ServerInfo = { address: lan[0] ?? formatAddress(local), shared: share === 'network', local };
     this._info = info;
     this.notifier.log.info(`Relay listening on ${formatAddress(relay.address())}`);
+    if (share === 'network' && settings.discoveryAnnounce()) await this.announce(relay);
 
     const lives = 'The room lives as long as this window.';
     if (share === 'local') {
@@ -111,6 +114,25 @@ export class Server extends Disposable {
       this.notifier.warn(`WhatsUDP server running on port ${bound}, but this machine has no network address right now, so only it can join. ${lives}`);
     }
     await this.changed(info);
+  }
+
+  /** Lets colleagues find the shared relay ("Find Relays on My Network"). A relay that cannot be
+   * announced still runs: its address works as before. */
+  private async announce(relay: Relay): Promise<void> {
+    try {
+      const announcer = await Announcer.start({ relay: relay.address(), rooms: [{ name: 'main' }] });
+      if (this.relay !== relay) {
+        await announcer.close();
+        return;
+      }
+      this.announcer = announcer;
+      for (const notice of announcer.notices) this.notifier.log.info(`Discovery: ${notice}`);
+      announcer.on('warning', (err) => this.notifier.log.debug(`Discovery: ${err.message}`));
+      announcer.on('interfaces', (names) => this.notifier.log.info(`Discovery: announced on ${names.join(', ') || 'no interface now'}`));
+      this.notifier.log.info(`Discovery: announced on ${announcer.interfaces().join(', ') || 'no interface yet'} (whatsudp.discovery.announce)`);
+    } catch (err) {
+      this.notifier.warn(`The WhatsUDP server runs, but colleagues cannot find it with "Find Relays": ${(err as Error).message}. They can still join at its address.`);
+    }
   }
 
   private addressActions(info: ServerInfo): Record<string, () => unknown> {
@@ -162,8 +184,12 @@ export class Server extends Disposable {
   /** Stops the relay if one runs; safe twice. */
   async close(): Promise<void> {
     const relay = this.relay;
+    const announcer = this.announcer;
     this.relay = undefined;
+    this.announcer = undefined;
     this._info = undefined;
+    // Goodbye first (TTL 0 records), so finders drop the relay rather than list one that is gone.
+    await announcer?.close().catch((err: unknown) => this.notifier.log.warn(`Discovery: ${(err as Error).message}`));
     if (!relay) return;
     await relay.close();
     this.notifier.log.info('Relay stopped');

@@ -72,6 +72,11 @@ export function legacyBroadcast(): string | undefined {
   return address || undefined;
 }
 
+/** Whether a relay shared on the network announces itself, so colleagues find it (Find Relays). */
+export function discoveryAnnounce(): boolean {
+  return config().get<boolean>('discovery.announce', true) !== false;
+}
+
 export function notifyPolicy(): NotifyPolicy {
   const value = config().get<string>('notifications', 'mentions');
   return value === 'all' || value === 'off' ? value : 'mentions';

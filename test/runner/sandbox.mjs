@@ -18,6 +18,8 @@ const USER_SETTINGS = {
   'chat.disableAIFeatures': true,
   'git.enabled': false,
   'typescript.disableAutomaticTypeAcquisition': true,
+  // The suite's "share on my network" relay must not multicast on this machine's interfaces.
+  'whatsudp.discovery.announce': false,
 };
 
 export function createSandbox() {
