@@ -25,17 +25,17 @@ export DEBIAN_FRONTEND=noninteractive
 # Bounded: a hung mirror must not stall CI for its whole budget.
 timeout 600 apt-get -o DPkg::Lock::Timeout=600 update -q
 # Another apt-get may hold the dpkg lock (a developer machine): wait for it rather than fail.
-# nats-server alone, without recommends: it needs none, and the others keep what they always had.
-others=()
-for pkg in "${missing[@]}"; do [ "$pkg" = nats-server ] || others+=("$pkg"); done
-if [ ${#others[@]} -gt 0 ]; then
-  timeout 1200 apt-get install -o DPkg::Lock::Timeout=600 -y -q "${others[@]}" </dev/null
-fi
-if [ ${#others[@]} -lt ${#missing[@]} ]; then
-  timeout 1200 apt-get install -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends nats-server </dev/null
+# Never with recommends: Chromium's pull in avahi-daemon (an mDNS responder on every interface) and
+# cups. Its one recommend that the workbench needs, a font with real metrics, is named instead.
+packages=("${missing[@]}")
+for pkg in "${missing[@]}"; do
+  if [ "$pkg" = chromium ]; then packages+=(fonts-liberation); fi
+done
+timeout 1200 apt-get install -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends "${packages[@]}" </dev/null
+for pkg in "${missing[@]}"; do
   # Debian starts a system-wide server on 127.0.0.1:4222 at boot; the tests start their own on free ports.
-  if [ -d /run/systemd/system ]; then systemctl disable --now nats-server >/dev/null 2>&1 || true; fi
-fi
+  if [ "$pkg" = nats-server ] && [ -d /run/systemd/system ]; then systemctl disable --now nats-server >/dev/null 2>&1 || true; fi
+done
 
 for pkg in "${missing[@]}"; do
   case "$pkg" in
