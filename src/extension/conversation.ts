@@ -4,7 +4,7 @@
 import type { OutgoingMessage, RoomMessage } from '../chat';
 import type { ChatItem } from '../common/messages';
 import type { PersistedState, StoredEntry } from './history';
-import { bodyOf, itemOf } from './views';
+import { messageBody, itemOf } from './views';
 
 interface Notice {
   notice: true;
@@ -80,7 +80,7 @@ export class Conversation {
       this.ownPending.delete(m.msgId);
       return { items: [], replaces: [{ oldKey, item: this.view(pending) }] };
     }
-    const entry: StoredEntry = { roomId, seq: m.seq, time: m.time, sender: { ...m.sender }, body: bodyOf(m), msgId: m.msgId, own };
+    const entry: StoredEntry = { roomId, seq: m.seq, time: m.time, sender: { ...m.sender }, body: messageBody(m), msgId: m.msgId, own };
     if (own) entry.state = 'delivered';
     this.rows.push(entry);
     return { items: [this.view(entry)], replaces: [], entry };

@@ -12,7 +12,7 @@ const sameStates: [DeliveryState, DeliveryStateView] extends [DeliveryStateView,
 void sameStates;
 
 /** The body alone: a RoomMessage carries seq, sender and so on beside it. */
-export function bodyOf(m: RoomMessage | MessageBody): MessageBody {
+export function messageBody(m: RoomMessage | MessageBody): MessageBody {
   return m.kind === 'snippet'
     ? { kind: 'snippet', text: m.text, path: m.path, startLine: m.startLine, endLine: m.endLine, language: m.language }
     : { kind: 'text', text: m.text };

@@ -156,7 +156,7 @@ const BODIES: { [T in PacketType]: Body<PacketOf<T>> } = {
   [PacketType.SlowDown]: fixed(4, (w, p) => w.u32(p.retryAfterMs), (r) => ({ type: PacketType.SlowDown, retryAfterMs: r.u32('retryAfterMs') })),
 };
 
-function bodyOf<P extends Packet>(p: P): Body<P> {
+function codecFor<P extends Packet>(p: P): Body<P> {
   const body = BODIES[p.type] as Body<P> | undefined;
   if (!body) throw new ProtocolError(`Cannot encode unknown packet ${p.type}`);
   return body;
@@ -164,12 +164,12 @@ function bodyOf<P extends Packet>(p: P): Body<P> {
 
 /** The size of a packet once encoded, summed from its parts. Throws ProtocolError for a field over its limit. */
 export function encodingLength(p: Packet): number {
-  return ENVELOPE_BYTES + bodyOf(p).length(p);
+  return ENVELOPE_BYTES + codecFor(p).length(p);
 }
 
 /** Encodes a packet. Throws ProtocolError when a field is out of range; never yields a datagram over MAX_DATAGRAM. */
 export function encode(p: Packet): Buffer {
-  const body = bodyOf(p);
+  const body = codecFor(p);
   const size = ENVELOPE_BYTES + body.length(p);
   if (size > MAX_DATAGRAM) throw new ProtocolError(`Cannot encode packet type ${p.type} (${size} bytes, over ${MAX_DATAGRAM})`);
   const w = new Writer(size).u8(MAGIC).u8(VERSION).u8(p.type);

@@ -10,7 +10,7 @@ export function headOf(body: MessageBody, totalBytes: number): MessageHead {
     : { kind: 'snippet', totalBytes, path: body.path, startLine: body.startLine, endLine: body.endLine, language: body.language };
 }
 
-export function bodyOf(head: MessageHead, text: string): MessageBody {
+export function bodyFromHead(head: MessageHead, text: string): MessageBody {
   return head.kind === 'text'
     ? { kind: 'text', text }
     : { kind: 'snippet', text, path: head.path, startLine: head.startLine, endLine: head.endLine, language: head.language };
@@ -129,6 +129,6 @@ export class Assembly {
   /** The whole message, once complete. */
   body(): { body: MessageBody; text: Buffer } {
     const { head, text } = this.text();
-    return { body: bodyOf(head, decodeUtf8(text, 'message text')), text };
+    return { body: bodyFromHead(head, decodeUtf8(text, 'message text')), text };
   }
 }

@@ -3,7 +3,7 @@
 // resend). The string and the RoomMessage are made only for whoever asks (a 'message' listener, the
 // store, the seed broadcast): a relay that only forwards never decodes the text.
 import { encode } from '../../protocol/codec';
-import { bodyOf, fragmentMsg, msgFragmentsLength } from '../../protocol/fragments';
+import { bodyFromHead, fragmentMsg, msgFragmentsLength } from '../../protocol/fragments';
 import { msgHeaderLength } from '../../protocol/parts';
 import { PacketType, SenderFlags, type MessageBody, type MessageHead } from '../../protocol/packets';
 import type { RoomMessage } from '../types';
@@ -98,7 +98,7 @@ export class SequencedMessage implements Encodable {
   }
 
   body(): MessageBody {
-    return bodyOf(this.head, this.text().toString('utf8'));
+    return bodyFromHead(this.head, this.text().toString('utf8'));
   }
 
   /** The message as the engine's users see it (made anew on each call: nothing keeps it). */
