@@ -136,4 +136,7 @@ export interface RelayEvents {
   left: [member: Member & { reason: 'leave' | 'timeout' }];
   /** A bad datagram or a limit hit: never fatal. */
   warning: [err: Error];
+  /** The store stopped taking writes (a full disk: messages are refused) or takes them again; once
+   * per episode, for the operator, where 'warning' comes per datagram. */
+  store: [state: { writing: boolean; detail: string }];
 }

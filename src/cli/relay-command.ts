@@ -25,6 +25,8 @@ export function startRelay(args: RelayArgs, io: Io): Session {
       }
       io.out(formatAddress(r.address()));
       for (const notice of r.notices) io.err(`whatsudp: note: ${notice}`);
+      // The operator hears of a full disk with or without --log: once when it starts, once when it ends.
+      r.on('store', (s) => io.err(`whatsudp: ${s.writing ? 'note' : 'warning'}: ${s.detail}`));
       if (args.log) {
         r.on('message', (msg) => io.out(formatMessage(msg.sender.name, msg)));
         r.on('joined', (m) => io.err(`* ${escapeName(m.name)} joined from ${formatAddress(m.address)}`));

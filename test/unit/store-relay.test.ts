@@ -86,6 +86,28 @@ describe('relay store', () => {
     assert.deepEqual(late.messages.map((m) => m.seq), texts.map((_, i) => i + 1), 'a refused message used no seq');
   });
 
+  it('a full disk: the operator is warned once, not per message, and told when the store writes again', async (t) => {
+    const disk = smallDisk();
+    if (typeof disk !== 'string') return t.skip(disk.skip);
+    writeFileSync(path.join(disk, 'filler'), Buffer.alloc(96 * 1024));
+    const { relay, address } = await startRelay(['--store', path.join(disk, 'store'), ...TIMERS]);
+    h.track(() => relay.stop());
+    const ann = await h.client(parseAddress(address), 'ann');
+    const sent = Array.from({ length: 40 }, (_, i) => ann.client.send({ kind: 'text', text: `${i} ${'x'.repeat(6000)}` }));
+    const undelivered = await ann.client.flush(20_000);
+    assert.ok(undelivered.length > 1, `${undelivered.length} refused: the disk should fill midway, refusing several`);
+    const full = /warning: the store cannot write \(ENOSPC\)/;
+    await relay.waitForLine('stderr', full, 5000);
+    assert.equal(relay.stderr.filter((l) => full.test(l)).length, 1, `one warning for ${undelivered.length} refusals:\n${relay.stderr.join('\n')}`);
+
+    rmSync(path.join(disk, 'filler'));
+    const retried = sent.find((o) => o.msgId === undelivered[0].msgId);
+    assert.ok(retried && ann.client.retry(retried.msgId));
+    const left = await ann.client.flush(20_000);
+    assert.ok(!left.some((o) => o.msgId === retried.msgId), 'the retry is kept');
+    await relay.waitForLine('stderr', /note: the store writes again/, 5000);
+  });
+
   it('damage in the middle of the store: the relay restarts, members are told what was lost, and nobody stalls', async () => {
     const dir = tempDir();
     const first = await h.relay({ store: dir });

@@ -40,6 +40,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private tick: NodeJS.Timeout | undefined;
   private sweptAt = 0;
   private closed = false;
+  private storeRefusing = false;
 
   private constructor(
     private readonly socket: dgram.Socket,
@@ -227,8 +228,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
     } catch (err) {
       if (!(err instanceof NotStoredError)) throw err;
       // Not on disk, so not acknowledged and no seq used: the sender shows why and can send it again.
+      this.storeRefused(err);
       return this.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.NotStored, msgId: r.msgId, detail: err.message }), m);
     }
+    this.storeWrites();
     this.fanOut(s, now);
   }
 
@@ -257,7 +260,14 @@ export class Relay extends TypedEmitter<RelayEvents> {
       return;
     }
     const m = this.legacy.message(line);
-    const seq = this.room.sequence(m.sender, true, m.msgId, { kind: 'text', totalBytes: m.text.length }, m.text, now);
+    let seq: SequencedMessage;
+    try {
+      seq = this.room.sequence(m.sender, true, m.msgId, { kind: 'text', totalBytes: m.text.length }, m.text, now);
+    } catch (err) {
+      if (!(err instanceof NotStoredError)) throw err;
+      return this.storeRefused(err); // a seed client cannot be told; its line is not kept
+    }
+    this.storeWrites();
     this.fanOut(seq, now, line.verbatim ? buf : undefined);
   }
 
@@ -328,6 +338,21 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (now - m.lastSlowDown < 1000) return;
     m.lastSlowDown = now;
     this.wire.send(encode({ type: PacketType.SlowDown, retryAfterMs: Math.max(m.messages.waitMs(), 50) }), m);
+  }
+
+  /** The operator hears once when the store starts refusing writes (a full disk), not once per
+   * message, and once when it writes again. */
+  private storeRefused(err: NotStoredError): void {
+    if (this.storeRefusing) return;
+    this.storeRefusing = true;
+    const detail = `the store cannot write (${err.failure.code ?? err.failure.message}): messages are refused, and their senders told, until it can`;
+    this.emit('store', { writing: false, detail });
+  }
+
+  private storeWrites(): void {
+    if (!this.storeRefusing) return;
+    this.storeRefusing = false;
+    this.emit('store', { writing: true, detail: 'the store writes again: messages are kept and acknowledged' });
   }
 
   private warn(message: string): void {
