@@ -95,6 +95,8 @@ export class Server extends Disposable {
     relay.on('warning', (err) => this.notifier.log.debug(`Relay: ${err.message}`));
     relay.on('joined', (m) => this.notifier.log.info(`Relay: ${m.name} joined from ${formatAddress(m.address)}`));
     relay.on('left', (m) => this.notifier.log.info(`Relay: ${m.name} left (${m.reason})`));
+    // A full disk is told once (not per refused message), and its end logged.
+    relay.on('store', (s) => (s.writing ? this.notifier.log.info(`Relay: ${s.detail}`) : this.notifier.warn(`WhatsUDP server: ${s.detail}`)));
     for (const notice of relay.notices) this.notifier.warn(`WhatsUDP server: ${notice}`);
 
     const bound = relay.address().port;
