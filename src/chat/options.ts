@@ -43,6 +43,19 @@ export const RELAY_LIMIT_OPTIONS = {
   addressPacketsPerSecond: { default: 2000, min: 1, flag: 'address-rate', help: 'datagrams per second from one address' },
   /** Datagrams one source address may send at once. */
   addressBurst: { default: 4000, min: 1, flag: 'address-burst', help: 'datagrams at once from one address' },
+  /** Datagrams one source host (all its addresses; an IPv6 /64) may send per second; more are dropped
+   * before decoding. Its default is FULL_RATE_MEMBERS_PER_HOST (10) times addressPacketsPerSecond,
+   * shown here for the default address rate. */
+  hostPacketsPerSecond: { default: 20000, min: 1, flag: 'host-rate', help: 'datagrams per second from one host (IPv6: one /64); 10x --address-rate when not given' },
+  /** Datagrams one host may send at once; 10 times addressBurst when not given. */
+  hostPacketBurst: { default: 40000, min: 1, flag: 'host-burst', help: 'datagrams at once from one host; 10x --address-burst when not given' },
+  /** Messages all of one host's members together may send per second; 10 times memberMessagesPerSecond
+   * when not given, so ten members of a terminal server may all send at their own full rate. */
+  hostMessagesPerSecond: { default: 500, min: 1, flag: 'host-message-rate', help: 'messages per second from one host; 10x --rate when not given' },
+  /** Messages one host's members may send at once; 10 times memberBurst when not given. */
+  hostMessageBurst: { default: 2000, min: 1, flag: 'host-message-burst', help: 'messages at once from one host; 10x --burst when not given' },
+  /** Hosts without members whose rates the relay tracks (those with members are always tracked). */
+  trackedHosts: { default: 65536, min: 1, flag: 'tracked-hosts', help: 'hosts without members whose rates are tracked' },
   /** Messages kept for gap repair and backfill (the history ring, and what is reloaded from a store). */
   historyMessages: { default: 4096, min: 1, flag: 'history', help: 'messages kept for repair and backfill' },
   /** Bytes of text the history ring may hold. */

@@ -4,7 +4,7 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { hostKey } from '../../src/chat/relay/members';
+import { hostKey } from '../../src/chat/relay/hosts';
 import { decode, encode } from '../../src/protocol/codec';
 import { PacketType as T, type Packet } from '../../src/protocol/packets';
 import { Harness, until } from './helpers/engine';

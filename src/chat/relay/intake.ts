@@ -7,6 +7,7 @@ import { checkUtf8, hasVisibleAscii, ProtocolError } from '../../protocol/bytes'
 import { Assembly } from '../../protocol/fragments';
 import { MAX_TEXT_BYTES, PacketType, RefuseReason, type Data, type MessageHead, type Packet } from '../../protocol/packets';
 import type { TokenBucket } from '../limits';
+import { takeMessage } from './hosts';
 import { FORGOTTEN } from './dedup';
 
 /** Messages a member may have waiting for an earlier one; an honest client has at most 32 in flight. */
@@ -29,6 +30,8 @@ export interface IntakeMember {
   readonly hex: string;
   readonly clientId: Buffer;
   readonly messages: TokenBucket;
+  /** Its host's rates, shared by all the host's members (none in the intake's own tests). */
+  readonly hostState?: { readonly messages: TokenBucket };
   readonly pending: Pending;
 }
 
@@ -92,7 +95,7 @@ export class Intake {
     if (p.fragCount === 1 && p.head) {
       // One datagram, the common case: no reassembly, no copy; the text stays bytes.
       if (p.msgId > q.expect && !this.fits(q, p.chunk.length + FRAGMENT_COST)) return [FULL]; // it would be held
-      if (!m.messages.take(now)) return [SLOW_DOWN];
+      if (!takeMessage(m.messages, m.hostState?.messages, now)) return [SLOW_DOWN];
       if (p.head.totalBytes !== p.chunk.length) return this.refuse(m, p.msgId, `The message says ${p.head.totalBytes} bytes but carries ${p.chunk.length}.`);
       try {
         checkUtf8(p.chunk, 'message text');
@@ -108,7 +111,7 @@ export class Intake {
     if (!entry) {
       q.assemblies ??= new Map();
       if (p.fragCount > 1 && q.assemblies.size >= this.limits.pendingMessagesPerMember) return [FULL];
-      if (!m.messages.take(now)) return [SLOW_DOWN];
+      if (!takeMessage(m.messages, m.hostState?.messages, now)) return [SLOW_DOWN];
       entry = { asm: new Assembly(p.fragCount), started: now, cost: 0 };
       q.assemblies.set(p.msgId, entry);
     }

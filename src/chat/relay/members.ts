@@ -4,7 +4,8 @@
 import { encode } from '../../protocol/codec';
 import { ROSTER_HEADER_BYTES, rosterEntry } from '../../protocol/parts';
 import { HelloFlags, MAX_DATAGRAM, PacketType, Presence, type Hello, type RosterEntry } from '../../protocol/packets';
-import { TokenBucket } from '../limits';
+import { RELAY_LIMITS, TokenBucket } from '../limits';
+import { hostLimitsOf, Hosts, type HostState } from './hosts';
 import type { Address, Member } from '../types';
 import type { RepairBudget } from './budget';
 import { newPending, type IntakeMember, type Pending } from './intake';
@@ -27,6 +28,8 @@ export interface MemberState extends IntakeMember {
   wantsRoster: boolean;
   readonly packets: TokenBucket; // datagrams from this address
   readonly messages: TokenBucket; // messages from this member
+  /** The host it sends from: the rates and member count all its addresses share. */
+  hostState: HostState;
   readonly pending: Pending; // the intake's: reassembly and per-sender order
   lastSlowDown: number;
   /** Its byte budget for repairs and roster pages, made at its first request. */
@@ -59,14 +62,16 @@ export const toMember = (m: MemberState): Member => ({ memberId: m.memberId, id:
 export class Members {
   private readonly list: MemberState[] = [];
   private readonly byPort = new Map<number, MemberState>();
-  /** Members per hostKey(), for membersPerHost. */
-  private readonly perHost = new Map<string, number>();
   private readonly byClient = new Map<string, MemberState>();
   private nextMemberId = 1;
   private version = 1;
   private changed = false;
 
-  constructor(private readonly limits: MemberLimits) {}
+  constructor(
+    private readonly limits: MemberLimits,
+    /** Per-host state, shared with the relay's check of every datagram. */
+    readonly hosts: Hosts = new Hosts(hostLimitsOf(undefined, { ...RELAY_LIMITS, ...limits })),
+  ) {}
 
   get size(): number {
     return this.list.length;
@@ -119,13 +124,15 @@ export class Members {
       return { kind: 'known', member: m, replaced };
     }
     if (this.list.length >= this.limits.maxMembers) return { kind: 'full', replaced };
-    if ((this.perHost.get(hostKey(from.host)) ?? 0) >= this.limits.membersPerHost) return { kind: 'hostFull', replaced };
+    const hostState = this.hosts.of(from.host, now);
+    if (hostState.members >= this.limits.membersPerHost) return { kind: 'hostFull', replaced };
     const l = this.limits;
     m = {
       memberId: this.nextMemberId++, clientId: Buffer.from(p.clientId), hex, name: p.name, host: from.host, port: from.port,
       lastSeen: now, heartbeatMs: 0, presence: Presence.Online, wantsRoster,
       packets: new TokenBucket(l.addressPacketsPerSecond, l.addressBurst, now),
       messages: new TokenBucket(l.memberMessagesPerSecond, l.memberBurst, now),
+      hostState,
       pending: newPending(p.firstUnacked), lastSlowDown: 0, samePort: undefined, index: this.list.length,
     };
     this.list.push(m);
@@ -195,17 +202,14 @@ export class Members {
   }
 
   private place(m: MemberState): void {
-    const key = hostKey(m.host);
-    this.perHost.set(key, (this.perHost.get(key) ?? 0) + 1);
+    m.hostState = this.hosts.of(m.host, Date.now());
+    this.hosts.join(m.hostState);
     m.samePort = this.byPort.get(m.port);
     this.byPort.set(m.port, m);
   }
 
   private unplace(m: MemberState): void {
-    const key = hostKey(m.host);
-    const n = (this.perHost.get(key) ?? 1) - 1;
-    if (n > 0) this.perHost.set(key, n);
-    else this.perHost.delete(key);
+    this.hosts.leave(m.hostState);
     const first = this.byPort.get(m.port);
     if (first === m) {
       if (m.samePort) this.byPort.set(m.port, m.samePort);
@@ -234,17 +238,4 @@ export function rosterPages(version: number, members: Iterable<Pick<MemberState,
     size += entrySize;
   }
   return pages.map((entries, page) => encode({ type: PacketType.Roster, version, page, pageCount: pages.length, entries }));
-}
-
-/** The host a limit is kept for: an IPv4 address, or an IPv6 address's /64 (one host may hold a whole
- * /64, so counting its addresses one by one would be no limit at all). */
-export function hostKey(host: string): string {
-  if (!host.includes(':')) return host;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host);
-  if (mapped) return mapped[1];
-  const [head, tail = ''] = host.toLowerCase().split('%')[0].split('::');
-  const left = head ? head.split(':') : [];
-  const right = host.includes('::') && tail ? tail.split(':') : [];
-  const groups = host.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':') + '::/64';
 }

@@ -24,6 +24,7 @@ import type { SequencedMessage } from './sequenced';
 import { bindRelaySocket, checkRelayOptions } from './socket';
 import { NotStoredError } from './store';
 import { Strangers, type Stranger } from './strangers';
+import { hostLimitsOf, Hosts, takeMessage } from './hosts';
 import { Wire } from './wire';
 
 export class Relay extends TypedEmitter<RelayEvents> {
@@ -51,7 +52,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     super();
     const limits = (this.limits = { ...RELAY_LIMITS, ...opts.limits });
     this.timers = { ...RELAY_TIMERS, ...opts.timers };
-    this.joined = new Members(limits);
+    this.joined = new Members(limits, new Hosts(hostLimitsOf(opts.limits, limits)));
     this.strangers = new Strangers(limits.unvalidatedAddresses, limits.addressPacketsPerSecond, limits.addressBurst);
     this.cookies = new CookieJar(this.timers.cookieMs);
     this.intake = new Intake(limits, (hex, msgId) => room.seqOf(hex, msgId), () => room.epoch);
@@ -125,8 +126,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const member = this.joined.at(host, port);
     const stranger = member ? undefined : this.strangers.get(host, port, now);
     if (stranger) stranger.bytesIn += buf.length;
-    if (!(member ?? stranger!).packets.take(now)) {
-      // Over its address's datagram rate: dropped before it is even decoded.
+    if (!this.joined.hosts.of(host, now).packets.take(now) || !(member ?? stranger!).packets.take(now)) {
+      // Over its host's or its address's datagram rate: dropped before it is even decoded.
       this.wire.counters.rateLimited++;
       if (member) this.slowDown(member, now);
       return;
@@ -255,7 +256,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const line = readLegacy(buf);
     this.wire.counters.legacyIn++;
     s.messages ??= new TokenBucket(this.limits.memberMessagesPerSecond, this.limits.memberBurst, now);
-    if (!s.messages.take(now)) {
+    if (!takeMessage(s.messages, this.joined.hosts.of(from.address, now).messages, now)) {
       this.wire.counters.rateLimited++;
       return;
     }
