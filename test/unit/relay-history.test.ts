@@ -114,3 +114,25 @@ test('a sequenced message encodes to Msg datagrams of at most 1200 bytes that de
   assert.equal(long.text().toString(), text, 'the text read back out of the datagrams');
   assert.equal(decode(frags[0]).type, PacketType.Msg);
 });
+
+test('the datagrams the history keeps own their memory: none pins a shared Buffer pool (64 KiB since Node 24)', () => {
+  const ring = new HistoryRing(1000, 1 << 30);
+  const sender = { hex: ZERO_HEX, clientId: ZERO_ID, name: 'ann' };
+  const garbage: Buffer[] = [];
+  for (let seq = 1; seq <= 200; seq++) {
+    // Between two messages the relay makes other small Buffers (Acks, Pongs, replies), from the same pool.
+    for (let i = 0; i < 20; i++) garbage.push(Buffer.allocUnsafe(400));
+    const s = new SequencedMessage(seq, seq, sender, false, seq, { kind: 'text', totalBytes: 5 }, Buffer.from('hello'));
+    ring.push(seq, s.bytes, s);
+    ring.get(seq); // the fan-out encodes it; the history keeps those datagrams
+  }
+  garbage.length = 0;
+  let kept = 0;
+  for (let seq = 1; seq <= 200; seq++) {
+    for (const d of ring.get(seq)!) {
+      kept += d.buffer.byteLength;
+      assert.equal(d.buffer.byteLength, d.length, `seq ${seq}: a datagram of ${d.length} bytes keeps ${d.buffer.byteLength}`);
+    }
+  }
+  assert.ok(kept < 200 * 200, `200 short messages keep ${kept} bytes`);
+});

@@ -1,6 +1,7 @@
 // Who is in the room and where: the one owner of the relay's member records. It creates them when a
 // Hello is admitted, finds them by the address of every datagram, moves, renames and drops them,
 // keeps their presence and leases and the roster's version, and packs the roster into pages.
+import { ownBytes } from '../../protocol/bytes';
 import { encode } from '../../protocol/codec';
 import { ROSTER_HEADER_BYTES, rosterEntry } from '../../protocol/parts';
 import { HelloFlags, MAX_DATAGRAM, PacketType, Presence, type Hello, type RosterEntry } from '../../protocol/packets';
@@ -128,7 +129,7 @@ export class Members {
     if (hostState.members >= this.limits.membersPerHost) return { kind: 'hostFull', replaced };
     const l = this.limits;
     m = {
-      memberId: this.nextMemberId++, clientId: Buffer.from(p.clientId), hex, name: p.name, host: from.host, port: from.port,
+      memberId: this.nextMemberId++, clientId: ownBytes(p.clientId), hex, name: p.name, host: from.host, port: from.port,
       lastSeen: now, heartbeatMs: 0, presence: Presence.Online, wantsRoster,
       packets: new TokenBucket(l.addressPacketsPerSecond, l.addressBurst, now),
       messages: new TokenBucket(l.memberMessagesPerSecond, l.memberBurst, now),

@@ -8,6 +8,8 @@
 // in typed arrays, and, once encoded, nothing per message but the datagram itself. Everything the
 // ring keeps is what the garbage collector copies and promotes, for every message the relay takes in.
 
+import { ownBytes } from '../../protocol/bytes';
+
 /** A message whose datagrams are made when first needed. */
 export interface Encodable {
   frags(): Buffer[];
@@ -76,7 +78,8 @@ export class HistoryRing {
     const h = this.held[i]!;
     if (Buffer.isBuffer(h)) return [h];
     if (Array.isArray(h)) return h;
-    const frags = h.frags();
+    // Kept for as long as the seq is held: each in memory of its own, not a view pinning a shared pool.
+    const frags = h.frags().map(ownBytes);
     this.held[i] = frags.length === 1 ? frags[0] : frags;
     return frags;
   }
