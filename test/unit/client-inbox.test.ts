@@ -86,6 +86,7 @@ test('a request that was lost is asked again after a probe timeout, not before',
 
 test('seqs the relay no longer has are skipped and counted, and what follows is delivered', () => {
   const box = inbox(1, 10);
+  box.due(0); // asked for 1-10
   feed(box, range(5, 10), 0);
   const { lost, delivered } = box.gone(1, 4);
   assert.equal(lost, 4);
@@ -104,4 +105,30 @@ test('an answer to a request sent once is an RTT sample; one sent twice is not (
   box.due(1000); // 2 and 3 asked a second time
   feed(box, [2], 1010);
   assert.equal(rtt.latest, 40, 'which request this answers is unknown');
+});
+
+test('a Gone further on than the next seq is left until delivery gets there: its seqs are counted lost once', () => {
+  const box = inbox(1, 20);
+  box.due(0); // asked for 1-20
+  const early = box.gone(10, 20); // 1-9 are still on their way
+  assert.equal(early.lost, 0);
+  assert.deepEqual(feed(box, range(1, 9), 1), range(1, 9));
+  assert.deepEqual(box.due(100), [{ fromSeq: 10, toSeq: 20 }], 'asked again once delivery got there');
+  const again = box.gone(10, 20);
+  assert.equal(again.lost, 11);
+  assert.deepEqual(again.skipped, { fromSeq: 10, toSeq: 20 });
+  assert.equal(box.gone(10, 20).lost, 0, 'a copy of the same Gone counts nothing more');
+  assert.equal(box.next, 21);
+});
+
+test('a Gone reaching past what was asked (one forged Gone(1, 2^32 - 1)) skips only the seqs asked about, at once', () => {
+  const box = inbox(1, 5);
+  box.due(0); // asked for 1-5
+  const { lost, skipped } = box.gone(1, 2 ** 32 - 1); // before: a loop over the whole span, 39 s
+  assert.equal(lost, 5);
+  assert.deepEqual(skipped, { fromSeq: 1, toSeq: 5 });
+  assert.equal(box.next, 6, 'the resume point moved past the seqs asked about, not to the end of the seq space');
+  assert.deepEqual(feed(box, [6, 7], 1), [6, 7], 'the messages after it are still delivered');
+  assert.equal(box.gone(8, 9).lost, 0, 'a Gone for seqs never asked about skips nothing');
+  assert.equal(box.next, 8);
 });

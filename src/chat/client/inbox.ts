@@ -87,13 +87,22 @@ export class Inbox {
     return this.drain();
   }
 
-  /** The relay no longer has [from, to]: skip them. Returns how many were lost and what follows. */
-  gone(from: number, to: number): { lost: number; delivered: RoomMessage[] } {
-    if (to < this.next) return { lost: 0, delivered: [] };
-    let lost = 0;
-    for (let seq = Math.max(from, this.next); seq <= to; seq++) if (!this.ready.has(seq)) lost++;
-    if (from <= this.next) this.reset(to + 1);
-    return { lost, delivered: this.drain() };
+  /** The relay no longer has [from, to]: skip them. Returns how many were lost, the seqs skipped, and
+   * what follows. A relay answers a Resend with Gone only for seqs asked about, so only those are
+   * skipped, and only from the next seq to deliver: a Gone further on is left for when delivery gets
+   * there (it is asked again then), so no seq is counted lost twice. The work is bounded by what this
+   * inbox holds, never by the span a Gone names: one forged Gone(1, 2^32 - 1) once froze a client for
+   * 39 s and moved its resume point past every seq the room will ever have. */
+  gone(from: number, to: number): { lost: number; skipped?: { fromSeq: number; toSeq: number }; delivered: RoomMessage[] } {
+    let top = 0;
+    for (const seq of this.asked.keys()) if (seq > top) top = seq;
+    const last = Math.min(to, top);
+    if (from > this.next || last < this.next) return { lost: 0, delivered: [] };
+    let lost = last - this.next + 1;
+    for (const seq of this.ready.keys()) if (seq >= this.next && seq <= last) lost--;
+    const skipped = { fromSeq: this.next, toSeq: last };
+    this.reset(last + 1);
+    return { lost, skipped, delivered: this.drain() };
   }
 
   private drain(): RoomMessage[] {

@@ -187,8 +187,8 @@ export class Link {
         if (p.senderId.equals(this.id) && this.settle(this.outbox.sequenced(p.msgId, p.seq, now))) this.pump(now);
         return this.deliver(this.inbox.accept(p, now));
       case PacketType.Gone: {
-        const { lost, delivered } = this.inbox.gone(p.fromSeq, p.toSeq);
-        if (lost > 0) this.host.emit('lost', lost, { fromSeq: p.fromSeq, toSeq: p.toSeq });
+        const { lost, skipped, delivered } = this.inbox.gone(p.fromSeq, p.toSeq);
+        if (lost > 0 && skipped) this.host.emit('lost', lost, skipped);
         return this.deliver(delivered);
       }
       case PacketType.Pong:
