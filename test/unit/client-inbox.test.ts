@@ -132,3 +132,10 @@ test('a Gone reaching past what was asked (one forged Gone(1, 2^32 - 1)) skips o
   assert.equal(box.gone(8, 9).lost, 0, 'a Gone for seqs never asked about skips nothing');
   assert.equal(box.next, 8);
 });
+
+test('a Msg whose seq is far past what the inbox can hold does not make it ask for seqs up to there', () => {
+  const box = inbox(1, 3);
+  assert.deepEqual(feed(box, [2 ** 32 - 1], 0), []);
+  assert.equal(box.head, 3, 'the head is what the relay said, not what the stray Msg claims');
+  assert.deepEqual(box.due(0), [{ fromSeq: 1, toSeq: 3 }]);
+});

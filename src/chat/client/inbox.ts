@@ -60,7 +60,9 @@ export class Inbox {
 
   /** Takes one Msg fragment; returns the messages that can now be delivered, in order. */
   accept(p: Msg, now = Date.now()): RoomMessage[] {
-    this.knowHead(p.seq);
+    // A seq beyond what this inbox holds says nothing it can use (the relay's Pong says its head): a
+    // forged one must not make the client ask for seqs the room does not have, for ever.
+    if (p.seq < this.next + MAX_AHEAD) this.knowHead(p.seq);
     const ask = this.asked.get(p.seq);
     if (ask) {
       // The answer to a Resend sent once (Karn's rule) is an RTT sample: for a member that only

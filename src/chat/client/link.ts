@@ -209,6 +209,15 @@ export class Link {
   private onWelcome(p: Welcome, now: number): void {
     if (!this.join.welcomes) return;
     const newRoom = p.roomId !== this.roomId;
+    // A relay starts us at most just past its head, and, resuming, right after what we have minus
+    // what it lost: a Welcome that says otherwise would move the resume point anywhere. Ignored and
+    // reported; the join is tried again.
+    const implausible =
+      p.fromSeq < 1 || p.fromSeq > p.headSeq + 1 || (!newRoom && p.lostCount > 0 && p.fromSeq - p.lostCount !== this.inbox.next);
+    if (implausible) {
+      this.host.emit('warning', new Error(`Ignored a Welcome that does not add up (from seq ${p.fromSeq}, head ${p.headSeq}, ${p.lostCount} lost).`));
+      return;
+    }
     this.roomId = p.roomId;
     this.epoch = p.epoch;
     if (p.heartbeatMs > 0) this.heartbeat.periodMs = p.heartbeatMs; // the relay sets the pace of its room
