@@ -83,7 +83,6 @@ export class Hosts {
   /** A member from this host left (or moved away). */
   leave(s: HostState): void {
     if (--s.members > 0) return;
-    s.members = 0;
     this.busy.delete(s.key);
     this.idle.set(s.key, s);
     if (this.idle.size > this.limits.trackedHosts) this.forget(this.idle.keys().next().value!);

@@ -223,16 +223,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
    * that copy, which carries its msgId and the seq, is its acknowledgement. If the copy is lost, the
    * sender's retransmission meets the de-duplication table and gets an explicit Ack with the seq. */
   private sequence(m: MemberState, r: Ready, now: number): void {
-    let s: SequencedMessage;
-    try {
-      s = this.room.sequence(m, false, r.msgId, r.head, r.text, now);
-    } catch (err) {
-      if (!(err instanceof NotStoredError)) throw err;
-      // Not on disk, so not acknowledged and no seq used: the sender shows why and can send it again.
-      this.storeRefused(err);
-      return this.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.NotStored, msgId: r.msgId, detail: err.message }), m);
-    }
-    this.storeWrites();
+    const s = this.stored(() => this.room.sequence(m, false, r.msgId, r.head, r.text, now));
+    // Not on disk, so not acknowledged and no seq used: the sender shows why and can send it again.
+    if (s instanceof NotStoredError) return this.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.NotStored, msgId: r.msgId, detail: s.message }), m);
     this.fanOut(s, now);
   }
 
@@ -261,14 +254,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
       return;
     }
     const m = this.legacy.message(line);
-    let seq: SequencedMessage;
-    try {
-      seq = this.room.sequence(m.sender, true, m.msgId, { kind: 'text', totalBytes: m.text.length }, m.text, now);
-    } catch (err) {
-      if (!(err instanceof NotStoredError)) throw err;
-      return this.storeRefused(err); // a seed client cannot be told; its line is not kept
-    }
-    this.storeWrites();
+    const seq = this.stored(() => this.room.sequence(m.sender, true, m.msgId, { kind: 'text', totalBytes: m.text.length }, m.text, now));
+    if (seq instanceof NotStoredError) return; // a seed client cannot be told; its line is not kept
     this.fanOut(seq, now, line.verbatim ? buf : undefined);
   }
 
@@ -341,19 +328,27 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.wire.send(encode({ type: PacketType.SlowDown, retryAfterMs: Math.max(m.messages.waitMs(), 50) }), m);
   }
 
-  /** The operator hears once when the store starts refusing writes (a full disk), not once per
-   * message, and once when it writes again. */
-  private storeRefused(err: NotStoredError): void {
-    if (this.storeRefusing) return;
-    this.storeRefusing = true;
-    const detail = `the store cannot write (${err.failure.code ?? err.failure.message}): messages are refused, and their senders told, until it can`;
-    this.emit('store', { writing: false, detail });
-  }
-
-  private storeWrites(): void {
-    if (!this.storeRefusing) return;
-    this.storeRefusing = false;
-    this.emit('store', { writing: true, detail: 'the store writes again: messages are kept and acknowledged' });
+  /** Sequences a message (`room.sequence`), or returns why the store refused it. The operator hears
+   * once when the store starts refusing writes (a full disk), not once per message, and once when it
+   * writes again. */
+  private stored(sequence: () => SequencedMessage): SequencedMessage | NotStoredError {
+    let s: SequencedMessage;
+    try {
+      s = sequence();
+    } catch (err) {
+      if (!(err instanceof NotStoredError)) throw err;
+      if (!this.storeRefusing) {
+        this.storeRefusing = true;
+        const detail = `the store cannot write (${err.failure.code ?? err.failure.message}): messages are refused, and their senders told, until it can`;
+        this.emit('store', { writing: false, detail });
+      }
+      return err;
+    }
+    if (this.storeRefusing) {
+      this.storeRefusing = false;
+      this.emit('store', { writing: true, detail: 'the store writes again: messages are kept and acknowledged' });
+    }
+    return s;
   }
 
   private warn(message: string): void {
