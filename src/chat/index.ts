@@ -8,5 +8,6 @@ export { CLIENT_TIMER_OPTIONS, RELAY_LIMIT_OPTIONS, RELAY_TIMER_OPTIONS, showDef
 export { ChatClient } from './client/client';
 export { Relay } from './relay/relay';
 export { LegacyClient } from './legacy/client';
-export type { MessageBody, MessageKind } from '../protocol/packets';
+export type { MessageBody, MessageKind, SendableBody } from '../protocol/packets';
+export { isSendable, type PlaceholderBody } from '../common/message';
 export { DEFAULT_PORT, MAX_TEXT_BYTES, MAX_NAME_CHARS } from '../protocol/packets';

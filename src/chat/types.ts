@@ -1,6 +1,6 @@
 // The chat engine's public vocabulary: what the relay and the client take and emit. The extension,
 // the CLI and the tests use only these names (plus the two classes) from `src/chat`.
-import type { MessageBody } from '../protocol/packets';
+import type { MessageBody, SendableBody } from '../protocol/packets';
 import type { CLIENT_TIMER_OPTIONS, OptionValues, RELAY_LIMIT_OPTIONS, RELAY_TIMER_OPTIONS } from './options';
 
 export interface Address {
@@ -31,7 +31,7 @@ export type DeliveryState = 'queued' | 'sending' | 'delivered' | 'failed';
 /** A message this client sends, as it travels. */
 export interface OutgoingMessage {
   msgId: number;
-  body: MessageBody;
+  body: SendableBody;
   state: DeliveryState;
   /** The room seq once delivered. */
   seq?: number;
@@ -67,7 +67,7 @@ export interface ClientOptions {
   firstMsgId?: number;
   /** Messages accepted earlier but not yet delivered (the extension keeps them across reloads): sent
    * again with the same msgId, so the relay's de-duplication keeps them from appearing twice. */
-  restore?: { msgId: number; body: MessageBody; createdAt: number }[];
+  restore?: { msgId: number; body: SendableBody; createdAt: number }[];
   /** Resume a room: its id and the last seq already delivered, so only the missing part is fetched. */
   resume?: { roomId: string; lastSeq: number };
   /** Ask for and track the member list (default true). */

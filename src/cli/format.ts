@@ -38,6 +38,8 @@ const INDENT = '  ';
 /** A message as terminal lines (no final newline): the first after `name: `, the rest indented. */
 export function formatMessage(name: string, body: MessageBody): string {
   const who = escapeName(name);
+  // In the place of a message this version cannot show: marked, so it is never taken for text.
+  if (body.kind === 'placeholder') return `${who}: [not shown: ${escapeName(body.reason)}]`;
   if (body.kind === 'snippet') {
     const lines = textLines(body.text);
     // Code selected up to the end of its last line ends with a newline: no empty line for it.
@@ -69,6 +71,8 @@ export interface MessageJson {
   startLine: number | null;
   endLine: number | null;
   language: string | null;
+  /** Why a placeholder stands in this seq's place (kind "placeholder"); null for every other kind. */
+  reason: string | null;
   backfill: boolean;
 }
 
@@ -85,6 +89,7 @@ export function messageJson(msg: RoomMessage, backfill: boolean): MessageJson {
     startLine: snippet?.startLine ?? null,
     endLine: snippet?.endLine ?? null,
     language: snippet?.language ?? null,
+    reason: msg.kind === 'placeholder' ? msg.reason : null,
     backfill,
   };
 }
@@ -104,6 +109,7 @@ export function legacyJson(name: string, text: string, time: number): MessageJso
     startLine: null,
     endLine: null,
     language: null,
+    reason: null,
     backfill: false,
   };
 }

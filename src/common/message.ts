@@ -7,12 +7,29 @@ export const MAX_NAME_CHARS = 32;
 export const MAX_PATH_BYTES = 512;
 export const MAX_LANGUAGE_BYTES = 64;
 
-/** What a message is. Text is UTF-8; a snippet is code with where it came from. */
-export type MessageBody =
+/** What a member can send. Text is UTF-8; a snippet is code with where it came from. */
+export type SendableBody =
   | { kind: 'text'; text: string }
   | { kind: 'snippet'; text: string; path: string; startLine: number; endLine: number; language: string };
 
+/** What a client delivers in a seq's place when it cannot show the message there: a kind a later
+ * version added (`code` is its kind byte), or bytes that do not decode. Never sent: every seq is
+ * used up, so the conversation goes on past it. `text` is empty; `reason` says why, for a person. */
+export type PlaceholderBody = { kind: 'placeholder'; text: ''; reason: string; code?: number };
+
+/** What a message is, as a member receives it. */
+export type MessageBody = SendableBody | PlaceholderBody;
+
 export type MessageKind = MessageBody['kind'];
+
+/** Whether a body is one a member can send (again): everything but a placeholder. */
+export const isSendable = (b: MessageBody): b is SendableBody => b.kind !== 'placeholder';
+
+/** The reasons a placeholder gives, worded once. */
+export const placeholder = {
+  unknownKind: (code: number): PlaceholderBody => ({ kind: 'placeholder', text: '', reason: `a kind of message this version can't show (kind ${code})`, code }),
+  undecodable: (): PlaceholderBody => ({ kind: 'placeholder', text: '', reason: 'a message that could not be decoded' }),
+};
 
 /** UTF-8 length without encoding (the composer calls it on every keystroke; drafts can be 64 KiB). */
 export function utf8Length(text: string): number {

@@ -3,7 +3,7 @@
 // plain Node for tests. It outlives the panel: closing the chat does not leave the room.
 import { randomBytes } from 'node:crypto';
 import {
-  type Address, ChatClient, ChatError, type ClientEvents, type ClientOptions, type ConnectionState, type MessageBody,
+  type Address, ChatClient, ChatError, type ClientEvents, type ClientOptions, type ConnectionState, isSendable, type SendableBody,
   type RoomMessage, formatAddress, MAX_TEXT_BYTES,
 } from '../chat';
 import { TypedEmitter } from '../chat';
@@ -123,8 +123,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       firstMsgId: this.nextMsgId,
       restore: this.conversation
         .pending()
-        .filter((e) => e.state !== 'failed')
-        .map((e) => ({ msgId: e.msgId, body: e.body, createdAt: e.time })),
+        .flatMap((e) => (e.state !== 'failed' && isSendable(e.body) ? [{ msgId: e.msgId, body: e.body, createdAt: e.time }] : [])),
       resume: this.resume,
       timers: this.opts.timers,
     });
@@ -230,7 +229,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   /** Sends a message, or keeps it for later while there is no client. Throws ChatError TOO_LARGE / EMPTY. */
-  sendBody(body: MessageBody): void {
+  sendBody(body: SendableBody): void {
     const sender = { id: this.clientId, name: this.opts.name, legacy: false };
     let entry: StoredEntry;
     if (this.client) {
@@ -247,7 +246,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   /** Sends a failed own message again. */
   retry(key: string): void {
     const e = this.find(key);
-    if (!e || !e.own || e.state !== 'failed') return;
+    if (!e || !e.own || e.state !== 'failed' || !isSendable(e.body)) return;
     // The client that failed it may be gone (reconnect, reload): then it is simply sent anew.
     const o = this.client ? (this.client.retry(e.msgId) ?? this.client.send(e.body)) : undefined;
     this.apply(this.conversation.renumber(e, o?.msgId ?? this.nextMsgId++, o?.state ?? 'queued'));

@@ -164,7 +164,8 @@ function isEntry(e: unknown): e is StoredEntry {
   const x = e as StoredEntry;
   return (
     typeof x === 'object' && x !== null && typeof x.time === 'number' && typeof x.msgId === 'number' &&
-    typeof x.sender?.name === 'string' && typeof x.body?.text === 'string'
+    typeof x.sender?.name === 'string' && typeof x.body?.text === 'string' &&
+    (x.body.kind !== 'placeholder' || typeof x.body.reason === 'string')
   );
 }
 

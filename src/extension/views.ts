@@ -13,6 +13,7 @@ void sameStates;
 
 /** The body alone: a RoomMessage carries seq, sender and so on beside it. */
 export function messageBody(m: RoomMessage | MessageBody): MessageBody {
+  if (m.kind === 'placeholder') return m.code === undefined ? { kind: 'placeholder', text: '', reason: m.reason } : { kind: 'placeholder', text: '', reason: m.reason, code: m.code };
   return m.kind === 'snippet'
     ? { kind: 'snippet', text: m.text, path: m.path, startLine: m.startLine, endLine: m.endLine, language: m.language }
     : { kind: 'text', text: m.text };
@@ -74,7 +75,8 @@ export function mentions(text: string, name: string): boolean {
 
 /** A one-line summary of a message for a notification: `name: text`. */
 export function preview(m: RoomMessage, max = 160): string {
-  const flat = plain(`${m.sender.name}: ${m.kind === 'snippet' ? `${m.path}:${m.startLine} ${m.text}` : m.text}`);
+  const what = m.kind === 'snippet' ? `${m.path}:${m.startLine} ${m.text}` : m.kind === 'placeholder' ? `[not shown: ${m.reason}]` : m.text;
+  const flat = plain(`${m.sender.name}: ${what}`);
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 

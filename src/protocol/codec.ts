@@ -115,7 +115,13 @@ const BODIES: { [T in PacketType]: Body<PacketOf<T>> } = {
       const fragCount = r.u16('fragCount');
       checkFragments(fragIndex, fragCount, 'Msg');
       if (fragIndex !== 0) return { type, seq, time, senderId, senderFlags, name, msgId, fragIndex, fragCount, chunk: r.rest() };
-      const h: MessageHead = head.read(r);
+      let h: MessageHead;
+      try {
+        h = head.read(r);
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        return { type, seq, time, senderId, senderFlags, name, msgId, fragIndex, fragCount, chunk: r.rest(), undecodable: err.message };
+      }
       return { type, seq, time, senderId, senderFlags, name, msgId, fragIndex, fragCount, head: h, chunk: r.rest() };
     },
   },

@@ -2,18 +2,30 @@
 // Pure: the caller owns the clock (reassembly deadlines) and the sockets.
 import { checkUtf8, decodeUtf8, ProtocolError } from './bytes';
 import { fragmentOverhead, MAX_FRAGMENTS } from './codec';
-import { MAX_DATAGRAM, MAX_TEXT_BYTES, PacketType, type Data, type MessageBody, type MessageHead, type Msg } from './packets';
+import { placeholder } from '../common/message';
+import { MAX_DATAGRAM, MAX_TEXT_BYTES, PacketType, type Data, type MessageBody, type MessageHead, type Msg, type SendableBody } from './packets';
 
-export function headOf(body: MessageBody, totalBytes: number): MessageHead {
+export function headOf(body: SendableBody, totalBytes: number): MessageHead {
   return body.kind === 'text'
     ? { kind: 'text', totalBytes }
     : { kind: 'snippet', totalBytes, path: body.path, startLine: body.startLine, endLine: body.endLine, language: body.language };
 }
 
+/** The body a head and its text make: a kind this version does not know is a placeholder, in its
+ * seq's place, so the conversation goes on past it. */
 export function bodyFromHead(head: MessageHead, text: string): MessageBody {
-  return head.kind === 'text'
-    ? { kind: 'text', text }
-    : { kind: 'snippet', text, path: head.path, startLine: head.startLine, endLine: head.endLine, language: head.language };
+  switch (head.kind) {
+    case 'text':
+      return { kind: 'text', text };
+    case 'snippet':
+      return { kind: 'snippet', text, path: head.path, startLine: head.startLine, endLine: head.endLine, language: head.language };
+    case 'other':
+      return placeholder.unknownKind(head.code);
+    default: {
+      const _exhaustive: never = head;
+      return _exhaustive;
+    }
+  }
 }
 
 /** How `textBytes` of text split: the room in fragment 0 (after the head) and in each later one. */
@@ -35,13 +47,13 @@ function splitOf(textBytes: number, overhead0: number, overheadN: number): Split
 /** The chunk of fragment `i`. */
 const chunkOf = (text: Buffer, s: Split, i: number): Buffer => (i === 0 ? text.subarray(0, s.room0) : text.subarray(s.room0 + (i - 1) * s.roomN, s.room0 + i * s.roomN));
 
-export function textBytes(body: MessageBody): Buffer {
+export function textBytes(body: SendableBody): Buffer {
   const text = Buffer.from(body.text, 'utf8');
   if (text.length > MAX_TEXT_BYTES) throw new ProtocolError(`Cannot encode message (${text.length} bytes of text, over ${MAX_TEXT_BYTES})`);
   return text;
 }
 
-export function fragmentData(clientId: Buffer, msgId: number, body: MessageBody): Data[] {
+export function fragmentData(clientId: Buffer, msgId: number, body: SendableBody): Data[] {
   const text = textBytes(body);
   const head = headOf(body, text.length);
   const s = splitOf(text.length, fragmentOverhead(PacketType.Data, head), fragmentOverhead(PacketType.Data, undefined));

@@ -11,7 +11,7 @@ export const MAX_DATAGRAM = 1200;
 
 /** The relay's port unless told otherwise: the original chat's, so its programs find ours. */
 export const DEFAULT_PORT = 2410;
-export { MAX_TEXT_BYTES, MAX_NAME_CHARS, MAX_PATH_BYTES, MAX_LANGUAGE_BYTES, type MessageBody, type MessageKind } from '../common/message';
+export { MAX_TEXT_BYTES, MAX_NAME_CHARS, MAX_PATH_BYTES, MAX_LANGUAGE_BYTES, type MessageBody, type MessageKind, type SendableBody } from '../common/message';
 export const COOKIE_BYTES = 16;
 export const CLIENT_ID_BYTES = 8;
 
@@ -34,10 +34,14 @@ export enum PacketType {
   SlowDown = 16,
 }
 
-/** What fragment 0 of a message carries besides its first chunk: the body without its text. */
+/** What fragment 0 of a message carries besides its first chunk: the body without its text. A kind
+ * this version does not know (`other`, with its kind byte as `code`) has no head fields beyond kind
+ * and totalBytes: a later kind carries whatever else it needs inside its message bytes, so every
+ * version can skip it, and a relay sequences it unchanged (docs/PROTOCOL.md, "Message kinds"). */
 export type MessageHead =
   | { kind: 'text'; totalBytes: number }
-  | { kind: 'snippet'; totalBytes: number; path: string; startLine: number; endLine: number; language: string };
+  | { kind: 'snippet'; totalBytes: number; path: string; startLine: number; endLine: number; language: string }
+  | { kind: 'other'; code: number; totalBytes: number };
 
 export enum HelloFlags {
   /** The client wants the member list (bots and benchmarks say no, which saves the relay work). */
@@ -117,6 +121,9 @@ export interface Msg {
   fragCount: number;
   head?: MessageHead;
   chunk: Buffer;
+  /** Set by decode on a first fragment whose head does not decode (why, and no head): its seq is
+   * still known, so a client shows a placeholder there rather than asking for it for ever. */
+  undecodable?: string;
 }
 
 /** client -> relay: please send again seqs [fromSeq, toSeq] (gap repair and backfill). */

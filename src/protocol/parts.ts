@@ -36,11 +36,15 @@ export function truncateUtf8(b: Buffer, max: number): Buffer {
 export const head = {
   encodingLength(h: MessageHead | undefined): number {
     if (!h) return 0;
-    if (h.kind === 'text') return 5;
+    if (h.kind === 'other' && (h.code === KIND_TEXT || h.code === KIND_SNIPPET || !(h.code >= 0 && h.code <= 255))) {
+      throw new ProtocolError(`Cannot encode message (kind ${h.code} is not a later kind)`);
+    }
+    if (h.kind !== 'snippet') return 5;
     return 5 + strLength(h.path, MAX_PATH_BYTES, 'path', true) + 8 + strLength(h.language, MAX_LANGUAGE_BYTES, 'language');
   },
   write(w: Writer, h: MessageHead): void {
     if (h.kind === 'text') w.u8(KIND_TEXT).u32(h.totalBytes);
+    else if (h.kind === 'other') w.u8(h.code).u32(h.totalBytes);
     else w.u8(KIND_SNIPPET).u32(h.totalBytes).text(h.path, true).u32(h.startLine).u32(h.endLine).text(h.language);
   },
   read(r: Reader): MessageHead {
@@ -48,7 +52,8 @@ export const head = {
     const totalBytes = r.u32('totalBytes');
     if (totalBytes > MAX_TEXT_BYTES) throw new ProtocolError(`Cannot decode message (text of ${totalBytes} bytes, over ${MAX_TEXT_BYTES})`);
     if (kind === KIND_TEXT) return { kind: 'text', totalBytes };
-    if (kind !== KIND_SNIPPET) throw new ProtocolError(`Cannot decode message (unknown kind ${kind})`);
+    // A later kind: skipped, never refused (its fields, if any, are in its message bytes).
+    if (kind !== KIND_SNIPPET) return { kind: 'other', code: kind, totalBytes };
     const path = r.str('path', MAX_PATH_BYTES, true);
     const startLine = r.u32('startLine');
     const endLine = r.u32('endLine');

@@ -9,8 +9,12 @@ import { pieces, readable } from './markers';
 
 export function renderBody(body: MessageBody, parent: HTMLElement): void {
   if (body.kind === 'snippet') parent.append(renderSnippet(body));
+  else if (body.kind === 'placeholder') parent.append(el('div', 'placeholder-text', placeholderText(body)));
   else renderBlocks(parseMessage(body.text), parent);
 }
+
+/** What stands in the place of a message this version cannot show: why, never peer text. */
+export const placeholderText = (body: Extract<MessageBody, { kind: 'placeholder' }>): string => `Not shown: ${body.reason}.`;
 
 export function renderBlocks(blocks: readonly Block[], parent: HTMLElement): void {
   for (const block of blocks) {
@@ -89,6 +93,7 @@ function renderSnippet(body: Extract<MessageBody, { kind: 'snippet' }>): HTMLEle
 
 /** The body as a reader hears it: used by the live region. */
 export function bodyText(body: MessageBody): string {
+  if (body.kind === 'placeholder') return placeholderText(body);
   return body.kind === 'snippet'
     ? `${snippetTitle(body)}\n${readable(visibleControls(body.text))}`
     : plainText(parseMessage(body.text));

@@ -58,6 +58,7 @@ export function buildRow(item: ChatItem, opts: RowOptions): HTMLElement {
     return row;
   }
   row.classList.add('msg');
+  if (item.body.kind === 'placeholder') row.classList.add('placeholder'); // muted: no words of anyone's
   if (item.own) row.classList.add('own');
   if (opts.continuation) row.classList.add('cont');
 

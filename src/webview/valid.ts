@@ -15,6 +15,7 @@ export function isChatItem(x: unknown): x is ChatItem {
   if (x.state !== undefined && !STATES.has(x.state as string)) return false;
   if (!isObject(body) || typeof body.text !== 'string') return false;
   if (body.kind === 'text') return true;
+  if (body.kind === 'placeholder') return typeof body.reason === 'string';
   return (
     body.kind === 'snippet' &&
     typeof body.path === 'string' &&

@@ -5,7 +5,7 @@ import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatClient } from '../../src/chat/client/client';
 import { parseAddress } from '../../src/chat/validate';
-import type { MessageBody } from '../../src/protocol/packets';
+import type { SendableBody } from '../../src/protocol/packets';
 import { CLI, cliBuilt, spawnCli, startRelay, stopAll, type Proc } from './helpers/cli-proc';
 
 const skip = !cliBuilt() && `${CLI} is not built (run node esbuild.mjs)`;
@@ -20,7 +20,7 @@ async function joinedChat(address: string, name: string, extra: string[] = []): 
 }
 
 /** Posts from the engine itself: the way to send what a terminal line cannot (several lines, a snippet). */
-async function post(address: string, name: string, bodies: MessageBody[]): Promise<void> {
+async function post(address: string, name: string, bodies: SendableBody[]): Promise<void> {
   const c = new ChatClient({ server: parseAddress(address), name });
   engines.push(c);
   await c.start();
@@ -85,7 +85,7 @@ describe('whatsudp chat', { skip, timeout: 60_000 }, () => {
       [3, 'x = 1\n', true, 'snippet'],
     ]);
     for (const m of got) {
-      assert.deepEqual(Object.keys(m), ['seq', 'time', 'msgId', 'sender', 'kind', 'text', 'path', 'startLine', 'endLine', 'language', 'backfill']);
+      assert.deepEqual(Object.keys(m), ['seq', 'time', 'msgId', 'sender', 'kind', 'text', 'path', 'startLine', 'endLine', 'language', 'reason', 'backfill']);
       assert.equal(typeof m.time, 'number');
       assert.equal(typeof m.msgId, 'number');
       const sender = m.sender as Record<string, unknown>;

@@ -82,6 +82,7 @@ describe('cli format: JSON lines', () => {
       startLine: null,
       endLine: null,
       language: null,
+      reason: null,
       backfill: false,
     });
   });

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { ProtocolError } from '../../protocol/codec';
 import { textBytes } from '../../protocol/fragments';
 import { textProblem } from '../../common/message';
-import type { MessageBody } from '../../protocol/packets';
+import type { SendableBody } from '../../protocol/packets';
 import { TypedEmitter } from '../emitter';
 import { ChatError } from '../errors';
 import { CLIENT_TIMERS } from '../limits';
@@ -74,7 +74,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     return this.link.open();
   }
 
-  send(body: MessageBody): OutgoingMessage {
+  send(body: SendableBody): OutgoingMessage {
     if (this.link.join.phase === 'closed') throw new ChatError('CLOSED', 'This chat client is closed.');
     const problem = textProblem(body.text);
     if (problem) throw new ChatError(problem.code, problem.message);

@@ -1,7 +1,8 @@
 // The receiving half of a client: puts room messages back together, delivers them in seq order
 // exactly once, and says which seqs to ask the relay for again (gaps, a lost tail, backfill).
+import { placeholder } from '../../common/message';
 import { Assembly } from '../../protocol/fragments';
-import { SenderFlags, type Msg } from '../../protocol/packets';
+import { SenderFlags, type MessageBody, type Msg } from '../../protocol/packets';
 import type { RoomMessage } from '../types';
 import type { RttEstimator } from './rtt';
 
@@ -10,6 +11,8 @@ const MAX_AHEAD = 4096; // messages held out of order; further ones are asked fo
 /** A seq asked for is taken as lost once the answer for a seq this far past it, asked no later, has
  * come: the relay answers a Resend in seq order (RFC 9002's kPacketThreshold, for reordering). */
 const REORDER_THRESHOLD = 3;
+/** The largest time a Date holds, in ms either side of 1970. */
+const MAX_TIME = 8.64e15;
 
 interface Ask {
   at: number;
@@ -32,7 +35,11 @@ export class Inbox {
   /** When the last answer to a Resend came: while answers still come, the rest are on their way. */
   private answeredAt = 0;
 
-  constructor(private readonly rtt: RttEstimator) {}
+  constructor(
+    private readonly rtt: RttEstimator,
+    /** A message that could not be decoded, shown as a placeholder: reported too. */
+    private readonly warn: (err: Error) => void = () => undefined,
+  ) {}
 
   /** Starts delivering at `from` (a new room, a backfill point, or past lost messages). */
   reset(from: number): void {
@@ -72,6 +79,9 @@ export class Inbox {
       this.lostBefore(p.seq, ask.at);
     }
     if (p.seq < this.next || this.ready.has(p.seq) || p.seq >= this.next + MAX_AHEAD) return [];
+    // Every seq is used up: a message that does not decode is a placeholder in its place, never
+    // asked for again and again while everything after it waits.
+    if (p.undecodable !== undefined) return this.settle(p, placeholder.undecodable(), p.undecodable);
     let part = this.partial.get(p.seq);
     if (!part) {
       part = { asm: new Assembly(p.fragCount), first: p };
@@ -79,11 +89,22 @@ export class Inbox {
     }
     part.asm.add(p.fragIndex, p.fragCount, p.head, p.chunk); // throws on a contradiction: the caller warns
     if (!part.asm.complete) return [];
-    this.partial.delete(p.seq);
-    const { body } = part.asm.body();
-    const f = part.first;
-    this.ready.set(p.seq, {
-      ...body, seq: f.seq, time: f.time, msgId: f.msgId,
+    let body: MessageBody;
+    try {
+      body = part.asm.body().body;
+    } catch (err) {
+      return this.settle(part.first, placeholder.undecodable(), (err as Error).message);
+    }
+    return this.settle(part.first, body);
+  }
+
+  /** Seq `f.seq` is `body`: ready, and what can now be delivered. `problem` says why it is a placeholder. */
+  private settle(f: Msg, body: MessageBody, problem?: string): RoomMessage[] {
+    this.partial.delete(f.seq);
+    if (problem !== undefined) this.warn(new Error(`Seq ${f.seq} is shown as a placeholder: ${problem}`));
+    this.ready.set(f.seq, {
+      // A time no Date can hold (NaN, 1e300) would throw where it is shown.
+      ...body, seq: f.seq, time: Math.abs(f.time) <= MAX_TIME ? f.time : 0, msgId: f.msgId,
       sender: { id: f.senderId.toString('hex'), name: f.name, legacy: (f.senderFlags & SenderFlags.Legacy) !== 0 },
     });
     return this.drain();

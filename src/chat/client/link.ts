@@ -52,7 +52,7 @@ export class Link {
   ) {
     this.rtt = new RttEstimator(t.initialRttMs, t.ptoFloorMs, t.ptoMaxMs);
     this.join = new Join(this.rtt, t, formatAddress(opts.server), { hello: (cookie) => this.sendHello(cookie), state: (s) => host.emit('state', s) });
-    this.inbox = new Inbox(this.rtt);
+    this.inbox = new Inbox(this.rtt, (err) => host.emit('warning', err));
     this.outbox = new Outbox(opts.window ?? 64, this.rtt);
     this.heartbeat = new Heartbeat(t.heartbeatMs, this.rtt);
     if (opts.wantsRoster !== false) {

@@ -4,7 +4,7 @@
 // It takes its RTT samples from the acks itself (Karn's rule: fragments sent once only).
 import { encode } from '../../protocol/codec';
 import { fragmentData } from '../../protocol/fragments';
-import type { MessageBody } from '../../protocol/packets';
+import type { SendableBody } from '../../protocol/packets';
 import type { OutgoingMessage } from '../types';
 import type { RttEstimator } from './rtt';
 
@@ -193,6 +193,6 @@ export class Outbox {
   }
 }
 
-export function newOutgoing(msgId: number, body: MessageBody, createdAt: number): OutgoingMessage {
+export function newOutgoing(msgId: number, body: SendableBody, createdAt: number): OutgoingMessage {
   return { msgId, body, state: 'queued', createdAt };
 }

@@ -66,7 +66,7 @@ export class Room {
     const seq = this.head + 1;
     const s = new SequencedMessage(seq, now, sender, legacy, msgId, head, text);
     if (this.store) {
-      const stored: StoredMessage = { seq, time: now, senderId: sender.hex, legacy, name: sender.name, msgId, body: s.body() };
+      const stored: StoredMessage = { seq, time: now, senderId: sender.hex, legacy, name: sender.name, msgId, body: s.storedBody() };
       this.store.append(stored);
     }
     this.head = seq;

@@ -7,6 +7,7 @@ import { bodyFromHead, fragmentMsg, msgFragmentsLength } from '../../protocol/fr
 import { msgHeaderLength } from '../../protocol/parts';
 import { PacketType, SenderFlags, type MessageBody, type MessageHead } from '../../protocol/packets';
 import type { RoomMessage } from '../types';
+import type { StoredBody } from './store/record';
 import type { Encodable } from './ring';
 
 /** Who sent a message: a member (MemberState has these fields) or a seed client's claimed name. */
@@ -29,7 +30,7 @@ export class SequencedMessage implements Encodable {
   private encoded: Buffer[] | undefined;
   /** Until encoded; afterwards the text is read back out of the datagrams. */
   private textBytes: Buffer | undefined;
-  private readonly snippet: MessageHead | undefined;
+  private readonly extra: MessageHead | undefined;
   private readonly textLength: number;
 
   constructor(
@@ -42,8 +43,9 @@ export class SequencedMessage implements Encodable {
     text: Buffer,
   ) {
     // A plain text's head is all in the text's length: not kept, so the history holds one object
-    // less per message (what the garbage collector copies and promotes).
-    this.snippet = head.kind === 'snippet' ? head : undefined;
+    // less per message (what the garbage collector copies and promotes). A snippet's, or a later
+    // kind's (sequenced and forwarded unchanged), is.
+    this.extra = head.kind === 'text' ? undefined : head;
     this.senderHex = sender.hex;
     this.senderId = sender.clientId;
     this.name = sender.name;
@@ -55,16 +57,18 @@ export class SequencedMessage implements Encodable {
 
   /** kind, totalBytes and a snippet's place: what fragment 0 carries before the text. */
   get head(): MessageHead {
-    return this.snippet ?? { kind: 'text', totalBytes: this.textLength };
+    return this.extra ?? { kind: 'text', totalBytes: this.textLength };
   }
 
   /** Made from a stored message (at start): the text is encoded once here. */
-  static fromBody(seq: number, time: number, sender: Sender, legacy: boolean, msgId: number, body: MessageBody): SequencedMessage {
+  static fromBody(seq: number, time: number, sender: Sender, legacy: boolean, msgId: number, body: StoredBody): SequencedMessage {
     const text = Buffer.from(body.text, 'utf8');
     const head: MessageHead =
       body.kind === 'text'
         ? { kind: 'text', totalBytes: text.length }
-        : { kind: 'snippet', totalBytes: text.length, path: body.path, startLine: body.startLine, endLine: body.endLine, language: body.language };
+        : body.kind === 'other'
+          ? { kind: 'other', code: body.code, totalBytes: text.length }
+          : { kind: 'snippet', totalBytes: text.length, path: body.path, startLine: body.startLine, endLine: body.endLine, language: body.language };
     return new SequencedMessage(seq, time, sender, legacy, msgId, head, text);
   }
 
@@ -97,8 +101,16 @@ export class SequencedMessage implements Encodable {
     return Buffer.concat(frags.map((f, i) => f.subarray(i === 0 ? first : rest)));
   }
 
+  /** As members see it: a later kind is a placeholder. */
   body(): MessageBody {
     return bodyFromHead(this.head, this.text().toString('utf8'));
+  }
+
+  /** As the store keeps it: a later kind with its bytes, so a restart forwards it unchanged. */
+  storedBody(): StoredBody {
+    const head = this.head;
+    if (head.kind !== 'other') return this.body() as StoredBody;
+    return { kind: 'other', code: head.code, text: this.text().toString('utf8') };
   }
 
   /** The message as the engine's users see it (made anew on each call: nothing keeps it). */

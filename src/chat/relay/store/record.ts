@@ -4,9 +4,14 @@
 //
 //   magic u32 | body length u32 | crc32(magic, length) u32 | body | crc32(body) u32
 //   body: seq u32, time f64, senderId 8, flags u8, msgId u32, name u8+bytes,
-//         [snippet: path u16+bytes, startLine u32, endLine u32, language u8+bytes], text u32+bytes
+//         [snippet: path u16+bytes, startLine u32, endLine u32, language u8+bytes], [later kind: kind u8],
+//         text u32+bytes
 import { crc32 } from 'node:zlib';
-import { MAX_LANGUAGE_BYTES, MAX_PATH_BYTES, MAX_TEXT_BYTES, type MessageBody } from '../../../common/message';
+import { MAX_LANGUAGE_BYTES, MAX_PATH_BYTES, MAX_TEXT_BYTES, type SendableBody } from '../../../common/message';
+
+/** A message's body as the relay keeps it: a kind it does not know is its kind byte and its bytes
+ * (UTF-8, as every kind's are), sequenced and forwarded unchanged (docs/PROTOCOL.md, "Message kinds"). */
+export type StoredBody = SendableBody | { kind: 'other'; code: number; text: string };
 
 export interface StoredMessage {
   seq: number;
@@ -15,7 +20,7 @@ export interface StoredMessage {
   legacy: boolean;
   name: string;
   msgId: number;
-  body: MessageBody;
+  body: StoredBody;
 }
 
 /** 0xF9 never starts UTF-8, so message text cannot imitate the start of a record. */
@@ -24,6 +29,7 @@ export const HEADER_BYTES = 12;
 const TRAILER_BYTES = 4;
 const FIXED_BODY = 4 + 8 + 8 + 1 + 4 + 1 + 4;
 const SNIPPET_BODY = 2 + 4 + 4 + 1;
+const OTHER_BODY = 1;
 /** The largest body a relay writes; a header claiming more is damage, not a long message. */
 export const MAX_BODY_BYTES = FIXED_BODY + 255 + SNIPPET_BODY + MAX_PATH_BYTES + MAX_LANGUAGE_BYTES + MAX_TEXT_BYTES;
 export const MAX_RECORD_BYTES = HEADER_BYTES + MAX_BODY_BYTES + TRAILER_BYTES;
@@ -32,6 +38,7 @@ export const MIN_RECORD_BYTES = HEADER_BYTES + FIXED_BODY + 2 + TRAILER_BYTES;
 
 const LEGACY = 1;
 const SNIPPET = 2;
+const OTHER = 4;
 
 export function encodeRecord(m: StoredMessage): Buffer {
   const name = Buffer.from(m.name, 'utf8');
@@ -40,7 +47,8 @@ export function encodeRecord(m: StoredMessage): Buffer {
   if (name.length > 255 || (snippet && (snippet.path.length > MAX_PATH_BYTES || snippet.language.length > MAX_LANGUAGE_BYTES))) {
     throw new RangeError('A stored message has a name, path or language longer than the protocol allows');
   }
-  const bodyBytes = FIXED_BODY + name.length + text.length + (snippet ? SNIPPET_BODY + snippet.path.length + snippet.language.length : 0);
+  const other = m.body.kind === 'other' ? m.body.code : undefined;
+  const bodyBytes = FIXED_BODY + name.length + text.length + (snippet ? SNIPPET_BODY + snippet.path.length + snippet.language.length : 0) + (other === undefined ? 0 : OTHER_BODY);
   const buf = Buffer.allocUnsafe(HEADER_BYTES + bodyBytes + TRAILER_BYTES);
   RECORD_MAGIC.copy(buf, 0);
   buf.writeUInt32BE(bodyBytes, 4);
@@ -49,7 +57,7 @@ export function encodeRecord(m: StoredMessage): Buffer {
   o = buf.writeUInt32BE(m.seq, o);
   o = buf.writeDoubleBE(m.time, o);
   o += Buffer.from(m.senderId.padStart(16, '0'), 'hex').copy(buf, o, 0, 8);
-  o = buf.writeUInt8((m.legacy ? LEGACY : 0) | (snippet ? SNIPPET : 0), o);
+  o = buf.writeUInt8((m.legacy ? LEGACY : 0) | (snippet ? SNIPPET : 0) | (other === undefined ? 0 : OTHER), o);
   o = buf.writeUInt32BE(m.msgId >>> 0, o);
   o = buf.writeUInt8(name.length, o);
   o += name.copy(buf, o);
@@ -61,6 +69,7 @@ export function encodeRecord(m: StoredMessage): Buffer {
     o = buf.writeUInt8(snippet.language.length, o);
     o += snippet.language.copy(buf, o);
   }
+  if (other !== undefined) o = buf.writeUInt8(other, o);
   o = buf.writeUInt32BE(text.length, o);
   o += text.copy(buf, o);
   buf.writeUInt32BE(crc32(buf.subarray(HEADER_BYTES, o)), o);
@@ -117,7 +126,7 @@ function decodeBody(b: Buffer): StoredMessage | undefined {
     const msgId = b.readUInt32BE(need(4));
     const nameLen = b.readUInt8(need(1));
     const name = b.toString('utf8', need(nameLen), o);
-    let snippet: Omit<Extract<MessageBody, { kind: 'snippet' }>, 'kind' | 'text'> | undefined;
+    let snippet: Omit<Extract<SendableBody, { kind: 'snippet' }>, 'kind' | 'text'> | undefined;
     if (flags & SNIPPET) {
       const pathLen = b.readUInt16BE(need(2));
       const path = b.toString('utf8', need(pathLen), o);
@@ -126,10 +135,11 @@ function decodeBody(b: Buffer): StoredMessage | undefined {
       const langLen = b.readUInt8(need(1));
       snippet = { path, startLine, endLine, language: b.toString('utf8', need(langLen), o) };
     }
+    const code = flags & OTHER ? b.readUInt8(need(1)) : undefined;
     const textLen = b.readUInt32BE(need(4));
     const text = b.toString('utf8', need(textLen), o);
-    if (o !== b.length || seq === 0) return undefined;
-    const body: MessageBody = snippet ? { kind: 'snippet', text, ...snippet } : { kind: 'text', text };
+    if (o !== b.length || seq === 0 || (snippet && code !== undefined)) return undefined;
+    const body: StoredBody = code !== undefined ? { kind: 'other', code, text } : snippet ? { kind: 'snippet', text, ...snippet } : { kind: 'text', text };
     return { seq, time, senderId, legacy: (flags & LEGACY) !== 0, name, msgId, body };
   } catch {
     return undefined;
