@@ -9,7 +9,8 @@ export type ChatErrorCode =
   | 'EMPTY'
   | 'REFUSED' // the relay refused a join or a message
   | 'STORE' // the relay's store could not be read or written
-  | 'CLOSED'; // the client or relay was closed
+  | 'CLOSED' // the client or relay was closed
+  | 'RELAY_KEY_CHANGED'; // the relay's key is not the one pinned for its address
 
 export class ChatError extends Error {
   constructor(

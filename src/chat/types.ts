@@ -1,6 +1,8 @@
 // The chat engine's public vocabulary: what the relay and the client take and emit. The extension,
 // the CLI and the tests use only these names (plus the two classes) from `src/chat`.
+import type { SigningKey } from '../protocol/crypto';
 import type { MessageBody, SendableBody } from '../protocol/packets';
+import type { DeviceIdentity, TextStore } from './identity';
 import type { CLIENT_TIMER_OPTIONS, OptionValues, RELAY_LIMIT_OPTIONS, RELAY_TIMER_OPTIONS } from './options';
 
 export interface Address {
@@ -77,6 +79,12 @@ export interface ClientOptions {
   timers?: ClientTimers;
   /** Bind the client socket here (default: an ephemeral port on the wildcard of the server's family). */
   bind?: Partial<Address>;
+  /** This device's identity (protocol 2 signs the handshake with it). Default: a new one for this client only. */
+  identity?: DeviceIdentity;
+  /** Where relay keys are pinned per address (known_relays). Default: no pinning. */
+  relayPins?: TextStore;
+  /** A relay key fingerprint to trust for this address even if another one is pinned (it replaces the pin). */
+  acceptRelayKey?: string;
 }
 
 export interface ClientEvents {
@@ -114,6 +122,9 @@ export interface RelayOptions {
   reusePort?: boolean;
   limits?: RelayLimits;
   timers?: RelayTimers;
+  /** The relay's long-term Ed25519 key (protocol 2), which clients pin: the CLI keeps it in the
+   * store folder or the user's config folder. Without one, a new key for this process only. */
+  key?: SigningKey;
 }
 
 export interface RelayStats {
@@ -127,6 +138,8 @@ export interface RelayStats {
   legacyIn: number;
   rateLimited: number;
   retransmitsServed: number;
+  /** Datagrams that did not open under their session (forged, corrupted, replayed): dropped. */
+  unauthenticated: number;
 }
 
 export interface RelayEvents {

@@ -13,6 +13,8 @@ export const EXIT = {
   UNDELIVERED: 5,
   REFUSED: 6,
   STORE: 7,
+  /** The relay's key is not the one pinned for its address (protocol 2). */
+  RELAY_KEY_CHANGED: 8,
   SIGINT: 130,
   SIGTERM: 143,
 } as const;
@@ -26,6 +28,8 @@ const EXIT_TABLE = `Exit codes:
   5    some messages were not delivered (each is named on stderr), or a line was too long
   6    the relay refused to let us in (room full, name refused)
   7    the relay's --store cannot be read or written
+  8    the relay's key is not the one pinned for its address: both fingerprints are on stderr
+       (someone may be impersonating it; --accept-relay-key FP trusts the new one)
   130  stopped by Ctrl-C (SIGINT), after leaving the room or closing the relay
   143  stopped by SIGTERM, likewise`;
 

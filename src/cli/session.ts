@@ -35,6 +35,8 @@ export function exitCodeFor(err: unknown, unreachableHost = false): number {
       return EXIT.REFUSED;
     case 'STORE':
       return EXIT.STORE;
+    case 'RELAY_KEY_CHANGED':
+      return EXIT.RELAY_KEY_CHANGED;
     case 'TOO_LARGE':
     case 'EMPTY':
       return EXIT.UNDELIVERED;

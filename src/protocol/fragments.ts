@@ -1,9 +1,9 @@
-// Splitting a message into datagrams of at most MAX_DATAGRAM bytes, and putting it back together.
+// Splitting a message into datagrams of at most MAX_PACKET bytes, and putting it back together.
 // Pure: the caller owns the clock (reassembly deadlines) and the sockets.
 import { checkUtf8, decodeUtf8, ProtocolError } from './bytes';
 import { fragmentOverhead, MAX_FRAGMENTS } from './codec';
 import { placeholder } from '../common/message';
-import { MAX_DATAGRAM, MAX_TEXT_BYTES, PacketType, type Data, type MessageBody, type MessageHead, type Msg, type SendableBody } from './packets';
+import { MAX_PACKET, MAX_TEXT_BYTES, PacketType, type Data, type MessageBody, type MessageHead, type Msg, type SendableBody } from './packets';
 
 export function headOf(body: SendableBody, totalBytes: number): MessageHead {
   return body.kind === 'text'
@@ -36,8 +36,8 @@ interface Split {
 }
 
 function splitOf(textBytes: number, overhead0: number, overheadN: number): Split {
-  const room0 = MAX_DATAGRAM - overhead0;
-  const roomN = MAX_DATAGRAM - overheadN;
+  const room0 = MAX_PACKET - overhead0;
+  const roomN = MAX_PACKET - overheadN;
   if (room0 < 1 || roomN < 1) throw new ProtocolError('Cannot encode message (headers leave no room for text)');
   const count = textBytes <= room0 ? 1 : 1 + Math.ceil((textBytes - room0) / roomN);
   if (count > MAX_FRAGMENTS) throw new ProtocolError(`Cannot encode message (${count} fragments, over ${MAX_FRAGMENTS})`);
@@ -87,7 +87,7 @@ export function fragmentMsg(meta: MsgMeta, head: MessageHead, text: Buffer, name
  * encoding them: what the relay's history counts before (and whether or not) it encodes them. */
 export function msgFragmentsLength(nameBytes: number, head: MessageHead, textLength: number): number {
   const overhead0 = fragmentOverhead(PacketType.Msg, head, nameBytes);
-  if (overhead0 + textLength <= MAX_DATAGRAM) return overhead0 + textLength; // one datagram, the common case
+  if (overhead0 + textLength <= MAX_PACKET) return overhead0 + textLength; // one datagram, the common case
   const overheadN = fragmentOverhead(PacketType.Msg, undefined, nameBytes);
   return textLength + overhead0 + (splitOf(textLength, overhead0, overheadN).count - 1) * overheadN;
 }

@@ -99,10 +99,12 @@ function deriveKeys(c: Crypto, shared: Bytes, transcriptHash: Bytes, sessionId: 
   return side === 'client' ? { sessionId, send: c2r, receive: r2c, transcriptHash } : { sessionId, send: r2c, receive: c2r, transcriptHash };
 }
 
-/** Client, step 1: a fresh session id and ephemeral key, signed with the device key. */
-export function startHandshake(c: Crypto, device: SigningKey, ctx: HandshakeContext): PendingHandshake {
+/** Client, step 1: a fresh ephemeral key and the session id (new unless given: a client keeps one
+ * for its lifetime, and each join makes a new handshake for it), signed with the device key. */
+export function startHandshake(c: Crypto, device: SigningKey, ctx: HandshakeContext, sessionId: Bytes = c.random(SESSION_ID_BYTES)): PendingHandshake {
+  checkLength('A session id', sessionId, SESSION_ID_BYTES);
   const ephemeralSecret = c.random(KEY_BYTES);
-  const unsigned = { devicePublicKey: device.publicKey, sessionId: c.random(SESSION_ID_BYTES), ephemeralPublicKey: c.dhKey(ephemeralSecret).publicKey };
+  const unsigned = { devicePublicKey: device.publicKey, sessionId: Uint8Array.from(sessionId), ephemeralPublicKey: c.dhKey(ephemeralSecret).publicKey };
   const t1 = helloTranscript(ctx, unsigned);
   const signature = device.sign(t1);
   return { hello: { ...unsigned, signature }, helloHash: c.sha256(t1, signature), ephemeralSecret };

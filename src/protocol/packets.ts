@@ -9,6 +9,10 @@ export const VERSION = 1;
 /** Largest datagram either side sends: fits a 1280-byte IPv6 minimum MTU with room for headers. */
 export const MAX_DATAGRAM = 1200;
 
+/** Largest packet the engine makes: it still fits MAX_DATAGRAM once sealed in a protocol 2 session
+ * (35 bytes of prefix, packet number and tag, src/protocol/v2.ts). */
+export const MAX_PACKET = MAX_DATAGRAM - 35;
+
 /** The relay's port unless told otherwise: the original chat's, so its programs find ours. */
 export const DEFAULT_PORT = 2410;
 export { MAX_TEXT_BYTES, MAX_NAME_CHARS, MAX_PATH_BYTES, MAX_LANGUAGE_BYTES, type MessageBody, type MessageKind, type SendableBody } from '../common/message';

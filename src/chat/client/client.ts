@@ -60,6 +60,12 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     return this.link.outbox.retransmits;
   }
 
+  /** Datagrams from the relay's address that did not open under the session (forged, tampered,
+   * replayed): dropped, never acted on. */
+  get unauthenticated(): number {
+    return this.link.unauthenticated;
+  }
+
   resumePoint(): { roomId: string; lastSeq: number } | undefined {
     return this.link.resumePoint();
   }

@@ -97,6 +97,19 @@ export class Join {
     return false;
   }
 
+  /** The join cannot go on (the relay's key is not the one pinned): the first join fails with `err`
+   * (true: the client closes); later, the user is told and nothing is retried until asked. */
+  fail(err: ChatError): boolean {
+    if (this.first) {
+      this.first.reject(err);
+      this.first = undefined;
+      return true;
+    }
+    this.phase = 'idle';
+    this.setState({ state: 'offline', reason: err.message });
+    return false;
+  }
+
   /** When a Hello is due again or the first join gives up; Infinity when not joining. */
   deadline(): number {
     if (this.phase !== 'joining') return Infinity;

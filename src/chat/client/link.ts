@@ -3,7 +3,10 @@
 // the earliest deadline any of them has. From the socket handler down, in order: decode, the part the
 // packet is for, what the parts now want sent, the next deadline.
 import type * as dgram from 'node:dgram';
-import { decode, encode } from '../../protocol/codec';
+import { encode, isEnvelope } from '../../protocol/codec';
+import { selectCrypto } from '../../protocol/crypto';
+import { frame } from '../../protocol/v2';
+import { newIdentity } from '../identity';
 import { HelloFlags, PacketType, type Packet, type Welcome } from '../../protocol/packets';
 import type { Address, ClientEvents, ClientOptions, ClientTimers, OutgoingMessage, RoomMessage } from '../types';
 import { formatAddress } from '../validate';
@@ -13,6 +16,7 @@ import { Join } from './join';
 import { Outbox } from './outbox';
 import { ClientRoster } from './roster';
 import { RttEstimator } from './rtt';
+import { ClientSecurity } from './secure';
 import { openClientSocket } from './socket';
 import { Alarm, Heartbeat } from './timing';
 
@@ -39,6 +43,7 @@ export class Link {
   readonly roster: ClientRoster | undefined;
   private readonly alarm = new Alarm(() => this.onTimer());
   private socket: dgram.Socket | undefined;
+  private secure: ClientSecurity | undefined;
   private relay: Address = { host: '', port: 0 };
   private roomId: bigint;
   private epoch = 0;
@@ -67,13 +72,20 @@ export class Link {
     if (opts.resume) this.inbox.reset(opts.resume.lastSeq + 1);
   }
 
+  get unauthenticated(): number {
+    return this.secure?.unauthenticated ?? 0;
+  }
+
   resumePoint(): { roomId: string; lastSeq: number } | undefined {
     return this.roomId === 0n ? undefined : { roomId: this.roomId.toString(16).padStart(16, '0'), lastSeq: this.inbox.next - 1 };
   }
 
   /** Opens the socket and joins; resolves on the first Welcome (see Join.begin for the rejections). */
   async open(): Promise<void> {
+    const { crypto } = await selectCrypto();
+    const identity = this.opts.identity ?? newIdentity(crypto).identity;
     const { socket, relay } = await openClientSocket(this.opts.server, this.opts.bind);
+    this.secure = new ClientSecurity({ crypto, identity, relayAddress: formatAddress(this.opts.server), pins: this.opts.relayPins, acceptRelayKey: this.opts.acceptRelayKey }, this.id);
     if (this.join.phase === 'closed') {
       // close() came while the socket was opening: a closed client must not join after all.
       socket.close();
@@ -102,8 +114,8 @@ export class Link {
     const socket = this.socket;
     this.socket = undefined;
     if (socket) {
-      if (wasJoined && leave) {
-        const bye = encode({ type: PacketType.Leave, clientId: this.id });
+      const bye = wasJoined && leave ? this.secure?.seal(encode({ type: PacketType.Leave, clientId: this.id })) : undefined;
+      if (bye) {
         await new Promise<void>((resolve) => socket.send(bye, this.relay.port, this.relay.host, () => resolve()));
       }
       await new Promise<void>((resolve) => socket.close(() => resolve()));
@@ -122,30 +134,28 @@ export class Link {
     this.reschedule(now);
   }
 
+  /** Sealed for the relay: nothing but a Hello leaves before the session is in place. */
   private send(p: Packet | Buffer): void {
-    this.socket?.send(Buffer.isBuffer(p) ? p : encode(p), this.relay.port, this.relay.host);
+    const sealed = this.secure?.seal(Buffer.isBuffer(p) ? p : encode(p));
+    if (sealed) this.socket?.send(sealed, this.relay.port, this.relay.host);
   }
 
   private sendHello(cookie: Buffer): void {
-    this.send({
+    const hello = this.secure?.hello({
       type: PacketType.Hello, clientId: this.id, name: this.host.name(), flags: this.roster ? HelloFlags.WantsRoster : 0,
       roomId: this.roomId, lastSeq: this.roomId === 0n ? 0 : this.inbox.next - 1, cookie,
       firstUnacked: this.outbox.oldest() ?? this.host.nextMsgId(),
     });
+    if (hello) this.socket?.send(hello, this.relay.port, this.relay.host);
   }
 
   private receive(buf: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.join.phase === 'closed' || rinfo.port !== this.relay.port || rinfo.address !== this.relay.host) return;
-    let p: Packet;
-    try {
-      p = decode(buf);
-    } catch (err) {
-      this.host.emit('warning', err as Error);
-      return;
-    }
     const now = Date.now();
-    this.rtt.heard();
     try {
+      const p = this.unwrap(buf);
+      if (!p) return;
+      this.rtt.heard();
       this.handle(p, now);
     } catch (err) {
       // A bad packet, a listener that throws or a bug: reported, never thrown out of the socket
@@ -153,6 +163,46 @@ export class Link {
       this.host.emit('warning', err instanceof Error ? err : new Error(String(err)));
     }
     this.reschedule(now);
+  }
+
+  /** The packet in a datagram from the relay's address, if it is one to act on. A sealed one must
+   * open under the session; a Welcome goes through the handshake (asynchronously: its key may be
+   * checked against the pin file) and is handled when that is done. */
+  private unwrap(buf: Buffer): Packet | undefined {
+    const secure = this.secure!;
+    if (!isEnvelope(buf)) return undefined; // a seed line (an old relay's legacy broadcast): not for us
+    const f = frame(buf);
+    switch (f.kind) {
+      case 'v1':
+        this.host.emit('warning', new Error(`The relay at ${formatAddress(this.opts.server)} speaks protocol 1: it is an older WhatsUDP, please upgrade it.`));
+        return undefined;
+      case 'clear':
+        return f.packet;
+      case 'sealed':
+        return secure.open(buf, f.sessionId);
+      case 'welcome':
+        if (this.join.welcomes) void this.onWelcomeDatagram(secure, buf, f.sessionId, f.relay);
+        return undefined;
+      default:
+        throw new Error('Unexpected Hello from the relay');
+    }
+  }
+
+  private async onWelcomeDatagram(secure: ClientSecurity, buf: Buffer, sessionId: Buffer, relay: Parameters<ClientSecurity['welcome']>[2]): Promise<void> {
+    try {
+      const out = await secure.welcome(buf, sessionId, relay);
+      const now = Date.now();
+      if (this.join.phase === 'closed') return;
+      if (out.kind === 'refused') {
+        if (this.join.fail(out.error)) this.host.giveUp();
+      } else if (out.kind === 'packet') {
+        this.rtt.heard();
+        this.handle(out.packet, now);
+      }
+      this.reschedule(now);
+    } catch (err) {
+      this.host.emit('warning', err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   private handle(p: Packet, now: number): void {

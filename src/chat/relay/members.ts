@@ -4,12 +4,13 @@
 import { ownBytes } from '../../protocol/bytes';
 import { encode } from '../../protocol/codec';
 import { ROSTER_HEADER_BYTES, rosterEntry } from '../../protocol/parts';
-import { HelloFlags, MAX_DATAGRAM, PacketType, Presence, type Hello, type RosterEntry } from '../../protocol/packets';
+import { HelloFlags, MAX_PACKET, PacketType, Presence, type Hello, type RosterEntry } from '../../protocol/packets';
 import { RELAY_LIMITS, TokenBucket } from '../limits';
 import { hostLimitsOf, Hosts, type HostState } from './hosts';
 import type { Address, Member } from '../types';
 import type { RepairBudget } from './budget';
 import { newPending, type IntakeMember, type Pending } from './intake';
+import type { RelaySession } from './sessions';
 
 /** A room's idle members ping at most 1000/10 = 100 times a second in all: the heartbeat period is the
  * configured one up to 500 members, then grows with the room (50 s at 5,000). */
@@ -33,6 +34,9 @@ export interface MemberState extends IntakeMember {
   hostState: HostState;
   readonly pending: Pending; // the intake's: reassembly and per-sender order
   lastSlowDown: number;
+  /** Its protocol 2 session: every datagram from it must open under it, every one to it is sealed.
+   * None for a protocol 1 member (accepted while the protocol changes over, see docs/PROTOCOL.md). */
+  session?: RelaySession;
   /** Its byte budget for repairs and roster pages, made at its first request. */
   repair?: RepairBudget;
   /** The next member whose port number is the same (on another host): the lookup's chain. */
@@ -100,6 +104,11 @@ export class Members {
   at(host: string, port: number): MemberState | undefined {
     for (let m = this.byPort.get(port); m; m = m.samePort) if (m.host === host) return m;
     return undefined;
+  }
+
+  /** The member whose clientId (a protocol 2 session id) is `hex`. */
+  client(hex: string): MemberState | undefined {
+    return this.byClient.get(hex);
   }
 
   /** Admits a Hello from `from` (whose cookie, if it needed one, was good), where `current` is the
@@ -224,14 +233,14 @@ export class Members {
   }
 }
 
-/** Packs members into Roster datagrams of at most MAX_DATAGRAM bytes, sizes from the codec's parts. */
+/** Packs members into Roster datagrams of at most MAX_PACKET bytes, sizes from the codec's parts. */
 export function rosterPages(version: number, members: Iterable<Pick<MemberState, 'memberId' | 'clientId' | 'name' | 'presence'>>): Buffer[] {
   const pages: RosterEntry[][] = [[]];
   let size = ROSTER_HEADER_BYTES;
   for (const m of members) {
     const entry: RosterEntry = { memberId: m.memberId, clientId: m.clientId, name: m.name, presence: m.presence };
     const entrySize = rosterEntry.encodingLength(entry);
-    if (size + entrySize > MAX_DATAGRAM) {
+    if (size + entrySize > MAX_PACKET) {
       pages.push([]);
       size = ROSTER_HEADER_BYTES;
     }

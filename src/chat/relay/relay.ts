@@ -5,6 +5,9 @@
 // (the room), fan out.
 import type * as dgram from 'node:dgram';
 import { decode, encode, isEnvelope, ProtocolError } from '../../protocol/codec';
+import { equalBytes, selectCrypto } from '../../protocol/crypto';
+import type { ClientAuth } from '../../protocol/handshake';
+import { encodeClear, frame, isV2 } from '../../protocol/v2';
 import { readLegacy } from '../../protocol/legacy';
 import { DEFAULT_PORT, PacketType, RefuseReason, type Data, type Hello, type Packet } from '../../protocol/packets';
 import { TypedEmitter } from '../emitter';
@@ -23,6 +26,7 @@ import { Room } from './room';
 import type { SequencedMessage } from './sequenced';
 import { bindRelaySocket, checkRelayOptions } from './socket';
 import { NotStoredError } from './store';
+import { RelaySessions, type RelaySession } from './sessions';
 import { Strangers, type Stranger } from './strangers';
 import { hostLimitsOf, Hosts, takeMessage } from './hosts';
 import { Wire } from './wire';
@@ -37,6 +41,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly intake: Intake;
   private readonly legacy: LegacyBridge;
   private readonly wire: Wire;
+  private readonly sessions: RelaySessions;
   private readonly heartbeat: Heartbeat;
   private tick: NodeJS.Timeout | undefined;
   private sweptAt = 0;
@@ -48,6 +53,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     private readonly room: Room,
     opts: RelayOptions,
     private readonly bound: Address,
+    sessions: RelaySessions,
   ) {
     super();
     const limits = (this.limits = { ...RELAY_LIMITS, ...opts.limits });
@@ -57,7 +63,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.cookies = new CookieJar(this.timers.cookieMs);
     this.intake = new Intake(limits, (hex, msgId) => room.seqOf(hex, msgId), () => room.epoch);
     this.legacy = new LegacyBridge(opts.legacyBroadcast, bound);
-    this.wire = new Wire(socket);
+    this.sessions = sessions;
+    this.wire = new Wire(socket, (session, packet) => sessions.seal(session, packet));
     this.heartbeat = new Heartbeat(this.joined, room, this.wire, this.timers.heartbeatMs);
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
     socket.on('error', (err) => this.emit('warning', err));
@@ -70,6 +77,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const host = opts.host ?? '127.0.0.1';
     const port = opts.port ?? DEFAULT_PORT;
     checkRelayOptions(opts);
+    const { crypto } = await selectCrypto();
+    const sessions = new RelaySessions(crypto, opts.key ?? crypto.signingKey(crypto.random(32)));
     const room = new Room({
       storeDir: opts.store,
       fsync: opts.fsync ?? false,
@@ -87,13 +96,18 @@ export class Relay extends TypedEmitter<RelayEvents> {
       throw err;
     }
     const a = socket.address();
-    const relay = new Relay(socket, room, opts, { host: a.address, port: a.port });
+    const relay = new Relay(socket, room, opts, { host: a.address, port: a.port }, sessions);
     relay.notices.push(...notices);
     return relay;
   }
 
   address(): Address {
     return { ...this.bound };
+  }
+
+  /** The relay's long-term public key, which clients pin (protocol 2). */
+  get publicKey(): Uint8Array {
+    return this.sessions.publicKey;
   }
 
   stats(): RelayStats {
@@ -134,7 +148,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
     try {
       if (!isEnvelope(buf)) return this.onSeedLine(buf, rinfo, stranger ?? this.strangers.get(host, port, now), now);
+      if (isV2(buf)) return this.receiveV2(buf, rinfo, member, stranger, now);
       const p = decode(buf);
+      // A protocol 2 member's address: only what opens under its session counts.
+      if (member?.session) return void this.wire.counters.unauthenticated++;
       if (member) this.joined.heard(member, now);
       this.dispatch(p, rinfo, member, stranger, now);
     } catch (err) {
@@ -173,6 +190,25 @@ export class Relay extends TypedEmitter<RelayEvents> {
         throw new ProtocolError(`Unexpected packet ${(_exhaustive as Packet).type}`);
       }
     }
+  }
+
+  /** A protocol 2 datagram: a Hello (the handshake), or a member's sealed datagram, which is acted on
+   * only once it opens under the member's session: a forged, tampered or replayed one is counted and
+   * dropped, whatever address it claims to come from. */
+  private receiveV2(buf: Buffer, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number): void {
+    const f = frame(buf);
+    if (f.kind === 'hello') return this.onHello(f.hello, from, member, stranger, now, { auth: f.auth });
+    if (f.kind !== 'sealed') throw new ProtocolError('Unexpected relay packet (only a relay sends those)');
+    const m = this.joined.client(f.sessionId.toString('hex'));
+    const notJoined = () => this.wire.sendTo(encodeClear({ type: PacketType.NotJoined, epoch: this.room.epoch }), from.address, from.port, stranger);
+    if (!m?.session) return notJoined(); // a relay restart, or a session long gone: join again
+    const p = this.sessions.open(m.session, buf);
+    if (!p) return void this.wire.counters.unauthenticated++;
+    // Its session, from another address: it joins again from there, and the cookie of that join
+    // proves the address is its own. Until then nothing is sent there but this (within 3x).
+    if (m !== member) return notJoined();
+    this.joined.heard(m, now);
+    this.dispatch(p, from, m, undefined, now);
   }
 
   private onMemberPacket(p: Data | Packet, m: MemberState, now: number): void {
@@ -263,13 +299,41 @@ export class Relay extends TypedEmitter<RelayEvents> {
 
   /** A Hello: the address proves itself with a cookie, the name is checked, the room admits the
    * client (new, resumed, renamed or moved), its waiting messages are released, and it is welcomed. */
-  private onHello(p: Hello, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number): void {
+  private onHello(p: Hello, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number, v2?: { auth?: { relayAddress: string; client: ClientAuth } }): void {
     const { address: host, port } = from;
     const key = `${host}|${port}`;
-    if (!member && !(p.cookie.length > 0 && this.cookies.check(key, p.cookie, now))) {
-      return this.wire.sendTo(encode({ type: PacketType.Retry, cookie: this.cookies.mint(key, now) }), host, port, stranger);
+    // Protocol 2 always shows a cookie, so no public-key work is done for an address that has not
+    // shown it receives what is sent to it.
+    if ((v2 || !member) && !(p.cookie.length > 0 && this.cookies.check(key, p.cookie, now))) {
+      const retry = { type: PacketType.Retry, cookie: this.cookies.mint(key, now) } as const;
+      return this.wire.sendTo(v2 ? encodeClear(retry) : encode(retry), host, port, stranger);
     }
-    const refuse = (reason: RefuseReason, detail: string) => this.wire.sendTo(encode({ type: PacketType.Refused, reason, msgId: 0, detail }), host, port);
+    const hex = p.clientId.toString('hex');
+    const holder = this.joined.client(hex);
+    let answer = (packet: Packet) => this.wire.sendTo(encode(packet), host, port);
+    let session: RelaySession | undefined;
+    if (v2?.auth) {
+      const auth = v2.auth.client;
+      // A retransmitted Hello (its Welcome was lost): the same answer, not a second handshake.
+      const s = holder?.session;
+      if (s?.answer && holder === member && s.ephemeral.equals(auth.ephemeralPublicKey)) return this.wire.sendTo(s.answer, host, port);
+      const hs = this.sessions.handshake(v2.auth.relayAddress, p.cookie, auth);
+      if (!hs.ok) {
+        this.wire.counters.unauthenticated++;
+        return this.warn(`A protocol 2 Hello failed its handshake (${hs.reason}) (datagram from ${host}:${port})`);
+      }
+      answer = (packet) => this.wire.sendTo(this.sessions.answer(hs.session, hs.welcomePrefix, encode(packet)), host, port);
+      // A session is its device's: no other key, and no protocol 1 client, can take it over.
+      if (holder && !(holder.session && equalBytes(holder.session.devicePublicKey, auth.devicePublicKey))) {
+        return answer({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId: 0, detail: 'This session id belongs to another device: start a new session.' });
+      }
+      session = hs.session;
+    } else if (holder?.session) {
+      // A protocol 1 Hello naming a protocol 2 member's id: the takeover the sessions exist to stop.
+      this.wire.counters.unauthenticated++;
+      return answer({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId: 0, detail: 'That id belongs to a protocol 2 session.' });
+    }
+    const refuse = (reason: RefuseReason, detail: string) => answer({ type: PacketType.Refused, reason, msgId: 0, detail });
     const problem = nameProblem(p.name);
     if (problem) return refuse(RefuseReason.BadName, problem);
     const admitted = this.joined.admit(p, { host, port }, member, now);
@@ -277,6 +341,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (admitted.kind === 'full') return refuse(RefuseReason.RoomFull, `The room is full (${this.limits.maxMembers} members).`);
     if (admitted.kind === 'hostFull') return refuse(RefuseReason.RoomFull, `Too many members from ${host} (${this.limits.membersPerHost} per host).`);
     const m = admitted.member;
+    m.session = session; // a new handshake replaces the old keys: what was sealed under them is dropped
     if (admitted.kind === 'joined') {
       this.strangers.delete(key);
       this.emit('joined', { ...toMember(m), address: { host, port } });
@@ -287,7 +352,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     m.heartbeatMs = heartbeatMs; // a fresh Welcome: the member now pings at this period
     const { roomId, epoch, headSeq } = this.room;
     const resume = resumePoint(p, this.room, this.limits.backfillMessages);
-    this.wire.send(encode({ type: PacketType.Welcome, roomId, epoch, headSeq, ...resume, memberId: m.memberId, rosterVersion: this.joined.rosterVersion, heartbeatMs }), m);
+    answer({ type: PacketType.Welcome, roomId, epoch, headSeq, ...resume, memberId: m.memberId, rosterVersion: this.joined.rosterVersion, heartbeatMs });
   }
 
   private drop(m: MemberState, reason: 'leave' | 'timeout'): void {

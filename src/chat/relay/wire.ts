@@ -3,18 +3,25 @@
 import type * as dgram from 'node:dgram';
 import type { RelayStats } from '../types';
 import type { MemberState } from './members';
+import type { RelaySession } from './sessions';
 import type { Stranger } from './strangers';
 
 export type Counters = Omit<RelayStats, 'members' | 'headSeq'>;
 
 export class Wire {
-  readonly counters: Counters = { datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, legacyIn: 0, rateLimited: 0, retransmitsServed: 0 };
+  readonly counters: Counters = { datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, legacyIn: 0, rateLimited: 0, retransmitsServed: 0, unauthenticated: 0 };
 
-  constructor(private readonly socket: dgram.Socket) {}
+  constructor(
+    private readonly socket: dgram.Socket,
+    /** Seals a packet for a protocol 2 member's session. */
+    private readonly seal: (s: RelaySession, packet: Buffer) => Buffer,
+  ) {}
 
-  /** To a member: its address is validated. No callback and an IP literal (resolved at once by the
-   * socket's lookup), so a fan-out is one sendmsg per member and nothing to wait for. */
-  send(buf: Buffer, m: MemberState): void {
+  /** To a member: its address is validated; sealed when it is in a protocol 2 session. No callback
+   * and an IP literal (resolved at once by the socket's lookup), so a fan-out is one sendmsg per
+   * member and nothing to wait for. */
+  send(packet: Buffer, m: MemberState): void {
+    const buf = m.session ? this.seal(m.session, packet) : packet;
     this.counters.datagramsOut++;
     this.counters.bytesOut += buf.length;
     this.socket.send(buf, m.port, m.host);

@@ -1,0 +1,131 @@
+// The client's side of protocol 2: the handshake in its Hello, the relay's key checked against the
+// pin for the address the user gave, and the session that seals every datagram to the relay and
+// opens every one from it. Nothing from the relay is believed unless it opens under the session
+// (the Retry's cookie and a NotJoined excepted: they are answers to "who are you", see SECURITY.md).
+import type { Crypto } from '../../protocol/crypto';
+import { displayFingerprint, fingerprint, parseFingerprint } from '../../protocol/fingerprint';
+import { finishHandshake, startHandshake, type PendingHandshake, type RelayAuth } from '../../protocol/handshake';
+import type { Hello, Packet } from '../../protocol/packets';
+import { SessionOpener, SessionSealer } from '../../protocol/session-cipher';
+import { decodeInner, encodeHello, SEALED_PREFIX_BYTES, sealedPrefix, WELCOME_PREFIX_BYTES } from '../../protocol/v2';
+import { ChatError } from '../errors';
+import { RelayPins, type DeviceIdentity, type TextStore } from '../identity';
+
+export interface SecureOptions {
+  crypto: Crypto;
+  identity: DeviceIdentity;
+  /** The relay as the user named it (HOST:PORT): what the handshake and the pin are bound to. */
+  relayAddress: string;
+  pins?: TextStore;
+  acceptRelayKey?: string;
+}
+
+/** What a Welcome datagram came to. */
+export type WelcomeOutcome =
+  | { kind: 'ignored' } // not for our handshake, or it did not check out (counted)
+  | { kind: 'packet'; packet: Packet } // the Welcome or Refused inside: the session is in place
+  | { kind: 'refused'; error: ChatError }; // the relay's key is not the one pinned for its address
+
+/** Handshakes kept waiting for their Welcome (each costs a signature check when a Welcome comes). */
+const MAX_PENDING = 4;
+
+export class ClientSecurity {
+  /** Datagrams from the relay's address that did not open (forged, tampered, replayed): dropped. */
+  unauthenticated = 0;
+  /** Handshakes sent and not yet answered, newest last, one per cookie: a Retry is not authenticated,
+   * so a forged one must not throw away the handshake the relay is answering. */
+  private pending: { cookie: Buffer; hs: PendingHandshake }[] = [];
+  private sealer: SessionSealer | undefined;
+  private opener: SessionOpener | undefined;
+  private readonly prefix: Buffer;
+  /** Relay keys this client has checked against the pins, so a rejoin does not read the file again. */
+  private trusted: Uint8Array | undefined;
+
+  constructor(
+    private readonly o: SecureOptions,
+    readonly sessionId: Buffer,
+  ) {
+    this.prefix = sealedPrefix(sessionId);
+  }
+
+  get ready(): boolean {
+    return this.sealer !== undefined;
+  }
+
+  /** The Hello to send: with a cookie, it carries the handshake. A Hello sent again with the same
+   * cookie repeats the same handshake, so the relay can answer it with the Welcome it already made. */
+  hello(h: Hello): Buffer {
+    if (h.cookie.length === 0) return encodeHello(h);
+    let p = this.pending.find((q) => q.cookie.equals(h.cookie));
+    if (!p) {
+      p = { cookie: Buffer.from(h.cookie), hs: startHandshake(this.o.crypto, this.o.identity.signingKey, { relayAddress: this.o.relayAddress, cookie: h.cookie }, this.sessionId) };
+      this.pending.push(p);
+      if (this.pending.length > MAX_PENDING) this.pending.shift();
+    }
+    return encodeHello(h, { relayAddress: this.o.relayAddress, client: p.hs.hello });
+  }
+
+  /** A packet sealed for the relay; undefined before the first Welcome (nothing else is sent then). */
+  seal(packet: Buffer): Buffer | undefined {
+    return this.sealer?.seal(this.prefix, packet);
+  }
+
+  /** The packet in a sealed datagram from the relay, or undefined (counted) if it does not open. */
+  open(datagram: Buffer, sessionId: Buffer): Packet | undefined {
+    const opened = this.opener && sessionId.equals(this.sessionId) ? this.opener.open(datagram, SEALED_PREFIX_BYTES) : undefined;
+    if (!opened?.ok) {
+      this.unauthenticated++;
+      return undefined;
+    }
+    return decodeInner(opened.payload);
+  }
+
+  /** A Welcome datagram: the relay's half of the handshake, its key against the pin, then the
+   * packet sealed inside under the new keys. Only then does the session replace the old one. */
+  async welcome(datagram: Buffer, sessionId: Buffer, relay: RelayAuth): Promise<WelcomeOutcome> {
+    if (!sessionId.equals(this.sessionId)) return this.ignore();
+    let done: ReturnType<typeof finishHandshake> | undefined;
+    for (let i = this.pending.length - 1; i >= 0 && !done?.ok; i--) done = finishHandshake(this.o.crypto, this.pending[i].hs, relay);
+    if (!done?.ok) return this.ignore();
+    const opener = new SessionOpener(this.o.crypto, done.keys.receive);
+    const opened = opener.open(datagram, WELCOME_PREFIX_BYTES);
+    if (!opened.ok) return this.ignore();
+    const packet = decodeInner(opened.payload);
+    const problem = await this.checkPin(done.relayPublicKey);
+    if (problem) return { kind: 'refused', error: problem };
+    if (this.sealer && this.pending.length === 0) return { kind: 'ignored' }; // another copy was first
+    this.pending = []; // a later join makes a new handshake
+    this.sealer = new SessionSealer(this.o.crypto, done.keys.send);
+    this.opener = opener;
+    return { kind: 'packet', packet };
+  }
+
+  private ignore(): WelcomeOutcome {
+    this.unauthenticated++;
+    return { kind: 'ignored' };
+  }
+
+  /** Trust on first use, per address, as SSH's known_hosts; a changed key is refused with both
+   * fingerprints unless the user named the new one (acceptRelayKey), which then replaces the pin. */
+  private async checkPin(key: Uint8Array): Promise<ChatError | undefined> {
+    const { crypto, pins, relayAddress, acceptRelayKey } = this.o;
+    if (this.trusted && Buffer.from(this.trusted).equals(key)) return undefined;
+    if (!pins) {
+      this.trusted = key;
+      return undefined;
+    }
+    const known = new RelayPins((await pins.get()) ?? '');
+    const check = known.check(crypto, relayAddress, key);
+    const presented = fingerprint(crypto, key);
+    if (check.kind === 'changed' && parseFingerprint(acceptRelayKey ?? '') !== presented) {
+      const hint = `If the relay's owner confirms the new key is ${displayFingerprint(presented)}, connect with --accept-relay-key ${presented}.`;
+      return new ChatError('RELAY_KEY_CHANGED', `${check.message}\n${hint}`);
+    }
+    if (check.kind !== 'match') {
+      known.pin(relayAddress, key);
+      await pins.set(known.toText());
+    }
+    this.trusted = key;
+    return undefined;
+  }
+}

@@ -1,0 +1,64 @@
+// The relay's side of protocol 2: its long-term key, the handshake it answers, and each member's
+// session keys. A member's every datagram opens under its session or is dropped and counted; every
+// datagram to it is sealed. Public-key work only ever follows a good cookie (relay.ts checks it first).
+import { type Crypto, type SigningKey } from '../../protocol/crypto';
+import { answerHandshake, type ClientAuth } from '../../protocol/handshake';
+import { SessionOpener, SessionSealer } from '../../protocol/session-cipher';
+import { decodeInner, SEALED_PREFIX_BYTES, sealedPrefix, welcomePrefix } from '../../protocol/v2';
+import type { Packet } from '../../protocol/packets';
+
+export interface RelaySession {
+  /** The session id, which is also the member's clientId on the wire. */
+  readonly id: Buffer;
+  readonly devicePublicKey: Uint8Array;
+  /** The client's ephemeral key in this handshake: a Hello that repeats it is a retransmission. */
+  readonly ephemeral: Buffer;
+  readonly sealer: SessionSealer;
+  readonly opener: SessionOpener;
+  /** The Welcome (or Refused) sealed for this handshake, sent again to a retransmitted Hello. */
+  answer?: Buffer;
+}
+
+export type HandshakeResult = { ok: true; session: RelaySession; welcomePrefix: Buffer } | { ok: false; reason: string };
+
+export class RelaySessions {
+  constructor(
+    private readonly crypto: Crypto,
+    private readonly key: SigningKey,
+  ) {}
+
+  get publicKey(): Uint8Array {
+    return this.key.publicKey;
+  }
+
+  /** Checks the client's signature (over the cookie and the address it dialled) and makes the keys. */
+  handshake(relayAddress: string, cookie: Buffer, auth: ClientAuth): HandshakeResult {
+    const out = answerHandshake(this.crypto, this.key, { relayAddress, cookie }, auth);
+    if (!out.ok) return { ok: false, reason: out.reason };
+    const session: RelaySession = {
+      id: Buffer.from(out.sessionId),
+      devicePublicKey: out.clientPublicKey,
+      ephemeral: Buffer.from(auth.ephemeralPublicKey),
+      sealer: new SessionSealer(this.crypto, out.keys.send),
+      opener: new SessionOpener(this.crypto, out.keys.receive),
+    };
+    return { ok: true, session, welcomePrefix: welcomePrefix(session.id, out.reply) };
+  }
+
+  /** The first answer of a session (its Welcome, or why it is refused), sealed behind the relay's auth. */
+  answer(s: RelaySession, prefix: Buffer, inner: Buffer): Buffer {
+    s.answer = s.sealer.seal(prefix, inner);
+    return s.answer;
+  }
+
+  seal(s: RelaySession, inner: Buffer): Buffer {
+    return s.sealer.seal(sealedPrefix(s.id), inner);
+  }
+
+  /** The packet in a member's sealed datagram, or undefined when it does not open. A
+   * packet that opens but does not decode throws ProtocolError, as any bad datagram does. */
+  open(s: RelaySession, datagram: Buffer): Packet | undefined {
+    const opened = s.opener.open(datagram, SEALED_PREFIX_BYTES);
+    return opened.ok ? decodeInner(opened.payload) : undefined;
+  }
+}
