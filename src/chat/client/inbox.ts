@@ -13,6 +13,8 @@ const MAX_AHEAD = 4096; // messages held out of order; further ones are asked fo
 const REORDER_THRESHOLD = 3;
 /** The largest time a Date holds, in ms either side of 1970. */
 const MAX_TIME = 8.64e15;
+/** Times a seq's fragments may contradict each other before it is taken as a message that does not decode. */
+const MAX_CONTRADICTIONS = 3;
 
 interface Ask {
   at: number;
@@ -32,6 +34,8 @@ export class Inbox {
   private readonly ready = new Map<number, RoomMessage>();
   private readonly partial = new Map<number, Partial>();
   private readonly asked = new Map<number, Ask>();
+  /** Seqs whose fragments contradicted each other, and how often. */
+  private readonly spoiled = new Map<number, number>();
   /** When the last answer to a Resend came: while answers still come, the rest are on their way. */
   private answeredAt = 0;
 
@@ -44,11 +48,12 @@ export class Inbox {
   /** Starts delivering at `from` (a new room, a backfill point, or past lost messages). */
   reset(from: number): void {
     this.next = from;
-    for (const seq of [...this.ready.keys(), ...this.partial.keys(), ...this.asked.keys()]) {
+    for (const seq of [...this.ready.keys(), ...this.partial.keys(), ...this.asked.keys(), ...this.spoiled.keys()]) {
       if (seq < from) {
         this.ready.delete(seq);
         this.partial.delete(seq);
         this.asked.delete(seq);
+        this.spoiled.delete(seq);
       }
     }
     this.head = Math.max(this.head, from - 1);
@@ -58,6 +63,7 @@ export class Inbox {
     this.ready.clear();
     this.partial.clear();
     this.asked.clear();
+    this.spoiled.clear();
     this.head = 0;
   }
 
@@ -83,11 +89,23 @@ export class Inbox {
     // asked for again and again while everything after it waits.
     if (p.undecodable !== undefined) return this.settle(p, placeholder.undecodable(), p.undecodable);
     let part = this.partial.get(p.seq);
+    const fresh = !part;
     if (!part) {
       part = { asm: new Assembly(p.fragCount), first: p };
       this.partial.set(p.seq, part);
     }
-    part.asm.add(p.fragIndex, p.fragCount, p.head, p.chunk); // throws on a contradiction: the caller warns
+    try {
+      part.asm.add(p.fragIndex, p.fragCount, p.head, p.chunk);
+    } catch (err) {
+      // Fragments that contradict each other start again from the next copy (asked for again), so a
+      // bad one, forged or garbled, cannot hold the seq for ever; one that contradicts itself, or a
+      // seq that keeps contradicting itself, is a message that does not decode.
+      this.partial.delete(p.seq);
+      const times = (this.spoiled.get(p.seq) ?? 0) + 1;
+      this.spoiled.set(p.seq, times);
+      if (fresh || times >= MAX_CONTRADICTIONS) return this.settle(p, placeholder.undecodable(), (err as Error).message);
+      throw err; // the caller reports it
+    }
     if (!part.asm.complete) return [];
     let body: MessageBody;
     try {
@@ -134,6 +152,7 @@ export class Inbox {
       out.push(m);
       this.ready.delete(this.next);
       this.asked.delete(this.next);
+      this.spoiled.delete(this.next);
       this.next++;
     }
     return out;

@@ -86,6 +86,9 @@ export class Join {
   /** The relay refused the join (a bad name, a full room). The first join fails: true, the client
    * closes. Later, the user is told and nothing is retried until asked. */
   refused(detail: string): boolean {
+    // Only an answer to a Hello: while joined there is none, and a relay that says so anyway must not
+    // leave the client idle and deaf until the user reconnects.
+    if (this.phase !== 'joining') return false;
     const message = `The relay refused to let us join: ${detail}`;
     if (this.first) {
       this.first.reject(new ChatError('REFUSED', message));

@@ -20,6 +20,11 @@ import { ClientSecurity } from './secure';
 import { openClientSocket } from './socket';
 import { Alarm, Heartbeat } from './timing';
 
+/** Bounds on what a relay can ask of the client's clocks (see pace() and SlowDown). */
+const MIN_HEARTBEAT_MS = 100;
+const MAX_HEARTBEAT_MS = 10 * 60_000;
+const MAX_PAUSE_MS = 60_000;
+
 export type Emit = <K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]) => void;
 
 /** What the link needs from the client that owns it. */
@@ -218,10 +223,13 @@ export class Link {
         if (p.msgId !== 0) this.settle(this.outbox.fail(p.msgId, p.detail));
         else if (this.join.refused(p.detail)) this.host.giveUp();
         return;
-      case PacketType.SlowDown:
-        this.outbox.pause(now + p.retryAfterMs);
-        this.host.emit('warning', new Error(`The relay asks us to slow down (rate limit): waiting ${p.retryAfterMs} ms.`));
+      case PacketType.SlowDown: {
+        // A pause of days would stop sending for good: a minute at most, and the relay says it again if need be.
+        const ms = Math.min(p.retryAfterMs, MAX_PAUSE_MS);
+        this.outbox.pause(now + ms);
+        this.host.emit('warning', new Error(`The relay asks us to slow down (rate limit): waiting ${ms} ms.`));
         return;
+      }
       default:
         if (this.join.phase === 'joined') this.handleJoined(p, now);
     }
@@ -243,7 +251,7 @@ export class Link {
       }
       case PacketType.Pong:
         this.heartbeat.pong(p.nonce, now);
-        if (p.heartbeatMs > 0) this.heartbeat.periodMs = p.heartbeatMs;
+        this.pace(p.heartbeatMs);
         if (p.epoch !== this.epoch) return this.join.start('reconnecting', 'the relay restarted', now);
         this.inbox.knowHead(p.headSeq);
         return this.roster?.known(p.rosterVersion, now);
@@ -270,7 +278,7 @@ export class Link {
     }
     this.roomId = p.roomId;
     this.epoch = p.epoch;
-    if (p.heartbeatMs > 0) this.heartbeat.periodMs = p.heartbeatMs; // the relay sets the pace of its room
+    this.pace(p.heartbeatMs); // the relay sets the pace of its room
     if (newRoom) {
       this.inbox.clear();
       this.inbox.reset(p.fromSeq);
@@ -286,6 +294,12 @@ export class Link {
     this.join.welcomed(now, { state: 'connected', roomId: p.roomId.toString(16).padStart(16, '0'), epoch: p.epoch });
     this.roster?.known(p.rosterVersion, now, true);
     this.pump(now);
+  }
+
+  /** The heartbeat period the relay asks for, within bounds: a ping every millisecond would be a
+   * flood, and none for weeks would never notice the relay gone. 0 leaves it as it is. */
+  private pace(ms: number): void {
+    if (ms > 0) this.heartbeat.periodMs = Math.min(Math.max(ms, MIN_HEARTBEAT_MS), MAX_HEARTBEAT_MS);
   }
 
   private deliver(messages: RoomMessage[]): void {
