@@ -4,7 +4,6 @@
 // kind unchanged (and keeps it across a restart), and a client delivers a placeholder in its place.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,6 +20,7 @@ import { FileHistory } from '../../src/extension/history';
 import { messageBody, preview } from '../../src/extension/views';
 import { isChatItem } from '../../src/webview/valid';
 import { FAST_CLIENT, Harness, until } from './helpers/engine';
+import { RawV2 } from './helpers/raw-v2';
 
 const h = new Harness();
 const dirs: string[] = [];
@@ -31,34 +31,28 @@ after(async () => {
 
 const shown = (m: RoomMessage): string => (m.kind === 'placeholder' ? `[${m.reason}]` : m.text);
 
-/** A member made of a bare socket speaking protocol 1, as a later version would: it can send a Data
- * of any kind byte, which ChatClient.send cannot. */
-async function rawMember(relay: Address, name: string): Promise<{ send(kind: number, text: string): void; acked: Set<number> }> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
-  h.track(() => new Promise<void>((r) => socket.close(() => r())));
-  const clientId = Buffer.from('00000000000000a7', 'hex');
-  const to = (p: Buffer) => socket.send(p, relay.port, relay.host);
-  const hello = (cookie: Buffer) => to(encode({ type: T.Hello, clientId, name, flags: 0, roomId: 0n, lastSeq: 0, firstUnacked: 1, cookie }));
+/** A member with a bare socket, as a later version would be: it can send a Data of any kind byte,
+ * which ChatClient.send cannot. */
+async function rawMember(relay: Address): Promise<{ send(kind: number, text: string): void; acked: Set<number> }> {
+  const raw = await RawV2.open(relay);
+  h.track(() => raw.close());
+  const answer = await raw.join({ name: 'later' });
+  assert.equal(answer.type, T.Welcome);
   const acked = new Set<number>();
-  const welcomed = new Promise<void>((resolve) => {
-    socket.on('message', (b) => {
-      const p = decode(b);
-      if (p.type === T.Retry) hello(p.cookie);
-      else if (p.type === T.Welcome) resolve();
-      else if (p.type === T.Ack && p.seq !== 0) acked.add(p.msgId);
-      else if (p.type === T.Msg && p.senderId.equals(clientId)) acked.add(p.msgId);
-    });
+  raw.sock.on('message', () => {
+    for (const p of raw.got.splice(0)) {
+      if (p.type === T.Ack && p.seq !== 0) acked.add(p.msgId);
+      else if (p.type === T.Msg && p.senderId.equals(raw.clientId)) acked.add(p.msgId);
+    }
   });
-  hello(Buffer.alloc(0));
-  await welcomed;
   let msgId = 0;
   return {
     acked,
     send(kind, text) {
       const chunk = Buffer.from(text, 'utf8');
-      const data: Data = { type: T.Data, clientId, msgId: ++msgId, fragIndex: 0, fragCount: 1, head: kind === 1 ? { kind: 'text', totalBytes: chunk.length } : { kind: 'other', code: kind, totalBytes: chunk.length }, chunk };
-      to(encode(data));
+      const head: MessageHead = kind === 1 ? { kind: 'text', totalBytes: chunk.length } : { kind: 'other', code: kind, totalBytes: chunk.length };
+      const data: Data = { type: T.Data, clientId: raw.clientId, msgId: ++msgId, fragIndex: 0, fragCount: 1, head, chunk };
+      raw.send(data);
     },
   };
 }
@@ -68,7 +62,7 @@ test('a message of a later kind between two texts: a member gets text, placehold
   dirs.push(dir);
   const relay = await h.relay({ store: dir });
   const ann = await h.client(relay.address(), 'ann');
-  const later = await rawMember(relay.address(), 'later');
+  const later = await rawMember(relay.address());
   later.send(1, 'before');
   later.send(7, '{"react":"+1","to":1}');
   later.send(1, 'after');
@@ -78,7 +72,8 @@ test('a message of a later kind between two texts: a member gets text, placehold
     [2, 'placeholder', "[a kind of message this version can't show (kind 7)]"],
     [3, 'text', 'after'],
   ]);
-  assert.deepEqual([...later.acked].sort(), [1, 2, 3], 'the relay sequenced the later kind, and the sender knows');
+  await until(() => later.acked.size === 3, 5000, 'the relay sequenced the later kind, and the sender knows');
+  assert.deepEqual([...later.acked].sort(), [1, 2, 3]);
 
   // The relay keeps it as it came: after a restart from its store a newcomer's backfill has it too,
   // in its place, and the conversation goes on.
@@ -173,7 +168,7 @@ test('the panel and its history keep a placeholder: a muted row with the reason,
   const bodies = (s: ChatSession) => s.snapshot().items.flatMap((i) => (i.type === 'message' ? [i.body] : []));
   let session = await open();
   await session.connect();
-  const later = await rawMember(relay.address(), 'later');
+  const later = await rawMember(relay.address());
   later.send(9, 'x');
   later.send(1, 'next');
   await until(() => bodies(session).length >= 2, 5000, 'both rows in the panel');
