@@ -22,6 +22,19 @@ export class ChatError extends Error {
   }
 }
 
+/** The relay's key is not the one pinned for the address the user gave: both fingerprints, so the
+ * user can ask the relay's owner which one it shows and trust the new one only if it matches. */
+export class RelayKeyChangedError extends ChatError {
+  constructor(
+    message: string,
+    readonly address: string,
+    readonly pinned: string,
+    readonly presented: string,
+  ) {
+    super('RELAY_KEY_CHANGED', message);
+  }
+}
+
 /** Turns a socket bind error into a ChatError that says what to do. */
 export function bindError(err: NodeJS.ErrnoException, host: string, port: number): ChatError {
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;

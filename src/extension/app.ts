@@ -1,11 +1,13 @@
 // The extension's parts and the wiring between them: the session, the panel, the status bar, the
 // server, the settings. Nothing opens a socket or reads the history until the chat is first needed.
 import * as vscode from 'vscode';
-import { type Address, ChatError, DEFAULT_PORT, formatAddress, type RoomMessage } from '../chat';
+import { type Address, ChatError, DEFAULT_PORT, formatAddress, RelayKeyChangedError, type RoomMessage } from '../chat';
+import { displayFingerprint } from '../protocol/fingerprint';
 import { ChatSession } from './chatSession';
 import { changeName, openSnippet, registerCommands } from './commands';
 import { Disposable } from './dispose';
 import { FileHistory, MemoryHistory } from './history';
+import { loadKeys } from './identity';
 import { Notifier } from './notify';
 import { PanelHost } from './panelHost';
 import { Server, type ServerInfo } from './server';
@@ -68,7 +70,9 @@ export class App extends Disposable {
       return undefined;
     });
     if (!storage) log.warn('Another window keeps the WhatsUDP history: this window keeps its own, in memory.');
+    const keys = await loadKeys(this.context.secrets, this.context.globalStorageUri.fsPath, log);
     const session = await ChatSession.open({
+      ...keys,
       server: this.configuredServer() ?? { host: '127.0.0.1', port: DEFAULT_PORT },
       name: settings.chatName().name ?? 'me',
       storage: storage ?? new MemoryHistory(),
@@ -119,7 +123,19 @@ export class App extends Disposable {
         'Open Settings': () => settings.openSettings('whatsudp.relayAddress'),
         Retry: () => this.reconnect(),
       };
-      if (err instanceof ChatError && err.code === 'UNREACHABLE') {
+      if (err instanceof RelayKeyChangedError) {
+        // Like SSH's "host key changed": both fingerprints, and trusting the new one is a choice.
+        this.notifier.error(
+          `The relay at ${err.address} presents a different key than the one pinned for it: pinned ${displayFingerprint(err.pinned)}, ` +
+            `presented ${displayFingerprint(err.presented)}. Someone may be impersonating it, or it was set up again. Trust the new key only if the relay's owner confirms it.`,
+          {
+            'Trust the New Key': async () => {
+              session.trustRelayKey(err.presented);
+              await this.reconnect();
+            },
+          },
+        );
+      } else if (err instanceof ChatError && err.code === 'UNREACHABLE') {
         this.notifier.warn(`No WhatsUDP relay answered at ${where}. Start one with "WhatsUDP: Start Server", or set whatsudp.relayAddress to a colleague's relay. What you write is kept and sent once it answers.`, actions);
       } else if (err instanceof ChatError) {
         this.notifier.error(`Cannot join the chat at ${where}: ${err.message}`, actions);

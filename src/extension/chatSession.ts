@@ -41,6 +41,10 @@ export interface SessionOptions {
   maxMessages: number;
   /** Tests shorten the engine's timers. */
   timers?: ClientOptions['timers'];
+  /** This device's identity and the relay keys it pinned (protocol 2); without them, a key for this
+   * session only and no pinning. */
+  identity?: ClientOptions['identity'];
+  relayPins?: ClientOptions['relayPins'];
 }
 
 const RETRY_MIN_MS = 3000;
@@ -58,6 +62,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   /** connect() calls so far: an older call that wakes up after a newer one began stands down. */
   private attempts = 0;
   private visible = false;
+  private acceptRelayKey: string | undefined;
   private firstUnreadKey: string | undefined;
   private dividerKey: string | undefined;
   private disposed = false;
@@ -126,6 +131,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         .flatMap((e) => (e.state !== 'failed' && isSendable(e.body) ? [{ msgId: e.msgId, body: e.body, createdAt: e.time }] : [])),
       resume: this.resume,
       timers: this.opts.timers,
+      identity: this.opts.identity,
+      relayPins: this.opts.relayPins,
+      acceptRelayKey: this.acceptRelayKey,
     });
     this.client = client;
     this.wire(client, this.resume !== undefined);
@@ -133,6 +141,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.opts.log.info(`Joining ${formatAddress(this.opts.server)} as ${this.opts.name}`);
     try {
       await client.start();
+      this.acceptRelayKey = undefined; // pinned now: a later change is asked about again
       if (this.client === client) this.failures = 0;
       // Replaced while it was still opening its socket: the engine's close() then came before there
       // was a socket, and the client joined anyway. Closed here for good; without a Leave, which
@@ -146,8 +155,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       const reason = err instanceof Error ? err.message : String(err);
       this.setState({ state: 'offline', reason });
       this.opts.log.warn(`Could not join ${formatAddress(this.opts.server)}: ${reason}`);
-      // A refusal (bad name, full room) will not change by itself; anything else may (the relay starts).
-      if (!(err instanceof ChatError && err.code === 'REFUSED')) this.scheduleRetry();
+      // A refusal (bad name, full room) or a relay key that is not the pinned one will not change by
+      // itself; anything else may (the relay starts).
+      if (!(err instanceof ChatError && (err.code === 'REFUSED' || err.code === 'RELAY_KEY_CHANGED'))) this.scheduleRetry();
       throw err;
     }
   }
@@ -257,6 +267,11 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.opts = { ...this.opts, name };
     this.emit('self', { id: this.clientId, name });
     if (this.client) await this.client.rename(name);
+  }
+
+  /** The user confirmed the relay's new key (its fingerprint): the next connect trusts it and re-pins. */
+  trustRelayKey(fingerprint: string): void {
+    this.acceptRelayKey = fingerprint;
   }
 
   /** Points the session at another relay (settings changed, or a server started here). The caller

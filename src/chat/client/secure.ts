@@ -8,7 +8,7 @@ import { finishHandshake, startHandshake, type PendingHandshake, type RelayAuth 
 import type { Hello, Packet } from '../../protocol/packets';
 import { SessionOpener, SessionSealer } from '../../protocol/session-cipher';
 import { decodeInner, encodeHello, SEALED_PREFIX_BYTES, sealedPrefix, WELCOME_PREFIX_BYTES } from '../../protocol/v2';
-import { ChatError } from '../errors';
+import { RelayKeyChangedError, type ChatError } from '../errors';
 import { RelayPins, type DeviceIdentity, type TextStore } from '../identity';
 
 export interface SecureOptions {
@@ -119,7 +119,7 @@ export class ClientSecurity {
     const presented = fingerprint(crypto, key);
     if (check.kind === 'changed' && parseFingerprint(acceptRelayKey ?? '') !== presented) {
       const hint = `If the relay's owner confirms the new key is ${displayFingerprint(presented)}, connect with --accept-relay-key ${presented}.`;
-      return new ChatError('RELAY_KEY_CHANGED', `${check.message}\n${hint}`);
+      return new RelayKeyChangedError(`${check.message}\n${hint}`, relayAddress, check.pinned, presented);
     }
     if (check.kind !== 'match') {
       known.pin(relayAddress, key);

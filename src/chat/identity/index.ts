@@ -2,6 +2,7 @@
 export { checkDhCertificate, loadOrCreateIdentity, newIdentity, parseIdentity, type DeviceIdentity } from './device';
 export { MemberPins, updateMemberPins, type MemberPinCheck, type PinnedKey } from './member-pins';
 export { pinAddress, RelayPins, trustRelay, type RelayPinCheck } from './relay-pins';
+export { loadRelayKey, RELAY_KEY_FILE, relayKeyPath } from './relay-key';
 export {
   configDir,
   defaultIdentityPath,
