@@ -4,6 +4,7 @@
 // kind unchanged (and keeps it across a restart), and a client delivers a placeholder in its place.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -84,6 +85,24 @@ test('a message of a later kind between two texts: a member gets text, placehold
   assert.deepEqual(bob.messages.map((m) => [m.seq, m.kind]), [[1, 'text'], [2, 'placeholder'], [3, 'text']]);
   ann.client.send({ kind: 'text', text: 'still here' });
   await until(() => bob.messages.some((m) => m.kind === 'text' && m.text === 'still here'), 5000, 'a message after the placeholder');
+});
+
+test("the seed's plain-text chat hears the texts around a later kind, never its bytes", async () => {
+  const relay = await h.relay({ host: '127.0.0.1', legacyBroadcast: '127.0.0.2' });
+  const { port } = relay.address();
+  const listener = dgram.createSocket('udp4');
+  await new Promise<void>((r) => listener.bind(port, '127.0.0.2', r));
+  h.track(() => new Promise<void>((r) => listener.close(() => r())));
+  const heard: string[] = [];
+  listener.on('message', (b) => heard.push(b.toString()));
+  const ann = await h.client(relay.address(), 'ann');
+  const later = await rawMember(relay.address());
+  later.send(1, 'before');
+  later.send(7, '{"react":"+1","to":1}');
+  later.send(1, 'after');
+  await until(() => ann.messages.length === 3 && heard.length >= 2, 5000, 'the room and the seed clients');
+  await new Promise((r) => setTimeout(r, 100)); // a third broadcast, if any, has come by now
+  assert.deepEqual(heard, ['later: before', 'later: after']);
 });
 
 /** The Msg datagrams of seq's message as a relay sends them (one, or `fragments`), as packets. */

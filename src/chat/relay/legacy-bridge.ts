@@ -48,7 +48,8 @@ export class LegacyBridge {
   /** The datagrams to broadcast for a room message (none without a broadcast address): the seed
    * line it came in as, when that is already what encodeLegacy would make. */
   pieces(s: SequencedMessage, now: number, verbatim?: Buffer): Buffer[] {
-    if (!this.broadcast) return [];
+    // A later kind's bytes are not text for a person (its fields are in them): seed clients get nothing.
+    if (!this.broadcast || s.head.kind === 'other') return [];
     const out = verbatim ? [verbatim] : encodeLegacy(s.name, s.text());
     if (this.hearsOwn) for (const piece of out) this.echoes.set(piece.toString('latin1'), now + ECHO_MS);
     return out;
