@@ -91,6 +91,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakRun> {
   const storeBytes = 2 * o.caps.historyBytes;
   const limits = ['--history', String(o.caps.history), '--history-bytes', String(o.caps.historyBytes), '--pending-bytes', String(o.caps.pendingBytes)];
   if (flags.has('store-bytes')) limits.push('--store-bytes', String(storeBytes));
+  // The hostile member's seed lines must reach the room (and its store) to test anything.
+  if (flags.has('legacy-bridge')) limits.push('--legacy-bridge');
   const args = ['--host', '127.0.0.1', '--port', '0', '--store', store, ...limits];
   const crashed: string[] = [];
   let relay = await RelayProcess.start(o.cli, args);

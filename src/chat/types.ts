@@ -79,8 +79,10 @@ export interface ClientOptions {
   timers?: ClientTimers;
   /** Bind the client socket here (default: an ephemeral port on the wildcard of the server's family). */
   bind?: Partial<Address>;
-  /** This device's identity (protocol 2 signs the handshake with it). Default: a new one for this client only. */
+  /** This device's identity (protocol 2 signs the handshake with it). Default: the one in
+   * identityStore, made there on first use; else a new one for this client only. */
   identity?: DeviceIdentity;
+  identityStore?: TextStore;
   /** Where relay keys are pinned per address (known_relays). Default: no pinning. */
   relayPins?: TextStore;
   /** A relay key fingerprint to trust for this address even if another one is pinned (it replaces the pin). */
@@ -116,6 +118,9 @@ export interface RelayOptions {
   store?: string;
   /** fsync each append (survives power loss, not just a killed process). Default false. */
   fsync?: boolean;
+  /** Take the original Python chat's plain `name: text` datagrams into the room, marked unverified.
+   * Default false: a seed datagram is dropped and counted (legacyDropped). legacyBroadcast implies it. */
+  legacyBridge?: boolean;
   /** Re-broadcast every room message as plain `name: text` to this address on the relay's port. */
   legacyBroadcast?: string;
   /** Share the port with seed clients (SO_REUSEPORT). Default: on when legacyBroadcast is set. */
@@ -125,6 +130,8 @@ export interface RelayOptions {
   /** The relay's long-term Ed25519 key (protocol 2), which clients pin: the CLI keeps it in the
    * store folder or the user's config folder. Without one, a new key for this process only. */
   key?: SigningKey;
+  /** Where to keep that key (made on first start, 0600) when `key` is not given. */
+  keyFile?: string;
 }
 
 export interface RelayStats {
@@ -136,6 +143,8 @@ export interface RelayStats {
   bytesOut: number;
   malformed: number;
   legacyIn: number;
+  /** Seed datagrams dropped because the legacy bridge is off. */
+  legacyDropped: number;
   rateLimited: number;
   retransmitsServed: number;
   /** Datagrams that did not open under their session (forged, corrupted, replayed): dropped. */
@@ -152,4 +161,7 @@ export interface RelayEvents {
   /** The store stopped taking writes (a full disk: messages are refused) or takes them again; once
    * per episode, for the operator, where 'warning' comes per datagram. */
   store: [state: { writing: boolean; detail: string }];
+  /** A seed (`name: text`) datagram arrived while the legacy bridge is off: it was dropped. Once per
+   * relay, for the operator: the bridge is off by default, and this says someone wants it. */
+  legacyDropped: [from: Address];
 }

@@ -77,6 +77,7 @@ export function parseRelayArgs(args: string[]): RelayArgs {
   const spec: OptionSpec = {
     host: { type: 'string' },
     port: { type: 'string' },
+    'legacy-bridge': { type: 'boolean' },
     'legacy-broadcast': { type: 'string' },
     'reuse-port': { type: 'boolean' },
     store: { type: 'string' },
@@ -104,6 +105,8 @@ export function parseRelayArgs(args: string[]): RelayArgs {
     port: wholeNumber('port', v.port, 0, 65535),
     store: str(v.store),
     fsync: v.fsync === true ? true : undefined,
+    // Broadcasting to the original clients is pointless unless their lines are taken too.
+    legacyBridge: v['legacy-bridge'] === true || legacyBroadcast !== undefined ? true : undefined,
     legacyBroadcast,
     reusePort: v['reuse-port'] === true ? true : undefined,
     limits,

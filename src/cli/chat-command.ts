@@ -35,7 +35,7 @@ export function startChat(args: ChatArgs, io: Io): Session {
 
   client.on('message', (msg, { backfill }) => {
     printedSeq = Math.max(printedSeq, msg.seq);
-    io.out(args.json ? jsonLine(messageJson(msg, backfill)) : formatMessage(msg.sender.name, msg));
+    io.out(args.json ? jsonLine(messageJson(msg, backfill)) : formatMessage(msg.sender.name, msg, msg.sender.legacy));
   });
   client.on('delivery', (o) => {
     if (o.state === 'delivered' && o.seq !== undefined) ownSeq = Math.max(ownSeq, o.seq);

@@ -35,9 +35,14 @@ export function textLines(text: string): string[] {
 
 const INDENT = '  ';
 
-/** A message as terminal lines (no final newline): the first after `name: `, the rest indented. */
-export function formatMessage(name: string, body: MessageBody): string {
-  const who = escapeName(name);
+/** After the name of a legacy (seed) sender: anyone on the network can send any name in a seed
+ * datagram, so the name is a claim. A name cannot hide it: the mark comes after whatever it says. */
+export const UNVERIFIED_MARK = ' [unverified]';
+
+/** A message as terminal lines (no final newline): the first after `name: ` (`name [unverified]: `
+ * for a legacy sender), the rest indented. */
+export function formatMessage(name: string, body: MessageBody, unverified = false): string {
+  const who = escapeName(name) + (unverified ? UNVERIFIED_MARK : '');
   // In the place of a message this version cannot show: marked, so it is never taken for text.
   if (body.kind === 'placeholder') return `${who}: [not shown: ${escapeName(body.reason)}]`;
   if (body.kind === 'snippet') {
@@ -74,6 +79,11 @@ export interface MessageJson {
   /** Why a placeholder stands in this seq's place (kind "placeholder"); null for every other kind. */
   reason: string | null;
   backfill: boolean;
+  /** True only for a message whose signature checked out. Messages are not signed yet (protocol v2
+   * signatures are not wired), so it is false for every message until they are. */
+  verified: boolean;
+  /** The sender's key fingerprint: null until messages are signed, and always for legacy senders. */
+  fingerprint: string | null;
 }
 
 export function messageJson(msg: RoomMessage, backfill: boolean): MessageJson {
@@ -91,6 +101,8 @@ export function messageJson(msg: RoomMessage, backfill: boolean): MessageJson {
     language: snippet?.language ?? null,
     reason: msg.kind === 'placeholder' ? msg.reason : null,
     backfill,
+    verified: false,
+    fingerprint: null,
   };
 }
 
@@ -111,6 +123,8 @@ export function legacyJson(name: string, text: string, time: number): MessageJso
     language: null,
     reason: null,
     backfill: false,
+    verified: false,
+    fingerprint: null,
   };
 }
 

@@ -57,14 +57,21 @@ on stdout. Stop it with Ctrl-C or SIGTERM.
 Options:
   --host HOST             address to listen on (default 127.0.0.1; 0.0.0.0 for the whole network)
   --port PORT             UDP port (default 2410; 0 picks a free one)
+  --legacy-bridge         take the original Python chat's plain "name: text" datagrams into the
+                          room, marked unverified (anyone can send any name in one). Off by
+                          default (earlier versions always took them): a relay without it drops
+                          them and says so once on stderr. The original programs talk to the
+                          room as before with: whatsudp relay --legacy-bridge (and hear it too
+                          with --legacy-broadcast ADDR)
   --legacy-broadcast ADDR also re-broadcast every message as plain "name: text" to ADDR on the
-                          relay's port, for the original Python clients (e.g. 192.168.1.255)
+                          relay's port, for the original Python clients (e.g. 192.168.1.255);
+                          implies --legacy-bridge
   --reuse-port            share the port with the original clients (on by default with
                           --legacy-broadcast)
   --store DIR             keep the room's messages in DIR and reload them at start
   --fsync                 with --store: flush each message to disk before acknowledging it
-  --log                   print each message (name: text) on stdout, joins, leaves and
-                          warnings on stderr
+  --log                   print each message (name: text; name [unverified]: text from the
+                          original chat) on stdout, joins, leaves and warnings on stderr
   --announce              let people on the network find the relay (whatsudp discover): DNS-SD
                           over mDNS (_whatsudp._udp) and answers to the broadcast probe on UDP
                           ${PROBE_PORT}. Needs --host 0.0.0.0 or an address of this machine (not
@@ -80,7 +87,9 @@ export const CHAT_HELP = `Usage: whatsudp chat --name NAME [options]
 
 Joins the room. Each line of stdin is one message (empty lines are skipped); the room's messages
 are printed on stdout in room order as "name: text", further lines of a message indented by two
-spaces, code snippets as "name: [path:start-end]" with the code indented below. Control characters
+spaces, code snippets as "name: [path:start-end]" with the code indented below. A message from the
+original Python chat, whose name anyone can claim, shows as "name [unverified]: text" (with --legacy,
+every message does). Control characters
 from peers are shown as visible escapes (ESC as \\x1b, U+202E as \\u202e); tabs are kept. Joins,
 leaves, reconnects and errors go to stderr. At the end of stdin it waits until its messages are in
 the room (at most --wait-ms), leaves, and exits 0, or 5 naming each message that was not delivered.
@@ -92,7 +101,9 @@ Options:
   --server HOST:PORT   the relay (default 127.0.0.1:2410; IPv6 as [::1]:2410)
   --json               print one JSON object per message instead: seq, time, msgId,
                        sender {id, name, legacy}, kind, text, path, startLine, endLine,
-                       language (null where they do not apply), backfill
+                       language (null where they do not apply), backfill, verified (true only
+                       for a message whose signature checked out: false for every message
+                       until messages are signed), fingerprint (the sender's key; null until then)
 ${flagLines(CHAT_NUMBER_FLAGS, 21, 'words')}
   --legacy             talk to an original Python relay: plain "name: text" datagrams of at most
                        1024 bytes (longer lines are split), received on the relay's port on this

@@ -22,7 +22,7 @@ export function startLegacyChat(args: ChatArgs, io: Io): Session {
   };
 
   client.on('message', (m) => {
-    io.out(args.json ? jsonLine(legacyJson(m.name, m.text, m.time)) : formatMessage(m.name, { kind: 'text', text: m.text }));
+    io.out(args.json ? jsonLine(legacyJson(m.name, m.text, m.time)) : formatMessage(m.name, { kind: 'text', text: m.text }, true));
   });
   client.on('warning', (err) => io.err(`whatsudp: warning: ${escapeName(err.message)}`));
 

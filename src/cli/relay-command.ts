@@ -27,8 +27,11 @@ export function startRelay(args: RelayArgs, io: Io): Session {
       for (const notice of r.notices) io.err(`whatsudp: note: ${notice}`);
       // The operator hears of a full disk with or without --log: once when it starts, once when it ends.
       r.on('store', (s) => io.err(`whatsudp: ${s.writing ? 'note' : 'warning'}: ${s.detail}`));
+      // The bridge is off by default now: whoever runs the original programs against this relay
+      // learns, once, why their lines go nowhere and how to let them in.
+      r.on('legacyDropped', (from) => io.err(legacyDroppedNote(formatAddress(from))));
       if (args.log) {
-        r.on('message', (msg) => io.out(formatMessage(msg.sender.name, msg)));
+        r.on('message', (msg) => io.out(formatMessage(msg.sender.name, msg, msg.sender.legacy)));
         r.on('joined', (m) => io.err(`* ${escapeName(m.name)} joined from ${formatAddress(m.address)}`));
         r.on('left', (m) => io.err(`* ${escapeName(m.name)} left${m.reason === 'timeout' ? ' (no heartbeat)' : ''}`));
         r.on('warning', (err) => io.err(`whatsudp: warning: ${escapeName(err.message)}`));
@@ -51,6 +54,10 @@ export function startRelay(args: RelayArgs, io: Io): Session {
       finish(EXIT.OK);
     },
   };
+}
+
+export function legacyDroppedNote(from: string): string {
+  return `whatsudp: note: dropped a plain "name: text" datagram from ${escapeName(from)}, a client of the original Python chat: the legacy bridge is off (the default). Start the relay with --legacy-bridge to let the original programs into the room (their names are not verified). Said once.`;
 }
 
 /** Starts announcing; what cannot be (a host name that resolved to loopback) is a note, and the relay

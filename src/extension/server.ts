@@ -86,7 +86,8 @@ export class Server extends Disposable {
     }
     const host = share === 'network' ? '0.0.0.0' : '127.0.0.1';
     try {
-      this.relay = await Relay.start({ host, port, store: path.join(this.storageDir, 'relay'), legacyBroadcast: settings.legacyBroadcast() });
+      const legacy = { legacyBridge: settings.legacyEnabled(), legacyBroadcast: settings.legacyBroadcast() };
+      this.relay = await Relay.start({ host, port, store: path.join(this.storageDir, 'relay'), ...legacy });
     } catch (err) {
       this.startFailed(err, port, share);
       return;
@@ -98,6 +99,14 @@ export class Server extends Disposable {
     // A full disk is told once (not per refused message), and its end logged.
     relay.on('store', (s) => (s.writing ? this.notifier.log.info(`Relay: ${s.detail}`) : this.notifier.warn(`WhatsUDP server: ${s.detail}`)));
     for (const notice of relay.notices) this.notifier.warn(`WhatsUDP server: ${notice}`);
+    // The bridge is off by default: whoever runs an original client against this relay is told once why
+    // its lines go nowhere, and where to let them in.
+    relay.on('legacyDropped', (from) =>
+      this.notifier.warn(
+        `WhatsUDP server: a client of the original Python chat (${formatAddress(from)}) tried to talk; its messages are dropped because whatsudp.legacy.enabled is off. Turn it on to let such clients in (their names are not verified).`,
+        { 'Open Settings': () => settings.openSettings('whatsudp.legacy.enabled') },
+      ),
+    );
 
     const bound = relay.address().port;
     const local = { host: '127.0.0.1', port: bound };

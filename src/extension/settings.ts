@@ -65,9 +65,15 @@ export function share(): Share {
   return value === 'local' || value === 'network' ? value : 'ask';
 }
 
+/** Whether the relay started here takes the original Python chat's datagrams (the legacy bridge):
+ * off by default, since anyone on the network can claim any name in one. */
+export function legacyEnabled(): boolean {
+  return config().get<boolean>('legacy.enabled', false) === true;
+}
+
 /** The address the relay started here re-broadcasts to for the original Python clients, if any. */
 export function legacyBroadcast(): string | undefined {
-  if (!config().get<boolean>('legacy.enabled', false)) return undefined;
+  if (!legacyEnabled()) return undefined;
   const address = config().get<string>('legacy.broadcastAddress', '').trim();
   return address || undefined;
 }

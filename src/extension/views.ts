@@ -73,10 +73,11 @@ export function mentions(text: string, name: string): boolean {
   return mention.pattern.test(text);
 }
 
-/** A one-line summary of a message for a notification: `name: text`. */
+/** A one-line summary of a message for a notification: `name: text`, or `name (unverified): text` for
+ * a legacy (seed) sender, whose name anyone on the network can claim. */
 export function preview(m: RoomMessage, max = 160): string {
   const what = m.kind === 'snippet' ? `${m.path}:${m.startLine} ${m.text}` : m.kind === 'placeholder' ? `[not shown: ${m.reason}]` : m.text;
-  const flat = plain(`${m.sender.name}: ${what}`);
+  const flat = plain(`${m.sender.name}${m.sender.legacy ? ' (unverified)' : ''}: ${what}`);
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 

@@ -70,3 +70,18 @@ export function colorClass(id: string, name: string): string {
 
 export const UNVERIFIED_TITLE =
   'Sent by an original (legacy) chat client: the name is not verified and anyone on the network could use it.';
+
+/** A mark beside a sender's name: the tag's text, its tooltip, and what a screen reader says after it. */
+export interface SenderMark {
+  label: string;
+  title: string;
+  spoken: string;
+}
+
+const UNVERIFIED: SenderMark = { label: 'unverified', title: UNVERIFIED_TITLE, spoken: ': the sender\'s name is not proven' };
+
+/** The marks a message's sender gets in the panel. A legacy (seed) sender's name is only a claim, so
+ * its row says so; nobody is marked verified, since no message is signed yet. */
+export function senderMarks(sender: Pick<SenderView, 'legacy'>): SenderMark[] {
+  return sender.legacy ? [UNVERIFIED] : [];
+}

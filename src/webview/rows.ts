@@ -2,8 +2,8 @@
 // while its item object and RowOptions are unchanged, which keeps this file free of update logic.
 import type { ChatItem, DeliveryStateView, WebviewToHost } from '../common/messages';
 import { visibleName } from '../common/names';
-import { el, icon, ICONS } from './dom';
-import { colorClass, UNVERIFIED_TITLE } from './people';
+import { el, icon, ICONS, srOnly } from './dom';
+import { colorClass, senderMarks, type SenderMark } from './people';
 import { renderBody } from './render-text';
 import { button, tag } from './toolkit';
 
@@ -68,7 +68,7 @@ export function buildRow(item: ChatItem, opts: RowOptions): HTMLElement {
   who.append(el('span', `name ${colorClass(item.sender.id, item.sender.name)}`, visibleName(item.sender.name)));
   if (opts.idTag) who.append(' ', el('span', 'id-tag', opts.idTag));
   meta.append(who);
-  if (item.sender.legacy) meta.append(tag('unverified', UNVERIFIED_TITLE));
+  for (const mark of senderMarks(item.sender)) meta.append(markTag(mark));
   meta.append(timeElement(item.time));
   const body = el('div', 'body');
   renderBody(item.body, body);
@@ -92,6 +92,14 @@ export function buildRow(item: ChatItem, opts: RowOptions): HTMLElement {
     row.append(state);
   }
   return row;
+}
+
+/** A sender mark as a tag: its tooltip for the mouse, its meaning spoken after it for a screen reader
+ * (a tooltip alone is not read). */
+function markTag(mark: SenderMark): HTMLElement {
+  const t = tag(mark.label, mark.title);
+  t.append(srOnly(mark.spoken));
+  return t;
 }
 
 /** Shown in place of a row whose item could not be rendered, so one bad item costs one row. */

@@ -5,7 +5,7 @@ import * as dgram from 'node:dgram';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { WhatsUdpApi } from '../../src/extension/extension';
-import { extensionApi, notificationsSince, Peer, Settings, startServer, waitFor } from './helpers';
+import { chatTab, closeChatTab, extensionApi, notificationsSince, Peer, Settings, sleep, startServer, waitFor } from './helpers';
 
 function bindUdp(port: number): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
@@ -82,6 +82,43 @@ describe('WhatsUDP server', function () {
     // The chat in this window joins its own relay through loopback.
     const session = await api.session();
     await waitFor('the chat to join the shared relay', () => session.connection.state === 'connected' && session.server.host === '127.0.0.1');
+  });
+
+  // Issue 8: anyone on the network can claim any name in the original chat's `name: text` datagrams.
+  it('without whatsudp.legacy.enabled (the default), a seed line reaches nobody and the owner is told once', async () => {
+    await settings.set('legacy.enabled', false);
+    const address = await startServer(api, settings);
+    const carol = await new Peer(address, 'carol').start();
+    peers.push(carol);
+    const seed = await bindUdp(0);
+    sockets.push(seed);
+    const seen = notificationsSince(api);
+    seed.send('mallory: it is me, carol', address.port, '127.0.0.1');
+    seed.send('mallory: really', address.port, '127.0.0.1');
+    const told = (n: string) => n.includes('original Python chat') && n.includes('whatsudp.legacy.enabled');
+    await waitFor('the notice that a seed client was dropped', () => seen().some(told));
+    carol.say('after');
+    await waitFor("carol's own line back", () => carol.texts().includes('carol: after'));
+    await sleep(200);
+    assert.deepEqual(carol.texts(), ['carol: after'], 'no seed line reached the room');
+    assert.equal(seen().filter(told).length, 1, `told once: ${seen().join(' | ')}`);
+  });
+
+  it('with whatsudp.legacy.enabled, a seed line reaches the room marked legacy, and a mention from it says (unverified)', async () => {
+    await settings.set('legacy.enabled', true);
+    const address = await startServer(api, settings);
+    if (chatTab()) await closeChatTab(); // a mention notifies only while the chat is hidden
+    await waitFor('the panel to be hidden', () => !api.panel.isVisible);
+    const carol = await new Peer(address, 'carol').start();
+    peers.push(carol);
+    const seed = await bindUdp(0);
+    sockets.push(seed);
+    const seen = notificationsSince(api);
+    seed.send('mallory: hi @alice, it is me, carol', address.port, '127.0.0.1');
+    const got = await waitFor('the seed line at carol', () => carol.messages.find((m) => m.sender.name === 'mallory'));
+    assert.equal(got.sender.legacy, true);
+    await waitFor('the mention notification', () => seen().includes('mallory (unverified): hi @alice, it is me, carol'));
+    await settings.set('legacy.enabled', false);
   });
 
   it('Stop Server without a server says so', async () => {

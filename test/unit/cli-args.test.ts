@@ -25,6 +25,7 @@ describe('cli args: relay', () => {
       port: 0,
       store: '/tmp/x',
       fsync: true,
+      legacyBridge: true,
       legacyBroadcast: '255.255.255.255',
       reusePort: true,
       limits: {
@@ -36,8 +37,16 @@ describe('cli args: relay', () => {
     });
   });
 
+  it('takes seed lines only with --legacy-bridge, which --legacy-broadcast implies', () => {
+    assert.equal(parseRelayArgs([]).options.legacyBridge, undefined, 'off by default');
+    assert.equal(parseRelayArgs(['--legacy-bridge']).options.legacyBridge, true);
+    assert.equal(parseRelayArgs(['--legacy-broadcast', '192.168.1.255']).options.legacyBridge, true);
+    assert.equal(parseRelayArgs(['--legacy-bridge']).options.reusePort, undefined, 'the bridge alone does not share the port');
+  });
+
   const mistakes: [string[], RegExp][] = [
     [['--bogus'], /Unknown option '--bogus'/],
+    [['--legacy-bridge=yes'], /--legacy-bridge' does not take an argument/],
     [['--port'], /--port.*argument missing/],
     [['--port', '70000'], /--port must be a whole number from 0 to 65535, not "70000"/],
     [['--port', '-1'], /--port/],

@@ -48,6 +48,14 @@ describe('cli format: terminal text', () => {
     assert.equal(formatMessage('e\u001bve', { kind: 'text', text: 'x' }), 'e\\x1bve: x');
   });
 
+  it('marks a legacy sender [unverified] after the name, so no name can hide the mark', () => {
+    assert.equal(formatMessage('alice', { kind: 'text', text: 'hi' }, true), 'alice [unverified]: hi');
+    assert.equal(formatMessage('alice', { kind: 'text', text: 'one\ntwo' }, true), 'alice [unverified]: one\n  two');
+    // A bidi control in a claimed name cannot move the mark: it is escaped, and the mark comes after.
+    assert.equal(formatMessage('alice\u202e', { kind: 'text', text: 'x' }, true), 'alice\\u202e [unverified]: x');
+    assert.equal(formatMessage('alice', { kind: 'text', text: 'hi' }), 'alice: hi', 'a member is not marked');
+  });
+
   it('prints a snippet as its place, then the code indented, without a trailing empty line', () => {
     const body = { kind: 'snippet' as const, text: 'if (x) {\n\treturn 1;\n}\n', path: 'src/a.ts', startLine: 10, endLine: 12, language: 'typescript' };
     assert.equal(formatMessage('bob', body), 'bob: [src/a.ts:10-12]\n  if (x) {\n  \treturn 1;\n  }');
@@ -84,7 +92,17 @@ describe('cli format: JSON lines', () => {
       language: null,
       reason: null,
       backfill: false,
+      verified: false,
+      fingerprint: null,
     });
+  });
+
+  it('says no message is verified while messages are not signed, and gives no fingerprint', () => {
+    for (const legacy of [false, true]) {
+      const parsed = parseLine(jsonLine(messageJson(text('hi', { sender: { ...sender, legacy } }), false)));
+      assert.equal(parsed.verified, false);
+      assert.equal(parsed.fingerprint, null);
+    }
   });
 
   it('carries a snippet\'s place and language, and the backfill flag', () => {
@@ -108,5 +126,7 @@ describe('cli format: JSON lines', () => {
     assert.equal(parsed.msgId, null);
     assert.equal(parsed.text, 'hello');
     assert.equal(parsed.time, 5);
+    assert.equal(parsed.verified, false);
+    assert.equal(parsed.fingerprint, null);
   });
 });

@@ -79,10 +79,11 @@ describe('legacy interop: whatsudp chat --legacy with the seed relay and seed cl
     assert.deepEqual(ann.stderr.filter((l) => l.startsWith('whatsudp:')), [], 'no note: SO_REUSEPORT works here');
 
     sam.write('hello ann\n');
-    await ann.waitForLine('stdout', 'sam: hello ann');
+    // Every line of the original chat is unverified, our own echo too: anyone can send any name.
+    await ann.waitForLine('stdout', 'sam [unverified]: hello ann');
     ann.write('hello sam\n');
     await until(() => seen(sam).includes('ann: hello sam'), 'sam to see ann');
-    await ann.waitForLine('stdout', 'ann: hello sam');
+    await ann.waitForLine('stdout', 'ann [unverified]: hello sam');
 
     ann.write(`${LONG}\nafter the long one\n`);
     await until(() => seen(sam).includes('ann: after the long one'), 'the line after the long one');
@@ -94,13 +95,13 @@ describe('legacy interop: whatsudp chat --legacy with the seed relay and seed cl
     ann.end();
     assert.equal((await ann.exitWithin(10_000)).code, 0);
     await settle();
-    assert.equal(count(ann.stdout, 'ann: hello sam'), 1, 'own echo once');
-    assert.equal(count(ann.stdout, 'sam: hello ann'), 1);
+    assert.equal(count(ann.stdout, 'ann [unverified]: hello sam'), 1, 'own echo once');
+    assert.equal(count(ann.stdout, 'sam [unverified]: hello ann'), 1);
     assert.equal(count(seen(sam), 'ann: hello sam'), 1);
-    assert.equal(ann.stdout.filter((l) => l.startsWith('ann: ')).length, 2 + pieces.length, 'each own datagram once');
+    assert.equal(ann.stdout.filter((l) => l.startsWith('ann [unverified]: ')).length, 2 + pieces.length, 'each own datagram once');
   });
 
-  it('--json marks seed messages legacy', async (t) => {
+  it('--json marks seed messages legacy and not verified', async (t) => {
     const ns = namespace(t);
     if (!ns) return;
     await seedServer(ns);
@@ -108,9 +109,10 @@ describe('legacy interop: whatsudp chat --legacy with the seed relay and seed cl
     const ann = spawnCli(['chat', '--legacy', '--json', '--name', 'ann', '--server', `127.0.0.1:${PORT}`], { netns: ns.name });
     await ann.waitForLine('stderr', /^\* sending to /);
     sam.write('hi \u00e9\n');
-    const m = JSON.parse(await ann.waitForLine('stdout', /"text":"hi é"/)) as { sender: unknown; seq: unknown };
+    const m = JSON.parse(await ann.waitForLine('stdout', /"text":"hi é"/)) as { sender: unknown; seq: unknown; verified: unknown; fingerprint: unknown };
     assert.deepEqual(m.sender, { id: '0000000000000000', name: 'sam', legacy: true });
     assert.equal(m.seq, null);
+    assert.deepEqual([m.verified, m.fingerprint], [false, null]);
   });
 });
 
@@ -130,7 +132,7 @@ describe('legacy interop: our relay with --legacy-broadcast, seed clients and ou
     sam.write('hello from the seed\n');
     const fromSam = JSON.parse(await ann.waitForLine('stdout', /hello from the seed/)) as { sender: { name: string; legacy: boolean; id: string } };
     assert.deepEqual(fromSam.sender, { id: '0000000000000000', name: 'sam', legacy: true });
-    await bob.waitForLine('stdout', 'sam: hello from the seed');
+    await bob.waitForLine('stdout', 'sam [unverified]: hello from the seed');
     await until(() => seen(sue).includes('sam: hello from the seed'), 'sue to see sam');
 
     bob.write('hello seeds\n');
@@ -150,8 +152,8 @@ describe('legacy interop: our relay with --legacy-broadcast, seed clients and ou
     // Our clients see the long message whole, once; nothing came back from the relay's own broadcasts.
     const texts = ann.stdout.map((l) => (JSON.parse(l) as { text: string }).text);
     assert.deepEqual(texts, ['hello from the seed', 'hello seeds', LONG, 'last']);
-    assert.deepEqual(bob.stdout.filter((l) => l.startsWith('bob: ') || l.startsWith('sam: ')).map((l) => l.slice(0, 30)), [
-      'sam: hello from the seed', 'bob: hello seeds', `bob: ${LONG.slice(0, 25)}`, 'bob: last',
+    assert.deepEqual(bob.stdout.filter((l) => l.startsWith('bob: ') || l.startsWith('sam [unverified]: ')).map((l) => l.slice(0, 30)), [
+      'sam [unverified]: hello from t', 'bob: hello seeds', `bob: ${LONG.slice(0, 25)}`, 'bob: last',
     ]);
     for (const seed of [sam, sue]) assert.equal(count(seen(seed), 'sam: hello from the seed'), 1);
   });

@@ -1,6 +1,7 @@
-// The relay's side of the seed's plain-text chat: re-broadcasting room messages as plain text, and
-// not mistaking its own broadcasts for new messages when they come back through the port it shares.
-// (Reading a seed line is the protocol's: readLegacy.)
+// The relay's side of the seed's plain-text chat: whether seed lines are taken at all (the bridge is
+// off unless asked for: anyone can claim any name in one), re-broadcasting room messages as plain
+// text, and not mistaking its own broadcasts for new messages when they come back through the port
+// it shares. (Reading a seed line is the protocol's: readLegacy.)
 import { networkInterfaces } from 'node:os';
 import { encodeLegacy, type LegacyLine } from '../../protocol/legacy';
 import type { Address } from '../types';
@@ -16,8 +17,11 @@ export class LegacyBridge {
   /** Only a socket bound to the wildcard address hears broadcasts, its own included. */
   private readonly hearsOwn: boolean;
   private readonly local: Set<string>;
+  private refusedOnce = false;
 
+  /** `on`: seed lines are taken into the room (--legacy-bridge; --legacy-broadcast implies it). */
   constructor(
+    readonly on: boolean,
     private readonly broadcast: string | undefined,
     private readonly bound: Address,
   ) {
@@ -53,6 +57,14 @@ export class LegacyBridge {
     const out = verbatim ? [verbatim] : encodeLegacy(s.name, s.text());
     if (this.hearsOwn) for (const piece of out) this.echoes.set(piece.toString('latin1'), now + ECHO_MS);
     return out;
+  }
+
+  /** True for the first seed line refused while the bridge is off, and never again: the operator
+   * is told once that a seed client tried to talk, not once per line. */
+  firstRefusal(): boolean {
+    if (this.refusedOnce) return false;
+    this.refusedOnce = true;
+    return true;
   }
 
   get address(): string | undefined {

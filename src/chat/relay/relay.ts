@@ -5,7 +5,8 @@
 // (the room), fan out.
 import type * as dgram from 'node:dgram';
 import { decode, encode, isEnvelope, ProtocolError } from '../../protocol/codec';
-import { equalBytes, selectCrypto } from '../../protocol/crypto';
+import { equalBytes, selectCrypto, type Crypto, type SigningKey } from '../../protocol/crypto';
+import { IdentityError, loadRelayKey } from '../identity';
 import type { ClientAuth } from '../../protocol/handshake';
 import { encodeClear, frame, isV2 } from '../../protocol/v2';
 import { readLegacy } from '../../protocol/legacy';
@@ -30,6 +31,16 @@ import { RelaySessions, type RelaySession } from './sessions';
 import { Strangers, type Stranger } from './strangers';
 import { hostLimitsOf, Hosts, takeMessage } from './hosts';
 import { Wire } from './wire';
+
+/** The relay's key in `file`, made there on first start. */
+async function relayKey(crypto: Crypto, file: string): Promise<SigningKey> {
+  try {
+    return (await loadRelayKey(crypto, file)).identity.signingKey;
+  } catch (err) {
+    if (err instanceof IdentityError) throw new ChatError('BAD_OPTION', `The relay's key: ${err.message}`);
+    throw err;
+  }
+}
 
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly notices: string[] = [];
@@ -62,7 +73,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.strangers = new Strangers(limits.unvalidatedAddresses, limits.addressPacketsPerSecond, limits.addressBurst);
     this.cookies = new CookieJar(this.timers.cookieMs);
     this.intake = new Intake(limits, (hex, msgId) => room.seqOf(hex, msgId), () => room.epoch);
-    this.legacy = new LegacyBridge(opts.legacyBroadcast, bound);
+    this.legacy = new LegacyBridge(opts.legacyBridge === true || opts.legacyBroadcast !== undefined, opts.legacyBroadcast, bound);
     this.sessions = sessions;
     this.wire = new Wire(socket, (session, packet) => sessions.seal(session, packet));
     this.heartbeat = new Heartbeat(this.joined, room, this.wire, this.timers.heartbeatMs);
@@ -78,7 +89,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const port = opts.port ?? DEFAULT_PORT;
     checkRelayOptions(opts);
     const { crypto } = await selectCrypto();
-    const sessions = new RelaySessions(crypto, opts.key ?? crypto.signingKey(crypto.random(32)));
+    const sessions = new RelaySessions(crypto, opts.key ?? (opts.keyFile ? await relayKey(crypto, opts.keyFile) : crypto.signingKey(crypto.random(32))));
     const room = new Room({
       storeDir: opts.store,
       fsync: opts.fsync ?? false,
@@ -279,10 +290,16 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (this.listens('message')) this.emit('message', s.message());
   }
 
-  /** A seed client's `name: text`: a message from an unverified name, sequenced like any other. */
+  /** A seed client's `name: text`: a message from an unverified name, sequenced like any other
+   * when the bridge is on; else counted and dropped (what is not seed text at all is malformed). */
   private onSeedLine(buf: Buffer, from: dgram.RemoteInfo, s: Stranger, now: number): void {
     if (this.legacy.isOwnEcho(buf, from.address, from.port)) return;
     const line = readLegacy(buf);
+    if (!this.legacy.on) {
+      this.wire.counters.legacyDropped++;
+      if (this.legacy.firstRefusal()) this.emit('legacyDropped', { host: from.address, port: from.port });
+      return;
+    }
     this.wire.counters.legacyIn++;
     s.messages ??= new TokenBucket(this.limits.memberMessagesPerSecond, this.limits.memberBurst, now);
     if (!takeMessage(s.messages, this.joined.hosts.of(from.address, now).messages, now)) {

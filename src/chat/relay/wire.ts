@@ -9,7 +9,7 @@ import type { Stranger } from './strangers';
 export type Counters = Omit<RelayStats, 'members' | 'headSeq'>;
 
 export class Wire {
-  readonly counters: Counters = { datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, legacyIn: 0, rateLimited: 0, retransmitsServed: 0, unauthenticated: 0 };
+  readonly counters: Counters = { datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, legacyIn: 0, legacyDropped: 0, rateLimited: 0, retransmitsServed: 0, unauthenticated: 0 };
 
   constructor(
     private readonly socket: dgram.Socket,
