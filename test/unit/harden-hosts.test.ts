@@ -2,43 +2,31 @@
 // counts as one), so one process with many ports and client ids cannot fill the room.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as dgram from 'node:dgram';
-import { randomBytes } from 'node:crypto';
 import { hostKey } from '../../src/chat/relay/hosts';
-import { decode, encode } from '../../src/protocol/codec';
-import { PacketType as T, type Packet } from '../../src/protocol/packets';
-import { Harness, until } from './helpers/engine';
+import { PacketType as T } from '../../src/protocol/packets';
+import { Harness } from './helpers/engine';
+import { RawV2 } from './helpers/raw-v2';
 
 let h: Harness;
 afterEach(() => h?.close());
 
-/** Joins from `host` on a fresh socket with a fresh client id: 'welcome' or the refusal's text. */
-async function join(port: number, host: string): Promise<string> {
-  const sock = dgram.createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, host, r));
-  h.track(() => new Promise<void>((r) => sock.close(() => r())));
-  const got: Packet[] = [];
-  sock.on('message', (b) => got.push(decode(b)));
-  const clientId = randomBytes(8);
-  const hello = (cookie: Buffer) => sock.send(encode({ type: T.Hello, clientId, name: 'm', flags: 0, roomId: 0n, lastSeq: 0, firstUnacked: 1, cookie }), port, '127.0.0.1');
-  hello(Buffer.alloc(0));
-  await until(() => got.some((p) => p.type === T.Retry), 2000, 'Retry');
-  const retry = got.find((p) => p.type === T.Retry)!;
-  hello(retry.type === T.Retry ? Buffer.from(retry.cookie) : Buffer.alloc(0));
-  await until(() => got.some((p) => p.type === T.Welcome || p.type === T.Refused), 2000, 'Welcome or Refused');
-  const answer = got.find((p) => p.type === T.Welcome || p.type === T.Refused)!;
+/** Joins from `host` on a fresh socket with a fresh session id and device key: 'welcome' or the
+ * refusal's text. */
+async function join(relay: { host: string; port: number }, host: string): Promise<string> {
+  const m = await RawV2.open(relay, { host });
+  h.track(() => m.close());
+  const answer = await m.join({ name: 'm' }, 2000);
   return answer.type === T.Refused ? answer.detail : 'welcome';
 }
 
 test('one host gets --members-per-host members however many ports and ids it uses; another host still gets in', async () => {
   h = new Harness();
   const relay = await h.relay({ limits: { membersPerHost: 3 } });
-  const { port } = relay.address();
   const answers = [];
-  for (let i = 0; i < 6; i++) answers.push(await join(port, '127.0.0.1'));
+  for (let i = 0; i < 6; i++) answers.push(await join(relay.address(), '127.0.0.1'));
   assert.deepEqual(answers.slice(0, 3), ['welcome', 'welcome', 'welcome']);
   for (const a of answers.slice(3)) assert.match(a, /Too many members from 127\.0\.0\.1 \(3 per host\)/);
-  assert.equal(await join(port, '127.0.0.2'), 'welcome', 'a colleague on another host is not refused');
+  assert.equal(await join(relay.address(), '127.0.0.2'), 'welcome', 'a colleague on another host is not refused');
   assert.equal(relay.stats().members, 4);
 });
 

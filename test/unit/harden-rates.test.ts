@@ -3,62 +3,40 @@
 // Another host keeps its own allowance.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as dgram from 'node:dgram';
-import { randomBytes } from 'node:crypto';
 import { Hosts, hostLimitsOf } from '../../src/chat/relay/hosts';
-import { decode, encode } from '../../src/protocol/codec';
 import { PacketType as T, type Packet } from '../../src/protocol/packets';
 import { Harness, sleep, until } from './helpers/engine';
+import { RawV2, type Address } from './helpers/raw-v2';
 
 let h: Harness;
 afterEach(() => h?.close());
 
-interface Raw {
-  sock: dgram.Socket;
-  got: Packet[];
-  clientId: Buffer;
-  send(p: Packet): void;
-}
-
-/** A plain socket on `host`, speaking the protocol to the relay at 127.0.0.1:`port`. */
-async function raw(port: number, host: string): Promise<Raw> {
-  const sock = dgram.createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, host, r));
-  h.track(() => new Promise<void>((r) => sock.close(() => r())));
-  const got: Packet[] = [];
-  sock.on('message', (b) => {
-    try {
-      got.push(decode(b));
-    } catch {
-      // not ours to check here
-    }
-  });
-  return { sock, got, clientId: randomBytes(8), send: (p) => sock.send(encode(p), port, '127.0.0.1') };
-}
-
-const hello = (r: Raw, cookie = Buffer.alloc(0)): Packet => ({ type: T.Hello, clientId: r.clientId, name: 'm', flags: 0, roomId: 0n, lastSeq: 0, firstUnacked: 1, cookie });
-
-async function join(port: number, host: string): Promise<Raw> {
-  const r = await raw(port, host);
-  r.send(hello(r));
-  await until(() => r.got.some((p) => p.type === T.Retry), 2000, 'Retry');
-  const retry = r.got.find((p) => p.type === T.Retry)!;
-  r.send(hello(r, retry.type === T.Retry ? Buffer.from(retry.cookie) : Buffer.alloc(0)));
-  await until(() => r.got.some((p) => p.type === T.Welcome), 2000, 'Welcome');
+/** A bare protocol 2 socket on `host`, with its own session id and device key, for the relay at `relay`. */
+async function raw(relay: Address, host: string): Promise<RawV2> {
+  const r = await RawV2.open(relay, { host });
+  h.track(() => r.close());
   return r;
 }
 
-const text = (r: Raw, msgId: number): Packet => ({ type: T.Data, clientId: r.clientId, msgId, fragIndex: 0, fragCount: 1, head: { kind: 'text', totalBytes: 2 }, chunk: Buffer.from('hi') });
+async function join(relay: Address, host: string): Promise<RawV2> {
+  const r = await raw(relay, host);
+  assert.equal((await r.join({ name: 'm' }, 2000)).type, T.Welcome);
+  return r;
+}
+
+/** A Hello without a cookie: the relay answers it with a Retry, if it answers at all. */
+const hello = (r: RawV2): void => r.hello(Buffer.alloc(0), { name: 'm' });
+
+const text = (r: RawV2, msgId: number): Packet => ({ type: T.Data, clientId: r.clientId, msgId, fragIndex: 0, fragCount: 1, head: { kind: 'text', totalBytes: 2 }, chunk: Buffer.from('hi') });
 
 test("many sockets on one host get the host's datagram allowance between them, not one each; another host is answered", async () => {
   h = new Harness();
   const relay = await h.relay({ limits: { addressPacketsPerSecond: 1000, addressBurst: 1000, hostPacketsPerSecond: 1, hostPacketBurst: 50 } });
-  const { port } = relay.address();
-  const socks: Raw[] = [];
-  for (let i = 0; i < 5; i++) socks.push(await raw(port, '127.0.0.1'));
-  for (const s of socks) for (let i = 0; i < 40; i++) s.send(hello(s));
-  const other = await raw(port, '127.0.0.2');
-  for (let i = 0; i < 5; i++) other.send(hello(other));
+  const socks: RawV2[] = [];
+  for (let i = 0; i < 5; i++) socks.push(await raw(relay.address(), '127.0.0.1'));
+  for (const s of socks) for (let i = 0; i < 40; i++) hello(s);
+  const other = await raw(relay.address(), '127.0.0.2');
+  for (let i = 0; i < 5; i++) hello(other);
   await until(() => other.got.filter((p) => p.type === T.Retry).length === 5, 3000, "the other host's five Retries");
   await sleep(200); // the last answers to the first host are in
   const answered = socks.reduce((n, s) => n + s.got.filter((p) => p.type === T.Retry).length, 0);
@@ -69,15 +47,14 @@ test("many sockets on one host get the host's datagram allowance between them, n
 test("members on one host share the host's message rate: the over-limit ones are slowed down; another host's member is not", async () => {
   h = new Harness();
   const relay = await h.relay({ limits: { memberMessagesPerSecond: 1, memberBurst: 100, hostMessagesPerSecond: 1, hostMessageBurst: 12 } });
-  const { port } = relay.address();
   const seen = new Map<string, number>();
   relay.on('message', (m) => seen.set(m.sender.id, (seen.get(m.sender.id) ?? 0) + 1));
-  const members: Raw[] = [];
-  for (let i = 0; i < 4; i++) members.push(await join(port, '127.0.0.1'));
+  const members: RawV2[] = [];
+  for (let i = 0; i < 4; i++) members.push(await join(relay.address(), '127.0.0.1'));
   for (const m of members) for (let id = 1; id <= 10; id++) m.send(text(m, id));
-  const colleague = await join(port, '127.0.0.2');
+  const colleague = await join(relay.address(), '127.0.0.2');
   for (let id = 1; id <= 10; id++) colleague.send(text(colleague, id));
-  const from = (r: Raw) => seen.get(r.clientId.toString('hex')) ?? 0;
+  const from = (r: RawV2) => seen.get(r.clientId.toString('hex')) ?? 0;
   await until(() => from(colleague) === 10, 3000, "all ten of the other host's messages");
   await sleep(200);
   const fromHost = members.reduce((n, m) => n + from(m), 0);
