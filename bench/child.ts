@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import type { Role } from './roles/role';
-import { bareBroadcastRole, bareEchoRole, bareFanoutRole } from './roles/bare';
+import { bareBroadcastRole, bareEchoRole, bareFanoutRole, sealedFanoutRole } from './roles/bare';
 import { proxyRole } from './roles/proxy';
 import { relayRole } from './roles/relay';
 import { legacyBenchRole } from './legacy';
@@ -14,6 +14,7 @@ import { activateRole } from './roles/activate';
 const roles: Record<string, (opts: any) => Promise<Role>> = {
   relay: relayRole,
   'bare-fanout': bareFanoutRole,
+  'sealed-fanout': sealedFanoutRole,
   'bare-broadcast': bareBroadcastRole,
   'bare-echo': bareEchoRole,
   proxy: proxyRole,

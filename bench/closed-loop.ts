@@ -109,17 +109,21 @@ export interface Pair {
 
 /** Warms both sides up (warmupMs of load each, not counted), then `rounds` pairs of ms-long windows. */
 export async function paired(ours: Side, bare: Side, rounds: number, warmupMs: number, ms: number): Promise<Pair[]> {
-  await window(bare, warmupMs, 0);
-  await window(ours, warmupMs, 0);
-  const out: Pair[] = [];
+  return (await interleaved([bare, ours], rounds, warmupMs, ms)).map(([b, o]) => ({ ours: o, bare: b }));
+}
+
+/** Warms every side up in turn, then `rounds` rounds of one ms-long window per side, the side that
+ * goes first rotating from round to round. Each round's runs are in the order of `sides`. */
+export async function interleaved(sides: Side[], rounds: number, warmupMs: number, ms: number): Promise<Run[][]> {
+  for (const s of sides) await window(s, warmupMs, 0);
+  const out: Run[][] = [];
   for (let r = 0; r < rounds; r++) {
-    if (r % 2 === 0) {
-      const b = await window(bare, REFILL_MS, ms);
-      out.push({ bare: b, ours: await window(ours, REFILL_MS, ms) });
-    } else {
-      const o = await window(ours, REFILL_MS, ms);
-      out.push({ ours: o, bare: await window(bare, REFILL_MS, ms) });
+    const runs = new Array<Run>(sides.length);
+    for (let k = 0; k < sides.length; k++) {
+      const i = (r + k) % sides.length;
+      runs[i] = await window(sides[i], REFILL_MS, ms);
     }
+    out.push(runs);
   }
   return out;
 }

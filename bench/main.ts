@@ -81,9 +81,21 @@ const sections: Section[] = [
       clientsPerSecond = clients.map((c) => c.perSecond).sort((a, b) => a - b)[clients.length >> 1];
       keepProfile(r10.profile);
       keepProfile(r100.profile);
-      const goal = (r: typeof r10) => (r.size >= 100 ? 0.9 : 0.85);
-      const target = (r: typeof r10) => row(`1. relay throughput, room of ${r.size}: ours / bare`, `${r.ratio.toFixed(2)}x (median of ${r.rounds.length} pairs of windows; medians ${num(r.ours)} vs ${num(r.bare)} msg/s to every member)`, `>= ${goal(r)}x`, r.ratio >= goal(r));
-      const cpu = (r: typeof r10) => row(`1. relay CPU per message, room of ${r.size}: ours / bare`, `${(r.cpuPerMessageUs.ours / r.cpuPerMessageUs.bare).toFixed(2)}x (${r.cpuPerMessageUs.ours} vs ${r.cpuPerMessageUs.bare} µs)`);
+      // Issue 8: ours >= 0.85x a bare fan-out that does the same per-recipient authentication, at 10
+      // and at 100, with the ratio to the crypto-free bare fan-out stated beside it.
+      const goal = 0.85;
+      const target = (r: typeof r10) =>
+        row(
+          `1. relay throughput, room of ${r.size}: ours / sealed bare (protocol 2)`,
+          `${r.ratio.toFixed(2)}x (median of ${r.rounds.length} rounds of windows; medians ${num(r.ours)} vs ${num(r.bare)} msg/s to every member; ${r.backend}); ours / crypto-free bare ${r.plain.ratio.toFixed(2)}x (${num(r.plain.bare)} msg/s)`,
+          `>= ${goal}x`,
+          r.ratio >= goal,
+        );
+      const cpu = (r: typeof r10) =>
+        row(
+          `1. relay CPU per message, room of ${r.size}: ours / sealed bare`,
+          `${(r.cpuPerMessageUs.ours / r.cpuPerMessageUs.bare).toFixed(2)}x (${r.cpuPerMessageUs.ours} vs ${r.cpuPerMessageUs.bare} µs; crypto-free bare ${r.plain.cpuPerMessageUs.bare} µs)`,
+        );
       const c = clients.sort((a, b) => a.perSecond - b.perSecond)[clients.length >> 1];
       return {
         rows: [

@@ -1,10 +1,15 @@
 // Measure 1: messages per second that reach every member of a room, from one sender that keeps 16
-// messages in flight, against a bare node:dgram fan-out with the same load (closed-loop.ts: the load,
-// and how the two are interleaved). The relay and the baseline each run in a process of their own;
-// the sender and the members live in this (the load generator's) process in both cases, and in both
-// cases they are bare sockets that only count, so that the load generator costs the same small amount
-// on both sides. clientsOnce repeats ours with real ChatClients, to show what the client side costs.
-import { compare, paired, window, type Comparison, type Run, type Side } from './closed-loop';
+// messages in flight, against two bare node:dgram fan-outs with the same load (closed-loop.ts: the
+// load, and how the three are interleaved): one that does protocol 2's per-recipient authentication
+// and nothing else (it opens each datagram under the sender's session and seals it for each member
+// under that member's, with the relay's sealer: the target's baseline), and one with no crypto at
+// all (what protocol 2 costs, beside it). The relay and each baseline run in a process of their own;
+// the sender and the members live in this (the load generator's) process, and they are bare sockets
+// that only count: with the relay and the sealed baseline they open every datagram as a client
+// must, so the load generator costs the same on those two sides. clientsOnce repeats ours with real
+// ChatClients, to show what the client side costs.
+import { randomBytes } from 'node:crypto';
+import { compare, interleaved, window, type Comparison, type Run, type Side } from './closed-loop';
 import { bindLoopbackSockets, targetsOf } from './lib/sockets';
 import type { Address, RelayLimits } from '../src/chat/types';
 import type { Child } from './lib/child';
@@ -13,10 +18,16 @@ import { profiled, profiling } from './lib/profiling';
 import { encode } from '../src/protocol/codec';
 import { PacketType } from '../src/protocol/packets';
 import { closeMembers, createMembers, joinAll, type RawMember } from './raw-member';
+import type { HexKey } from './roles/bare';
 import { openRoom, text64 } from './room';
 
 export { IN_FLIGHT, type Run } from './closed-loop';
-export type ThroughputResult = Comparison;
+/** Ours against the sealed bare fan-out (the target's baseline), and against the crypto-free one. */
+export interface ThroughputResult extends Comparison {
+  plain: Comparison;
+  /** The crypto backend of the relay and the sealed baseline (both choose it with selectCrypto). */
+  backend: string;
+}
 
 /** The relay's rate limits, raised so that they do not cap a benchmark of its speed. */
 export const UNLIMITED: RelayLimits = { memberMessagesPerSecond: 1e6, memberBurst: 1e6, addressPacketsPerSecond: 1e6, addressBurst: 1e6, membersPerHost: 1e6 };
@@ -54,23 +65,66 @@ async function oursSide(start: Start, size: number): Promise<Side> {
 }
 
 /** Sends message n as a one-fragment Data with msgId n + 1 (the member joined expecting msgId 1),
- * copied from one of 64 encoded templates with the msgId written in: the bare baseline's sender
- * sends 64 prepared payloads, so this one must not pay an encode per message either, or the load
- * generator's cost would differ between the two sides. */
+ * copied from one of 64 encoded templates with the msgId written in, then sealed in the member's
+ * session: the sealed baseline's sender does the same with a prepared Msg, so neither pays an encode
+ * per message, and both pay one seal. */
 export function dataSender(member: RawMember): (n: number) => void {
   const templates = Array.from({ length: 64 }, (_, i) => {
     const chunk = Buffer.from(text64(i));
     return encode({ type: PacketType.Data, clientId: member.clientId, msgId: 0, fragIndex: 0, fragCount: 1, head: { kind: 'text', totalBytes: chunk.length }, chunk });
   });
   return (n) => {
-    const datagram = Buffer.from(templates[n % 64]); // a copy: a send the kernel defers keeps its buffer
-    datagram.writeUInt32BE((n + 1) >>> 0, MSG_ID_AT);
-    member.send(datagram);
+    const packet = templates[n % 64]; // sealing copies it, so the kernel never holds the template
+    packet.writeUInt32BE((n + 1) >>> 0, MSG_ID_AT);
+    member.sendSealed(packet);
   };
 }
 
 /** Where a Data packet's msgId is: after the envelope (3 bytes) and the clientId (8). */
 const MSG_ID_AT = 3 + 8;
+/** Where a Msg's seq is: right after the envelope. */
+const SEQ_AT = 3;
+
+const hexKey = (): HexKey => ({ key: randomBytes(32).toString('hex'), iv: randomBytes(12).toString('hex') });
+const bytesOf = (k: HexKey) => ({ key: Buffer.from(k.key, 'hex'), iv: Buffer.from(k.iv, 'hex') });
+
+/** The sealed bare baseline: the members are the relay's RawMembers, keyed by hand (there is no
+ * handshake to a bare fan-out), so they open every datagram exactly as they do the relay's. The
+ * sender seals a prepared Msg (what the relay's members get), which the fan-out opens and seals again
+ * for each member. */
+async function sealedSide(start: Start, size: number): Promise<{ side: Side; backend: string }> {
+  const fan = await start<{ address: Address; backend: string }>('sealed-fanout', {});
+  const members = await createMembers(fan.info.address, size);
+  const upstream = hexKey();
+  const down = members.map(() => hexKey());
+  members.forEach((m, i) => m.keyed(bytesOf(i === 0 ? upstream : hexKey()), bytesOf(down[i])));
+  const targets = members.map((m, i) => ({ ...m.address, sessionId: m.clientId.toString('hex'), ...down[i] }));
+  await fan.request('targets', { upstream, targets });
+  const sender = members[0];
+  const templates = Array.from({ length: 64 }, (_, i) => {
+    const chunk = Buffer.from(text64(i));
+    return encode({ type: PacketType.Msg, seq: 0, time: Date.now(), senderId: sender.clientId, senderFlags: 0, name: sender.name, msgId: 0, fragIndex: 0, fragCount: 1, head: { kind: 'text', totalBytes: chunk.length }, chunk });
+  });
+  let n = 0;
+  const side: Side = {
+    server: fan,
+    counts: members.map(() => 0),
+    watcher: 1,
+    send: () => {
+      const packet = templates[n % 64];
+      packet.writeUInt32BE(++n >>> 0, SEQ_AT);
+      sender.sendSealed(packet);
+    },
+    writeOff: true,
+    close: () => closeMembers(members),
+  };
+  members.forEach((m, i) => (m.onMsg = () => side.counts[i]++));
+  members[side.watcher].onMsg = () => {
+    side.counts[side.watcher]++;
+    side.onWatched?.();
+  };
+  return { side, backend: fan.info.backend };
+}
 
 /** The bare baseline: a datagram in, the same bytes out to every member. */
 async function bareSide(start: Start, size: number): Promise<Side> {
@@ -99,17 +153,22 @@ async function bareSide(start: Start, size: number): Promise<Side> {
   return side;
 }
 
-/** Ours and bare for `rounds` interleaved pairs of windows of `ms` after `warmupMs` of warm-up each,
- * and, when profiling, ours once more in a window of its own. */
+/** Ours, sealed bare and plain bare for `rounds` interleaved rounds of windows of `ms` after
+ * `warmupMs` of warm-up each, and, when profiling, ours once more in a window of its own. */
 export async function throughput(size: number, rounds: number, warmupMs: number, ms: number): Promise<ThroughputResult> {
   const result = await withChildren(async (start) => {
     const sides: Side[] = [];
     try {
       const ours = await oursSide(start, size);
       sides.push(ours);
+      const sealed = await sealedSide(start, size);
+      sides.push(sealed.side);
       const bare = await bareSide(start, size);
       sides.push(bare);
-      return compare(size, await paired(ours, bare, rounds, warmupMs, ms));
+      const runs = await interleaved([bare, sealed.side, ours], rounds, warmupMs, ms);
+      const vsSealed = compare(size, runs.map(([, s, o]) => ({ ours: o, bare: s })));
+      const vsPlain = compare(size, runs.map(([b, , o]) => ({ ours: o, bare: b })));
+      return { ...vsSealed, plain: vsPlain, backend: sealed.backend };
     } finally {
       await Promise.all(sides.map((s) => s.close()));
     }

@@ -1,8 +1,12 @@
-// The baselines our relay is compared with: a few lines of node:dgram and no protocol at all. They
-// get the same receive buffer the relay asks for, so the comparison is about the code, not the kernel.
+// The baselines our relay is compared with: a few lines of node:dgram and no protocol at all (or, for
+// the sealed fan-out, protocol 2's per-datagram crypto and nothing else). They get the same receive
+// buffer the relay asks for, so the comparison is about the code, not the kernel.
 import * as dgram from 'node:dgram';
 import { encode } from '../../src/protocol/codec';
+import { selectCrypto } from '../../src/protocol/crypto';
 import { PacketType } from '../../src/protocol/packets';
+import { SessionOpener, SessionSealer } from '../../src/protocol/session-cipher';
+import { SEALED_PREFIX_BYTES, sealedPrefix } from '../../src/protocol/v2';
 import type { Role } from './role';
 
 const RECV_BUFFER = 4 * 1024 * 1024; // what Relay.start asks for
@@ -38,6 +42,48 @@ export async function bareFanoutRole(opts: { host?: string }): Promise<Role> {
     handlers: {
       targets: (args: { targets: { host: string; port: number }[] }) => {
         targets = args.targets;
+        return targets.length;
+      },
+      stats: () => ({ ...c }),
+    },
+    close: () => new Promise<void>((r) => socket.close(() => r())),
+  };
+}
+
+/** A session's key as it crosses the IPC channel. */
+export interface HexKey {
+  key: string;
+  iv: string;
+}
+const fromHex = (k: HexKey) => ({ key: Buffer.from(k.key, 'hex'), iv: Buffer.from(k.iv, 'hex') });
+
+/**
+ * The bare fan-out with the relay's per-recipient authentication and nothing else: a datagram in is
+ * opened under the sender's session (AES-256-GCM, replay window), and its payload sealed for each
+ * member under that member's own session, with the relay's SessionSealer and backend, and sent. No
+ * decoding, no sequencing, no history: what protocol 2 costs a fan-out at the least.
+ */
+export async function sealedFanoutRole(opts: { host?: string }): Promise<Role> {
+  const { crypto } = await selectCrypto(); // the backend the relay chooses, the same way
+  const socket = dgram.createSocket('udp4');
+  await bind(socket, 0, opts.host ?? '127.0.0.1');
+  socket.setRecvBufferSize(RECV_BUFFER);
+  const c = { ...counters(), unopened: 0 };
+  let opener: SessionOpener | undefined;
+  let targets: { host: string; port: number; prefix: Buffer; sealer: SessionSealer }[] = [];
+  socket.on('message', (buf) => {
+    c.datagramsIn++;
+    const opened = opener?.open(buf, SEALED_PREFIX_BYTES);
+    if (!opened?.ok) return void c.unopened++;
+    for (const t of targets) socket.send(t.sealer.seal(t.prefix, opened.payload), t.port, t.host);
+    c.datagramsOut += targets.length;
+  });
+  return {
+    info: { address: { host: socket.address().address, port: socket.address().port }, backend: crypto.backend },
+    handlers: {
+      targets: (args: { upstream: HexKey; targets: Array<{ host: string; port: number; sessionId: string } & HexKey> }) => {
+        opener = new SessionOpener(crypto, fromHex(args.upstream));
+        targets = args.targets.map((t) => ({ host: t.host, port: t.port, prefix: sealedPrefix(Buffer.from(t.sessionId, 'hex')), sealer: new SessionSealer(crypto, fromHex(t)) }));
         return targets.length;
       },
       stats: () => ({ ...c }),
