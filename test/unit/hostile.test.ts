@@ -3,10 +3,15 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
+import { ClientSecurity } from '../../src/chat/client/secure';
+import { newIdentity } from '../../src/chat/identity';
 import { encode } from '../../src/protocol/codec';
+import { nodeCrypto } from '../../src/protocol/crypto';
 import { fragmentData } from '../../src/protocol/fragments';
-import { MAGIC, PacketType as T } from '../../src/protocol/packets';
+import { MAGIC, PacketType as T, type Packet } from '../../src/protocol/packets';
+import { encodeHello, SEALED, sealedPrefix } from '../../src/protocol/v2';
 import { Harness, sleep, until } from './helpers/engine';
+import { RawV2, type Address } from './helpers/raw-v2';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -16,6 +21,24 @@ async function socket(): Promise<dgram.Socket> {
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
   h.track(() => new Promise<void>((r) => s.close(() => r())));
   return s;
+}
+
+/** A protocol 2 Hello around `cookie` with a real handshake, under a fresh device key of its own. */
+function handshakeHello(relay: Address, cookie: Buffer, clientId = randomBytes(8)): Buffer {
+  const secure = new ClientSecurity({ crypto: nodeCrypto, identity: newIdentity(nodeCrypto).identity, relayAddress: `${relay.host}:${relay.port}` }, clientId);
+  return secure.hello({ type: T.Hello, clientId, name: 'eve', flags: 1, roomId: 0n, lastSeq: 0, firstUnacked: 1, cookie });
+}
+
+/** Protocol 2 datagrams a stranger can make: Hellos (one with a forged cookie and its own handshake),
+ * and sealed ones for a session the relay does not know and for a member's (not under her keys). */
+function strangerV2(relay: Address, memberSession: Buffer): Buffer[] {
+  const id = randomBytes(8);
+  return [
+    encodeHello({ type: T.Hello, clientId: id, name: 'eve', flags: 1, roomId: 0n, lastSeq: 0, firstUnacked: 1, cookie: Buffer.alloc(0) }),
+    handshakeHello(relay, Buffer.alloc(16, 1), id),
+    Buffer.concat([sealedPrefix(randomBytes(8)), randomBytes(120)]),
+    Buffer.concat([sealedPrefix(memberSession), randomBytes(120)]),
+  ];
 }
 
 test('thousands of random and truncated datagrams do not stop the relay serving its members', async () => {
@@ -33,17 +56,22 @@ test('thousands of random and truncated datagrams do not stop the relay serving 
     encode({ type: T.Resend, fromSeq: 1, toSeq: 100 }),
     encode({ type: T.Roster, version: 1, page: 0, pageCount: 1, entries: [] }),
   ];
+  // Protocol 2's: whole (they are answered with a Retry or a NotJoined, or counted) and truncated.
+  const v2 = strangerV2(relay.address(), Buffer.from(ann.client.clientId, 'hex'));
+  const v2Types = [T.Hello, SEALED, T.Welcome, T.Retry, T.NotJoined, T.Data];
   const { port } = relay.address();
-  for (let i = 0; i < 4000; i++) {
-    const kind = i % 4;
+  for (let i = 0; i < 6000; i++) {
+    const [kind, j] = [i % 6, Math.floor(i / 6)]; // j picks within a kind, so each kind sees all its variants
     let buf: Buffer;
     if (kind === 0) buf = randomBytes(1 + (i % 1400));
-    else if (kind === 1) buf = Buffer.concat([Buffer.from([MAGIC, 1, 1 + (i % 20)]), randomBytes(i % 300)]);
-    else if (kind === 2) { const v = valid[i % valid.length]; buf = v.subarray(0, i % v.length); }
-    else buf = Buffer.from([0xc3, 0x28, i & 0xff]); // invalid UTF-8: not even a seed datagram
+    else if (kind === 1) buf = Buffer.concat([Buffer.from([MAGIC, 1, 1 + (j % 20)]), randomBytes(i % 300)]);
+    else if (kind === 2) { const v = valid[j % valid.length]; buf = v.subarray(0, i % v.length); }
+    else if (kind === 3) buf = Buffer.from([0xc3, 0x28, i & 0xff]); // invalid UTF-8: not even a seed datagram
+    else if (kind === 4) buf = Buffer.concat([Buffer.from([MAGIC, 2, v2Types[j % v2Types.length]]), randomBytes(i % 300)]);
+    else { const v = v2[j % v2.length]; buf = j % 8 < 4 ? v : v.subarray(0, i % v.length); }
     attacker.send(buf, port, '127.0.0.1');
-    if (i % 200 === 0) {
-      ann.client.send({ kind: 'text', text: `still here ${i / 200}` });
+    if (i % 300 === 0) {
+      ann.client.send({ kind: 'text', text: `still here ${i / 300}` });
       await sleep(2);
     }
   }
@@ -52,6 +80,8 @@ test('thousands of random and truncated datagrams do not stop the relay serving 
   const stats = relay.stats();
   assert.ok(stats.malformed > 1000, `bad datagrams counted: ${stats.malformed}`);
   assert.ok(warnings.some((w) => /Cannot decode/.test(w)), 'each reported as a warning that says what was wrong');
+  assert.ok(stats.unauthenticated > 0, `what claimed ann's session without her keys was counted, not acted on: ${stats.unauthenticated}`);
+  assert.ok(!warnings.some((w) => /Internal error/.test(w)), warnings.filter((w) => /Internal error/.test(w))[0]);
   assert.equal(stats.members, 2, 'the attacker never became a member');
 });
 
@@ -104,6 +134,81 @@ test('an unvalidated address gets at most 3x the bytes it sent, and nothing larg
   assert.ok(received <= 3 * sent, `received ${received} bytes for ${sent} sent: within 3x`);
   assert.deepEqual([...typesReceived].sort((a, b) => a - b), [T.Retry, T.NotJoined], 'only Retry and NotJoined, never history, roster or a Welcome');
   assert.equal(relay.stats().members, 1);
+});
+
+test('an unvalidated address speaking protocol 2 gets at most 3x the bytes it sent: a Retry or a NotJoined, nothing sealed', async () => {
+  h = new Harness();
+  const relay = await h.relay();
+  const ann = await h.client(relay.address(), 'ann');
+  for (let i = 0; i < 50; i++) ann.client.send({ kind: 'text', text: 'history '.repeat(100) });
+  assert.deepEqual(await ann.client.flush(5000), []);
+  const spoofed = await socket();
+  let received = 0;
+  const typesReceived = new Set<number>();
+  spoofed.on('message', (b) => {
+    received += b.length;
+    typesReceived.add(b[2]);
+  });
+  const before = relay.stats().unauthenticated;
+  const probes = strangerV2(relay.address(), Buffer.from(ann.client.clientId, 'hex'));
+  let sent = 0;
+  for (let i = 0; i < 500; i++) {
+    const p = probes[i % probes.length];
+    spoofed.send(p, relay.address().port, '127.0.0.1');
+    sent += p.length;
+  }
+  await sleep(300);
+  assert.ok(received > 0, 'the relay does answer (with a cookie or "join first")');
+  assert.ok(received <= 3 * sent, `received ${received} bytes for ${sent} sent: within 3x`);
+  assert.deepEqual([...typesReceived].sort((a, b) => a - b), [T.Retry, T.NotJoined], 'only Retry and NotJoined in clear, never a Welcome or a sealed datagram');
+  assert.ok(relay.stats().unauthenticated >= before + 100, "each datagram claiming ann's session without her keys is counted");
+  assert.equal(relay.stats().members, 1);
+  ann.client.send({ kind: 'text', text: 'after' });
+  assert.deepEqual(await ann.client.flush(3000), [], "ann's session is untouched");
+});
+
+test('a Hello with a good cookie whose handshake does not check out is counted and answered with nothing; the honest one is welcomed', async () => {
+  h = new Harness();
+  const relay = await h.relay();
+  const warnings: string[] = [];
+  relay.on('warning', (e) => warnings.push(e.message));
+  const ann = await h.client(relay.address(), 'ann');
+  // eve's own address, so she gets a real cookie: the relay then does the public-key work.
+  const eve = await RawV2.open(relay.address());
+  h.track(() => eve.close());
+  eve.hello(Buffer.alloc(0), { name: 'eve' });
+  const retry = await eve.next((p) => p.type === T.Retry);
+  const cookie = retry.type === T.Retry ? Buffer.from(retry.cookie) : Buffer.alloc(0);
+  const hello: Packet = { type: T.Hello, clientId: eve.clientId, name: 'eve', flags: 0, roomId: 0n, lastSeq: 0, firstUnacked: 1, cookie };
+  const good = eve.secure.hello(hello);
+  // ClientAuth closes the Hello: device key 32, session id 8, ephemeral key 32, signature 64.
+  const flippedAt = (fromEnd: number) => {
+    const b = Buffer.from(good);
+    b[b.length - fromEnd] ^= 0x01;
+    return b;
+  };
+  const forgeries = { signature: flippedAt(1), ephemeralKey: flippedAt(64 + 1), deviceKey: flippedAt(136 - 5) };
+  const seen = eve.got.length;
+  for (const [what, bad] of Object.entries(forgeries)) {
+    const before = relay.stats().unauthenticated;
+    eve.sendRaw(bad);
+    await until(() => relay.stats().unauthenticated === before + 1, 2000, `the Hello with a wrong ${what} counted`);
+  }
+  // Another address replays the honest Hello: its cookie is not that address's, so a Retry at most.
+  const replayer = await RawV2.open(relay.address());
+  h.track(() => replayer.close());
+  replayer.sendRaw(good);
+  await replayer.next((p) => p.type === T.Retry, 2000);
+  await sleep(100);
+  assert.deepEqual(eve.got.slice(seen), [], 'nothing answers a handshake that does not check out');
+  assert.equal(relay.stats().members, 1);
+  assert.ok(warnings.some((w) => /failed its handshake/.test(w)), warnings.join(' | '));
+  assert.ok(!warnings.some((w) => /Internal error/.test(w)), warnings.filter((w) => /Internal error/.test(w))[0]);
+  // The same Hello unharmed gets its Welcome: what was refused was only the forgery.
+  eve.sendRaw(good);
+  assert.equal((await eve.next((p) => p.type === T.Welcome, 2000, seen)).type, T.Welcome);
+  eve.send(fragmentData(eve.clientId, 1, { kind: 'text', text: 'eve, for real' })[0]);
+  await until(() => ann.texts().includes('eve: eve, for real'), 2000, "eve's message at ann");
 });
 
 test('a listener that throws does not take the relay or the client down', async () => {
