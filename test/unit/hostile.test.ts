@@ -8,7 +8,8 @@ import { newIdentity } from '../../src/chat/identity';
 import { encode } from '../../src/protocol/codec';
 import { nodeCrypto } from '../../src/protocol/crypto';
 import { fragmentData } from '../../src/protocol/fragments';
-import { MAGIC, PacketType as T, type Packet } from '../../src/protocol/packets';
+import { startHandshake } from '../../src/protocol/handshake';
+import { MAGIC, PacketType as T, type Hello } from '../../src/protocol/packets';
 import { encodeHello, SEALED, sealedPrefix } from '../../src/protocol/v2';
 import { Harness, sleep, until } from './helpers/engine';
 import { RawV2, type Address } from './helpers/raw-v2';
@@ -179,7 +180,7 @@ test('a Hello with a good cookie whose handshake does not check out is counted a
   eve.hello(Buffer.alloc(0), { name: 'eve' });
   const retry = await eve.next((p) => p.type === T.Retry);
   const cookie = retry.type === T.Retry ? Buffer.from(retry.cookie) : Buffer.alloc(0);
-  const hello: Packet = { type: T.Hello, clientId: eve.clientId, name: 'eve', flags: 0, roomId: 0n, lastSeq: 0, firstUnacked: 1, cookie };
+  const hello: Hello = { type: T.Hello, clientId: eve.clientId, name: 'eve', flags: 0, roomId: 0n, lastSeq: 0, firstUnacked: 1, cookie };
   const good = eve.secure.hello(hello);
   // ClientAuth closes the Hello: device key 32, session id 8, ephemeral key 32, signature 64.
   const flippedAt = (fromEnd: number) => {
@@ -187,12 +188,16 @@ test('a Hello with a good cookie whose handshake does not check out is counted a
     b[b.length - fromEnd] ^= 0x01;
     return b;
   };
-  const forgeries = { signature: flippedAt(1), ephemeralKey: flippedAt(64 + 1), deviceKey: flippedAt(136 - 5) };
+  // And one signed as it should be, around an ephemeral key of order 1 (all zeros): no shared secret.
+  const zeroKey = { ...nodeCrypto, dhKey: (secret: Uint8Array) => ({ ...nodeCrypto.dhKey(secret), publicKey: new Uint8Array(32) }) };
+  const relayAddress = `${relay.address().host}:${relay.address().port}`;
+  const lowOrder = encodeHello(hello, { relayAddress, client: startHandshake(zeroKey, eve.identity.signingKey, { relayAddress, cookie }, eve.clientId).hello });
+  const forgeries = { signature: flippedAt(1), ephemeralKey: flippedAt(64 + 1), deviceKey: flippedAt(136 - 5), 'low-order key': lowOrder };
   const seen = eve.got.length;
   for (const [what, bad] of Object.entries(forgeries)) {
     const before = relay.stats().unauthenticated;
     eve.sendRaw(bad);
-    await until(() => relay.stats().unauthenticated === before + 1, 2000, `the Hello with a wrong ${what} counted`);
+    await until(() => relay.stats().unauthenticated === before + 1, 2000, `the Hello with a bad ${what} counted`);
   }
   // Another address replays the honest Hello: its cookie is not that address's, so a Retry at most.
   const replayer = await RawV2.open(relay.address());
@@ -202,7 +207,8 @@ test('a Hello with a good cookie whose handshake does not check out is counted a
   await sleep(100);
   assert.deepEqual(eve.got.slice(seen), [], 'nothing answers a handshake that does not check out');
   assert.equal(relay.stats().members, 1);
-  assert.ok(warnings.some((w) => /failed its handshake/.test(w)), warnings.join(' | '));
+  assert.ok(warnings.some((w) => /failed its handshake \(bad-client-signature\)/.test(w)), warnings.join(' | '));
+  assert.ok(warnings.some((w) => /failed its handshake \(low-order-key\)/.test(w)), warnings.join(' | '));
   assert.ok(!warnings.some((w) => /Internal error/.test(w)), warnings.filter((w) => /Internal error/.test(w))[0]);
   // The same Hello unharmed gets its Welcome: what was refused was only the forgery.
   eve.sendRaw(good);
