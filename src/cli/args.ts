@@ -6,6 +6,8 @@ import type { Address, RelayOptions } from '../chat';
 import { DEFAULT_PORT, nameProblem, normalizeName, parseAddress } from '../chat';
 import { ChatError } from '../chat';
 import { isLoopback, PROBE_PORT } from '../chat/discovery';
+import { defaultIdentityPath } from '../chat/identity';
+import { parseFingerprint } from '../protocol/fingerprint';
 import { CHAT_NUMBER_FLAGS, CHAT_OPTIONS, DISCOVER_NUMBER_FLAGS, DISCOVER_OPTIONS, RELAY_NUMBER_FLAGS, type NumberFlag } from './flags';
 
 export class UsageError extends Error {
@@ -142,6 +144,9 @@ export interface ChatArgs {
   legacy: boolean;
   waitMs: number;
   joinTimeoutMs: number;
+  /** The device key's file; known_relays is beside it. */
+  identity: string;
+  acceptRelayKey?: string;
 }
 
 
@@ -151,6 +156,8 @@ export function parseChatArgs(args: string[]): ChatArgs {
     server: { type: 'string' },
     json: { type: 'boolean' },
     legacy: { type: 'boolean' },
+    identity: { type: 'string' },
+    'accept-relay-key': { type: 'string' },
     ...stringFlags(CHAT_NUMBER_FLAGS),
   });
   const typed = str(v.name);
@@ -166,7 +173,14 @@ export function parseChatArgs(args: string[]): ChatArgs {
   // The original chat is IPv4 broadcast: there is no IPv6 form of it to talk to.
   if (legacy && isIPv6(server.host)) throw new UsageError('--legacy needs an IPv4 relay address (the original chat uses IPv4 broadcast)');
   const n = numbers(CHAT_NUMBER_FLAGS, v).chat;
+  const identity = str(v.identity);
+  if (identity === '') throw new UsageError('--identity needs a file name');
+  const accept = str(v['accept-relay-key']);
+  const acceptRelayKey = accept === undefined ? undefined : parseFingerprint(accept);
+  if (accept !== undefined && !acceptRelayKey) throw new UsageError(`--accept-relay-key must be a key fingerprint (52 letters and digits, as exit 8 prints it), not "${accept}"`);
   return {
+    identity: identity ?? defaultIdentityPath(),
+    ...(acceptRelayKey ? { acceptRelayKey } : {}),
     name,
     server,
     json: v.json === true,

@@ -1,7 +1,9 @@
 // `whatsudp chat`: stdin lines become messages, the room's messages go to stdout in room order, and
 // everything about the connection goes to stderr, so `... | whatsudp chat --name bot` is scriptable:
 // its exit code says whether every line reached the room.
-import { ChatClient } from '../chat';
+import path from 'node:path';
+import { ChatClient, RelayKeyChangedError } from '../chat';
+import { FileStore } from '../chat/identity';
 import type { OutgoingMessage } from '../chat';
 import { formatAddress } from '../chat';
 import type { ChatArgs } from './args';
@@ -11,7 +13,14 @@ import { MessageLines } from './input';
 import { bounded, errorLine, exitCodeFor, sleep, type Io, type Session } from './session';
 
 export function startChat(args: ChatArgs, io: Io): Session {
-  const client = new ChatClient({ server: args.server, name: args.name, timers: { joinTimeoutMs: args.joinTimeoutMs } });
+  const client = new ChatClient({
+    server: args.server,
+    name: args.name,
+    timers: { joinTimeoutMs: args.joinTimeoutMs },
+    identityStore: new FileStore(args.identity),
+    relayPins: new FileStore(path.join(path.dirname(args.identity), 'known_relays')),
+    acceptRelayKey: args.acceptRelayKey,
+  });
   let over = false;
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
@@ -46,6 +55,7 @@ export function startChat(args: ChatArgs, io: Io): Session {
   });
   let joinedOnce = false;
   client.on('state', (s) => {
+    if (over) return;
     switch (s.state) {
       case 'connecting':
       case 'closed':
@@ -74,7 +84,17 @@ export function startChat(args: ChatArgs, io: Io): Session {
   client.on('lost', (count, range) => {
     io.err(`* ${count} message${count === 1 ? '' : 's'} could not be recovered (seq ${range.fromSeq}-${range.toSeq}: older than the relay's history)`);
   });
-  client.on('warning', (err) => io.err(`whatsudp: warning: ${escapeName(err.message)}`));
+  client.on('warning', (err) => {
+    if (over) return;
+    // The relay came back with another key: not the relay we joined. Nothing more is sent to it.
+    if (err instanceof RelayKeyChangedError) {
+      io.err(errorLine(err));
+      over = true;
+      void bounded(client.close({ leave: false }), 1000).then(() => end(EXIT.RELAY_KEY_CHANGED));
+      return;
+    }
+    io.err(`whatsudp: warning: ${escapeName(err.message)}`);
+  });
 
   // Sent at once even before the join completes: the client queues them until it is in the room.
   const started = client.start();

@@ -70,6 +70,10 @@ Options:
                           --legacy-broadcast)
   --store DIR             keep the room's messages in DIR and reload them at start
   --fsync                 with --store: flush each message to disk before acknowledging it
+                          The relay's key (members pin it, as SSH pins a host key) is kept in
+                          DIR/relay-key with --store, else in $XDG_CONFIG_HOME/whatsudp/relay-key
+                          (~/.config/whatsudp/relay-key); with --log its fingerprint is printed
+                          on stderr at start
   --log                   print each message (name: text; name [unverified]: text from the
                           original chat) on stdout, joins, leaves and warnings on stderr
   --announce              let people on the network find the relay (whatsudp discover): DNS-SD
@@ -105,6 +109,12 @@ Options:
                        for a message whose signature checked out: false for every message
                        until messages are signed), fingerprint (the sender's key; null until then)
 ${flagLines(CHAT_NUMBER_FLAGS, 21, 'words')}
+  --identity FILE      this device's key (made on first use, 0600; default
+                       $XDG_CONFIG_HOME/whatsudp/identity, else ~/.config/whatsudp/identity); relay
+                       keys are pinned in known_relays beside it, per relay address
+  --accept-relay-key FP
+                       trust this key fingerprint for the relay even though another one is pinned
+                       for its address (exit 8 names both): only once its owner has confirmed it
   --legacy             talk to an original Python relay: plain "name: text" datagrams of at most
                        1024 bytes (longer lines are split), received on the relay's port on this
                        machine; no acknowledgements, so the exit code is 0 at the end of stdin

@@ -4,6 +4,9 @@
 import { Relay } from '../chat';
 import { formatAddress } from '../chat';
 import { Announcer, PROBE_PORT } from '../chat/discovery';
+import { relayKeyPath } from '../chat/identity';
+import { nodeCrypto } from '../protocol/crypto';
+import { displayFingerprint, fingerprint } from '../protocol/fingerprint';
 import type { RelayArgs } from './args';
 import { escapeName, formatMessage } from './format';
 import { EXIT } from './help';
@@ -16,7 +19,7 @@ export function startRelay(args: RelayArgs, io: Io): Session {
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
 
-  Relay.start(args.options).then(
+  Relay.start({ keyFile: relayKeyPath(args.options.store), ...args.options }).then(
     (r) => {
       relay = r;
       if (stopping) {
@@ -25,6 +28,7 @@ export function startRelay(args: RelayArgs, io: Io): Session {
       }
       io.out(formatAddress(r.address()));
       for (const notice of r.notices) io.err(`whatsudp: note: ${notice}`);
+      if (args.log) io.err(`whatsudp: note: the relay's key fingerprint is ${displayFingerprint(fingerprint(nodeCrypto, r.publicKey))} (members pin it on first contact; tell them, so they can compare)`);
       // The operator hears of a full disk with or without --log: once when it starts, once when it ends.
       r.on('store', (s) => io.err(`whatsudp: ${s.writing ? 'note' : 'warning'}: ${s.detail}`));
       // The bridge is off by default now: whoever runs the original programs against this relay

@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { UsageError, parseChatArgs, parseRelayArgs } from '../../src/cli/args';
 import { exitCodeFor } from '../../src/cli/session';
 import { ChatError } from '../../src/chat/errors';
+import { defaultIdentityPath } from '../../src/chat/identity';
+import { nodeCrypto } from '../../src/protocol/crypto';
+import { fingerprint } from '../../src/protocol/fingerprint';
 
 describe('cli args: relay', () => {
   it('leaves everything not given to the relay\'s defaults', () => {
@@ -73,8 +76,16 @@ describe('cli args: relay', () => {
 describe('cli args: chat', () => {
   it('has defaults for all but the name', () => {
     assert.deepEqual(parseChatArgs(['--name', 'ann']), {
-      name: 'ann', server: { host: '127.0.0.1', port: 2410 }, json: false, legacy: false, waitMs: 10000, joinTimeoutMs: 5000,
+      name: 'ann', server: { host: '127.0.0.1', port: 2410 }, json: false, legacy: false, waitMs: 10000, joinTimeoutMs: 5000, identity: defaultIdentityPath(),
     });
+  });
+
+  it('takes --identity FILE and --accept-relay-key FP in any spacing, refusing what is not a fingerprint', () => {
+    const fp = fingerprint(nodeCrypto, nodeCrypto.signingKey(nodeCrypto.random(32)).publicKey);
+    const a = parseChatArgs(['--name', 'a', '--identity', '/tmp/k', '--accept-relay-key', fp.toUpperCase().replace(/(.{4})/g, '$1 ')]);
+    assert.deepEqual([a.identity, a.acceptRelayKey], ['/tmp/k', fp]);
+    assert.throws(() => parseChatArgs(['--name', 'a', '--accept-relay-key', 'abc']), (err: unknown) => err instanceof UsageError && /fingerprint/.test(err.message));
+    assert.throws(() => parseChatArgs(['--name', 'a', '--identity', '']), UsageError);
   });
 
   it('brings a typed name to its normal form, and still refuses hidden characters', () => {

@@ -3,6 +3,9 @@
 // visible, and exit codes that tell a script whether its lines reached the room.
 import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ChatClient } from '../../src/chat/client/client';
 import { parseAddress } from '../../src/chat/validate';
 import type { SendableBody } from '../../src/protocol/packets';
@@ -158,15 +161,18 @@ describe('whatsudp chat', { skip, timeout: 60_000 }, () => {
     });
   }
 
-  it('rejoins by itself when the relay comes back, and says so', async () => {
-    const first = await startRelay();
+  it('rejoins by itself when the relay comes back, and says so', async (t) => {
+    // The same relay: the same config folder, so the same key (a relay with another key is refused).
+    const home = mkdtempSync(path.join(os.tmpdir(), 'whatsudp-relay-home-'));
+    t.after(() => rmSync(home, { recursive: true, force: true }));
+    const first = await startRelay([], { configHome: home });
     const port = first.address.split(':')[1];
     const ann = await joinedChat(first.address, 'ann');
     ann.write('before\n');
     await ann.waitForLine('stdout', 'ann: before');
     first.relay.signal('SIGTERM');
     await first.relay.exitWithin(5000);
-    const second = await startRelay(['--port', port]);
+    const second = await startRelay(['--port', port], { configHome: home });
     assert.equal(second.address, first.address);
     const from = ann.stderr.length;
     await ann.waitForLine('stderr', '* back in the room', 20_000, from);

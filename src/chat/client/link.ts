@@ -6,7 +6,8 @@ import type * as dgram from 'node:dgram';
 import { encode, isEnvelope } from '../../protocol/codec';
 import { selectCrypto } from '../../protocol/crypto';
 import { frame } from '../../protocol/v2';
-import { newIdentity } from '../identity';
+import { IdentityError, loadOrCreateIdentity, newIdentity, type DeviceIdentity, type TextStore } from '../identity';
+import type { Crypto } from '../../protocol/crypto';
 import { HelloFlags, PacketType, type Packet, type Welcome } from '../../protocol/packets';
 import type { Address, ClientEvents, ClientOptions, ClientTimers, OutgoingMessage, RoomMessage } from '../types';
 import { formatAddress } from '../validate';
@@ -24,6 +25,16 @@ import { Alarm, Heartbeat } from './timing';
 const MIN_HEARTBEAT_MS = 100;
 const MAX_HEARTBEAT_MS = 10 * 60_000;
 const MAX_PAUSE_MS = 60_000;
+
+/** The identity in `store`, made on first use; a file that cannot be used is the user's to fix. */
+async function loadIdentity(crypto: Crypto, store: TextStore): Promise<DeviceIdentity> {
+  try {
+    return (await loadOrCreateIdentity(crypto, store)).identity;
+  } catch (err) {
+    if (err instanceof IdentityError) throw new ChatError('BAD_OPTION', err.message);
+    throw err;
+  }
+}
 
 export type Emit = <K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]) => void;
 
@@ -88,7 +99,7 @@ export class Link {
   /** Opens the socket and joins; resolves on the first Welcome (see Join.begin for the rejections). */
   async open(): Promise<void> {
     const { crypto } = await selectCrypto();
-    const identity = this.opts.identity ?? newIdentity(crypto).identity;
+    const identity = this.opts.identity ?? (this.opts.identityStore ? await loadIdentity(crypto, this.opts.identityStore) : newIdentity(crypto).identity);
     const { socket, relay } = await openClientSocket(this.opts.server, this.opts.bind);
     this.secure = new ClientSecurity({ crypto, identity, relayAddress: formatAddress(this.opts.server), pins: this.opts.relayPins, acceptRelayKey: this.opts.acceptRelayKey }, this.id);
     if (this.join.phase === 'closed') {
@@ -199,6 +210,8 @@ export class Link {
       const now = Date.now();
       if (this.join.phase === 'closed') return;
       if (out.kind === 'refused') {
+        // Said as a warning too when the join that meets it is a rejoin: the CLI ends on it (exit 8).
+        if (this.join.phase === 'joining' && this.join.connection.state !== 'connecting') this.host.emit('warning', out.error);
         if (this.join.fail(out.error)) this.host.giveUp();
       } else if (out.kind === 'packet') {
         this.rtt.heard();

@@ -4,6 +4,7 @@
 // a datagram goes: look up the sender, rate limit, decode, check and order (the intake), sequence
 // (the room), fan out.
 import type * as dgram from 'node:dgram';
+import path from 'node:path';
 import { decode, encode, isEnvelope, ProtocolError } from '../../protocol/codec';
 import { equalBytes, selectCrypto, type Crypto, type SigningKey } from '../../protocol/crypto';
 import { IdentityError, loadRelayKey } from '../identity';
@@ -32,13 +33,15 @@ import { Strangers, type Stranger } from './strangers';
 import { hostLimitsOf, Hosts, takeMessage } from './hosts';
 import { Wire } from './wire';
 
-/** The relay's key in `file`, made there on first start. */
-async function relayKey(crypto: Crypto, file: string): Promise<SigningKey> {
+/** The relay's key in `file`, made there on first start. A key in the store folder that cannot be
+ * used is the store's problem (exit 7 in the CLI); elsewhere, the setup's. */
+async function relayKey(crypto: Crypto, file: string, store: string | undefined): Promise<SigningKey> {
   try {
     return (await loadRelayKey(crypto, file)).identity.signingKey;
   } catch (err) {
-    if (err instanceof IdentityError) throw new ChatError('BAD_OPTION', `The relay's key: ${err.message}`);
-    throw err;
+    if (!(err instanceof IdentityError)) throw err;
+    const inStore = store !== undefined && path.resolve(path.dirname(file)) === path.resolve(store);
+    throw new ChatError(inStore ? 'STORE' : 'BAD_OPTION', `The relay's key: ${err.message}`);
   }
 }
 
@@ -88,8 +91,6 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const host = opts.host ?? '127.0.0.1';
     const port = opts.port ?? DEFAULT_PORT;
     checkRelayOptions(opts);
-    const { crypto } = await selectCrypto();
-    const sessions = new RelaySessions(crypto, opts.key ?? (opts.keyFile ? await relayKey(crypto, opts.keyFile) : crypto.signingKey(crypto.random(32))));
     const room = new Room({
       storeDir: opts.store,
       fsync: opts.fsync ?? false,
@@ -100,7 +101,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const notices: string[] = [];
     notices.push(...room.storeNotices);
     let socket: dgram.Socket;
+    let sessions: RelaySessions;
     try {
+      const { crypto } = await selectCrypto();
+      sessions = new RelaySessions(crypto, opts.key ?? (opts.keyFile ? await relayKey(crypto, opts.keyFile, opts.store) : crypto.signingKey(crypto.random(32))));
       socket = await bindRelaySocket(host, port, opts, notices);
     } catch (err) {
       room.close();

@@ -2,7 +2,8 @@
 // output collected as lines, every wait bounded, and every process stopped by its PID afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -127,12 +128,18 @@ export class Proc {
 const running = new Set<Proc>();
 
 /** Runs a command (optionally inside a network namespace, via `ip netns exec`, which execs it in place). */
-export function spawnProc(command: string, args: string[], opts: { netns?: string; label?: string } = {}): Proc {
+export function spawnProc(command: string, args: string[], opts: { netns?: string; label?: string; configHome?: string } = {}): Proc {
   const [cmd, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, command, ...args]] : [command, args];
-  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+  // Each process its own config folder (device key, pinned relay keys, a relay's key), unless the
+  // test shares one on purpose: never the user's, and no pin left by one test meets another's relay.
+  const configHome = opts.configHome ?? mkdtempSync(path.join(os.tmpdir(), 'whatsudp-config-'));
+  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', XDG_CONFIG_HOME: configHome } });
   const proc = new Proc(child, opts.label ?? `${path.basename(command)} ${args.join(' ')}`);
   running.add(proc);
-  void proc.exited.then(() => running.delete(proc));
+  void proc.exited.then(() => {
+    running.delete(proc);
+    if (!opts.configHome) rmSync(configHome, { recursive: true, force: true });
+  });
   return proc;
 }
 
@@ -154,7 +161,7 @@ function staleBecause(): string | undefined {
 let checkedFresh = false;
 
 /** `node dist/cli.js ...args`. */
-export function spawnCli(args: string[], opts: { netns?: string; label?: string } = {}): Proc {
+export function spawnCli(args: string[], opts: { netns?: string; label?: string; configHome?: string } = {}): Proc {
   if (!cliBuilt()) throw new Error(`${CLI} is missing: build it first with \`node esbuild.mjs\``);
   if (!checkedFresh) {
     const newer = staleBecause();
@@ -165,7 +172,7 @@ export function spawnCli(args: string[], opts: { netns?: string; label?: string 
 }
 
 /** Starts `whatsudp relay` and resolves with it and its address line once it listens. */
-export async function startRelay(args: string[] = [], opts: { netns?: string } = {}): Promise<{ relay: Proc; address: string }> {
+export async function startRelay(args: string[] = [], opts: { netns?: string; configHome?: string } = {}): Promise<{ relay: Proc; address: string }> {
   const relay = spawnCli(['relay', '--port', '0', ...args], opts);
   const address = await relay.waitForLine('stdout', /^(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:.]+\]):\d+$/, 5000);
   return { relay, address };
