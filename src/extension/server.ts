@@ -6,6 +6,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type Address, ChatError, checkPort, formatAddress, Relay } from '../chat';
 import { Announcer } from '../chat/discovery';
+import { relayKeyPath } from '../chat/identity';
+import { nodeCrypto } from '../protocol/crypto';
+import { displayFingerprint, fingerprint } from '../protocol/fingerprint';
 import { Disposable } from './dispose';
 import type { Notifier } from './notify';
 import * as settings from './settings';
@@ -87,12 +90,15 @@ export class Server extends Disposable {
     const host = share === 'network' ? '0.0.0.0' : '127.0.0.1';
     try {
       const legacy = { legacyBridge: settings.legacyEnabled(), legacyBroadcast: settings.legacyBroadcast() };
-      this.relay = await Relay.start({ host, port, store: path.join(this.storageDir, 'relay'), ...legacy });
+      const store = path.join(this.storageDir, 'relay');
+      // Its key beside its store, like the CLI's: a restart of VS Code never changes it for members.
+      this.relay = await Relay.start({ host, port, store, keyFile: relayKeyPath(store), ...legacy });
     } catch (err) {
       this.startFailed(err, port, share);
       return;
     }
     const relay = this.relay;
+    this.notifier.log.info(`Relay key fingerprint: ${displayFingerprint(fingerprint(nodeCrypto, relay.publicKey))}`);
     relay.on('warning', (err) => this.notifier.log.debug(`Relay: ${err.message}`));
     relay.on('joined', (m) => this.notifier.log.info(`Relay: ${m.name} joined from ${formatAddress(m.address)}`));
     relay.on('left', (m) => this.notifier.log.info(`Relay: ${m.name} left (${m.reason})`));
