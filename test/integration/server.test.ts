@@ -100,7 +100,8 @@ describe('WhatsUDP server', function () {
     carol.say('after');
     await waitFor("carol's own line back", () => carol.texts().includes('carol: after'));
     await sleep(200);
-    assert.deepEqual(carol.texts(), ['carol: after'], 'no seed line reached the room');
+    // The room the server keeps has earlier tests' messages (carol's backfill): none of them is these.
+    assert.deepEqual(carol.texts().filter((t) => t.startsWith('mallory: ')), [], 'no seed line reached the room');
     assert.equal(seen().filter(told).length, 1, `told once: ${seen().join(' | ')}`);
   });
 
