@@ -27,6 +27,8 @@ export interface ThroughputResult extends Comparison {
   plain: Comparison;
   /** The crypto backend of the relay and the sealed baseline (both choose it with selectCrypto). */
   backend: string;
+  /** With --profile: the sealed baseline's profile, beside ours (`profile`). */
+  sealedProfile?: string;
 }
 
 /** The relay's rate limits, raised so that they do not cap a benchmark of its speed. */
@@ -156,7 +158,7 @@ async function bareSide(start: Start, size: number): Promise<Side> {
 /** Ours, sealed bare and plain bare for `rounds` interleaved rounds of windows of `ms` after
  * `warmupMs` of warm-up each, and, when profiling, ours once more in a window of its own. */
 export async function throughput(size: number, rounds: number, warmupMs: number, ms: number): Promise<ThroughputResult> {
-  const result = await withChildren(async (start) => {
+  const result: ThroughputResult = await withChildren(async (start) => {
     const sides: Side[] = [];
     try {
       const ours = await oursSide(start, size);
@@ -174,14 +176,22 @@ export async function throughput(size: number, rounds: number, warmupMs: number,
     }
   });
   if (profiling()) {
+    // Ours and the sealed baseline each profiled in a window of its own, so their hot spots compare.
     result.profile = `throughput-${size}`;
+    result.sealedProfile = `throughput-${size}-sealed`;
     await withChildren(async (start) => {
       const ours = await oursSide(start, size);
-      try {
-        await window(ours, warmupMs, 0);
-        await profiled(ours.server, result.profile!, () => window(ours, 100, ms));
-      } finally {
+      const sealed = await sealedSide(start, size).catch(async (err: unknown) => {
         await ours.close();
+        throw err;
+      });
+      try {
+        for (const [side, name] of [[ours, result.profile!], [sealed.side, result.sealedProfile!]] as const) {
+          await window(side, warmupMs, 0);
+          await profiled(side.server, name, () => window(side, 100, ms));
+        }
+      } finally {
+        await Promise.all([ours.close(), sealed.side.close()]);
       }
     });
   }
