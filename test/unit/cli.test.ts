@@ -59,7 +59,7 @@ describe('whatsudp: help and version', { skip }, () => {
   it('relay --help and chat --help describe their options', async () => {
     const relay = await run(['relay', '--help']);
     assert.equal(relay.code, 0);
-    for (const o of ['--host', '--port', '--legacy-broadcast', '--store', '--log', '--fsync', '--rate', '--heartbeat-ms', 'Exit codes']) {
+    for (const o of ['--host', '--port', '--legacy-bridge', '--legacy-broadcast', '--store', '--log', '--fsync', '--rate', '--heartbeat-ms', 'Exit codes']) {
       assert.ok(relay.stdout.join('\n').includes(o), `relay help mentions ${o}`);
     }
     const chat = await run(['chat', '-h']);
