@@ -11,7 +11,9 @@ import { fragmentMsg } from '../../src/protocol/fragments';
 import { MAGIC, PacketType as T, VERSION, type Msg, type Packet } from '../../src/protocol/packets';
 import { Inbox } from '../../src/chat/client/inbox';
 import { Join } from '../../src/chat/client/join';
+import { newOutgoing, Outbox } from '../../src/chat/client/outbox';
 import { RttEstimator } from '../../src/chat/client/rtt';
+import { Heartbeat } from '../../src/chat/client/timing';
 import { Harness, until } from './helpers/engine';
 import { Dice, hostile, mutate } from './helpers/fuzz';
 
@@ -201,4 +203,19 @@ test('a refusal while joined (no Hello is waiting for one) changes nothing: the 
   assert.equal(join.refused('go away'), false);
   assert.equal(join.phase, 'joined');
   assert.deepEqual(states, ['connected']);
+});
+
+test("what a relay asks of the client's clocks is held to bounds: a heartbeat of 100 ms to 10 min, a pause of a minute", () => {
+  const rtt = new RttEstimator(1, 25, 1000);
+  const beat = new Heartbeat(5000, rtt);
+  const periods = [1, 2 ** 32 - 1, 0, 300].map((ms) => {
+    beat.ask(ms);
+    return beat.periodMs;
+  });
+  assert.deepEqual(periods, [100, 600_000, 600_000, 300], 'no ping every millisecond, none only every 49 days; 0 changes nothing');
+  const box = new Outbox(64, rtt);
+  box.add(Buffer.alloc(8, 1), newOutgoing(1, { kind: 'text', text: 'hi' }, 0));
+  assert.equal(box.pause(1000, 2 ** 32 - 1), 60_000, 'a SlowDown of 49 days holds sending for a minute');
+  assert.equal(box.nextDeadline(1000), 61_000);
+  assert.equal(box.due(61_000, []).length, 1, 'and then the message goes');
 });

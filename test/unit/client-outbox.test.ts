@@ -65,7 +65,7 @@ test('only a fragment sent once gives an RTT sample (Karn)', () => {
 test("the relay's SlowDown holds new and due fragments until the pause ends", () => {
   const box = outbox(2, 1);
   box.due(T, []);
-  box.pause(T + 100);
+  box.pause(T, 100);
   box.ack(1, 0, 1, T + 10);
   assert.deepEqual(box.due(T + 50, []), []);
   assert.equal(box.nextDeadline(T + 50), T + 100);

@@ -21,11 +21,6 @@ import { ClientSecurity } from './secure';
 import { openClientSocket } from './socket';
 import { Alarm, Heartbeat } from './timing';
 
-/** Bounds on what a relay can ask of the client's clocks (see pace() and SlowDown). */
-const MIN_HEARTBEAT_MS = 100;
-const MAX_HEARTBEAT_MS = 10 * 60_000;
-const MAX_PAUSE_MS = 60_000;
-
 /** The identity in `store`, made on first use; a file that cannot be used is the user's to fix. */
 async function loadIdentity(crypto: Crypto, store: TextStore): Promise<DeviceIdentity> {
   try {
@@ -237,9 +232,7 @@ export class Link {
         else if (this.join.refused(p.detail)) this.host.giveUp();
         return;
       case PacketType.SlowDown: {
-        // A pause of days would stop sending for good: a minute at most, and the relay says it again if need be.
-        const ms = Math.min(p.retryAfterMs, MAX_PAUSE_MS);
-        this.outbox.pause(now + ms);
+        const ms = this.outbox.pause(now, p.retryAfterMs);
         this.host.emit('warning', new Error(`The relay asks us to slow down (rate limit): waiting ${ms} ms.`));
         return;
       }
@@ -264,7 +257,7 @@ export class Link {
       }
       case PacketType.Pong:
         this.heartbeat.pong(p.nonce, now);
-        this.pace(p.heartbeatMs);
+        this.heartbeat.ask(p.heartbeatMs);
         if (p.epoch !== this.epoch) return this.join.start('reconnecting', 'the relay restarted', now);
         this.inbox.knowHead(p.headSeq);
         return this.roster?.known(p.rosterVersion, now);
@@ -291,7 +284,7 @@ export class Link {
     }
     this.roomId = p.roomId;
     this.epoch = p.epoch;
-    this.pace(p.heartbeatMs); // the relay sets the pace of its room
+    this.heartbeat.ask(p.heartbeatMs); // the relay sets the pace of its room
     if (newRoom) {
       this.inbox.clear();
       this.inbox.reset(p.fromSeq);
@@ -307,12 +300,6 @@ export class Link {
     this.join.welcomed(now, { state: 'connected', roomId: p.roomId.toString(16).padStart(16, '0'), epoch: p.epoch });
     this.roster?.known(p.rosterVersion, now, true);
     this.pump(now);
-  }
-
-  /** The heartbeat period the relay asks for, within bounds: a ping every millisecond would be a
-   * flood, and none for weeks would never notice the relay gone. 0 leaves it as it is. */
-  private pace(ms: number): void {
-    if (ms > 0) this.heartbeat.periodMs = Math.min(Math.max(ms, MIN_HEARTBEAT_MS), MAX_HEARTBEAT_MS);
   }
 
   private deliver(messages: RoomMessage[]): void {

@@ -25,6 +25,8 @@ interface Entry {
   frags: Frag[];
 }
 
+const MAX_PAUSE_MS = 60_000;
+
 export class Outbox {
   private readonly entries = new Map<number, Entry>(); // in send order
   private inFlight = 0;
@@ -37,9 +39,13 @@ export class Outbox {
     private readonly rtt: RttEstimator,
   ) {}
 
-  /** SlowDown: hold every fragment, new or due again, until `until`; they go out then. */
-  pause(until: number): void {
-    this.pausedUntil = until;
+  /** SlowDown: hold every fragment, new or due again, for `ms` from `now`; they go out then. At most
+   * a minute: a pause of weeks would stop sending for good, and a relay still busy says so again.
+   * Returns the pause taken. */
+  pause(now: number, ms: number): number {
+    const taken = Math.min(ms, MAX_PAUSE_MS);
+    this.pausedUntil = now + taken;
+    return taken;
   }
 
   add(clientId: Buffer, out: OutgoingMessage): void {

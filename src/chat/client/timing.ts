@@ -45,6 +45,9 @@ export class Alarm {
   }
 }
 
+const MIN_PERIOD_MS = 100;
+const MAX_PERIOD_MS = 10 * 60_000;
+
 /** Pings every period while idle; an unanswered ping is retried on the probe timeout. What counts
  * the probe timeouts in a row without a word from the relay is the RTT estimator (RFC 9002's
  * pto_count), which every part's timeout doubles with. */
@@ -56,6 +59,13 @@ export class Heartbeat {
     public periodMs: number,
     private readonly rtt: RttEstimator,
   ) {}
+
+  /** The period the relay asks for (its Welcome, its Pongs: it sets the pace of its room), held to
+   * 100 ms - 10 min: a ping every millisecond would be a flood, and none for weeks would never notice
+   * the relay gone. 0 leaves it as it is. */
+  ask(ms: number): void {
+    if (ms > 0) this.periodMs = Math.min(Math.max(ms, MIN_PERIOD_MS), MAX_PERIOD_MS);
+  }
 
   /** Joined, or given up on the relay: the next ping is a period from now, and the count of silent
    * probes starts again. */
