@@ -1,10 +1,16 @@
 // One of the hostile member's identities: a bare socket on the hostile's own loopback address that
-// joins (Hello, Retry, Hello with the cookie), pings to keep its lease, rejoins after a relay restart,
-// and counts every byte the relay sends it. It never repairs, acknowledges or delivers anything.
+// joins as a protocol 2 member (Hello, Retry, Hello with the cookie and the handshake, Welcome),
+// pings to keep its lease, rejoins after a relay restart, and counts every byte the relay sends it.
+// It never repairs, acknowledges or delivers anything. Hostile as it is, it is a real member: what it
+// sends is sealed in its session, so the relay's limits, not its authentication, are what it tests.
 import * as dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { decode, encode } from '../../src/protocol/codec';
-import { PacketType, RefuseReason } from '../../src/protocol/packets';
+import { ClientSecurity } from '../../src/chat/client/secure';
+import { newIdentity } from '../../src/chat/identity';
+import { encode } from '../../src/protocol/codec';
+import { nodeCrypto } from '../../src/protocol/crypto';
+import { PacketType, RefuseReason, type Packet } from '../../src/protocol/packets';
+import { frame } from '../../src/protocol/v2';
 import type { Address } from '../../src/chat/types';
 
 /** What the relay sent the hostile, over all its sockets. */
@@ -24,16 +30,15 @@ export interface Counters {
 }
 
 /** A socket bound to `host` whose every received byte is counted. */
-export async function openSocket(host: string, counters: Counters, onMessage?: (buf: Buffer) => void): Promise<dgram.Socket> {
+export async function openSocket(host: string, counters: Counters, onMessage?: (buf: Buffer) => string): Promise<dgram.Socket> {
   const socket = dgram.createSocket('udp4');
   socket.on('error', () => undefined); // ICMP from a relay that was just killed: nothing to do
   socket.on('message', (buf) => {
     counters.bytesIn += buf.length;
     counters.datagramsIn++;
-    const type = buf.length >= 3 && buf[0] === 0xf9 ? (PacketType[buf[2]] ?? 'unknown') : 'plain';
-    counters.received[type] = (counters.received[type] ?? 0) + 1;
     try {
-      onMessage?.(buf);
+      const type = onMessage ? onMessage(buf) : buf.length >= 3 && buf[0] === 0xf9 ? 'unknown' : 'plain';
+      counters.received[type] = (counters.received[type] ?? 0) + 1;
     } catch {
       counters.received.undecodable = (counters.received.undecodable ?? 0) + 1;
     }
@@ -53,8 +58,11 @@ export async function openSocket(host: string, counters: Counters, onMessage?: (
   return socket;
 }
 
+const device = newIdentity(nodeCrypto).identity;
+
 export class HostileMember {
   clientId = randomBytes(8);
+  private secure: ClientSecurity;
   joined = false;
   everJoined = false;
   /** Its Hello was refused (a full room, a per-host cap). */
@@ -74,7 +82,13 @@ export class HostileMember {
     private readonly counters: Counters,
     /** A churned identity: it joins once and never comes back after a restart. */
     private readonly churn: boolean,
-  ) {}
+  ) {
+    this.secure = this.session();
+  }
+
+  private session(): ClientSecurity {
+    return new ClientSecurity({ crypto: nodeCrypto, identity: device, relayAddress: `${this.relay.host}:${this.relay.port}` }, this.clientId);
+  }
 
   static async open(relay: Address, host: string, name: string, counters: Counters, churn = false): Promise<HostileMember> {
     const m = new HostileMember(relay, name, counters, churn);
@@ -84,7 +98,7 @@ export class HostileMember {
 
   hello(cookie: Buffer = Buffer.alloc(0)): void {
     this.lastHelloAt = Date.now();
-    this.send(encode({ type: PacketType.Hello, clientId: this.clientId, name: this.name, flags: 1, roomId: 0n, lastSeq: 0, firstUnacked: this.nextMsgId, cookie }));
+    this.send(this.secure.hello({ type: PacketType.Hello, clientId: this.clientId, name: this.name, flags: 1, roomId: 0n, lastSeq: 0, firstUnacked: this.nextMsgId, cookie }));
   }
 
   takeMsgId(): number {
@@ -94,6 +108,7 @@ export class HostileMember {
   /** Id churn on the same source port: the relay sees another client take over the address. */
   newIdentity(name: string): void {
     this.clientId = randomBytes(8);
+    this.secure = this.session();
     this.name = name;
     this.joined = false;
   }
@@ -103,27 +118,45 @@ export class HostileMember {
     const now = Date.now();
     if (this.joined && now - this.lastPingAt >= 1000) {
       this.lastPingAt = now;
-      this.send(encode({ type: PacketType.Ping, nonce: now >>> 0 }));
+      this.sendPacket(encode({ type: PacketType.Ping, nonce: now >>> 0 }));
     } else if (!this.joined && !this.churn && now - this.lastHelloAt >= 500) {
       this.hello();
     }
+  }
+
+  /** A packet (its v1 encoding) sealed in this member's session; before its first Welcome, as it is
+   * (the relay then answers it as a stranger's). Returns the bytes sent. */
+  sendPacket(packet: Buffer): number {
+    const buf = this.secure.seal(packet) ?? packet;
+    this.send(buf);
+    return buf.length;
   }
 
   private send(buf: Buffer): void {
     if (!this.closed) this.socket.send(buf, this.relay.port, this.relay.host);
   }
 
-  private receive(buf: Buffer): void {
-    if (buf.length < 3 || buf[0] !== 0xf9) return;
-    switch (buf[2] as PacketType) {
-      case PacketType.Retry: {
-        const p = decode(buf);
-        if (p.type === PacketType.Retry && !this.joined) this.hello(p.cookie);
+  /** Opens what the relay sent and acts on it; returns the packet type's name for the counters. */
+  private receive(buf: Buffer): string {
+    if (buf.length < 3 || buf[0] !== 0xf9) return 'plain';
+    const f = frame(buf);
+    if (f.kind === 'welcome') {
+      void this.secure.welcome(buf, f.sessionId, f.relay).then((out) => out.kind === 'packet' && this.handle(out.packet));
+      return 'Welcome';
+    }
+    const p = f.kind === 'clear' ? f.packet : f.kind === 'sealed' ? this.secure.open(buf, f.sessionId) : undefined;
+    if (!p) return 'unopened';
+    this.handle(p);
+    return PacketType[p.type] ?? 'unknown';
+  }
+
+  private handle(p: Packet): void {
+    switch (p.type) {
+      case PacketType.Retry:
+        if (!this.joined) this.hello(p.cookie);
         return;
-      }
       case PacketType.Welcome: {
-        const p = decode(buf);
-        if (p.type !== PacketType.Welcome || this.joined) return;
+        if (this.joined) return;
         this.joined = true;
         this.headSeq = Math.max(this.headSeq, p.headSeq);
         if (this.churn) this.counters.churnAdmitted++;
@@ -132,21 +165,21 @@ export class HostileMember {
         return;
       }
       case PacketType.Msg:
-        if (buf.length >= 7) this.headSeq = Math.max(this.headSeq, buf.readUInt32BE(3));
+        this.headSeq = Math.max(this.headSeq, p.seq);
         return;
-      case PacketType.Pong: // nonce epoch headSeq
-        if (buf.length >= 15) this.headSeq = Math.max(this.headSeq, buf.readUInt32BE(11));
+      case PacketType.Pong:
+        this.headSeq = Math.max(this.headSeq, p.headSeq);
         return;
-      case PacketType.Ack: // msgId fragIndex seq
-        if (buf.length >= 13 && buf.readUInt32BE(3) < this.lateBelow && buf.readUInt32BE(9) !== 0) this.counters.lateAckedWithSeq++;
+      case PacketType.Ack:
+        if (p.msgId < this.lateBelow && p.seq !== 0) this.counters.lateAckedWithSeq++;
         return;
       case PacketType.NotJoined:
         this.joined = false;
         return;
       case PacketType.Refused: {
-        const reason = RefuseReason[buf[3]] ?? `reason ${buf[3]}`;
+        const reason = RefuseReason[p.reason] ?? `reason ${p.reason}`;
         this.counters.refused[reason] = (this.counters.refused[reason] ?? 0) + 1;
-        if (buf.length >= 8 && buf.readUInt32BE(4) === 0) {
+        if (p.msgId === 0) {
           this.refused = true; // it was the Hello
           if (this.churn) this.counters.churnRefused++;
         }

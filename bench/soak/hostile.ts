@@ -108,6 +108,12 @@ export class Hostile {
     socket.send(buf, this.relay.port, this.relay.host);
   }
 
+  /** A packet as `member`, sealed in its session. */
+  private sendAs(stream: Stream, member: HostileMember, packet: Buffer): void {
+    this.sent[stream]++;
+    this.bytesOut += member.sendPacket(packet);
+  }
+
   /** Opens its sockets and joins its four role members (each as far as the relay lets it). */
   async start(): Promise<void> {
     const names = ['flooder', 'fragmenter', 'holder', 'repeater'];
@@ -140,18 +146,18 @@ export class Hostile {
     for (const m of this.members) m.keepAlive();
     for (let n = this.due('resend'); n > 0; n--) {
       const head = Math.max(1, flooder.headSeq);
-      this.send('resend', flooder.socket, encode({ type: PacketType.Resend, fromSeq: this.resendCursor, toSeq: head }));
+      this.sendAs('resend', flooder, encode({ type: PacketType.Resend, fromSeq: this.resendCursor, toSeq: head }));
       this.resendCursor = this.resendCursor + 64 > head ? 1 : this.resendCursor + 64;
     }
-    for (let n = this.due('roster'); n > 0; n--) this.send('roster', flooder.socket, encode({ type: PacketType.RosterRequest, version: 0 }));
+    for (let n = this.due('roster'); n > 0; n--) this.sendAs('roster', flooder, encode({ type: PacketType.RosterRequest, version: 0 }));
     for (let n = this.due('partial'); n > 0; n--) {
       const msgId = fragmenter.takeMsgId();
-      for (const f of this.partialFrags) this.send('partial', fragmenter.socket, encode({ ...f, clientId: fragmenter.clientId, msgId }));
+      for (const f of this.partialFrags) this.sendAs('partial', fragmenter, encode({ ...f, clientId: fragmenter.clientId, msgId }));
     }
     for (let n = this.due('held'); n > 0; n--) {
       const msgId = holder.takeMsgId();
       const f = msgId % HELD_CYCLE === 1 ? this.heldFrags.partial : this.heldFrags.complete;
-      this.send('held', holder.socket, encode({ ...f, clientId: holder.clientId, msgId }));
+      this.sendAs('held', holder, encode({ ...f, clientId: holder.clientId, msgId }));
     }
     for (let n = this.due('fresh'); n > 0; n--) {
       const msgId = repeater.takeMsgId();
@@ -159,12 +165,12 @@ export class Hostile {
       const data = encode({ type: PacketType.Data, clientId: repeater.clientId, msgId, fragIndex: 0, fragCount: 1, head: { kind: 'text', totalBytes: text.length }, chunk: text });
       this.fresh.set(msgId, data);
       this.fresh.delete(msgId - 4 * LATE_BEHIND);
-      this.send('fresh', repeater.socket, data);
+      this.sendAs('fresh', repeater, data);
     }
     for (let n = this.due('late'); n > 0; n--) {
       const msgId = repeater.nextMsgId - LATE_BEHIND - Math.floor(this.rand() * LATE_BEHIND);
       const buf = this.fresh.get(msgId);
-      if (buf) this.send('late', repeater.socket, buf);
+      if (buf) this.sendAs('late', repeater, buf);
     }
     repeater.lateBelow = repeater.nextMsgId - LATE_BEHIND + 1;
     for (let n = this.due('seed'); n > 0; n--) {

@@ -206,6 +206,8 @@ export enum RefuseReason {
   Malformed = 4,
   /** The relay could not store the message (its disk is full or failing); sending it again may work. */
   NotStored = 5,
+  /** The relay speaks a later protocol than this Hello (a protocol 1 Hello at a protocol 2 relay). */
+  Upgrade = 6,
 }
 
 /** relay -> client: the relay will not take this Hello or message. */

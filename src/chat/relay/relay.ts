@@ -28,7 +28,7 @@ import { Room } from './room';
 import type { SequencedMessage } from './sequenced';
 import { bindRelaySocket, checkRelayOptions } from './socket';
 import { NotStoredError } from './store';
-import { RelaySessions, type RelaySession } from './sessions';
+import { RelaySessions } from './sessions';
 import { Strangers, type Stranger } from './strangers';
 import { hostLimitsOf, Hosts, takeMessage } from './hosts';
 import { Wire } from './wire';
@@ -181,7 +181,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private dispatch(p: Packet, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number): void {
     switch (p.type) {
       case PacketType.Hello:
-        return this.onHello(p, from, member, stranger, now);
+        return this.upgrade(from, stranger);
       case PacketType.Data:
       case PacketType.Resend:
       case PacketType.Ping:
@@ -212,7 +212,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
    * dropped, whatever address it claims to come from. */
   private receiveV2(buf: Buffer, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number): void {
     const f = frame(buf);
-    if (f.kind === 'hello') return this.onHello(f.hello, from, member, stranger, now, { auth: f.auth });
+    if (f.kind === 'hello') return this.onHello(f.hello, from, member, stranger, now, f.auth);
     if (f.kind !== 'sealed') throw new ProtocolError('Unexpected relay packet (only a relay sends those)');
     const m = this.joined.client(f.sessionId.toString('hex'));
     const notJoined = () => this.wire.sendTo(encodeClear({ type: PacketType.NotJoined, epoch: this.room.epoch }), from.address, from.port, stranger);
@@ -318,41 +318,38 @@ export class Relay extends TypedEmitter<RelayEvents> {
 
   // ---- joining ----
 
-  /** A Hello: the address proves itself with a cookie, the name is checked, the room admits the
-   * client (new, resumed, renamed or moved), its waiting messages are released, and it is welcomed. */
-  private onHello(p: Hello, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number, v2?: { auth?: { relayAddress: string; client: ClientAuth } }): void {
+  /** A protocol 1 Hello: an older WhatsUDP. It is told, in its own protocol and within the 3x budget
+   * of an address that has not proved itself, to upgrade (`whatsudp chat` then exits 6 saying so). */
+  private upgrade(from: dgram.RemoteInfo, stranger: Stranger | undefined): void {
+    const detail = 'This relay speaks protocol 2: please upgrade WhatsUDP.'; // short: 3x a Hello of 33 bytes
+    this.wire.sendTo(encode({ type: PacketType.Refused, reason: RefuseReason.Upgrade, msgId: 0, detail }), from.address, from.port, stranger);
+  }
+
+  /** A Hello: the address proves itself with a cookie, then the handshake proves the device key, the
+   * name is checked, the room admits the client (new, resumed, renamed or moved), its waiting messages
+   * are released, and it is welcomed, all answers sealed under the new session's keys. */
+  private onHello(p: Hello, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number, signed?: { relayAddress: string; client: ClientAuth }): void {
     const { address: host, port } = from;
     const key = `${host}|${port}`;
-    // Protocol 2 always shows a cookie, so no public-key work is done for an address that has not
-    // shown it receives what is sent to it.
-    if ((v2 || !member) && !(p.cookie.length > 0 && this.cookies.check(key, p.cookie, now))) {
-      const retry = { type: PacketType.Retry, cookie: this.cookies.mint(key, now) } as const;
-      return this.wire.sendTo(v2 ? encodeClear(retry) : encode(retry), host, port, stranger);
+    // No public-key work for an address that has not shown it receives what is sent to it.
+    if (!(p.cookie.length > 0 && this.cookies.check(key, p.cookie, now))) {
+      return this.wire.sendTo(encodeClear({ type: PacketType.Retry, cookie: this.cookies.mint(key, now) }), host, port, stranger);
     }
-    const hex = p.clientId.toString('hex');
-    const holder = this.joined.client(hex);
-    let answer = (packet: Packet) => this.wire.sendTo(encode(packet), host, port);
-    let session: RelaySession | undefined;
-    if (v2?.auth) {
-      const auth = v2.auth.client;
-      // A retransmitted Hello (its Welcome was lost): the same answer, not a second handshake.
-      const s = holder?.session;
-      if (s?.answer && holder === member && s.ephemeral.equals(auth.ephemeralPublicKey)) return this.wire.sendTo(s.answer, host, port);
-      const hs = this.sessions.handshake(v2.auth.relayAddress, p.cookie, auth);
-      if (!hs.ok) {
-        this.wire.counters.unauthenticated++;
-        return this.warn(`A protocol 2 Hello failed its handshake (${hs.reason}) (datagram from ${host}:${port})`);
-      }
-      answer = (packet) => this.wire.sendTo(this.sessions.answer(hs.session, hs.welcomePrefix, encode(packet)), host, port);
-      // A session is its device's: no other key, and no protocol 1 client, can take it over.
-      if (holder && !(holder.session && equalBytes(holder.session.devicePublicKey, auth.devicePublicKey))) {
-        return answer({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId: 0, detail: 'This session id belongs to another device: start a new session.' });
-      }
-      session = hs.session;
-    } else if (holder?.session) {
-      // A protocol 1 Hello naming a protocol 2 member's id: the takeover the sessions exist to stop.
+    if (!signed) throw new ProtocolError('Cannot decode Hello (a cookie without the handshake)');
+    const auth = signed.client;
+    const holder = this.joined.client(p.clientId.toString('hex'));
+    // A retransmitted Hello (its Welcome was lost): the same answer, not a second handshake.
+    const s = holder?.session;
+    if (s?.answer && holder === member && s.ephemeral.equals(auth.ephemeralPublicKey)) return this.wire.sendTo(s.answer, host, port);
+    const hs = this.sessions.handshake(signed.relayAddress, p.cookie, auth);
+    if (!hs.ok) {
       this.wire.counters.unauthenticated++;
-      return answer({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId: 0, detail: 'That id belongs to a protocol 2 session.' });
+      return this.warn(`A protocol 2 Hello failed its handshake (${hs.reason}) (datagram from ${host}:${port})`);
+    }
+    const answer = (packet: Packet) => this.wire.sendTo(this.sessions.answer(hs.session, hs.welcomePrefix, encode(packet)), host, port);
+    // A session is its device's: no other key can take it over, from any address.
+    if (holder && !(holder.session && equalBytes(holder.session.devicePublicKey, auth.devicePublicKey))) {
+      return answer({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId: 0, detail: 'This session id belongs to another device: start a new session.' });
     }
     const refuse = (reason: RefuseReason, detail: string) => answer({ type: PacketType.Refused, reason, msgId: 0, detail });
     const problem = nameProblem(p.name);
@@ -362,7 +359,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (admitted.kind === 'full') return refuse(RefuseReason.RoomFull, `The room is full (${this.limits.maxMembers} members).`);
     if (admitted.kind === 'hostFull') return refuse(RefuseReason.RoomFull, `Too many members from ${host} (${this.limits.membersPerHost} per host).`);
     const m = admitted.member;
-    m.session = session; // a new handshake replaces the old keys: what was sealed under them is dropped
+    m.session = hs.session; // a new handshake replaces the old keys: what was sealed under them is dropped
     if (admitted.kind === 'joined') {
       this.strangers.delete(key);
       this.emit('joined', { ...toMember(m), address: { host, port } });
