@@ -129,9 +129,9 @@ Lists the relays that answer on this machine's networks (relays started with --a
 mDNS (DNS-SD, _whatsudp._udp) and with a probe to each interface's broadcast address on UDP
 ${PROBE_PORT}, for networks that drop multicast. Prints one relay a line on stdout, its address
 first, then the interface it answered on (and its other addresses), its open rooms, sealed rooms its
-owner lists, its key's fingerprint ("-" until relays have keys) and its name:
+owner lists, its key's fingerprint (the one "chat" will pin; "-" if it announced none) and its name:
 
-  192.0.2.1:2410 on eth0  rooms: main  fingerprint: -  name: ann-laptop
+  192.0.2.1:2410 on eth0  rooms: main  fingerprint: x7u2o4xd2j37uqf3k6ezwcchyl3kmggdxdromflg6ojixa4si5fq  name: ann-laptop
 
 A relay seen on two interfaces is listed once. Exits 0 when it ran, whether or not it found any;
 a relay's address typed by hand (chat --server) or an invite link works without it.

@@ -5,8 +5,7 @@ import { Relay } from '../chat';
 import { formatAddress } from '../chat';
 import { Announcer, PROBE_PORT } from '../chat/discovery';
 import { relayKeyPath } from '../chat/identity';
-import { nodeCrypto } from '../protocol/crypto';
-import { displayFingerprint, fingerprint } from '../protocol/fingerprint';
+import { displayFingerprint } from '../protocol/fingerprint';
 import type { RelayArgs } from './args';
 import { escapeName, formatMessage } from './format';
 import { EXIT } from './help';
@@ -28,7 +27,7 @@ export function startRelay(args: RelayArgs, io: Io): Session {
       }
       io.out(formatAddress(r.address()));
       for (const notice of r.notices) io.err(`whatsudp: note: ${notice}`);
-      if (args.log) io.err(`whatsudp: note: the relay's key fingerprint is ${displayFingerprint(fingerprint(nodeCrypto, r.publicKey))} (members pin it on first contact; tell them, so they can compare)`);
+      if (args.log) io.err(`whatsudp: note: the relay's key fingerprint is ${displayFingerprint(r.fingerprint)} (members pin it on first contact; tell them, so they can compare)`);
       // The operator hears of a full disk with or without --log: once when it starts, once when it ends.
       r.on('store', (s) => io.err(`whatsudp: ${s.writing ? 'note' : 'warning'}: ${s.detail}`));
       // The bridge is off by default now: whoever runs the original programs against this relay
@@ -68,8 +67,9 @@ export function legacyDroppedNote(from: string): string {
  * runs on: it is still reachable by its address. */
 async function announce(relay: Relay, log: boolean, io: Io): Promise<Announcer | undefined> {
   try {
-    // One room today, open to all; its id joins the announcement once the relay exposes it.
-    const a = await Announcer.start({ relay: relay.address(), rooms: [{ name: 'main' }] });
+    // One room today, open to all; its id joins the announcement once the relay exposes it. The key's
+    // fingerprint lets whoever finds it know which relay it is before joining (and what to pin).
+    const a = await Announcer.start({ relay: relay.address(), rooms: [{ name: 'main' }], fingerprint: relay.fingerprint });
     for (const notice of a.notices) io.err(`whatsudp: note: ${notice}`);
     const where = a.interfaces();
     io.err(where.length > 0 ? `* announced on ${where.map(escapeName).join(', ')} (mDNS _whatsudp._udp, broadcast probe on UDP ${PROBE_PORT})` : '* announcing once a network interface comes up');

@@ -7,8 +7,7 @@ import * as vscode from 'vscode';
 import { type Address, ChatError, checkPort, formatAddress, Relay } from '../chat';
 import { Announcer } from '../chat/discovery';
 import { relayKeyPath } from '../chat/identity';
-import { nodeCrypto } from '../protocol/crypto';
-import { displayFingerprint, fingerprint } from '../protocol/fingerprint';
+import { displayFingerprint } from '../protocol/fingerprint';
 import { Disposable } from './dispose';
 import type { Notifier } from './notify';
 import * as settings from './settings';
@@ -98,7 +97,7 @@ export class Server extends Disposable {
       return;
     }
     const relay = this.relay;
-    this.notifier.log.info(`Relay key fingerprint: ${displayFingerprint(fingerprint(nodeCrypto, relay.publicKey))}`);
+    this.notifier.log.info(`Relay key fingerprint: ${displayFingerprint(relay.fingerprint)}`);
     relay.on('warning', (err) => this.notifier.log.debug(`Relay: ${err.message}`));
     relay.on('joined', (m) => this.notifier.log.info(`Relay: ${m.name} joined from ${formatAddress(m.address)}`));
     relay.on('left', (m) => this.notifier.log.info(`Relay: ${m.name} left (${m.reason})`));
@@ -137,7 +136,7 @@ export class Server extends Disposable {
    * announced still runs: its address works as before. */
   private async announce(relay: Relay): Promise<void> {
     try {
-      const announcer = await Announcer.start({ relay: relay.address(), rooms: [{ name: 'main' }] });
+      const announcer = await Announcer.start({ relay: relay.address(), rooms: [{ name: 'main' }], fingerprint: relay.fingerprint });
       if (this.relay !== relay) {
         await announcer.close();
         return;

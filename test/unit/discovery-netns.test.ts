@@ -64,18 +64,22 @@ describe('discovery across namespaces', { timeout: 60_000 }, () => {
     const l = lab(t);
     if (!l) return;
     const { r, b } = pair(l);
-    const { port } = await relay(r, ['--host', '0.0.0.0', '--announce']);
+    const { proc, port } = await relay(r, ['--host', '0.0.0.0', '--announce', '--log']);
+    const keyLine = await proc.waitForLine('stderr', /key fingerprint is/);
+    const fingerprint = /fingerprint is ([a-z2-7 ]+) \(/.exec(keyLine)![1].replace(/ /g, '');
     const { relays } = await discover(b);
     assert.equal(relays.length, 1, JSON.stringify(relays));
     const [found] = relays;
     assert.equal(found.address, `192.0.2.1:${port}`);
     assert.equal(found.interface, 'wb0');
     assert.ok(found.via.includes('mdns'), `found over mDNS: ${found.via.join(', ')}`);
-    assert.deepEqual([found.rooms, found.sealed, found.fingerprint], [[{ name: 'main', id: null }], [], null]);
+    // The relay's own key, so whoever finds it knows which relay it is before joining.
+    assert.deepEqual([found.rooms, found.sealed, found.fingerprint], [[{ name: 'main', id: null }], [], fingerprint]);
 
     const lines = spawnCli(['discover', '--timeout-ms', '1500'], { netns: b });
     assert.equal((await lines.exitWithin(8000)).code, 0);
     assert.deepEqual(lines.stdout.map((s) => s.split('  ')[0]), [`192.0.2.1:${port} on wb0`]);
+    assert.match(lines.stdout[0], new RegExp(`  fingerprint: ${fingerprint}  `));
     assert.match(lines.stderr.join('\n'), /^\* 1 relay found on wb0 in \d+ ms$/m);
   });
 

@@ -22,7 +22,7 @@ export interface AnnounceOptions {
   rooms?: AnnouncedRoom[];
   /** Sealed rooms whose owner allows them to be listed. */
   sealed?: AnnouncedRoom[];
-  /** The relay key's fingerprint, once relays have keys. */
+  /** The relay key's fingerprint (Relay.fingerprint). */
   fingerprint?: string;
   /** Announce over mDNS (default true). */
   mdns?: boolean;

@@ -34,7 +34,7 @@ export interface FoundRelay {
   name?: string;
   rooms: AnnouncedRoom[];
   sealed: AnnouncedRoom[];
-  /** The relay key's fingerprint; null until relays have keys. */
+  /** The relay key's fingerprint; null when it announced none (an older relay). */
   fingerprint?: string;
   /** It has more rooms than it could announce. */
   more: boolean;

@@ -40,7 +40,7 @@ export interface RelayInfo {
   rooms: AnnouncedRoom[];
   /** Sealed rooms whose owner allows them to be listed, by name (the others are not announced at all). */
   sealed: AnnouncedRoom[];
-  /** The relay key's fingerprint (52 base32 characters), once relays have keys. */
+  /** The relay key's fingerprint (52 base32 characters): which relay it is, before joining. */
   fingerprint?: string;
   /** The relay had more rooms than fit. */
   more?: boolean;

@@ -125,6 +125,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
     return this.sessions.publicKey;
   }
 
+  /** Its fingerprint (52 base32 characters), what people compare and discovery announces. */
+  get fingerprint(): string {
+    return this.sessions.fingerprint;
+  }
+
   stats(): RelayStats {
     return { ...this.wire.counters, members: this.joined.size, headSeq: this.room.headSeq };
   }

@@ -2,6 +2,7 @@
 // session keys. A member's every datagram opens under its session or is dropped and counted; every
 // datagram to it is sealed. Public-key work only ever follows a good cookie (relay.ts checks it first).
 import { type Crypto, type SigningKey } from '../../protocol/crypto';
+import { fingerprint } from '../../protocol/fingerprint';
 import { answerHandshake, type ClientAuth } from '../../protocol/handshake';
 import { SessionOpener, SessionSealer } from '../../protocol/session-cipher';
 import { decodeInner, SEALED_PREFIX_BYTES, sealedPrefix, welcomePrefix } from '../../protocol/v2';
@@ -29,6 +30,10 @@ export class RelaySessions {
 
   get publicKey(): Uint8Array {
     return this.key.publicKey;
+  }
+
+  get fingerprint(): string {
+    return fingerprint(this.crypto, this.key.publicKey);
   }
 
   /** Checks the client's signature (over the cookie and the address it dialled) and makes the keys. */
