@@ -55,6 +55,10 @@ export interface Member {
   id: string;
   name: string;
   presence: 'online' | 'away';
+  /** Its device key's fingerprint, as the relay saw the key proved in the member's handshake: two
+   * members with one fingerprint are two windows or runs of one device, and two with the same (or a
+   * look-alike) name but different fingerprints are different devices. Absent where no key is known. */
+  fingerprint?: string;
 }
 
 /** The client's timers: defaults, bounds and what each is for are in CLIENT_TIMER_OPTIONS (options.ts). */

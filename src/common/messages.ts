@@ -35,6 +35,8 @@ export interface MemberView {
   name: string;
   presence: 'online' | 'away';
   self: boolean;
+  /** Its device key's fingerprint (52 characters), when the relay knows the key. */
+  fingerprint?: string;
 }
 
 export type ConnectionView =

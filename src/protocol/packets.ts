@@ -177,7 +177,11 @@ export interface RosterEntry {
   clientId: Buffer;
   name: string;
   presence: Presence;
+  /** The member's device key (protocol 2), as its handshake proved it to the relay; all zeros if none. */
+  key: Buffer;
 }
+
+export const ROSTER_KEY_BYTES = 32;
 
 /** relay -> client: one page of the member list at `version`. */
 export interface Roster {

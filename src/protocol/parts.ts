@@ -3,7 +3,7 @@
 // headers of the two packets that carry message text. A packet's size is the sum of its parts'
 // lengths, so nothing is encoded just to be measured.
 import { ProtocolError, Reader, utf8Length, Writer } from './bytes';
-import { CLIENT_ID_BYTES, MAX_LANGUAGE_BYTES, MAX_PATH_BYTES, MAX_TEXT_BYTES, type MessageHead, type RosterEntry } from './packets';
+import { CLIENT_ID_BYTES, MAX_LANGUAGE_BYTES, MAX_PATH_BYTES, MAX_TEXT_BYTES, ROSTER_KEY_BYTES, type MessageHead, type RosterEntry } from './packets';
 
 /** Names are at most 32 characters; in UTF-8 that is at most 128 bytes. */
 export const MAX_NAME_BYTES = 128;
@@ -65,11 +65,14 @@ export const head = {
 
 /** One member in a Roster page: memberId, clientId, presence, name. */
 export const rosterEntry = {
-  encodingLength: (e: Pick<RosterEntry, 'name'>): number => 4 + CLIENT_ID_BYTES + 1 + strLength(e.name, MAX_NAME_BYTES, 'name'),
+  encodingLength: (e: Pick<RosterEntry, 'name'>): number => 4 + CLIENT_ID_BYTES + 1 + strLength(e.name, MAX_NAME_BYTES, 'name') + ROSTER_KEY_BYTES,
   write(w: Writer, e: RosterEntry): void {
-    w.u32(e.memberId).bytes(e.clientId).u8(e.presence).text(e.name);
+    if (e.key.length !== ROSTER_KEY_BYTES) throw new ProtocolError(`Cannot encode Roster (a key of ${e.key.length} bytes)`);
+    w.u32(e.memberId).bytes(e.clientId).u8(e.presence).text(e.name).bytes(e.key);
   },
-  read: (r: Reader): RosterEntry => ({ memberId: r.u32('memberId'), clientId: r.bytes(CLIENT_ID_BYTES, 'clientId'), presence: r.u8('presence'), name: r.str('name', MAX_NAME_BYTES) }),
+  read: (r: Reader): RosterEntry => ({
+    memberId: r.u32('memberId'), clientId: r.bytes(CLIENT_ID_BYTES, 'clientId'), presence: r.u8('presence'), name: r.str('name', MAX_NAME_BYTES), key: r.bytes(ROSTER_KEY_BYTES, 'key'),
+  }),
 };
 
 /** A Roster page without entries: envelope, version, page, pageCount, count. */

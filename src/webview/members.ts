@@ -46,13 +46,14 @@ export class MemberList {
     dot.setAttribute('aria-hidden', 'true');
     const label = el('span', 'who');
     label.append(el('span', `name ${colorClass(m.id, m.name)}`, m.name));
-    const idTag = this.people.tagFor(m.name, m.id, false);
+    const idTag = this.people.memberTag(m);
     if (idTag) label.append(' ', el('span', 'id-tag', idTag));
     li.append(dot, label);
     if (m.self) li.append(el('span', 'you', '(you)'));
     if (isLegacyId(m.id)) li.append(tag('unverified', UNVERIFIED_TITLE));
     li.append(srOnly(m.presence === 'online' ? ', online' : ', away'));
-    li.title = `${visibleControls(m.name)}${idTag ? ` (${m.id})` : ''}: ${m.presence}`;
+    const key = m.fingerprint ? `, key ${m.fingerprint.match(/.{1,4}/g)!.join(' ')}` : '';
+    li.title = `${visibleControls(m.name)}${idTag && !m.fingerprint ? ` (${m.id})` : ''}: ${m.presence}${key}`;
     return li;
   }
 }

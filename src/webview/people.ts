@@ -37,8 +37,10 @@ export class People {
     }
   }
 
+  /** A member's identity is its device key when known: two windows of one device are one person,
+   * and two devices under one (or a look-alike) name are two. */
   addMembers(members: readonly MemberView[]): void {
-    for (const m of members) this.add(m.name, isLegacyId(m.id) ? LEGACY : m.id);
+    for (const m of members) this.add(m.name, isLegacyId(m.id) ? LEGACY : (m.fingerprint ?? m.id));
   }
 
   private add(name: string, identity: string): void {
@@ -53,6 +55,15 @@ export class People {
     if (legacy || isLegacyId(id)) return undefined;
     const ids = this.byName.get(this.key(name));
     return ids && ids.size > 1 ? `#${id.slice(0, 4)}` : undefined;
+  }
+
+  /** A member's tag when its name is shared or looks like another's: its key's first 12 fingerprint
+   * characters (60 bits: a look-alike key is out of reach, where 4 hex digits of an id were not). */
+  memberTag(m: Pick<MemberView, 'name' | 'id' | 'fingerprint'>): string | undefined {
+    if (!m.fingerprint) return this.tagFor(m.name, m.id, false);
+    if (isLegacyId(m.id)) return undefined;
+    const ids = this.byName.get(this.key(m.name));
+    return ids && ids.size > 1 ? `key ${m.fingerprint.slice(0, 4)} ${m.fingerprint.slice(4, 8)} ${m.fingerprint.slice(8, 12)}` : undefined;
   }
 
   senderTag(sender: SenderView): string | undefined {

@@ -177,7 +177,7 @@ test('50,000 random and mutated datagrams: decode throws only ProtocolError, qui
   const samples: Buffer[] = [
     encode({ type: T.Gone, fromSeq: 1, toSeq: 9 }),
     encode({ type: T.Welcome, roomId: 5n, epoch: 1, headSeq: 9, fromSeq: 1, lostCount: 0, memberId: 1, rosterVersion: 1, heartbeatMs: 300 }),
-    encode({ type: T.Roster, version: 1, page: 0, pageCount: 1, entries: [{ memberId: 1, clientId: Buffer.alloc(8), name: 'ann', presence: 0 }] }),
+    encode({ type: T.Roster, version: 1, page: 0, pageCount: 1, entries: [{ memberId: 1, clientId: Buffer.alloc(8), name: 'ann', presence: 0, key: Buffer.alloc(32) }] }),
     ...fragmentMsg({ seq: 3, time: 1, senderId: Buffer.alloc(8), senderFlags: 0, name: 'bob', msgId: 3 }, { kind: 'snippet', totalBytes: 2000, path: 'a.ts', startLine: 1, endLine: 9, language: 'ts' }, Buffer.alloc(2000, 0x61)).map((p) => encode(p)),
   ];
   const started = Date.now();

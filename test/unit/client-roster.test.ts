@@ -8,7 +8,7 @@ import { PacketType, Presence, type Roster, type RosterEntry } from '../../src/p
 import type { Member } from '../../src/chat';
 
 function entry(memberId: number, name: string, presence = Presence.Online): RosterEntry {
-  return { memberId, clientId: Buffer.alloc(8, memberId), name, presence };
+  return { memberId, clientId: Buffer.alloc(8, memberId), name, presence, key: Buffer.alloc(32, memberId) };
 }
 
 function page(version: number, pageIndex: number, pageCount: number, entries: RosterEntry[]): Roster {

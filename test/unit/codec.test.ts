@@ -25,7 +25,7 @@ const samples: Packet[] = [
   { type: T.Ping, nonce: 0xdeadbeef },
   { type: T.Pong, nonce: 1, epoch: 2, headSeq: 3, rosterVersion: 4, heartbeatMs: 20000 },
   { type: T.RosterRequest, version: 8 },
-  { type: T.Roster, version: 8, page: 0, pageCount: 1, entries: [{ memberId: 1, clientId: id, name: 'ann', presence: 0 }, { memberId: 2, clientId: id, name: 'ann', presence: 1 }] },
+  { type: T.Roster, version: 8, page: 0, pageCount: 1, entries: [{ memberId: 1, clientId: id, name: 'ann', presence: 0, key: Buffer.alloc(32, 7) }, { memberId: 2, clientId: id, name: 'ann', presence: 1, key: Buffer.alloc(32) }] },
   { type: T.Leave, clientId: id },
   { type: T.NotJoined, epoch: 77 },
   { type: T.Refused, reason: 2, msgId: 0, detail: 'A name cannot contain ":".' },

@@ -1,5 +1,7 @@
 // The member list as a client sees it: fetched in pages whenever the relay's roster version moves
 // (it says so in every Pong), and diffed so the host can say who joined and who left.
+import { isAllZero, nodeCrypto } from '../../protocol/crypto';
+import { fingerprint } from '../../protocol/fingerprint';
 import { Presence, type Roster, type RosterEntry } from '../../protocol/packets';
 import type { Member } from '../types';
 import type { RttEstimator } from './rtt';
@@ -65,6 +67,7 @@ export class ClientRoster {
     const entries = [...this.pages.entries()].sort(([a], [b]) => a - b).flatMap(([, e]) => e);
     const next: Member[] = entries.map((e) => ({
       memberId: e.memberId, id: e.clientId.toString('hex'), name: e.name, presence: e.presence === Presence.Away ? 'away' : 'online',
+      ...(isAllZero(e.key) ? {} : { fingerprint: fingerprint(nodeCrypto, e.key) }),
     }));
     const first = this.version === 0;
     const before = new Map(this.list.map((m) => [m.memberId, m]));

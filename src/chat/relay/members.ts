@@ -4,7 +4,9 @@
 import { ownBytes } from '../../protocol/bytes';
 import { encode } from '../../protocol/codec';
 import { ROSTER_HEADER_BYTES, rosterEntry } from '../../protocol/parts';
-import { HelloFlags, MAX_PACKET, PacketType, Presence, type Hello, type RosterEntry } from '../../protocol/packets';
+import { nodeCrypto } from '../../protocol/crypto';
+import { fingerprint } from '../../protocol/fingerprint';
+import { HelloFlags, MAX_PACKET, PacketType, Presence, ROSTER_KEY_BYTES, type Hello, type RosterEntry } from '../../protocol/packets';
 import { RELAY_LIMITS, TokenBucket } from '../limits';
 import { hostLimitsOf, Hosts, type HostState } from './hosts';
 import type { Address, Member } from '../types';
@@ -62,7 +64,12 @@ export type Admission =
   | { kind: 'joined'; member: MemberState; replaced?: MemberState }
   | { kind: 'known'; member: MemberState; replaced?: MemberState };
 
-export const toMember = (m: MemberState): Member => ({ memberId: m.memberId, id: m.hex, name: m.name, presence: m.presence === Presence.Away ? 'away' : 'online' });
+export const toMember = (m: MemberState): Member => ({
+  memberId: m.memberId, id: m.hex, name: m.name, presence: m.presence === Presence.Away ? 'away' : 'online',
+  ...(m.session ? { fingerprint: fingerprint(nodeCrypto, m.session.devicePublicKey) } : {}),
+});
+
+const NO_KEY = Buffer.alloc(ROSTER_KEY_BYTES);
 
 export class Members {
   private readonly list: MemberState[] = [];
@@ -234,11 +241,12 @@ export class Members {
 }
 
 /** Packs members into Roster datagrams of at most MAX_PACKET bytes, sizes from the codec's parts. */
-export function rosterPages(version: number, members: Iterable<Pick<MemberState, 'memberId' | 'clientId' | 'name' | 'presence'>>): Buffer[] {
+export function rosterPages(version: number, members: Iterable<Pick<MemberState, 'memberId' | 'clientId' | 'name' | 'presence' | 'session'>>): Buffer[] {
   const pages: RosterEntry[][] = [[]];
   let size = ROSTER_HEADER_BYTES;
   for (const m of members) {
-    const entry: RosterEntry = { memberId: m.memberId, clientId: m.clientId, name: m.name, presence: m.presence };
+    const key = m.session ? Buffer.from(m.session.devicePublicKey) : NO_KEY;
+    const entry: RosterEntry = { memberId: m.memberId, clientId: m.clientId, name: m.name, presence: m.presence, key };
     const entrySize = rosterEntry.encodingLength(entry);
     if (size + entrySize > MAX_PACKET) {
       pages.push([]);

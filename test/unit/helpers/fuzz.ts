@@ -58,7 +58,7 @@ export function hostile(d: Dice, near: number, refusals = true): Packet {
     case 3:
       return { type: T.Ack, msgId: d.u32(), fragIndex: d.int(3), seq: d.u32(near), epoch: d.u32() };
     case 4:
-      return { type: T.Roster, version: d.u32(), page: 0, pageCount: 1 + d.int(65534), entries: [{ memberId: d.u32(), clientId: d.bytes(8), name: 'x', presence: d.int(1) }] };
+      return { type: T.Roster, version: d.u32(), page: 0, pageCount: 1 + d.int(65534), entries: [{ memberId: d.u32(), clientId: d.bytes(8), name: 'x', presence: d.int(1), key: d.bytes(32) }] };
     case 5:
       return { type: T.SlowDown, retryAfterMs: d.u32() };
     case 6:
