@@ -1,7 +1,7 @@
 // Entry point of every helper process: `node child.mjs ROLE OPTIONS_JSON`. It starts the role,
 // says `ready` over IPC, answers requests ({id, cmd, args} -> {id, ok, result | error}) and exits
 // when asked to close or when the load generator goes away.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import type { Role } from './roles/role';
 import { bareBroadcastRole, bareEchoRole, bareFanoutRole, sealedFanoutRole } from './roles/bare';
@@ -26,7 +26,19 @@ const send = (m: unknown) => process.send?.(m);
 const [roleName, optsJson] = process.argv.slice(2);
 
 /** CPU time of this process between cpuStart and cpuStop, as a share of one core. */
-let cpuFrom: { usage: NodeJS.CpuUsage; at: number } | undefined;
+let cpuFrom: { usage: NodeJS.CpuUsage; at: number; mainMs: number | undefined } | undefined;
+
+/** CPU ms of the main thread alone (Linux: its /proc stat, in clock ticks of 10 ms): process.cpuUsage()
+ * counts V8's worker threads too, which a profile of the main thread does not show. */
+function mainThreadMs(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, at USER_HZ 100
+  } catch {
+    return undefined;
+  }
+}
 let profiler: Session | undefined;
 
 function memory() {
@@ -48,14 +60,16 @@ async function main(): Promise<void> {
     ...role.handlers,
     mem: memory,
     cpuStart: () => {
-      cpuFrom = { usage: process.cpuUsage(), at: performance.now() };
+      cpuFrom = { usage: process.cpuUsage(), at: performance.now(), mainMs: mainThreadMs() };
       return true;
     },
     cpuStop: () => {
       if (!cpuFrom) throw new Error('cpuStop before cpuStart');
       const d = process.cpuUsage(cpuFrom.usage);
       const wallMs = performance.now() - cpuFrom.at;
-      return { userMs: d.user / 1000, systemMs: d.system / 1000, wallMs, coreShare: (d.user + d.system) / 1000 / wallMs };
+      const main = mainThreadMs();
+      const mainThreadShare = main !== undefined && cpuFrom.mainMs !== undefined ? (main - cpuFrom.mainMs) / wallMs : undefined;
+      return { userMs: d.user / 1000, systemMs: d.system / 1000, wallMs, coreShare: (d.user + d.system) / 1000 / wallMs, mainThreadShare };
     },
     // A CPU profile of one phase (e.g. only the idle heartbeating), written where the caller says.
     profileStart: async () => {

@@ -19,6 +19,7 @@ export interface Run {
   seconds: number;
   lost: number; // datagrams the kernel dropped (written off so the loop goes on)
   relayCpu: number; // share of one core used by the relay (or baseline) process
+  relayMainCpu?: number; // ... by its main thread alone (Linux), the rest being V8's worker threads
   loadCpu: number; // ... and by the load generator
 }
 
@@ -86,7 +87,7 @@ export async function window(side: Side, warmupMs: number, ms: number): Promise<
   const min1 = Math.min(...counts);
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
-  const relayCpu = await side.server.request<{ coreShare: number }>('cpuStop');
+  const relayCpu = await side.server.request<{ coreShare: number; mainThreadShare?: number }>('cpuStop');
   running = false;
   side.onWatched = undefined;
   clearInterval(watchdog);
@@ -98,6 +99,7 @@ export async function window(side: Side, warmupMs: number, ms: number): Promise<
     seconds,
     lost: writtenOff - lost0,
     relayCpu: relayCpu.coreShare,
+    relayMainCpu: relayCpu.mainThreadShare,
     loadCpu: (cpu.user + cpu.system) / 1000 / (t1 - t0),
   };
 }
@@ -137,11 +139,16 @@ export interface Comparison {
   ratio: number;
   /** Relay-process CPU per message delivered to everyone, in µs (medians). */
   cpuPerMessageUs: { ours: number; bare: number };
+  /** The same for the main thread alone, where the platform tells it (Linux). */
+  mainThreadCpuPerMessageUs?: { ours: number; bare: number };
   profile?: string;
 }
 
 export function compare(size: number, rounds: Pair[]): Comparison {
   const perMessage = (r: Run) => (r.relayCpu * r.seconds * 1e6) / Math.max(1, r.delivered);
+  const mainPerMessage = (r: Run) => ((r.relayMainCpu ?? NaN) * r.seconds * 1e6) / Math.max(1, r.delivered);
+  const main = (pick: (p: Pair) => Run) => round(median(rounds.map((r) => mainPerMessage(pick(r)))), 1);
+  const hasMain = rounds.every((r) => r.ours.relayMainCpu !== undefined && r.bare.relayMainCpu !== undefined);
   return {
     size,
     rounds,
@@ -149,5 +156,6 @@ export function compare(size: number, rounds: Pair[]): Comparison {
     bare: round(median(rounds.map((r) => r.bare.perSecond)), 0),
     ratio: round(median(rounds.map((r) => r.ours.perSecond / r.bare.perSecond)), 3),
     cpuPerMessageUs: { ours: round(median(rounds.map((r) => perMessage(r.ours))), 1), bare: round(median(rounds.map((r) => perMessage(r.bare))), 1) },
+    ...(hasMain ? { mainThreadCpuPerMessageUs: { ours: main((p) => p.ours), bare: main((p) => p.bare) } } : {}),
   };
 }

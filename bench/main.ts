@@ -91,10 +91,12 @@ const sections: Section[] = [
           `>= ${goal}x`,
           r.ratio >= goal,
         );
+      const m = (r: typeof r10) => r.mainThreadCpuPerMessageUs;
+      const mainThread = (r: typeof r10) => (m(r) ? `; main thread alone ${(m(r)!.ours / m(r)!.bare).toFixed(2)}x (${m(r)!.ours} vs ${m(r)!.bare} µs)` : '');
       const cpu = (r: typeof r10) =>
         row(
           `1. relay CPU per message, room of ${r.size}: ours / sealed bare`,
-          `${(r.cpuPerMessageUs.ours / r.cpuPerMessageUs.bare).toFixed(2)}x (${r.cpuPerMessageUs.ours} vs ${r.cpuPerMessageUs.bare} µs; crypto-free bare ${r.plain.cpuPerMessageUs.bare} µs)`,
+          `${(r.cpuPerMessageUs.ours / r.cpuPerMessageUs.bare).toFixed(2)}x (${r.cpuPerMessageUs.ours} vs ${r.cpuPerMessageUs.bare} µs; crypto-free bare ${r.plain.cpuPerMessageUs.bare} µs)${mainThread(r)}`,
         );
       const c = clients.sort((a, b) => a.perSecond - b.perSecond)[clients.length >> 1];
       return {
