@@ -2,7 +2,8 @@
 // the CLI and the tests use only these names (plus the two classes) from `src/chat`.
 import type { SigningKey } from '../protocol/crypto';
 import type { MessageBody, SendableBody } from '../protocol/packets';
-import type { DeviceIdentity, TextStore } from './identity';
+import type { DeviceIdentity } from './identity/device';
+import type { TextStore } from './identity/store';
 import type { CLIENT_TIMER_OPTIONS, OptionValues, RELAY_LIMIT_OPTIONS, RELAY_TIMER_OPTIONS } from './options';
 
 export interface Address {
@@ -59,6 +60,8 @@ export interface Member {
    * members with one fingerprint are two windows or runs of one device, and two with the same (or a
    * look-alike) name but different fingerprints are different devices. Absent where no key is known. */
   fingerprint?: string;
+  /** The key itself (base64url of its 32 bytes), for pinning name to key. */
+  key?: string;
 }
 
 /** The client's timers: defaults, bounds and what each is for are in CLIENT_TIMER_OPTIONS (options.ts). */

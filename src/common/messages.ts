@@ -37,6 +37,8 @@ export interface MemberView {
   self: boolean;
   /** Its device key's fingerprint (52 characters), when the relay knows the key. */
   fingerprint?: string;
+  /** Its name was seen before with other keys: a new device of the same person, or someone else. */
+  newKey?: boolean;
 }
 
 export type ConnectionView =

@@ -4,9 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Address, ChatClient, ChatError, type ClientEvents, type ClientOptions, type ConnectionState, isSendable, type SendableBody,
-  type RoomMessage, formatAddress, MAX_TEXT_BYTES,
+  type Member, type RoomMessage, formatAddress, MAX_TEXT_BYTES,
 } from '../chat';
 import { TypedEmitter } from '../chat';
+import { checkNames, type TextStore } from '../chat/identity';
+import { nodeCrypto } from '../protocol/crypto';
 import type { ChatItem, ConnectionView, MemberView, Snapshot } from '../common/messages';
 import { textProblem } from '../common/message';
 import { Conversation, type Change } from './conversation';
@@ -45,6 +47,8 @@ export interface SessionOptions {
    * session only and no pinning. */
   identity?: ClientOptions['identity'];
   relayPins?: ClientOptions['relayPins'];
+  /** Names pinned to keys (trust on first use); without it, names are not checked. */
+  memberPins?: TextStore;
 }
 
 const RETRY_MIN_MS = 3000;
@@ -63,6 +67,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private attempts = 0;
   private visible = false;
   private acceptRelayKey: string | undefined;
+  /** Sessions whose name was seen before with other keys, flagged in the member list. */
+  private readonly newKeys = new Set<string>();
+  private namesChecked = Promise.resolve();
   private firstUnreadKey: string | undefined;
   private dividerKey: string | undefined;
   private disposed = false;
@@ -102,7 +109,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return connectionView(this.state, this.opts.server);
   }
   get members(): MemberView[] {
-    return memberViews(this.client?.members ?? [], this.clientId);
+    return memberViews(this.client?.members ?? [], this.clientId, this.newKeys);
   }
 
   /** (Re)creates the client and joins. Rejects with a ChatError if the join fails; the session then
@@ -192,7 +199,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     on('state', (s) => this.setState(s));
     on('message', (m, info) => this.onMessage(client, m, info.backfill, resuming));
     on('delivery', (o) => this.apply(this.conversation.applyDelivery(o)));
-    on('members', (list) => this.emit('members', memberViews(list, this.clientId)));
+    on('members', (list) => {
+      this.emit('members', memberViews(list, this.clientId, this.newKeys));
+      this.checkNames(list);
+    });
     on('lost', (count) => {
       const text = `${count} earlier message${count === 1 ? ' is' : 's are'} too old for the relay to send again.`;
       this.emit('items', [this.conversation.addNotice(text, 'warning')], []);
@@ -267,6 +277,26 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.opts = { ...this.opts, name };
     this.emit('self', { id: this.clientId, name });
     if (this.client) await this.client.rename(name);
+  }
+
+  /** Names are labels, keys are identity: a known name under a key never seen with it is flagged in
+   * the member list and said once in the conversation (a new device of theirs, or someone else). */
+  private checkNames(list: Member[]): void {
+    const pins = this.opts.memberPins;
+    if (!pins) return;
+    this.namesChecked = this.namesChecked
+      .then(async () => {
+        const fresh = (await checkNames(nodeCrypto, pins, list, this.clientId)).filter((c) => !this.newKeys.has(c.member.id));
+        if (fresh.length === 0 || this.disposed) return;
+        for (const { member, pinned } of fresh) {
+          this.newKeys.add(member.id);
+          const short = (fp: string) => `${fp.slice(0, 4)} ${fp.slice(4, 8)} ${fp.slice(8, 12)}`;
+          const text = `${member.name} is using a key not seen with that name before (key ${short(member.fingerprint!)}, before: ${pinned.map((p) => short(p.fingerprint)).join(', ')}): a new device of theirs, or someone else.`;
+          this.emit('items', [this.conversation.addNotice(text, 'warning')], []);
+        }
+        this.emit('members', this.members);
+      })
+      .catch((err: unknown) => this.opts.log.warn(`Cannot check names against ${pins.where}: ${String(err)}`));
   }
 
   /** The user confirmed the relay's new key (its fingerprint): the next connect trusts it and re-pins. */

@@ -23,6 +23,7 @@ export function secretStore(secrets: vscode.SecretStorage): TextStore {
 export interface Keys {
   identity: DeviceIdentity;
   relayPins: TextStore;
+  memberPins: TextStore;
 }
 
 /** The device identity (made on first use) and the pin file. If the secret storage cannot be used, a
@@ -31,12 +32,13 @@ export async function loadKeys(secrets: vscode.SecretStorage, storageDir: string
   const { crypto, fallbackReason } = await selectCrypto();
   if (fallbackReason) log.warn(`Crypto: ${fallbackReason}`);
   const relayPins = new FileStore(path.join(storageDir, 'known_relays'));
+  const memberPins = new FileStore(path.join(storageDir, 'known_members'));
   try {
     const { identity, created } = await loadOrCreateIdentity(crypto, secretStore(secrets));
     log.info(`${created ? 'Made this device\'s key' : 'Device key'}: ${identity.fingerprint}`);
-    return { identity, relayPins };
+    return { identity, relayPins, memberPins };
   } catch (err) {
     log.warn(`Cannot use the device key in VS Code's secret storage (${(err as Error).message}): using a key for this window only.`);
-    return { identity: newIdentity(crypto).identity, relayPins };
+    return { identity: newIdentity(crypto).identity, relayPins, memberPins };
   }
 }

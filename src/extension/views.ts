@@ -55,8 +55,12 @@ export function connectionView(state: ConnectionState | undefined, relay: Addres
   }
 }
 
-export function memberViews(members: Member[], selfId: string): MemberView[] {
-  return members.map((m) => ({ memberId: m.memberId, id: m.id, name: m.name, presence: m.presence, self: m.id === selfId, ...(m.fingerprint ? { fingerprint: m.fingerprint } : {}) }));
+export function memberViews(members: Member[], selfId: string, newKeys?: ReadonlySet<string>): MemberView[] {
+  return members.map((m) => ({
+    memberId: m.memberId, id: m.id, name: m.name, presence: m.presence, self: m.id === selfId,
+    ...(m.fingerprint ? { fingerprint: m.fingerprint } : {}),
+    ...(newKeys?.has(m.id) ? { newKey: true } : {}),
+  }));
 }
 
 /** The pattern for the last name asked about: every arriving message is tested against the same

@@ -3,7 +3,7 @@
 import type { MemberView } from '../common/messages';
 import { el, srOnly } from './dom';
 import { visibleControls } from './markup';
-import { colorClass, isLegacyId, UNVERIFIED_TITLE, type People } from './people';
+import { colorClass, isLegacyId, NEW_KEY_TITLE, UNVERIFIED_TITLE, type People } from './people';
 import { tag } from './toolkit';
 
 export class MemberList {
@@ -51,6 +51,7 @@ export class MemberList {
     li.append(dot, label);
     if (m.self) li.append(el('span', 'you', '(you)'));
     if (isLegacyId(m.id)) li.append(tag('unverified', UNVERIFIED_TITLE));
+    if (m.newKey) li.append(tag('new key', NEW_KEY_TITLE));
     li.append(srOnly(m.presence === 'online' ? ', online' : ', away'));
     const key = m.fingerprint ? `, key ${m.fingerprint.match(/.{1,4}/g)!.join(' ')}` : '';
     li.title = `${visibleControls(m.name)}${idTag && !m.fingerprint ? ` (${m.id})` : ''}: ${m.presence}${key}`;

@@ -79,6 +79,8 @@ export function colorClass(id: string, name: string): string {
   return `who-${Math.abs(h) % 4}`;
 }
 
+export const NEW_KEY_TITLE = 'This name was seen before with another key: a new device of theirs, or someone else. Compare the key in the tooltip with them.';
+
 export const UNVERIFIED_TITLE =
   'Sent by an original (legacy) chat client: the name is not verified and anyone on the network could use it.';
 

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseIdentity } from '../../src/chat/identity';
+import { nodeCrypto } from '../../src/protocol/crypto';
 import { spawnCli, startRelay, stopAll } from './helpers/cli-proc';
 
 const dirs: string[] = [];
@@ -95,4 +97,32 @@ test('a relay that comes back with another key is not rejoined: the chat ends wi
   const flat = ann.stderr.join('').replace(/\s/g, '');
   assert.ok(flat.includes(fpA) && flat.includes(fpB), ann.stderr.join('\n'));
   assert.ok(!ann.stderr.some((l) => l.startsWith('* back in the room')));
+});
+
+test('a name seen before under another key is flagged, each time, with both keys; the same person again is not', async () => {
+  const { address } = await startRelay();
+  const [bobHome, annHome, otherHome] = [tmp(), tmp(), tmp()];
+  const bob = spawnCli(['chat', '--name', 'bob', '--server', address], { configHome: bobHome });
+  await bob.waitForLine('stderr', /^\* joined the room/);
+  /** "ann" with the device in `home` joins, stays until bob has seen her in the member list, and leaves. */
+  const visit = async (home: string): Promise<number> => {
+    const from = bob.stderr.length;
+    const ann = spawnCli(['chat', '--name', 'ann', '--server', address], { configHome: home });
+    await bob.waitForLine('stderr', '* ann joined', 5000, from);
+    await new Promise((r) => setTimeout(r, 300)); // the name check runs as the member list arrives
+    ann.end();
+    assert.equal((await ann.exitWithin(5000)).code, 0);
+    await bob.waitForLine('stderr', '* ann left', 5000, from);
+    return from;
+  };
+  const keyOf = (home: string) => parseIdentity(nodeCrypto, readFileSync(path.join(home, 'whatsudp', 'identity'), 'utf8'), home).fingerprint;
+  const flagged = (from: number) => bob.stderr.slice(from).filter((l) => /warning: ann is using a key not seen/.test(l));
+
+  assert.deepEqual(flagged(await visit(annHome)), [], 'the first ann bob sees is pinned to her key');
+  const second = flagged(await visit(otherHome)); // someone else calling themselves ann
+  assert.equal(second.length, 1, bob.stderr.join('\n'));
+  const [real, other] = [keyOf(annHome), keyOf(otherHome)];
+  assert.ok(second[0].includes(`key ${other.slice(0, 4)} ${other.slice(4, 8)} ${other.slice(8, 12)}`) && second[0].includes(`before: ${real.slice(0, 4)} ${real.slice(4, 8)}`), second[0]);
+  assert.deepEqual(flagged(await visit(annHome)), [], 'the real ann, back: not flagged');
+  assert.equal(flagged(await visit(otherHome)).length, 1, 'the other one again: still flagged');
 });

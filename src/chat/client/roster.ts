@@ -67,7 +67,7 @@ export class ClientRoster {
     const entries = [...this.pages.entries()].sort(([a], [b]) => a - b).flatMap(([, e]) => e);
     const next: Member[] = entries.map((e) => ({
       memberId: e.memberId, id: e.clientId.toString('hex'), name: e.name, presence: e.presence === Presence.Away ? 'away' : 'online',
-      ...(isAllZero(e.key) ? {} : { fingerprint: fingerprint(nodeCrypto, e.key) }),
+      ...(isAllZero(e.key) ? {} : { fingerprint: fingerprint(nodeCrypto, e.key), key: e.key.toString('base64url') }),
     }));
     const first = this.version === 0;
     const before = new Map(this.list.map((m) => [m.memberId, m]));

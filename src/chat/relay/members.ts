@@ -66,7 +66,7 @@ export type Admission =
 
 export const toMember = (m: MemberState): Member => ({
   memberId: m.memberId, id: m.hex, name: m.name, presence: m.presence === Presence.Away ? 'away' : 'online',
-  ...(m.session ? { fingerprint: fingerprint(nodeCrypto, m.session.devicePublicKey) } : {}),
+  ...(m.session ? { fingerprint: fingerprint(nodeCrypto, m.session.devicePublicKey), key: Buffer.from(m.session.devicePublicKey).toString('base64url') } : {}),
 });
 
 const NO_KEY = Buffer.alloc(ROSTER_KEY_BYTES);

@@ -1,0 +1,32 @@
+// Names are labels, keys are identity: members checked against the device's name pins (trust on
+// first use, src/chat/identity/member-pins.ts) as the member list shows them. A name seen for the
+// first time is pinned to its key; a known name under a key never seen for it is reported, every
+// time, and not pinned: it may be the same person's new device, or someone else.
+import type { Crypto } from '../../protocol/crypto';
+import type { Member } from '../types';
+import { MemberPins, type PinnedKey } from './member-pins';
+import type { TextStore } from './store';
+
+export interface NameConflict {
+  member: Member;
+  /** The keys this name was seen with before. */
+  pinned: PinnedKey[];
+}
+
+/** Checks `members` (those with a key), pins the new ones, and returns those whose name belongs to
+ * other keys. `self` (this session's id) is skipped. */
+export async function checkNames(c: Crypto, store: TextStore, members: readonly Member[], self: string): Promise<NameConflict[]> {
+  const withKeys = members.filter((m) => m.key && m.id !== self);
+  if (withKeys.length === 0) return [];
+  const pins = new MemberPins((await store.get()) ?? '');
+  const conflicts: NameConflict[] = [];
+  let changed = false;
+  for (const m of withKeys) {
+    const key = Buffer.from(m.key!, 'base64url');
+    const check = pins.check(c, m.name, key);
+    if (check.kind === 'conflict') conflicts.push({ member: m, pinned: check.pinned });
+    else if (check.kind !== 'known') changed = pins.pin(m.name, key) || changed;
+  }
+  if (changed) await store.set(pins.toText());
+  return conflicts;
+}
