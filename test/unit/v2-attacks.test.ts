@@ -146,3 +146,27 @@ test("a relay whose key is not the one pinned for its address is refused with bo
   h.track(() => check.close());
   await check.start(); // the new key is now the pin
 });
+
+test("a member's Hello replayed from its own address, once the session is in use, changes nothing", async () => {
+  const { relay, bob } = await room();
+  const hellos: Buffer[] = [];
+  const p = await path(relay.address(), {
+    up: (b) => {
+      if (b[1] === 2 && b[2] === Number(T.Hello) && b.length > 150) hellos.push(Buffer.from(b)); // the one with the handshake
+      return [b];
+    },
+  });
+  const ann = await h.client(p.address, 'ann');
+  ann.client.send({ kind: 'text', text: 'one' });
+  await until(() => bob.texts().includes('ann: one'), 5000, "ann's first message");
+  assert.ok(hellos.length > 0);
+  const before = relay.stats().datagramsOut;
+  const [unopened, states] = [relay.stats().unauthenticated, ann.states.length];
+  for (const hello of hellos) p.asClient(hello); // within the cookie's lifetime, from where ann is
+  ann.client.send({ kind: 'text', text: 'two' });
+  await until(() => bob.texts().includes('ann: two'), 5000, "ann's message after the replay");
+  assert.deepEqual(await ann.client.flush(2000), [], 'ann sees it delivered: her keys are still the session\'s');
+  assert.ok(relay.stats().datagramsOut - before < 20, 'the replay was not answered with a new Welcome');
+  assert.equal(relay.stats().unauthenticated, unopened, "every datagram of ann's still opens: the replay did not change her keys");
+  assert.deepEqual(ann.states.slice(states), [], 'ann never lost the relay');
+});

@@ -219,7 +219,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const f = frame(buf);
     if (f.kind === 'hello') return this.onHello(f.hello, from, member, stranger, now, f.auth);
     if (f.kind !== 'sealed') throw new ProtocolError('Unexpected relay packet (only a relay sends those)');
-    const m = this.joined.client(f.sessionId.toString('hex'));
+    // The member at this address, as nearly always; else by its session id (it moved, or is forged).
+    const m = member?.clientId.equals(f.sessionId) ? member : this.joined.client(f.sessionId.toString('hex'));
     const notJoined = () => this.wire.sendTo(encodeClear({ type: PacketType.NotJoined, epoch: this.room.epoch }), from.address, from.port, stranger);
     if (!m?.session) return notJoined(); // a relay restart, or a session long gone: join again
     const p = this.sessions.open(m.session, buf);
@@ -343,9 +344,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (!signed) throw new ProtocolError('Cannot decode Hello (a cookie without the handshake)');
     const auth = signed.client;
     const holder = this.joined.client(p.clientId.toString('hex'));
-    // A retransmitted Hello (its Welcome was lost): the same answer, not a second handshake.
+    // A retransmitted Hello (its Welcome was lost): the same answer, not a second handshake. Once the
+    // session is confirmed, the same Hello again is a replay: it must not replace the member's keys.
     const s = holder?.session;
-    if (s?.answer && holder === member && s.ephemeral.equals(auth.ephemeralPublicKey)) return this.wire.sendTo(s.answer, host, port);
+    if (s && holder === member && s.ephemeral.equals(auth.ephemeralPublicKey)) return s.answer ? this.wire.sendTo(s.answer, host, port) : undefined;
     const hs = this.sessions.handshake(signed.relayAddress, p.cookie, auth);
     if (!hs.ok) {
       this.wire.counters.unauthenticated++;

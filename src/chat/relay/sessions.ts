@@ -16,7 +16,10 @@ export interface RelaySession {
   readonly ephemeral: Buffer;
   readonly sealer: SessionSealer;
   readonly opener: SessionOpener;
-  /** The Welcome (or Refused) sealed for this handshake, sent again to a retransmitted Hello. */
+  /** The clear prefix of every sealed datagram to it, made once: the fan-out seals one per member. */
+  readonly prefix: Buffer;
+  /** The Welcome (or Refused) sealed for this handshake, sent again to a retransmitted Hello until
+   * the client's first sealed datagram shows it has the keys (then it is let go: ~200 bytes a member). */
   answer?: Buffer;
 }
 
@@ -46,6 +49,7 @@ export class RelaySessions {
       ephemeral: Buffer.from(auth.ephemeralPublicKey),
       sealer: new SessionSealer(this.crypto, out.keys.send),
       opener: new SessionOpener(this.crypto, out.keys.receive),
+      prefix: sealedPrefix(out.sessionId),
     };
     return { ok: true, session, welcomePrefix: welcomePrefix(session.id, out.reply) };
   }
@@ -57,13 +61,15 @@ export class RelaySessions {
   }
 
   seal(s: RelaySession, inner: Buffer): Buffer {
-    return s.sealer.seal(sealedPrefix(s.id), inner);
+    return s.sealer.seal(s.prefix, inner);
   }
 
   /** The packet in a member's sealed datagram, or undefined when it does not open. A
    * packet that opens but does not decode throws ProtocolError, as any bad datagram does. */
   open(s: RelaySession, datagram: Buffer): Packet | undefined {
     const opened = s.opener.open(datagram, SEALED_PREFIX_BYTES);
-    return opened.ok ? decodeInner(opened.payload) : undefined;
+    if (!opened.ok) return undefined;
+    s.answer = undefined;
+    return decodeInner(opened.payload);
   }
 }
