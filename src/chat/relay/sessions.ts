@@ -2,6 +2,7 @@
 // session keys. A member's every datagram opens under its session or is dropped and counted; every
 // datagram to it is sealed. Public-key work only ever follows a good cookie (relay.ts checks it first).
 import { type Crypto, type SigningKey } from '../../protocol/crypto';
+import { ownBytes } from '../../protocol/bytes';
 import { fingerprint } from '../../protocol/fingerprint';
 import { answerHandshake, type ClientAuth } from '../../protocol/handshake';
 import { SessionOpener, SessionSealer } from '../../protocol/session-cipher';
@@ -43,13 +44,15 @@ export class RelaySessions {
   handshake(relayAddress: string, cookie: Buffer, auth: ClientAuth): HandshakeResult {
     const out = answerHandshake(this.crypto, this.key, { relayAddress, cookie }, auth);
     if (!out.ok) return { ok: false, reason: out.reason };
+    // What a session keeps for its lifetime gets memory of its own (ownBytes): a small Buffer is a
+    // slice of a shared 64 KiB pool, and one kept slice keeps its whole pool alive.
     const session: RelaySession = {
-      id: Buffer.from(out.sessionId),
+      id: ownBytes(Buffer.from(out.sessionId)),
       devicePublicKey: out.clientPublicKey,
-      ephemeral: Buffer.from(auth.ephemeralPublicKey),
+      ephemeral: ownBytes(Buffer.from(auth.ephemeralPublicKey)),
       sealer: new SessionSealer(this.crypto, out.keys.send),
       opener: new SessionOpener(this.crypto, out.keys.receive),
-      prefix: sealedPrefix(out.sessionId),
+      prefix: ownBytes(sealedPrefix(out.sessionId)),
     };
     return { ok: true, session, welcomePrefix: welcomePrefix(session.id, out.reply) };
   }
