@@ -55,6 +55,7 @@ export class Link {
   private readonly alarm = new Alarm(() => this.onTimer());
   private socket: dgram.Socket | undefined;
   private secure: ClientSecurity | undefined;
+  private saidV1 = false;
   private relay: Address = { host: '', port: 0 };
   private roomId: bigint;
   private epoch = 0;
@@ -185,7 +186,9 @@ export class Link {
     const f = frame(buf);
     switch (f.kind) {
       case 'v1':
-        this.host.emit('warning', new Error(`The relay at ${formatAddress(this.opts.server)} speaks protocol 1: it is an older WhatsUDP, please upgrade it.`));
+        // Said once: anyone can send protocol 1 datagrams as the relay, and each would be a line.
+        if (!this.saidV1) this.host.emit('warning', new Error(`The relay at ${formatAddress(this.opts.server)} speaks protocol 1: it is an older WhatsUDP, please upgrade it.`));
+        this.saidV1 = true;
         return undefined;
       case 'clear':
         return f.packet;

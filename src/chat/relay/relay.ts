@@ -4,10 +4,8 @@
 // a datagram goes: look up the sender, rate limit, decode, check and order (the intake), sequence
 // (the room), fan out.
 import type * as dgram from 'node:dgram';
-import path from 'node:path';
 import { decode, encode, isEnvelope, ProtocolError } from '../../protocol/codec';
-import { equalBytes, selectCrypto, type Crypto, type SigningKey } from '../../protocol/crypto';
-import { IdentityError, loadRelayKey } from '../identity';
+import { equalBytes, selectCrypto } from '../../protocol/crypto';
 import type { ClientAuth } from '../../protocol/handshake';
 import { encodeClear, frame, isV2 } from '../../protocol/v2';
 import { readLegacy } from '../../protocol/legacy';
@@ -28,22 +26,10 @@ import { Room } from './room';
 import type { SequencedMessage } from './sequenced';
 import { bindRelaySocket, checkRelayOptions } from './socket';
 import { NotStoredError } from './store';
-import { RelaySessions } from './sessions';
+import { relayKey, RelaySessions } from './sessions';
 import { Strangers, type Stranger } from './strangers';
 import { hostLimitsOf, Hosts, takeMessage } from './hosts';
 import { Wire } from './wire';
-
-/** The relay's key in `file`, made there on first start. A key in the store folder that cannot be
- * used is the store's problem (exit 7 in the CLI); elsewhere, the setup's. */
-async function relayKey(crypto: Crypto, file: string, store: string | undefined): Promise<SigningKey> {
-  try {
-    return (await loadRelayKey(crypto, file)).identity.signingKey;
-  } catch (err) {
-    if (!(err instanceof IdentityError)) throw err;
-    const inStore = store !== undefined && path.resolve(path.dirname(file)) === path.resolve(store);
-    throw new ChatError(inStore ? 'STORE' : 'BAD_OPTION', `The relay's key: ${err.message}`);
-  }
-}
 
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly notices: string[] = [];

@@ -1,6 +1,7 @@
 // The relay's side of protocol 2: its long-term key, the handshake it answers, and each member's
 // session keys. A member's every datagram opens under its session or is dropped and counted; every
 // datagram to it is sealed. Public-key work only ever follows a good cookie (relay.ts checks it first).
+import path from 'node:path';
 import { type Crypto, type SigningKey } from '../../protocol/crypto';
 import { ownBytes } from '../../protocol/bytes';
 import { fingerprint } from '../../protocol/fingerprint';
@@ -8,6 +9,8 @@ import { answerHandshake, type ClientAuth } from '../../protocol/handshake';
 import { SessionOpener, SessionSealer } from '../../protocol/session-cipher';
 import { decodeInner, SEALED_PREFIX_BYTES, sealedPrefix, welcomePrefix } from '../../protocol/v2';
 import type { Packet } from '../../protocol/packets';
+import { ChatError } from '../errors';
+import { IdentityError, loadRelayKey } from '../identity';
 
 export interface RelaySession {
   /** The session id, which is also the member's clientId on the wire. */
@@ -74,5 +77,17 @@ export class RelaySessions {
     if (!opened.ok) return undefined;
     s.answer = undefined;
     return decodeInner(opened.payload);
+  }
+}
+
+/** The relay's key in `file`, made there on first start. A key in the store folder that cannot be
+ * used is the store's problem (exit 7 in the CLI); elsewhere, the setup's. */
+export async function relayKey(crypto: Crypto, file: string, store: string | undefined): Promise<SigningKey> {
+  try {
+    return (await loadRelayKey(crypto, file)).identity.signingKey;
+  } catch (err) {
+    if (!(err instanceof IdentityError)) throw err;
+    const inStore = store !== undefined && path.resolve(path.dirname(file)) === path.resolve(store);
+    throw new ChatError(inStore ? 'STORE' : 'BAD_OPTION', `The relay's key: ${err.message}`);
   }
 }
