@@ -83,6 +83,8 @@ export class App extends Disposable {
     session.on('connection', (connection) => this.statusBar.update({ connection }));
     session.on('self', (self) => this.statusBar.update({ name: self.name }));
     session.on('incoming', (m, info) => this.notifyIncoming(m, info.backfill, info.mentionsMe));
+    // Met on a rejoin (the relay restarted with another key): said the same way as on a join.
+    session.on('relayKeyChanged', (err) => this.relayKeyChanged(session, err));
     this.statusBar.update({ connection: session.connection, name: session.name, unread: session.unread });
     return session;
   }
@@ -124,17 +126,7 @@ export class App extends Disposable {
         Retry: () => this.reconnect(),
       };
       if (err instanceof RelayKeyChangedError) {
-        // Like SSH's "host key changed": both fingerprints, and trusting the new one is a choice.
-        this.notifier.error(
-          `The relay at ${err.address} presents a different key than the one pinned for it: pinned ${displayFingerprint(err.pinned)}, ` +
-            `presented ${displayFingerprint(err.presented)}. Someone may be impersonating it, or it was set up again. Trust the new key only if the relay's owner confirms it.`,
-          {
-            'Trust the New Key': async () => {
-              session.trustRelayKey(err.presented);
-              await this.reconnect();
-            },
-          },
-        );
+        this.relayKeyChanged(session, err);
       } else if (err instanceof ChatError && err.code === 'UNREACHABLE') {
         this.notifier.warn(`No WhatsUDP relay answered at ${where}. Start one with "WhatsUDP: Start Server", or set whatsudp.relayAddress to a colleague's relay. What you write is kept and sent once it answers.`, actions);
       } else if (err instanceof ChatError) {
@@ -143,6 +135,20 @@ export class App extends Disposable {
         this.notifier.report(err, 'Joining the chat');
       }
     }
+  }
+
+  /** Like SSH's "host key changed": both fingerprints, and trusting the new one is the user's choice. */
+  private relayKeyChanged(session: ChatSession, err: RelayKeyChangedError): void {
+    this.notifier.error(
+      `The relay at ${err.address} presents a different key than the one pinned for it: pinned ${displayFingerprint(err.pinned)}, ` +
+        `presented ${displayFingerprint(err.presented)}. Someone may be impersonating it, or it was set up again. Trust the new key only if the relay's owner confirms it.`,
+      {
+        'Trust the New Key': async () => {
+          session.trustRelayKey(err.presented);
+          await this.reconnect();
+        },
+      },
+    );
   }
 
   /** Opens (or reveals) the chat and joins; resolves once joined or once the join failed. */

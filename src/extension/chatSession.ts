@@ -4,10 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Address, ChatClient, ChatError, type ClientEvents, type ClientOptions, type ConnectionState, isSendable, type SendableBody,
-  type Member, type RoomMessage, formatAddress, MAX_TEXT_BYTES,
+  type Member, type RoomMessage, formatAddress, MAX_TEXT_BYTES, RelayKeyChangedError,
 } from '../chat';
 import { TypedEmitter } from '../chat';
-import { checkNames, type TextStore } from '../chat/identity';
+import { checkNames, newIdentity, type DeviceIdentity, type TextStore } from '../chat/identity';
 import { nodeCrypto } from '../protocol/crypto';
 import type { ChatItem, ConnectionView, MemberView, Snapshot } from '../common/messages';
 import { textProblem } from '../common/message';
@@ -32,6 +32,9 @@ export interface SessionEvents {
   unread: [count: number];
   /** A message from someone else, new to this window (for notifications). */
   incoming: [msg: RoomMessage, info: { backfill: boolean; mentionsMe: boolean }];
+  /** The relay came back with a key that is not the pinned one: the session stays offline until the
+   * user trusts the new key (trustRelayKey, then connect) or the relay's old key returns. */
+  relayKeyChanged: [err: RelayKeyChangedError];
 }
 
 export interface SessionOptions {
@@ -67,6 +70,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private attempts = 0;
   private visible = false;
   private acceptRelayKey: string | undefined;
+  /** One key for the session's lifetime: its session id is bound to the key of its first handshake. */
+  private readonly identity: DeviceIdentity;
   /** Sessions whose name was seen before with other keys, flagged in the member list. */
   private readonly newKeys = new Set<string>();
   private namesChecked = Promise.resolve();
@@ -81,6 +86,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     saved: PersistedState,
   ) {
     super();
+    this.identity = opts.identity ?? newIdentity(nodeCrypto).identity;
     this.clientId = saved.clientId && /^[0-9a-f]{16}$/.test(saved.clientId) ? saved.clientId : randomBytes(8).toString('hex');
     this.conversation = new Conversation(this.clientId, saved);
     this.resume = saved.resume;
@@ -138,7 +144,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         .flatMap((e) => (e.state !== 'failed' && isSendable(e.body) ? [{ msgId: e.msgId, body: e.body, createdAt: e.time }] : [])),
       resume: this.resume,
       timers: this.opts.timers,
-      identity: this.opts.identity,
+      identity: this.identity,
       relayPins: this.opts.relayPins,
       acceptRelayKey: this.acceptRelayKey,
     });
@@ -209,7 +215,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     });
     on('joined', (m) => this.opts.log.info(`${m.name} joined`));
     on('left', (m) => this.opts.log.info(`${m.name} left`));
-    client.on('warning', (err) => this.opts.log.warn(err.message));
+    client.on('warning', (err) => {
+      this.opts.log.warn(err.message);
+      if (err instanceof RelayKeyChangedError) this.emit('relayKeyChanged', err);
+    });
   }
 
   private setState(s: ConnectionState): void {
