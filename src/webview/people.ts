@@ -37,10 +37,10 @@ export class People {
     }
   }
 
-  /** A member's identity is its device key when known: two windows of one device are one person,
-   * and two devices under one (or a look-alike) name are two. */
+  /** Members count by session id, as message senders do (a message names its sender's session, not
+   * its key): one person in two windows is two here, and their tags then show the same key. */
   addMembers(members: readonly MemberView[]): void {
-    for (const m of members) this.add(m.name, isLegacyId(m.id) ? LEGACY : (m.fingerprint ?? m.id));
+    for (const m of members) this.add(m.name, isLegacyId(m.id) ? LEGACY : m.id);
   }
 
   private add(name: string, identity: string): void {
