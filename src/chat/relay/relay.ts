@@ -5,7 +5,7 @@
 // (the room), fan out.
 import type * as dgram from 'node:dgram';
 import { decode, encode, isEnvelope, ProtocolError } from '../../protocol/codec';
-import { equalBytes, selectCrypto } from '../../protocol/crypto';
+import { selectCrypto } from '../../protocol/crypto';
 import type { ClientAuth } from '../../protocol/handshake';
 import { encodeClear, frame, isV2 } from '../../protocol/v2';
 import { readLegacy } from '../../protocol/legacy';
@@ -14,9 +14,9 @@ import { TypedEmitter } from '../emitter';
 import { ChatError } from '../errors';
 import { RELAY_LIMITS, RELAY_TIMERS, TokenBucket } from '../limits';
 import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStats, RelayTimers } from '../types';
-import { nameProblem } from '../validate';
 import { RepairBudget } from './budget';
 import { CookieJar } from './cookies';
+import { Door } from './door';
 import { Intake, type Ready, type Step } from './intake';
 import { LegacyBridge } from './legacy-bridge';
 import { Heartbeat } from './heartbeat';
@@ -42,6 +42,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly legacy: LegacyBridge;
   private readonly wire: Wire;
   private readonly sessions: RelaySessions;
+  private readonly door: Door;
   private readonly heartbeat: Heartbeat;
   private tick: NodeJS.Timeout | undefined;
   private sweptAt = 0;
@@ -65,6 +66,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.legacy = new LegacyBridge(opts.legacyBridge === true || opts.legacyBroadcast !== undefined, opts.legacyBroadcast, bound);
     this.sessions = sessions;
     this.wire = new Wire(socket, (session, packet) => sessions.seal(session, packet));
+    this.door = new Door(this.cookies, sessions, this.joined, this.wire, (message) => this.warn(message));
     this.heartbeat = new Heartbeat(this.joined, room, this.wire, this.timers.heartbeatMs);
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
     socket.on('error', (err) => this.emit('warning', err));
@@ -172,7 +174,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private dispatch(p: Packet, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number): void {
     switch (p.type) {
       case PacketType.Hello:
-        return this.upgrade(from, stranger);
+        return this.door.upgrade(from, stranger);
       case PacketType.Data:
       case PacketType.Resend:
       case PacketType.Ping:
@@ -310,51 +312,21 @@ export class Relay extends TypedEmitter<RelayEvents> {
 
   // ---- joining ----
 
-  /** A protocol 1 Hello: an older WhatsUDP. It is told, in its own protocol and within the 3x budget
-   * of an address that has not proved itself, to upgrade (`whatsudp chat` then exits 6 saying so). */
-  private upgrade(from: dgram.RemoteInfo, stranger: Stranger | undefined): void {
-    const detail = 'This relay speaks protocol 2: please upgrade WhatsUDP.'; // short: 3x a Hello of 33 bytes
-    this.wire.sendTo(encode({ type: PacketType.Refused, reason: RefuseReason.Upgrade, msgId: 0, detail }), from.address, from.port, stranger);
-  }
-
-  /** A Hello: the address proves itself with a cookie, then the handshake proves the device key, the
-   * name is checked, the room admits the client (new, resumed, renamed or moved), its waiting messages
-   * are released, and it is welcomed, all answers sealed under the new session's keys. */
+  /** A Hello: through the door (cookie, handshake, session, name), then the room admits the client
+   * (new, resumed, renamed or moved), its waiting messages are released, and it is welcomed, every
+   * answer sealed under its new session. */
   private onHello(p: Hello, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number, signed?: { relayAddress: string; client: ClientAuth }): void {
+    const entry = this.door.enter(p, from, member, stranger, now, signed);
+    if (!entry) return;
     const { address: host, port } = from;
-    const key = `${host}|${port}`;
-    // No public-key work for an address that has not shown it receives what is sent to it.
-    if (!(p.cookie.length > 0 && this.cookies.check(key, p.cookie, now))) {
-      return this.wire.sendTo(encodeClear({ type: PacketType.Retry, cookie: this.cookies.mint(key, now) }), host, port, stranger);
-    }
-    if (!signed) throw new ProtocolError('Cannot decode Hello (a cookie without the handshake)');
-    const auth = signed.client;
-    const holder = this.joined.client(p.clientId.toString('hex'));
-    // A retransmitted Hello (its Welcome was lost): the same answer, not a second handshake. Once the
-    // session is confirmed, the same Hello again is a replay: it must not replace the member's keys.
-    const s = holder?.session;
-    if (s && holder === member && s.ephemeral.equals(auth.ephemeralPublicKey)) return s.answer ? this.wire.sendTo(s.answer, host, port) : undefined;
-    const hs = this.sessions.handshake(signed.relayAddress, p.cookie, auth);
-    if (!hs.ok) {
-      this.wire.counters.unauthenticated++;
-      return this.warn(`A protocol 2 Hello failed its handshake (${hs.reason}) (datagram from ${host}:${port})`);
-    }
-    const answer = (packet: Packet) => this.wire.sendTo(this.sessions.answer(hs.session, hs.welcomePrefix, encode(packet)), host, port);
-    // A session is its device's: no other key can take it over, from any address.
-    if (holder && !(holder.session && equalBytes(holder.session.devicePublicKey, auth.devicePublicKey))) {
-      return answer({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId: 0, detail: 'This session id belongs to another device: start a new session.' });
-    }
-    const refuse = (reason: RefuseReason, detail: string) => answer({ type: PacketType.Refused, reason, msgId: 0, detail });
-    const problem = nameProblem(p.name);
-    if (problem) return refuse(RefuseReason.BadName, problem);
     const admitted = this.joined.admit(p, { host, port }, member, now);
     if (admitted.replaced) this.gone(admitted.replaced, 'leave'); // another client took over this address
-    if (admitted.kind === 'full') return refuse(RefuseReason.RoomFull, `The room is full (${this.limits.maxMembers} members).`);
-    if (admitted.kind === 'hostFull') return refuse(RefuseReason.RoomFull, `Too many members from ${host} (${this.limits.membersPerHost} per host).`);
+    if (admitted.kind === 'full') return entry.refuse(RefuseReason.RoomFull, `The room is full (${this.limits.maxMembers} members).`);
+    if (admitted.kind === 'hostFull') return entry.refuse(RefuseReason.RoomFull, `Too many members from ${host} (${this.limits.membersPerHost} per host).`);
     const m = admitted.member;
-    m.session = hs.session; // a new handshake replaces the old keys: what was sealed under them is dropped
+    m.session = entry.session; // a new handshake replaces the old keys: what was sealed under them is dropped
     if (admitted.kind === 'joined') {
-      this.strangers.delete(key);
+      this.strangers.delete(`${host}|${port}`);
       this.emit('joined', { ...toMember(m), address: { host, port } });
     }
     // The client says where its unsequenced messages begin.
@@ -363,7 +335,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     m.heartbeatMs = heartbeatMs; // a fresh Welcome: the member now pings at this period
     const { roomId, epoch, headSeq } = this.room;
     const resume = resumePoint(p, this.room, this.limits.backfillMessages);
-    answer({ type: PacketType.Welcome, roomId, epoch, headSeq, ...resume, memberId: m.memberId, rosterVersion: this.joined.rosterVersion, heartbeatMs });
+    entry.answer({ type: PacketType.Welcome, roomId, epoch, headSeq, ...resume, memberId: m.memberId, rosterVersion: this.joined.rosterVersion, heartbeatMs });
   }
 
   private drop(m: MemberState, reason: 'leave' | 'timeout'): void {
