@@ -14,6 +14,8 @@ export function isLegacyId(id: string): boolean {
 
 export class People {
   private byName = new Map<string, Set<string>>();
+  /** Sessions whose name was seen before with other keys (the member list says which). */
+  private readonly newKeys = new Set<string>();
   /** Skeletons are worth caching: a conversation has few names and many messages. */
   private readonly skeletons = new Map<string, string>();
 
@@ -40,7 +42,15 @@ export class People {
   /** Members count by session id, as message senders do (a message names its sender's session, not
    * its key): one person in two windows is two here, and their tags then show the same key. */
   addMembers(members: readonly MemberView[]): void {
-    for (const m of members) this.add(m.name, isLegacyId(m.id) ? LEGACY : m.id);
+    for (const m of members) {
+      this.add(m.name, isLegacyId(m.id) ? LEGACY : m.id);
+      if (m.newKey) this.newKeys.add(m.id);
+    }
+  }
+
+  /** Whether this session's name was seen before with another key (its messages are marked too). */
+  hasNewKey(id: string): boolean {
+    return this.newKeys.has(id);
   }
 
   private add(name: string, identity: string): void {
@@ -93,8 +103,11 @@ export interface SenderMark {
 
 const UNVERIFIED: SenderMark = { label: 'unverified', title: UNVERIFIED_TITLE, spoken: ': the sender\'s name is not proven' };
 
+const NEW_KEY: SenderMark = { label: 'new key', title: NEW_KEY_TITLE, spoken: ': this name was seen before with another key' };
+
 /** The marks a message's sender gets in the panel. A legacy (seed) sender's name is only a claim, so
- * its row says so; nobody is marked verified, since no message is signed yet. */
-export function senderMarks(sender: Pick<SenderView, 'legacy'>): SenderMark[] {
-  return sender.legacy ? [UNVERIFIED] : [];
+ * its row says so; so does one whose name was seen before with another key. Nobody is marked
+ * verified, since no message is signed yet. */
+export function senderMarks(sender: Pick<SenderView, 'legacy'>, newKey = false): SenderMark[] {
+  return sender.legacy ? [UNVERIFIED] : newKey ? [NEW_KEY] : [];
 }

@@ -14,6 +14,8 @@ export interface RowOptions {
   unread: boolean;
   /** "#3fa2" when the sender's name is shared by someone else. */
   idTag?: string;
+  /** The sender's name was seen before with another key. */
+  newKey?: boolean;
 }
 
 export function sameOptions(a: RowOptions, b: RowOptions): boolean {
@@ -68,7 +70,7 @@ export function buildRow(item: ChatItem, opts: RowOptions): HTMLElement {
   who.append(el('span', `name ${colorClass(item.sender.id, item.sender.name)}`, visibleName(item.sender.name)));
   if (opts.idTag) who.append(' ', el('span', 'id-tag', opts.idTag));
   meta.append(who);
-  for (const mark of senderMarks(item.sender)) meta.append(markTag(mark));
+  for (const mark of senderMarks(item.sender, opts.newKey)) meta.append(markTag(mark));
   meta.append(timeElement(item.time));
   const body = el('div', 'body');
   renderBody(item.body, body);

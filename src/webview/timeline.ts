@@ -161,6 +161,7 @@ export class Timeline {
       unread,
       continuation: !unread && continues(this.items.at(i - 1), item),
       idTag: item.type === 'message' ? this.people.senderTag(item.sender) : undefined,
+      newKey: item.type === 'message' && this.people.hasNewKey(item.sender.id),
     };
   }
 

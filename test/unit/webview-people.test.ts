@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MemberView } from '../../src/common/messages';
-import { People } from '../../src/webview/people';
+import { People, senderMarks } from '../../src/webview/people';
 
 const member = (id: string, name: string): MemberView => ({ memberId: 1, id, name, presence: 'online', self: false });
 
@@ -32,4 +32,15 @@ test("members are told apart by their device keys: a look-alike name shows each 
   people.addMembers([impostor]);
   assert.equal(people.memberTag(alex), 'key abcd efgh ijkl');
   assert.equal(people.memberTag(impostor), 'key zyxw vuts rqpo');
+});
+
+test('a member whose name was seen before with another key is marked, in the member list and on its messages', () => {
+  const people = new People();
+  people.addMembers([{ ...member('aaaa000000000001', 'ann'), newKey: true }, member('bbbb000000000002', 'bob')]);
+  assert.equal(people.hasNewKey('aaaa000000000001'), true);
+  assert.equal(people.hasNewKey('bbbb000000000002'), false);
+  const [mark, ...rest] = senderMarks({ legacy: false }, people.hasNewKey('aaaa000000000001'));
+  assert.deepEqual([mark.label, rest], ['new key', []]);
+  assert.match(mark.spoken, /seen before with another key/);
+  assert.deepEqual(senderMarks({ legacy: false }, people.hasNewKey('bbbb000000000002')), []);
 });
