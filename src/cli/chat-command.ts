@@ -3,7 +3,7 @@
 // its exit code says whether every line reached the room.
 import path from 'node:path';
 import { ChatClient, RelayKeyChangedError } from '../chat';
-import { checkNames, FileStore } from '../chat/identity';
+import { conflictText, FileStore, NameWatch } from '../chat/identity';
 import { nodeCrypto } from '../protocol/crypto';
 import type { OutgoingMessage } from '../chat';
 import { formatAddress } from '../chat';
@@ -12,13 +12,6 @@ import { escapeName, firstLine, formatMessage, jsonLine, messageJson } from './f
 import { EXIT } from './help';
 import { MessageLines } from './input';
 import { bounded, errorLine, exitCodeFor, sleep, type Io, type Session } from './session';
-
-const short = (fp: string): string => `${fp.slice(0, 4)} ${fp.slice(4, 8)} ${fp.slice(8, 12)}…`;
-
-/** What the user sees when a known name comes with a key not seen for it before. */
-export function nameWarning(name: string, key: string, before: string[]): string {
-  return `* warning: ${escapeName(name)} is using a key not seen with that name before (key ${short(key)}; before: ${before.map(short).join(', ')}): a new device of theirs, or someone else`;
-}
 
 export function startChat(args: ChatArgs, io: Io): Session {
   const client = new ChatClient({
@@ -88,20 +81,16 @@ export function startChat(args: ChatArgs, io: Io): Session {
   });
   // Names are labels, keys are identity: a name seen before under other keys is said, each time.
   const namePins = new FileStore(path.join(path.dirname(args.identity), 'known_members'));
-  const warned = new Set<string>();
-  let checking = Promise.resolve();
-  client.on('members', (list) => {
-    checking = checking
-      .then(() => checkNames(nodeCrypto, namePins, list, client.clientId))
-      .then((conflicts) => {
-        for (const { member, pinned } of conflicts) {
-          if (over || warned.has(member.id)) continue;
-          warned.add(member.id);
-          io.err(nameWarning(member.name, member.fingerprint!, pinned.map((p) => p.fingerprint)));
-        }
-      })
-      .catch((err: unknown) => io.err(`whatsudp: warning: cannot check names against ${namePins.where}: ${escapeName((err as Error).message)}`));
-  });
+  const names = new NameWatch(
+    nodeCrypto,
+    namePins,
+    client.clientId,
+    (conflicts) => {
+      if (!over) for (const c of conflicts) io.err(`* warning: ${escapeName(conflictText(c))}`);
+    },
+    (err) => io.err(`whatsudp: warning: cannot check names against ${namePins.where}: ${escapeName(err.message)}`),
+  );
+  client.on('members', (list) => names.check(list));
   client.on('left', (m) => {
     if (m.id !== client.clientId) io.err(`* ${escapeName(m.name)} left`);
   });

@@ -4,10 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Address, ChatClient, ChatError, type ClientEvents, type ClientOptions, type ConnectionState, isSendable, type SendableBody,
-  type Member, type RoomMessage, formatAddress, MAX_TEXT_BYTES, RelayKeyChangedError,
+  type RoomMessage, formatAddress, MAX_TEXT_BYTES, RelayKeyChangedError,
 } from '../chat';
 import { TypedEmitter } from '../chat';
-import { checkNames, newIdentity, type DeviceIdentity, type TextStore } from '../chat/identity';
+import { conflictText, NameWatch, newIdentity, type DeviceIdentity, type NameConflict, type TextStore } from '../chat/identity';
 import { nodeCrypto } from '../protocol/crypto';
 import type { ChatItem, ConnectionView, MemberView, Snapshot } from '../common/messages';
 import { textProblem } from '../common/message';
@@ -72,9 +72,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private acceptRelayKey: string | undefined;
   /** One key for the session's lifetime: its session id is bound to the key of its first handshake. */
   private readonly identity: DeviceIdentity;
-  /** Sessions whose name was seen before with other keys, flagged in the member list. */
-  private readonly newKeys = new Set<string>();
-  private namesChecked = Promise.resolve();
+  /** Checks members' names against their keys; its flagged sessions are marked in the member list. */
+  private readonly names: NameWatch | undefined;
   private firstUnreadKey: string | undefined;
   private dividerKey: string | undefined;
   private disposed = false;
@@ -89,6 +88,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.identity = opts.identity ?? newIdentity(nodeCrypto).identity;
     this.clientId = saved.clientId && /^[0-9a-f]{16}$/.test(saved.clientId) ? saved.clientId : randomBytes(8).toString('hex');
     this.conversation = new Conversation(this.clientId, saved);
+    this.names = this.nameWatch(opts.memberPins);
     this.resume = saved.resume;
     const highest = Math.max(0, ...this.conversation.pending().map((e) => e.msgId));
     this.nextMsgId = Math.max(1, saved.nextMsgId ?? 1, highest + 1);
@@ -115,7 +115,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return connectionView(this.state, this.opts.server);
   }
   get members(): MemberView[] {
-    return memberViews(this.client?.members ?? [], this.clientId, this.newKeys);
+    return memberViews(this.client?.members ?? [], this.clientId, this.names?.flagged);
   }
 
   /** (Re)creates the client and joins. Rejects with a ChatError if the join fails; the session then
@@ -206,8 +206,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     on('message', (m, info) => this.onMessage(client, m, info.backfill, resuming));
     on('delivery', (o) => this.apply(this.conversation.applyDelivery(o)));
     on('members', (list) => {
-      this.emit('members', memberViews(list, this.clientId, this.newKeys));
-      this.checkNames(list);
+      this.emit('members', memberViews(list, this.clientId, this.names?.flagged));
+      this.names?.check(list);
     });
     on('lost', (count) => {
       const text = `${count} earlier message${count === 1 ? ' is' : 's are'} too old for the relay to send again.`;
@@ -290,22 +290,14 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   /** Names are labels, keys are identity: a known name under a key never seen with it is flagged in
    * the member list and said once in the conversation (a new device of theirs, or someone else). */
-  private checkNames(list: Member[]): void {
-    const pins = this.opts.memberPins;
-    if (!pins) return;
-    this.namesChecked = this.namesChecked
-      .then(async () => {
-        const fresh = (await checkNames(nodeCrypto, pins, list, this.clientId)).filter((c) => !this.newKeys.has(c.member.id));
-        if (fresh.length === 0 || this.disposed) return;
-        for (const { member, pinned } of fresh) {
-          this.newKeys.add(member.id);
-          const short = (fp: string) => `${fp.slice(0, 4)} ${fp.slice(4, 8)} ${fp.slice(8, 12)}`;
-          const text = `${member.name} is using a key not seen with that name before (key ${short(member.fingerprint!)}, before: ${pinned.map((p) => short(p.fingerprint)).join(', ')}): a new device of theirs, or someone else.`;
-          this.emit('items', [this.conversation.addNotice(text, 'warning')], []);
-        }
-        this.emit('members', this.members);
-      })
-      .catch((err: unknown) => this.opts.log.warn(`Cannot check names against ${pins.where}: ${String(err)}`));
+  private nameWatch(pins: TextStore | undefined): NameWatch | undefined {
+    if (!pins) return undefined;
+    const report = (conflicts: NameConflict[]) => {
+      if (this.disposed) return;
+      for (const c of conflicts) this.emit('items', [this.conversation.addNotice(`${conflictText(c)}.`, 'warning')], []);
+      this.emit('members', this.members);
+    };
+    return new NameWatch(nodeCrypto, pins, this.clientId, report, (err) => this.opts.log.warn(`Cannot check names against ${pins.where}: ${err.message}`));
   }
 
   /** The user confirmed the relay's new key (its fingerprint): the next connect trusts it and re-pins. */

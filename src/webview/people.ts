@@ -3,6 +3,7 @@
 // the same skeleton), the distinct identities seen in the conversation and the member list; when
 // there is more than one, verified people get a short id tag ("#3fa2") so readers can tell them apart.
 import type { ChatItem, MemberView, SenderView } from '../common/messages';
+import { shortFingerprint } from '../common/keys';
 import { skeleton } from '../common/names';
 
 /** All legacy senders share one identity: their id is zeros and their name is only a claim. */
@@ -67,13 +68,12 @@ export class People {
     return ids && ids.size > 1 ? `#${id.slice(0, 4)}` : undefined;
   }
 
-  /** A member's tag when its name is shared or looks like another's: its key's first 12 fingerprint
-   * characters (60 bits: a look-alike key is out of reach, where 4 hex digits of an id were not). */
+  /** A member's tag when its name is shared or looks like another's: its key's short fingerprint. */
   memberTag(m: Pick<MemberView, 'name' | 'id' | 'fingerprint'>): string | undefined {
     if (!m.fingerprint) return this.tagFor(m.name, m.id, false);
     if (isLegacyId(m.id)) return undefined;
     const ids = this.byName.get(this.key(m.name));
-    return ids && ids.size > 1 ? `key ${m.fingerprint.slice(0, 4)} ${m.fingerprint.slice(4, 8)} ${m.fingerprint.slice(8, 12)}` : undefined;
+    return ids && ids.size > 1 ? `key ${shortFingerprint(m.fingerprint)}` : undefined;
   }
 
   senderTag(sender: SenderView): string | undefined {

@@ -48,10 +48,6 @@ export class ClientSecurity {
     this.prefix = sealedPrefix(sessionId);
   }
 
-  get ready(): boolean {
-    return this.sealer !== undefined;
-  }
-
   /** The Hello to send: with a cookie, it carries the handshake. A Hello sent again with the same
    * cookie repeats the same handshake, so the relay can answer it with the Welcome it already made. */
   hello(h: Hello): Buffer {

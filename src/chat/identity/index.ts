@@ -3,7 +3,7 @@ export { checkDhCertificate, loadOrCreateIdentity, newIdentity, parseIdentity, t
 export { MemberPins, updateMemberPins, type MemberPinCheck, type PinnedKey } from './member-pins';
 export { pinAddress, RelayPins, trustRelay, type RelayPinCheck } from './relay-pins';
 export { loadRelayKey, RELAY_KEY_FILE, relayKeyPath } from './relay-key';
-export { checkNames, type NameConflict } from './name-pins';
+export { checkNames, conflictText, NameWatch, type NameConflict } from './name-pins';
 export {
   configDir,
   defaultIdentityPath,

@@ -2,6 +2,7 @@
 // first use, src/chat/identity/member-pins.ts) as the member list shows them. A name seen for the
 // first time is pinned to its key; a known name under a key never seen for it is reported, every
 // time, and not pinned: it may be the same person's new device, or someone else.
+import { shortFingerprint } from '../../common/keys';
 import type { Crypto } from '../../protocol/crypto';
 import type { Member } from '../types';
 import { MemberPins, type PinnedKey } from './member-pins';
@@ -29,4 +30,42 @@ export async function checkNames(c: Crypto, store: TextStore, members: readonly 
   }
   if (changed) await store.set(pins.toText());
   return conflicts;
+}
+
+/** The sentence a conflict is told in (the CLI escapes it for the terminal). */
+export function conflictText({ member, pinned }: NameConflict): string {
+  const before = pinned.map((p) => shortFingerprint(p.fingerprint)).join(', ');
+  return `${member.name} is using a key not seen with that name before (key ${shortFingerprint(member.fingerprint!)}; before: ${before}): a new device of theirs, or someone else`;
+}
+
+/**
+ * Checks each member list as it comes, one check at a time (each reads and may write the pin file),
+ * and reports each session whose name conflicts once: the CLI and the extension both watch this way.
+ */
+export class NameWatch {
+  private readonly seen = new Set<string>();
+  private chain = Promise.resolve();
+
+  constructor(
+    private readonly crypto: Crypto,
+    private readonly store: TextStore,
+    private readonly self: string,
+    private readonly report: (conflicts: NameConflict[]) => void,
+    private readonly failed: (err: Error) => void,
+  ) {}
+
+  /** Sessions reported so far. */
+  get flagged(): ReadonlySet<string> {
+    return this.seen;
+  }
+
+  check(members: readonly Member[]): void {
+    this.chain = this.chain
+      .then(async () => {
+        const fresh = (await checkNames(this.crypto, this.store, members, this.self)).filter((c) => !this.seen.has(c.member.id));
+        for (const c of fresh) this.seen.add(c.member.id);
+        if (fresh.length > 0) this.report(fresh);
+      })
+      .catch((err: unknown) => this.failed(err instanceof Error ? err : new Error(String(err))));
+  }
 }
