@@ -15,6 +15,8 @@ export const EXIT = {
   STORE: 7,
   /** The relay's key is not the one pinned for its address (protocol 2). */
   RELAY_KEY_CHANGED: 8,
+  /** verify: no key was seen under that name on this device (known_members). */
+  NOT_PINNED: 9,
   SIGINT: 130,
   SIGTERM: 143,
 } as const;
@@ -30,6 +32,7 @@ const EXIT_TABLE = `Exit codes:
   7    the relay's --store cannot be read or written
   8    the relay's key is not the one pinned for its address: both fingerprints are on stderr
        (someone may be impersonating it; --accept-relay-key FP trusts the new one)
+  9    verify: no key has been seen under that name on this device (or none matches --key)
   130  stopped by Ctrl-C (SIGINT), after leaving the room or closing the relay
   143  stopped by SIGTERM, likewise`;
 
@@ -41,6 +44,7 @@ Commands:
   relay    run a relay (the room's server) on a UDP port
   chat     join a room: stdin lines are sent, the room's messages are printed
   discover list the relays on this machine's networks that announce themselves
+  verify   show the safety code between you and someone, and mark their key verified
 
 Options:
   -h, --help       show this help (also: whatsudp <command> --help)
@@ -143,6 +147,33 @@ ${flagLines(DISCOVER_NUMBER_FLAGS, 21, 'words')}
                        rooms and sealed [{name, id}], fingerprint, more (null where unknown)
   --interface NAME     search only this interface (may be given more than once; default: every
                        interface but loopback)
+  -h, --help           show this help
+
+${EXIT_TABLE}
+`;
+
+export const VERIFY_HELP = `Usage: whatsudp verify NAME [--mark | --unmark] [--key FP] [options]
+
+Shows the safety code between this device and NAME: for each key seen under NAME on this device
+(known_members beside --identity, filled in by "chat" and pinned on first sight), its fingerprint,
+whether you verified it, and 60 digits in three rows. NAME sees the same digits on their side
+(whatsudp verify YOUR-NAME, or "WhatsUDP: Verify Member..." in the extension). Read them to each other,
+in person or on a call: if they match, nobody is in between, and
+
+  whatsudp verify ann --mark
+
+records ann's key as verified. A name that later comes with another key is still flagged, and that
+key is not verified. Prints "your key: ..." and each key on stdout; hints go to stderr.
+
+Options:
+  --mark               record the key as verified (the codes matched); with several keys under
+                       NAME (their laptop and their desktop, or someone else), choose one with --key
+  --unmark             take the verified mark off the key again (it stays known, as seen)
+  --key FP             only the key whose fingerprint starts with FP (at least 4 characters;
+                       spaces and case do not matter)
+  --json               one JSON object per key instead: name, fingerprint, verified, safetyCode
+  --identity FILE      this device's key (default $XDG_CONFIG_HOME/whatsudp/identity, else
+                       ~/.config/whatsudp/identity); known_members is beside it
   -h, --help           show this help
 
 ${EXIT_TABLE}

@@ -6,10 +6,11 @@ import path from 'node:path';
 import { UsageError, parseChatArgs, parseDiscoverArgs, parseRelayArgs, wantsHelp } from './args';
 import { startChat } from './chat-command';
 import { startDiscover } from './discover-command';
-import { CHAT_HELP, DISCOVER_HELP, EXIT, MAIN_HELP, RELAY_HELP } from './help';
+import { CHAT_HELP, DISCOVER_HELP, EXIT, MAIN_HELP, RELAY_HELP, VERIFY_HELP } from './help';
 import { startLegacyChat } from './legacy-command';
 import { startRelay } from './relay-command';
 import { errorLine, exitCodeFor, type Io, type Session } from './session';
+import { parseVerifyArgs, startVerify } from './verify-command';
 
 /** The version from the package.json next to the bundle (dist/..), or above the compiled tests. */
 function version(): string {
@@ -62,8 +63,10 @@ function start(argv: string[]): Session | number {
     }
     case 'discover':
       return wantsHelp(rest) ? print(DISCOVER_HELP) : startDiscover(parseDiscoverArgs(rest), io);
+    case 'verify':
+      return wantsHelp(rest) ? print(VERIFY_HELP) : startVerify(parseVerifyArgs(rest), io);
     default:
-      throw new UsageError(`unknown command "${command}": the commands are relay, chat and discover`);
+      throw new UsageError(`unknown command "${command}": the commands are relay, chat, discover and verify`);
   }
 }
 
@@ -78,7 +81,7 @@ async function main(): Promise<void> {
     session = start(process.argv.slice(2));
   } catch (err) {
     // One line, with where to look: a script's log shows the mistake and the fix together.
-    const sub = ['relay', 'chat', 'discover'].includes(process.argv[2]) ? `${process.argv[2]} ` : '';
+    const sub = ['relay', 'chat', 'discover', 'verify'].includes(process.argv[2]) ? `${process.argv[2]} ` : '';
     io.err(errorLine(err) + (err instanceof UsageError ? ` (see whatsudp ${sub}--help)` : ''));
     return exit(exitCodeFor(err));
   }

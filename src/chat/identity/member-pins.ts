@@ -16,6 +16,11 @@ export interface PinnedKey {
   verified: boolean;
 }
 
+/** A key pinned under a name, as `whatsudp verify` and the Verify command show it. */
+export interface NamedKey extends PinnedKey {
+  key: Uint8Array;
+}
+
 export type MemberPinCheck =
   /** Neither the name nor the key was seen before. */
   | { kind: 'new' }
@@ -65,6 +70,23 @@ export class MemberPins {
     const at = this.entries.findIndex((e) => e.pin && e.pin.name === name && equalBytes(e.pin.key, key));
     if (at >= 0) this.entries[at] = entry(name, key, true);
     else this.entries.push(entry(name, key, true));
+  }
+
+  /** Takes the verified mark off `key` for `name` (it stays pinned, as seen); whether it had one. */
+  unverify(name: string, key: Bytes): boolean {
+    const at = this.entries.findIndex((e) => e.pin && e.pin.verified && e.pin.name === name && equalBytes(e.pin.key, key));
+    if (at >= 0) this.entries[at] = entry(name, key, false);
+    return at >= 0;
+  }
+
+  /** The keys pinned under `name`, in the order they were first seen. */
+  keysOf(c: Crypto, name: string): NamedKey[] {
+    return this.pins.filter((p) => p.name === name).map((p) => ({ key: p.key, fingerprint: fingerprint(c, p.key), verified: p.verified }));
+  }
+
+  /** Every pinned name, once each, in the order first seen. */
+  names(): string[] {
+    return [...new Set(this.pins.map((p) => p.name))];
   }
 
   /** Forgets one key of `name`, or all of them. */

@@ -15,21 +15,24 @@ export interface NameConflict {
 }
 
 /** Checks `members` (those with a key), pins the new ones, and returns those whose name belongs to
- * other keys. `self` (this session's id) is skipped. */
-export async function checkNames(c: Crypto, store: TextStore, members: readonly Member[], self: string): Promise<NameConflict[]> {
+ * other keys, and the sessions whose key was verified under their name (Verify: the safety codes
+ * matched). `self` (this session's id) is skipped. */
+export async function checkNames(c: Crypto, store: TextStore, members: readonly Member[], self: string): Promise<{ conflicts: NameConflict[]; verified: string[] }> {
   const withKeys = members.filter((m) => m.key && m.id !== self);
-  if (withKeys.length === 0) return [];
+  if (withKeys.length === 0) return { conflicts: [], verified: [] };
   const pins = new MemberPins((await store.get()) ?? '');
   const conflicts: NameConflict[] = [];
+  const verified: string[] = [];
   let changed = false;
   for (const m of withKeys) {
     const key = Buffer.from(m.key!, 'base64url');
     const check = pins.check(c, m.name, key);
     if (check.kind === 'conflict') conflicts.push({ member: m, pinned: check.pinned });
     else if (check.kind !== 'known') changed = pins.pin(m.name, key) || changed;
+    else if (check.verified) verified.push(m.id);
   }
   if (changed) await store.set(pins.toText());
-  return conflicts;
+  return { conflicts, verified };
 }
 
 /** The sentence a conflict is told in (the CLI escapes it for the terminal). */
@@ -44,6 +47,7 @@ export function conflictText({ member, pinned }: NameConflict): string {
  */
 export class NameWatch {
   private readonly seen = new Set<string>();
+  private verifiedNow = new Set<string>();
   private chain = Promise.resolve();
 
   constructor(
@@ -52,6 +56,8 @@ export class NameWatch {
     private readonly self: string,
     private readonly report: (conflicts: NameConflict[]) => void,
     private readonly failed: (err: Error) => void,
+    /** The verified sessions of the last list checked changed (someone ran Verify). */
+    private readonly verifiedChanged?: () => void,
   ) {}
 
   /** Sessions reported so far. */
@@ -59,13 +65,27 @@ export class NameWatch {
     return this.seen;
   }
 
+  /** Sessions of the last list checked whose key is verified under their name. */
+  get verified(): ReadonlySet<string> {
+    return this.verifiedNow;
+  }
+
   check(members: readonly Member[]): void {
     this.chain = this.chain
       .then(async () => {
-        const fresh = (await checkNames(this.crypto, this.store, members, this.self)).filter((c) => !this.seen.has(c.member.id));
+        const { conflicts, verified } = await checkNames(this.crypto, this.store, members, this.self);
+        const fresh = conflicts.filter((c) => !this.seen.has(c.member.id));
         for (const c of fresh) this.seen.add(c.member.id);
+        const before = this.verifiedNow;
+        this.verifiedNow = new Set(verified);
         if (fresh.length > 0) this.report(fresh);
+        if (before.size !== verified.length || verified.some((id) => !before.has(id))) this.verifiedChanged?.();
       })
       .catch((err: unknown) => this.failed(err instanceof Error ? err : new Error(String(err))));
+  }
+
+  /** Resolves once every check asked for so far is done (never rejects: failures go to `failed`). */
+  settled(): Promise<void> {
+    return this.chain;
   }
 }
