@@ -19,13 +19,19 @@ const bytes = (content: Buffer | string): Buffer => (typeof content === 'string'
 /** A write that makes no progress is a full disk; without this check a short write would loop forever. */
 const noSpace = (): Error => Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
 
-/** Replaces `file` with `content`; on failure the temporary file is removed and `file` is unchanged. */
+/** What this writes is a relay's store or a member's history: its owner's alone (issue 9). A
+ * temporary file left by a crash keeps the mode it had, so the mode is set on the open file too. */
+const PRIVATE = 0o600;
+
+/** Replaces `file` with `content`, readable by its owner only (0600); on failure the temporary file is
+ * removed and `file` is unchanged. */
 export function replaceFileSync(file: string, content: Buffer | string, opts: ReplaceOptions = {}): void {
   const tmp = tmpName(file);
   const buf = bytes(content);
   try {
-    const fd = fs.openSync(tmp, 'w');
+    const fd = fs.openSync(tmp, 'w', PRIVATE);
     try {
+      if (process.platform !== 'win32') fs.fchmodSync(fd, PRIVATE);
       for (let done = 0; done < buf.length; ) {
         const n = fs.writeSync(fd, buf, done, buf.length - done, done);
         if (n <= 0) throw noSpace();
@@ -52,8 +58,9 @@ export async function replaceFile(file: string, content: Buffer | string, opts: 
   const tmp = tmpName(file);
   const buf = bytes(content);
   try {
-    const handle = await fs.promises.open(tmp, 'w');
+    const handle = await fs.promises.open(tmp, 'w', PRIVATE);
     try {
+      if (process.platform !== 'win32') await handle.chmod(PRIVATE);
       for (let done = 0; done < buf.length; ) {
         const { bytesWritten } = await handle.write(buf, done, buf.length - done, done);
         if (bytesWritten <= 0) throw noSpace();

@@ -94,6 +94,12 @@ export interface ClientOptions {
   relayPins?: TextStore;
   /** A relay key fingerprint to trust for this address even if another one is pinned (it replaces the pin). */
   acceptRelayKey?: string;
+  /** A sealed room's 32-byte secret (from its invite link): every join proves it to the relay, which
+   * refuses a member without it. Never sent: the relay sees a proof bound to the handshake. */
+  roomSecret?: Uint8Array;
+  /** The relay key fingerprints an invite link names: the relay must present one of them, pinned or
+   * not (a different key fails the join as a changed key does). */
+  relayFingerprints?: string[];
 }
 
 export interface ClientEvents {
@@ -139,6 +145,10 @@ export interface RelayOptions {
   key?: SigningKey;
   /** Where to keep that key (made on first start, 0600) when `key` is not given. */
   keyFile?: string;
+  /** A sealed room's verifier (32 bytes, sealed-room.ts roomVerifier): only members whose Hello proves
+   * the room's secret get in; the others are refused (reason Sealed). The relay cannot read the room
+   * with it. Absent: an open room. */
+  roomVerifier?: Uint8Array;
 }
 
 export interface RelayStats {

@@ -3,11 +3,12 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { Address, RelayOptions } from '../chat';
-import { DEFAULT_PORT, nameProblem, normalizeName, parseAddress } from '../chat';
+import { DEFAULT_PORT, formatAddress, nameProblem, normalizeName, parseAddress } from '../chat';
 import { ChatError } from '../chat';
 import { isLoopback, PROBE_PORT } from '../chat/discovery';
 import { defaultIdentityPath } from '../chat/identity';
 import { parseFingerprint } from '../protocol/fingerprint';
+import { InviteError, parseInvite, type Invite } from '../protocol/invite';
 import { CHAT_NUMBER_FLAGS, CHAT_OPTIONS, DISCOVER_NUMBER_FLAGS, DISCOVER_OPTIONS, RELAY_NUMBER_FLAGS, type NumberFlag } from './flags';
 
 export class UsageError extends Error {
@@ -73,6 +74,8 @@ export interface RelayArgs {
   log: boolean;
   /** Announce the relay on its network (mDNS and the broadcast probe): off unless asked. */
   announce: boolean;
+  /** A sealed room: only members with its invite link get in (the link is printed once, made). */
+  sealed: boolean;
 }
 
 export function parseRelayArgs(args: string[]): RelayArgs {
@@ -86,6 +89,7 @@ export function parseRelayArgs(args: string[]): RelayArgs {
     fsync: { type: 'boolean' },
     log: { type: 'boolean' },
     announce: { type: 'boolean' },
+    sealed: { type: 'boolean' },
     ...stringFlags(RELAY_NUMBER_FLAGS),
   };
   const v = parse(args, spec);
@@ -100,6 +104,11 @@ export function parseRelayArgs(args: string[]): RelayArgs {
   }
   if (v.fsync && v.store === undefined) throw new UsageError('--fsync needs --store DIR');
   if (v['store-bytes'] !== undefined && v.store === undefined) throw new UsageError('--store-bytes needs --store DIR');
+  const sealed = v.sealed === true;
+  if (sealed && (v['legacy-bridge'] === true || legacyBroadcast !== undefined)) {
+    const flag = legacyBroadcast !== undefined ? '--legacy-broadcast' : '--legacy-bridge';
+    throw new UsageError(`--sealed and ${flag} cannot go together: a client of the original chat would read and write the sealed room in clear, without its link`);
+  }
   const announce = v.announce === true;
   if (announce) checkAnnounce(host, wholeNumber('port', v.port, 0, 65535));
   const options: RelayOptions = {
@@ -114,7 +123,7 @@ export function parseRelayArgs(args: string[]): RelayArgs {
     limits,
     timers,
   };
-  return { options: dropUndefined(options), log: v.log === true, announce };
+  return { options: dropUndefined(options), log: v.log === true, announce, sealed };
 }
 
 /** `--host` alone never announces, and `--announce` on loopback (the default host) is a mistake to
@@ -147,6 +156,10 @@ export interface ChatArgs {
   /** The device key's file; known_relays is beside it. */
   identity: string;
   acceptRelayKey?: string;
+  /** The sealed room's invite link (--invite), parsed: its secret, the relay's fingerprints, the room. */
+  invite?: Invite;
+  /** What was made of --invite given with --server, for stderr. */
+  note?: string;
 }
 
 
@@ -158,6 +171,7 @@ export function parseChatArgs(args: string[]): ChatArgs {
     legacy: { type: 'boolean' },
     identity: { type: 'string' },
     'accept-relay-key': { type: 'string' },
+    invite: { type: 'string' },
     ...stringFlags(CHAT_NUMBER_FLAGS),
   });
   const typed = str(v.name);
@@ -167,9 +181,14 @@ export function parseChatArgs(args: string[]): ChatArgs {
   if (name === undefined) throw new UsageError('--name NAME is required: the name the room knows you by');
   const problem = nameProblem(name);
   if (problem) throw new UsageError(`--name: ${problem.replace(/\.$/, '')}`);
-  const server = checked('server', () => parseAddress(str(v.server) ?? `127.0.0.1:${DEFAULT_PORT}`, DEFAULT_PORT));
+  const invite = inviteOf(str(v.invite));
+  const fromLink = invite ? formatAddress(invite.relays[0]) : undefined;
+  const server = checked('server', () => parseAddress(str(v.server) ?? fromLink ?? `127.0.0.1:${DEFAULT_PORT}`, DEFAULT_PORT));
   if (server.port === 0) throw new UsageError('--server needs the relay\'s port, not 0');
+  // The address typed for this run wins (a tunnel, another route to the same relay); the link's key is still checked.
+  const note = invite && v.server !== undefined ? `joining the invite's room through --server ${str(v.server)}, not the link's ${fromLink}; the relay must still have the link's key` : undefined;
   const legacy = v.legacy === true;
+  if (legacy && invite) throw new UsageError('--legacy cannot join a sealed room: the original chat has no invite links');
   // The original chat is IPv4 broadcast: there is no IPv6 form of it to talk to.
   if (legacy && isIPv6(server.host)) throw new UsageError('--legacy needs an IPv4 relay address (the original chat uses IPv4 broadcast)');
   const n = numbers(CHAT_NUMBER_FLAGS, v).chat;
@@ -181,6 +200,8 @@ export function parseChatArgs(args: string[]): ChatArgs {
   return {
     identity: identity ?? defaultIdentityPath(),
     ...(acceptRelayKey ? { acceptRelayKey } : {}),
+    ...(invite ? { invite } : {}),
+    ...(note ? { note } : {}),
     name,
     server,
     json: v.json === true,
@@ -188,6 +209,17 @@ export function parseChatArgs(args: string[]): ChatArgs {
     waitMs: n.waitMs ?? CHAT_OPTIONS.waitMs.default,
     joinTimeoutMs: n.joinTimeoutMs ?? CHAT_OPTIONS.joinTimeoutMs.default,
   };
+}
+
+/** A link as --invite gives it, or a usage error that says which part of it is wrong. */
+function inviteOf(link: string | undefined): Invite | undefined {
+  if (link === undefined) return undefined;
+  try {
+    return parseInvite(link);
+  } catch (err) {
+    if (err instanceof InviteError) throw new UsageError(`--invite: ${err.message.replace(/\.$/, '')}`);
+    throw err;
+  }
 }
 
 export interface DiscoverArgs {

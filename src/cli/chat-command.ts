@@ -21,7 +21,9 @@ export function startChat(args: ChatArgs, io: Io): Session {
     identityStore: new FileStore(args.identity),
     relayPins: new FileStore(path.join(path.dirname(args.identity), 'known_relays')),
     acceptRelayKey: args.acceptRelayKey,
+    ...(args.invite ? { roomSecret: args.invite.secret, relayFingerprints: args.invite.fingerprints } : {}),
   });
+  if (args.note) io.err(`whatsudp: note: ${args.note}`);
   let over = false;
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
@@ -62,7 +64,7 @@ export function startChat(args: ChatArgs, io: Io): Session {
       case 'closed':
         break;
       case 'connected':
-        io.err(joinedOnce ? '* back in the room' : `* joined the room at ${formatAddress(args.server)} as ${escapeName(args.name)}`);
+        io.err(joinedOnce ? '* back in the room' : `* joined the ${args.invite ? `sealed room ${args.invite.room}` : 'room'} at ${formatAddress(args.server)} as ${escapeName(args.name)}`);
         joinedOnce = true;
         break;
       case 'reconnecting':

@@ -28,7 +28,8 @@ const EXIT_TABLE = `Exit codes:
   3    no relay answered (chat), or its host name cannot be resolved
   4    cannot listen: the UDP port is in use, or the address is not this machine's
   5    some messages were not delivered (each is named on stderr), or a line was too long
-  6    the relay refused to let us in (room full, name refused)
+  6    the relay refused to let us in (room full, name refused, a sealed room without its
+       invite link)
   7    the relay's --store cannot be read or written
   8    the relay's key is not the one pinned for its address: both fingerprints are on stderr
        (someone may be impersonating it; --accept-relay-key FP trusts the new one)
@@ -80,6 +81,14 @@ Options:
                           on stderr at start
   --log                   print each message (name: text; name [unverified]: text from the
                           original chat) on stdout, joins, leaves and warnings on stderr
+  --sealed                a sealed room: only members with its invite link get in. The link
+                          (whatsudp://HOST:PORT/main?fp=KEY#v1.SECRET) is printed once, on
+                          stdout right after the address line: SAVE IT, the relay keeps only a
+                          verifier that cannot make it again (in DIR/room-verifier with --store,
+                          0600, so a restart keeps the room and its link; without --store the
+                          room lasts as long as the relay). A new room: remove room-verifier.
+                          Not with --legacy-bridge or --legacy-broadcast (the original chat
+                          would read and write the room in clear)
   --announce              let people on the network find the relay (whatsudp discover): DNS-SD
                           over mDNS (_whatsudp._udp) and answers to the broadcast probe on UDP
                           ${PROBE_PORT}. Needs --host 0.0.0.0 or an address of this machine (not
@@ -107,6 +116,12 @@ the room (at most --wait-ms), leaves, and exits 0, or 5 naming each message that
 Options:
   --name NAME          your name: 1-32 characters, no ":" and no control characters (required)
   --server HOST:PORT   the relay (default 127.0.0.1:2410; IPv6 as [::1]:2410)
+  --invite LINK        join a sealed room with its invite link (whatsudp://... or
+                       vscode://whatsudp.whatsudp/join?...; quote it, it has "#" and "&"): the
+                       relay's address comes from the link, and its key must be the one the
+                       link names (else exit 8). With --server too, that address is used and
+                       the link's key still checked. A malformed link exits 2 saying what is
+                       wrong with it
   --json               print one JSON object per message instead: seq, time, msgId,
                        sender {id, name, legacy}, kind, text, path, startLine, endLine,
                        language (null where they do not apply), backfill, verified (true only

@@ -6,6 +6,9 @@ import { formatAddress } from '../chat';
 import { Announcer, PROBE_PORT } from '../chat/discovery';
 import { relayKeyPath } from '../chat/identity';
 import { displayFingerprint } from '../protocol/fingerprint';
+import { selectCrypto } from '../protocol/crypto';
+import { sealedRoom, type SealedRoom } from '../chat/relay/room-verifier';
+import { INVITE_ROOM, inviteLine } from './invite-line';
 import type { RelayArgs } from './args';
 import { escapeName, formatMessage } from './format';
 import { EXIT } from './help';
@@ -18,14 +21,15 @@ export function startRelay(args: RelayArgs, io: Io): Session {
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
 
-  Relay.start({ keyFile: relayKeyPath(args.options.store), ...args.options }).then(
-    (r) => {
+  openRelay(args).then(
+    ({ r, sealed }) => {
       relay = r;
       if (stopping) {
         void r.close();
         return;
       }
       io.out(formatAddress(r.address()));
+      if (sealed) sayInvite(r, sealed, args.options.store, io);
       for (const notice of r.notices) io.err(`whatsudp: note: ${notice}`);
       if (args.log) io.err(`whatsudp: note: the relay's key fingerprint is ${displayFingerprint(r.fingerprint)} (members pin it on first contact; tell them, so they can compare)`);
       // The operator hears of a full disk with or without --log: once when it starts, once when it ends.
@@ -40,7 +44,7 @@ export function startRelay(args: RelayArgs, io: Io): Session {
         r.on('warning', (err) => io.err(`whatsudp: warning: ${escapeName(err.message)}`));
       }
       // Without --log a relay stays quiet about traffic: a busy room must not fill a log nobody reads.
-      if (args.announce) announcer = announce(r, args.log, io);
+      if (args.announce) announcer = announce(r, args.log, io, args.sealed);
     },
     (err: unknown) => {
       io.err(errorLine(err));
@@ -59,17 +63,47 @@ export function startRelay(args: RelayArgs, io: Io): Session {
   };
 }
 
+/** The relay, with its sealed room if asked for: kept in the store, or made now and, once the relay
+ * listens, kept there (a relay that could not start leaves no room behind). */
+async function openRelay(args: RelayArgs): Promise<{ r: Relay; sealed?: SealedRoom }> {
+  const sealed = args.sealed ? await sealedRoom((await selectCrypto()).crypto, args.options.store) : undefined;
+  const r = await Relay.start({ keyFile: relayKeyPath(args.options.store), ...args.options, ...(sealed ? { roomVerifier: sealed.verifier } : {}) });
+  try {
+    await sealed?.keep?.();
+  } catch (err) {
+    await bounded(r.close(), 2000);
+    throw err;
+  }
+  return { r, sealed };
+}
+
+/** The sealed room's link, on stdout right after the address, the one time it exists (the relay
+ * keeps only the verifier); on a restart with the same store, where to find it instead. */
+function sayInvite(r: Relay, sealed: SealedRoom, store: string | undefined, io: Io): void {
+  if (!sealed.secret) {
+    io.err(`whatsudp: note: the room is sealed (its verifier is in ${sealed.file ?? store}): members join with the invite link printed when it was made, which this relay does not keep`);
+    return;
+  }
+  const { link, note } = inviteLine(r.address(), r.fingerprint, sealed.secret);
+  io.out(link);
+  const lasts = sealed.file ? `it opens this room for as long as ${sealed.file} is kept` : 'without --store, the room and its link last as long as this relay runs';
+  io.err(`whatsudp: note: the room is sealed: save the invite link above, it is shown only now (${lasts}); give it to members only, for whatsudp chat --invite LINK`);
+  if (note) io.err(`whatsudp: note: ${note}`);
+}
+
 export function legacyDroppedNote(from: string): string {
   return `whatsudp: note: dropped a plain "name: text" datagram from ${escapeName(from)}, a client of the original Python chat: the legacy bridge is off (the default). Start the relay with --legacy-bridge to let the original programs into the room (their names are not verified). Said once.`;
 }
 
 /** Starts announcing; what cannot be (a host name that resolved to loopback) is a note, and the relay
  * runs on: it is still reachable by its address. */
-async function announce(relay: Relay, log: boolean, io: Io): Promise<Announcer | undefined> {
+async function announce(relay: Relay, log: boolean, io: Io, sealed: boolean): Promise<Announcer | undefined> {
   try {
     // One room today, open to all; its id joins the announcement once the relay exposes it. The key's
     // fingerprint lets whoever finds it know which relay it is before joining (and what to pin).
-    const a = await Announcer.start({ relay: relay.address(), rooms: [{ name: 'main' }], fingerprint: relay.fingerprint });
+    // A sealed room is listed as sealed: finding it is no way in without its link.
+    const rooms = [{ name: INVITE_ROOM }];
+    const a = await Announcer.start({ relay: relay.address(), ...(sealed ? { sealed: rooms } : { rooms }), fingerprint: relay.fingerprint });
     for (const notice of a.notices) io.err(`whatsudp: note: ${notice}`);
     const where = a.interfaces();
     io.err(where.length > 0 ? `* announced on ${where.map(escapeName).join(', ')} (mDNS _whatsudp._udp, broadcast probe on UDP ${PROBE_PORT})` : '* announcing once a network interface comes up');

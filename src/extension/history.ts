@@ -61,7 +61,13 @@ export class FileHistory implements HistoryStorage {
   ) {}
 
   static async open(dir: string, delayMs = 1000, log?: { warn(message: string): void }): Promise<FileHistory | undefined> {
-    await fs.promises.mkdir(dir, { recursive: true });
+    // The conversation is this user's alone: its folder 0700 (VS Code makes the global storage folder
+    // with the default mode), its files 0600 (replaceFile).
+    await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+    if (process.platform !== 'win32') {
+      await fs.promises.chmod(dir, 0o700);
+      await fs.promises.chmod(path.join(dir, FILE), 0o600).catch(() => undefined); // an earlier version's (0644), if any
+    }
     // A window reloading may still be shutting down: give its lock a moment to go.
     for (let attempt = 0; attempt < 5; attempt++) {
       if (takeLock(path.join(dir, LOCK))) return new FileHistory(dir, delayMs, log);
@@ -134,7 +140,7 @@ export class FileHistory implements HistoryStorage {
 function takeLock(file: string): boolean {
   for (let i = 0; i < 2; i++) {
     try {
-      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
       return true;
     } catch {
       let holder: number;

@@ -110,6 +110,12 @@ export function startHandshake(c: Crypto, device: SigningKey, ctx: HandshakeCont
   return { hello: { ...unsigned, signature }, helloHash: c.sha256(t1, signature), ephemeralSecret };
 }
 
+/** SHA-256(T1 | Sig_D): the client's half of the transcript, which both sides know once the Hello is
+ * sent (the client has it as PendingHandshake.helloHash). A sealed room's join proof signs it. */
+export function clientHelloHash(c: Crypto, ctx: HandshakeContext, hello: ClientAuth): Uint8Array {
+  return c.sha256(helloTranscript(ctx, hello), hello.signature);
+}
+
 /**
  * Relay: checks the client's signature and answers. The caller has checked the cookie first (cheap,
  * before any public-key work) and, on a retransmitted Hello with the same session id and ephemeral key,

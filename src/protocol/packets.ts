@@ -212,6 +212,8 @@ export enum RefuseReason {
   NotStored = 5,
   /** The relay speaks a later protocol than this Hello (a protocol 1 Hello at a protocol 2 relay). */
   Upgrade = 6,
+  /** A sealed room, and the Hello proves no secret of it (no invite link, or another room's). */
+  Sealed = 7,
 }
 
 /** relay -> client: the relay will not take this Hello or message. */

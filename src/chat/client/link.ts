@@ -97,7 +97,7 @@ export class Link {
     const { crypto } = await selectCrypto();
     const identity = this.opts.identity ?? (this.opts.identityStore ? await loadIdentity(crypto, this.opts.identityStore) : newIdentity(crypto).identity);
     const { socket, relay } = await openClientSocket(this.opts.server, this.opts.bind);
-    this.secure = new ClientSecurity({ crypto, identity, relayAddress: formatAddress(this.opts.server), pins: this.opts.relayPins, acceptRelayKey: this.opts.acceptRelayKey }, this.id);
+    this.secure = new ClientSecurity({ crypto, identity, relayAddress: formatAddress(this.opts.server), pins: this.opts.relayPins, acceptRelayKey: this.opts.acceptRelayKey, roomSecret: this.opts.roomSecret, relayFingerprints: this.opts.relayFingerprints }, this.id);
     if (this.join.phase === 'closed') {
       // close() came while the socket was opening: a closed client must not join after all.
       socket.close();

@@ -4,6 +4,7 @@
 // (the Retry's cookie and a NotJoined excepted: they are answers to "who are you", see SECURITY.md).
 import type { Crypto } from '../../protocol/crypto';
 import { displayFingerprint, fingerprint, parseFingerprint } from '../../protocol/fingerprint';
+import { joinProof } from '../../protocol/sealed-room';
 import { finishHandshake, startHandshake, type PendingHandshake, type RelayAuth } from '../../protocol/handshake';
 import type { Hello, Packet } from '../../protocol/packets';
 import { SessionOpener, SessionSealer } from '../../protocol/session-cipher';
@@ -18,6 +19,10 @@ export interface SecureOptions {
   relayAddress: string;
   pins?: TextStore;
   acceptRelayKey?: string;
+  /** A sealed room's secret: each Hello proves it, bound to that handshake (sealed-room.ts joinProof). */
+  roomSecret?: Uint8Array;
+  /** The fingerprints an invite link names: the relay's key must be one of them (before any pin). */
+  relayFingerprints?: string[];
 }
 
 /** What a Welcome datagram came to. */
@@ -58,7 +63,10 @@ export class ClientSecurity {
       this.pending.push(p);
       if (this.pending.length > MAX_PENDING) this.pending.shift();
     }
-    return encodeHello(h, { relayAddress: this.o.relayAddress, client: p.hs.hello });
+    const { roomSecret, crypto } = this.o;
+    // Signed over the client's half of this handshake: the relay can check it, not reuse it elsewhere.
+    const proof = roomSecret ? joinProof(crypto, roomSecret, p.hs.helloHash, this.o.identity.signingKey.publicKey) : undefined;
+    return encodeHello(h, { relayAddress: this.o.relayAddress, client: p.hs.hello, ...(proof ? { joinProof: proof } : {}) });
   }
 
   /** A packet sealed for the relay; undefined before the first Welcome (nothing else is sent then). */
@@ -104,15 +112,25 @@ export class ClientSecurity {
   /** Trust on first use, per address, as SSH's known_hosts; a changed key is refused with both
    * fingerprints unless the user named the new one (acceptRelayKey), which then replaces the pin. */
   private async checkPin(key: Uint8Array): Promise<ChatError | undefined> {
-    const { crypto, pins, relayAddress, acceptRelayKey } = this.o;
+    const { crypto, pins, relayAddress, acceptRelayKey, relayFingerprints } = this.o;
     if (this.trusted && Buffer.from(this.trusted).equals(key)) return undefined;
+    const presented = fingerprint(crypto, key);
+    // An invite link names the relay's key: as if pinned before the first contact, so even a first
+    // contact with another key is refused (exit 8), and the TOFU pin below is checked as well.
+    if (relayFingerprints?.length && !relayFingerprints.includes(presented) && parseFingerprint(acceptRelayKey ?? '') !== presented) {
+      const message =
+        `The relay at ${relayAddress} presents another key than the one its invite link names.\n` +
+        `  in the link: ${displayFingerprint(relayFingerprints[0])}\n` +
+        `  presented:   ${displayFingerprint(presented)}\n` +
+        'Someone may be impersonating the relay, or the link is for another relay at this address. Ask whoever gave you the link.';
+      return new RelayKeyChangedError(message, relayAddress, relayFingerprints[0], presented);
+    }
     if (!pins) {
       this.trusted = key;
       return undefined;
     }
     const known = new RelayPins((await pins.get()) ?? '');
     const check = known.check(crypto, relayAddress, key);
-    const presented = fingerprint(crypto, key);
     if (check.kind === 'changed' && parseFingerprint(acceptRelayKey ?? '') !== presented) {
       const hint = `If the relay's owner confirms the new key is ${displayFingerprint(presented)}, connect with --accept-relay-key ${presented}.`;
       return new RelayKeyChangedError(`${check.message}\n${hint}`, relayAddress, check.pinned, presented);

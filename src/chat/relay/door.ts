@@ -1,16 +1,17 @@
 // The relay's door: what a Hello must show before the room is asked to admit it. The address proves
 // itself with a cookie (no public-key work before that), the handshake proves the device key, a
-// session id stays its first device's, a replayed Hello changes nothing, and the name is checked.
+// session id stays its first device's, a replayed Hello changes nothing, a sealed room's secret is
+// proved (gate.ts), and the name is checked.
 // What gets through comes with its new session and the way to answer it, sealed under that session.
 import type * as dgram from 'node:dgram';
 import { encode } from '../../protocol/codec';
 import { equalBytes } from '../../protocol/crypto';
-import type { ClientAuth } from '../../protocol/handshake';
 import { PacketType, RefuseReason, type Hello, type Packet } from '../../protocol/packets';
-import { encodeClear } from '../../protocol/v2';
+import { encodeClear, type HelloAuth } from '../../protocol/v2';
 import { ProtocolError } from '../../protocol/bytes';
 import { nameProblem } from '../validate';
 import type { CookieJar } from './cookies';
+import type { RoomGate } from './gate';
 import type { Members, MemberState } from './members';
 import type { RelaySession, RelaySessions } from './sessions';
 import type { Stranger } from './strangers';
@@ -30,6 +31,8 @@ export class Door {
     private readonly joined: Members,
     private readonly wire: Wire,
     private readonly warn: (message: string) => void,
+    /** A sealed room's: a Hello must prove the room's secret too. */
+    private readonly gate?: RoomGate,
   ) {}
 
   /** A protocol 1 Hello: an older WhatsUDP. It is told, in its own protocol and within the 3x budget
@@ -40,7 +43,7 @@ export class Door {
   }
 
   /** The Hello's way in, or undefined once it has been answered (a Retry, a refusal) or dropped. */
-  enter(p: Hello, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number, signed?: { relayAddress: string; client: ClientAuth }): Entry | undefined {
+  enter(p: Hello, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number, signed?: HelloAuth): Entry | undefined {
     const { address: host, port } = from;
     const key = `${host}|${port}`;
     // No public-key work for an address that has not shown it receives what is sent to it.
@@ -69,6 +72,12 @@ export class Door {
     // A session is its device's: no other key can take it over, from any address.
     if (holder && !(holder.session && equalBytes(holder.session.devicePublicKey, auth.devicePublicKey))) {
       refuse(RefuseReason.Malformed, 'This session id belongs to another device: start a new session.');
+      return undefined;
+    }
+    // A sealed room's secret, checked only now: after the cookie and the handshake, never for a stranger.
+    const verdict = this.gate?.admits(signed, p.cookie);
+    if (verdict && !verdict.ok) {
+      refuse(RefuseReason.Sealed, verdict.detail);
       return undefined;
     }
     const problem = nameProblem(p.name);

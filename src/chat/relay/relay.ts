@@ -6,8 +6,7 @@
 import type * as dgram from 'node:dgram';
 import { decode, encode, isEnvelope, ProtocolError } from '../../protocol/codec';
 import { selectCrypto } from '../../protocol/crypto';
-import type { ClientAuth } from '../../protocol/handshake';
-import { encodeClear, frame, isV2 } from '../../protocol/v2';
+import { encodeClear, frame, isV2, type HelloAuth } from '../../protocol/v2';
 import { readLegacy } from '../../protocol/legacy';
 import { DEFAULT_PORT, PacketType, RefuseReason, type Data, type Hello, type Packet } from '../../protocol/packets';
 import { TypedEmitter } from '../emitter';
@@ -17,6 +16,7 @@ import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStat
 import { RepairBudget } from './budget';
 import { CookieJar } from './cookies';
 import { Door } from './door';
+import { RoomGate } from './gate';
 import { Intake, type Ready, type Step } from './intake';
 import { LegacyBridge } from './legacy-bridge';
 import { Heartbeat } from './heartbeat';
@@ -55,6 +55,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     opts: RelayOptions,
     private readonly bound: Address,
     sessions: RelaySessions,
+    gate: RoomGate | undefined,
   ) {
     super();
     const limits = (this.limits = { ...RELAY_LIMITS, ...opts.limits });
@@ -66,7 +67,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.legacy = new LegacyBridge(opts.legacyBridge === true || opts.legacyBroadcast !== undefined, opts.legacyBroadcast, bound);
     this.sessions = sessions;
     this.wire = new Wire(socket, (session, packet) => sessions.seal(session, packet));
-    this.door = new Door(this.cookies, sessions, this.joined, this.wire, (message) => this.warn(message));
+    this.door = new Door(this.cookies, sessions, this.joined, this.wire, (message) => this.warn(message), gate);
     this.heartbeat = new Heartbeat(this.joined, room, this.wire, this.timers.heartbeatMs);
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
     socket.on('error', (err) => this.emit('warning', err));
@@ -90,8 +91,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
     notices.push(...room.storeNotices);
     let socket: dgram.Socket;
     let sessions: RelaySessions;
+    let gate: RoomGate | undefined;
     try {
       const { crypto } = await selectCrypto();
+      if (opts.roomVerifier) gate = new RoomGate(crypto, opts.roomVerifier);
       sessions = new RelaySessions(crypto, opts.key ?? (opts.keyFile ? await relayKey(crypto, opts.keyFile, opts.store) : crypto.signingKey(crypto.random(32))));
       socket = await bindRelaySocket(host, port, opts, notices);
     } catch (err) {
@@ -99,7 +102,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       throw err;
     }
     const a = socket.address();
-    const relay = new Relay(socket, room, opts, { host: a.address, port: a.port }, sessions);
+    const relay = new Relay(socket, room, opts, { host: a.address, port: a.port }, sessions, gate);
     relay.notices.push(...notices);
     return relay;
   }
@@ -315,7 +318,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   /** A Hello: through the door (cookie, handshake, session, name), then the room admits the client
    * (new, resumed, renamed or moved), its waiting messages are released, and it is welcomed, every
    * answer sealed under its new session. */
-  private onHello(p: Hello, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number, signed?: { relayAddress: string; client: ClientAuth }): void {
+  private onHello(p: Hello, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number, signed?: HelloAuth): void {
     const entry = this.door.enter(p, from, member, stranger, now, signed);
     if (!entry) return;
     const { address: host, port } = from;

@@ -9,10 +9,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChatError } from '../errors';
-import { makeDirs, NotStoredError, removeQuietly, syncDir, writeAll } from './store/files';
+import { keepPrivate, makeDirs, NotStoredError, removeQuietly, syncDir, writeAll } from './store/files';
 import { loadStore, newRoomId, writeRoomFile, type Segment } from './store/load';
 import { encodeRecord, MAX_RECORD_BYTES, type StoredMessage } from './store/record';
 import { encodeHeader, segmentName } from './store/segment';
+
+/** The files of a store that hold the room (its id, its messages, an old store's messages.jsonl). */
+const STORE_FILE = /^(\d{10}\.seg|room\.json|messages\.jsonl)$/;
 
 export { NotStoredError } from './store/files';
 export type { StoredMessage } from './store/record';
@@ -64,6 +67,7 @@ export class RoomStore {
     try {
       makeDirs(dir);
       const loaded = loadStore(dir, { messages: opts.keepMessages, bytes: opts.keepBytes, fsync: opts.fsync });
+      keepPrivate(dir, (name) => STORE_FILE.test(name));
       const store = new RoomStore(dir, opts, loaded.segments, loaded.headSeq, loaded.roomId);
       const tail = loaded.segments.at(-1);
       if (tail && loaded.appendable) store.fd = fs.openSync(tail.file, 'r+');
@@ -137,7 +141,7 @@ export class RoomStore {
     const seg: Segment = { n: this.nextN++, file: path.join(this.dir, segmentName(this.nextN - 1)), bytes: 0, lastSeq: 0 };
     const header = encodeHeader({ roomId: this.roomId, base: this.head });
     try {
-      this.fd = fs.openSync(seg.file, 'wx');
+      this.fd = fs.openSync(seg.file, 'wx', 0o600);
       writeAll(this.fd, header, 0);
       if (this.opts.fsync) fs.fsyncSync(this.fd);
     } catch (err) {

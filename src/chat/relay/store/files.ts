@@ -20,13 +20,14 @@ export class NotStoredError extends ChatError {
 }
 
 /** `mkdir -p`, one level at a time: Node's recursive mkdirSync never returns for some paths
- * (a directory under /proc), and a relay that hangs at start is worse than one clear error. */
+ * (a directory under /proc), and a relay that hangs at start is worse than one clear error. What it
+ * makes is its owner's alone (0700): a store holds the room's history. */
 export function makeDirs(dir: string): void {
   const abs = path.resolve(dir);
   const parent = path.dirname(abs);
   if (parent !== abs && !fs.existsSync(parent)) makeDirs(parent);
   try {
-    fs.mkdirSync(abs);
+    fs.mkdirSync(abs, 0o700);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
@@ -47,6 +48,18 @@ export function writeAll(fd: number, buf: Buffer, position: number): void {
  * atomic write of the engine and the extension, src/chat/fs.ts). */
 export function replaceFile(file: string, content: Buffer | string, fsync: boolean): void {
   replaceFileSync(file, content, { fsync });
+}
+
+/** The store's own files (`names` matches them) made readable by their owner only, for a store
+ * written by an earlier version (0644): a room's history is no one else's to read. */
+export function keepPrivate(dir: string, names: (name: string) => boolean): void {
+  if (process.platform === 'win32') return;
+  for (const name of fs.readdirSync(dir)) {
+    if (!names(name)) continue;
+    const file = path.join(dir, name);
+    const st = fs.lstatSync(file);
+    if (st.isFile() && (st.mode & 0o077) !== 0) fs.chmodSync(file, st.mode & 0o700);
+  }
 }
 
 /** Makes a directory's entries (a new or renamed file) survive power loss. Not every platform can. */
