@@ -55,7 +55,7 @@ export interface SessionKeys {
   sessionId: Bytes;
   send: DirectionKey;
   receive: DirectionKey;
-  /** SHA-256 of the whole handshake: a channel binding (a sealed-room join proof signs it). */
+  /** SHA-256 of the whole handshake: a channel binding. */
   transcriptHash: Bytes;
 }
 

@@ -1,8 +1,9 @@
 // Sealed rooms (issue 9): members share a 32-byte room secret (from the invite link) that the relay
 // never sees. From it, by HKDF-SHA256:
 //   - a join key, an Ed25519 key whose public half (the verifier) the relay keeps: a member proves it
-//     knows the secret by signing its session's transcript hash, which the relay can check but not
-//     forge, replay into another session, or turn back into the secret;
+//     knows the secret by signing its handshake's hello hash (the client's half of the transcript,
+//     handshake.ts clientHelloHash), which the relay can check but not forge, replay into another
+//     session, or turn back into the secret;
 //   - a content key per key epoch, for AES-256-GCM over the message content.
 // The relay sequences and stores sealed content it cannot read. Nonces are RANDOM (96 bits), never
 // derived from msgId: a msgId restarts when a member's device or state is new, and a repeated nonce
@@ -35,7 +36,8 @@ export function roomVerifier(c: Crypto, secret: Bytes): Bytes {
 
 const proofInput = (transcriptHash: Bytes, devicePublicKey: Bytes) => new Uint8Array([...utf8('whatsudp room join proof v1\0'), ...transcriptHash, ...devicePublicKey]);
 
-/** A member's proof that it holds the room secret, bound to its session (SessionKeys.transcriptHash) and device key. */
+/** A member's proof that it holds the room secret, bound to its handshake (PendingHandshake.helloHash,
+ * which the relay computes as clientHelloHash) and device key: it travels in that handshake's Hello. */
 export function joinProof(c: Crypto, secret: Bytes, transcriptHash: Bytes, devicePublicKey: Bytes): Bytes {
   return joinKey(c, secret).sign(proofInput(transcriptHash, devicePublicKey));
 }
