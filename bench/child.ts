@@ -3,6 +3,7 @@
 // when asked to close or when the load generator goes away.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import type { Role } from './roles/role';
 import { bareBroadcastRole, bareEchoRole, bareFanoutRole, sealedFanoutRole } from './roles/bare';
 import { proxyRole } from './roles/proxy';
@@ -41,14 +42,17 @@ function mainThreadMs(): number | undefined {
 }
 let profiler: Session | undefined;
 
-function memory() {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc) {
+function memory(args?: { reduce?: boolean }) {
+  const gc = (globalThis as { gc?: (o?: { type: string; execution: string; flavor: string }) => void }).gc;
+  if (gc && args?.reduce) gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  else if (gc) {
     gc();
     gc();
   }
   const m = process.memoryUsage();
-  return { gc: gc !== undefined, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+  // V8's heap space by space (committed and used): the young generation grows and shrinks on its own.
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]));
+  return { gc: gc !== undefined, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, spaces };
 }
 
 async function main(): Promise<void> {
@@ -86,6 +90,11 @@ async function main(): Promise<void> {
       profiler.disconnect();
       writeFileSync(args.file, JSON.stringify(profile));
       return args.file;
+    },
+    // A heap snapshot after a GC, for finding what a member costs (open it in Chrome DevTools).
+    heapSnapshot: (args: { file: string }) => {
+      (globalThis as { gc?: () => void }).gc?.();
+      return writeHeapSnapshot(args.file);
     },
     close: async () => {
       await role.close();
