@@ -39,6 +39,8 @@ export interface MemberView {
   fingerprint?: string;
   /** Its name was seen before with other keys: a new device of the same person, or someone else. */
   newKey?: boolean;
+  /** Its key is the one verified under its name on this device (Verify: the safety codes matched). */
+  verified?: boolean;
 }
 
 export type ConnectionView =
@@ -85,11 +87,28 @@ export interface RenderReport {
   memberNames: string[];
   /** Elements that could run script: <script>, <iframe>, on* attributes, javascript: URLs. Must be 0. */
   activeContent: number;
+  /** Member labels (as in memberNames) that carry the verified mark. */
+  verifiedMembers?: string[];
   /** Whether the "new messages" divider is shown. */
   hasUnreadDivider: boolean;
   /** ms the last snapshot took to render, and the last append. */
   snapshotRenderMs?: number;
   appendRenderMs?: number;
+  /** The search box, the composer's text and the mention list's names (while it is open), and what
+   * has the keyboard: 'composer', 'search', 'messages', or another element's tag name. */
+  search?: SearchReport;
+  draft?: string;
+  mentions?: string[];
+  focus?: string;
+}
+
+export interface SearchReport {
+  open: boolean;
+  query: string;
+  /** "3 of 17", "No results", or '' with no query. */
+  counter: string;
+  /** The current hit's row as drawn: its text, the marked words, and whether it is wholly in view. */
+  current?: { key: string; text: string; marks: string[]; inView: boolean };
 }
 
 export type WebviewToHost =
@@ -100,6 +119,8 @@ export type WebviewToHost =
   | { type: 'openLink'; url: string }
   | { type: 'changeName' }
   | { type: 'reconnect' }
+  /** The Verify button of a member's row: Verify Member for that session. */
+  | { type: 'verify'; id: string }
   | { type: 'report'; id: number; report: RenderReport }
   /** Something went wrong in the webview (a render error): the host logs it. */
   | { type: 'error'; message: string };

@@ -3,13 +3,15 @@
 import * as vscode from 'vscode';
 import { type Address, ChatError, DEFAULT_PORT, formatAddress, RelayKeyChangedError, type RoomMessage } from '../chat';
 import { displayFingerprint } from '../protocol/fingerprint';
-import { ChatSession } from './chatSession';
+import type { Invite } from '../protocol/invite';
+import { ChatSession, type RoomKeys } from './chatSession';
 import { changeName, openSnippet, registerCommands } from './commands';
 import { Disposable } from './dispose';
 import { FileHistory, MemoryHistory } from './history';
 import { loadKeys } from './identity';
 import { Notifier } from './notify';
 import { PanelHost } from './panelHost';
+import { handleJoinUri, RoomSecrets } from './rooms';
 import { Server, type ServerInfo } from './server';
 import * as settings from './settings';
 import { ChatStatusBar } from './statusBar';
@@ -25,6 +27,8 @@ export class App extends Disposable {
   readonly statusBar = this._register(new ChatStatusBar());
   readonly server: Server;
   readonly panels: PanelHost;
+  /** Sealed rooms' links and the server's room secret, in the secret storage. */
+  readonly rooms: RoomSecrets;
   private sessionPromise: Promise<ChatSession> | undefined;
   private starting: Promise<ChatSession | undefined> | undefined;
   private askedName = false;
@@ -33,9 +37,13 @@ export class App extends Disposable {
   constructor(private readonly context: vscode.ExtensionContext) {
     super();
     this.notifier = new Notifier(this._register(vscode.window.createOutputChannel('WhatsUDP', { log: true })));
+    const rooms = (this.rooms = new RoomSecrets(context.secrets, this.notifier.log));
     this.server = this._register(
-      new Server(context.globalStorageUri.fsPath, this.notifier, (info) =>
-        this.serverChanged(info).catch((err: unknown) => this.notifier.report(err, 'Joining the server')),
+      new Server(
+        context.globalStorageUri.fsPath,
+        this.notifier,
+        (info) => this.serverChanged(info).catch((err: unknown) => this.notifier.report(err, 'Joining the server')),
+        (crypto) => rooms.serverSecret(crypto),
       ),
     );
     this.panels = this._register(
@@ -43,10 +51,13 @@ export class App extends Disposable {
         openSnippet: (key, column) => openSnippet(this, key, column).catch((err: unknown) => this.notifier.report(err, 'Opening the snippet')),
         changeName: () => changeName(this).catch((err: unknown) => this.notifier.report(err, 'Changing your name')),
         reconnect: () => this.reconnect(),
+        verify: (memberId) => vscode.commands.executeCommand('whatsudp.verifyMember', memberId),
         serverInfo: () => (this.server.info ? { address: this.server.info.address, shared: this.server.info.shared } : undefined),
       }, this.notifier),
     );
     for (const d of registerCommands(this)) this._register(d);
+    // A clicked vscode://whatsudp.whatsudp/join... link: asks, naming the room and relay, then joins.
+    this._register(vscode.window.registerUriHandler({ handleUri: (uri) => void handleJoinUri(this, uri).catch((err: unknown) => this.notifier.report(err, 'Opening the link')) }));
     this._register(vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(settings.SECTION)) this.settingsChanged(e).catch((err: unknown) => this.notifier.report(err, 'Applying the settings'));
     }));
@@ -113,7 +124,7 @@ export class App extends Disposable {
   /** The one way the chat (re)joins: points the session at `server`, then connects. A failed join is
    * logged, and told to the user when `interactive`; it does not reject. `beforeJoin` runs in between. */
   private async join(session: ChatSession, server: Address, interactive: boolean, beforeJoin?: () => Promise<unknown>): Promise<void> {
-    session.setServer(server);
+    session.setServer(server, await this.roomFor(server));
     await beforeJoin?.();
     try {
       await session.connect();
@@ -135,6 +146,28 @@ export class App extends Disposable {
         this.notifier.report(err, 'Joining the chat');
       }
     }
+  }
+
+  /** The keys of the sealed room at `server`: this window's own server's, or one joined by link. */
+  private async roomFor(server: Address): Promise<RoomKeys | undefined> {
+    const own = this.server.info;
+    if (own && formatAddress(own.local) === formatAddress(server)) return own.room;
+    return this.rooms.forServer(server);
+  }
+
+  /** Joins the sealed room of an invite link: its secret kept, whatsudp.relayAddress set to its relay
+   * (so a restart rejoins it), then the join, with the link's key fingerprint checked. */
+  async joinInvite(inv: Invite): Promise<void> {
+    const relay = inv.relays[0];
+    if (this.server.info) {
+      this.notifier.warn(`This window runs its own WhatsUDP server, and its chat is in that room. Stop the server ("WhatsUDP: Stop Server"), then open the link to ${formatAddress(relay)} again.`);
+      return;
+    }
+    await this.rooms.remember(inv);
+    const current = this.configuredServer();
+    if (!current || formatAddress(current) !== formatAddress(relay)) await settings.updateSetting('relayAddress', formatAddress(relay));
+    await this.reconnect();
+    await this.panels.open();
   }
 
   /** Like SSH's "host key changed": both fingerprints, and trusting the new one is the user's choice. */

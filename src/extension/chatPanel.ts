@@ -16,6 +16,8 @@ export interface PanelActions {
   openSnippet(key: string, panelColumn: vscode.ViewColumn | undefined): unknown;
   changeName(): unknown;
   reconnect(): unknown;
+  /** Verify Member for this session (the member list's Verify button). */
+  verify(memberId: string): unknown;
   serverInfo(): Snapshot['server'];
 }
 
@@ -174,6 +176,9 @@ export class ChatPanel extends Disposable {
         return;
       case 'reconnect':
         void this.actions.reconnect();
+        return;
+      case 'verify':
+        if (typeof msg.id === 'string') void this.actions.verify(msg.id);
         return;
       case 'report': {
         const request = this.requests.get(msg.id);

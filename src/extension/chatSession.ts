@@ -4,11 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Address, ChatClient, ChatError, type ClientEvents, type ClientOptions, type ConnectionState, isSendable, type SendableBody,
-  type RoomMessage, formatAddress, MAX_TEXT_BYTES, RelayKeyChangedError,
+  type Member, type RoomMessage, formatAddress, MAX_TEXT_BYTES, RelayKeyChangedError,
 } from '../chat';
 import { TypedEmitter } from '../chat';
 import { conflictText, NameWatch, newIdentity, type DeviceIdentity, type NameConflict, type TextStore } from '../chat/identity';
-import { nodeCrypto } from '../protocol/crypto';
+import { nodeCrypto, type Bytes } from '../protocol/crypto';
 import type { ChatItem, ConnectionView, MemberView, Snapshot } from '../common/messages';
 import { textProblem } from '../common/message';
 import { Conversation, type Change } from './conversation';
@@ -115,7 +115,21 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return connectionView(this.state, this.opts.server);
   }
   get members(): MemberView[] {
-    return memberViews(this.client?.members ?? [], this.clientId, this.names?.flagged);
+    return memberViews(this.client?.members ?? [], this.clientId, this.names?.flagged, this.names?.verified);
+  }
+
+  /** What Verify needs: this device's key, the member pins, the room's members with their keys, and
+   * which sessions show a verified key or a new key under their name. */
+  verifyContext(): { publicKey: Bytes; pins?: TextStore; members: readonly Member[]; verified: ReadonlySet<string>; flagged: ReadonlySet<string> } {
+    const none = new Set<string>();
+    return { publicKey: this.identity.publicKey, pins: this.opts.memberPins, members: this.client?.members ?? [], verified: this.names?.verified ?? none, flagged: this.names?.flagged ?? none };
+  }
+
+  /** Checks the names again (Verify changed a mark): resolves once the member list shows it. */
+  async recheckNames(): Promise<void> {
+    if (!this.names || !this.client) return;
+    this.names.check(this.client.members);
+    await this.names.settled();
   }
 
   /** (Re)creates the client and joins. Rejects with a ChatError if the join fails; the session then
@@ -206,7 +220,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     on('message', (m, info) => this.onMessage(client, m, info.backfill, resuming));
     on('delivery', (o) => this.apply(this.conversation.applyDelivery(o)));
     on('members', (list) => {
-      this.emit('members', memberViews(list, this.clientId, this.names?.flagged));
+      this.emit('members', memberViews(list, this.clientId, this.names?.flagged, this.names?.verified));
       this.names?.check(list);
     });
     on('lost', (count) => {
@@ -297,7 +311,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       for (const c of conflicts) this.emit('items', [this.conversation.addNotice(`${conflictText(c)}.`, 'warning')], []);
       this.emit('members', this.members);
     };
-    return new NameWatch(nodeCrypto, pins, this.clientId, report, (err) => this.opts.log.warn(`Cannot check names against ${pins.where}: ${err.message}`));
+    const failed = (err: Error) => this.opts.log.warn(`Cannot check names against ${pins.where}: ${err.message}`);
+    return new NameWatch(nodeCrypto, pins, this.clientId, report, failed, () => !this.disposed && this.emit('members', this.members));
   }
 
   /** The user confirmed the relay's new key (its fingerprint): the next connect trusts it and re-pins. */

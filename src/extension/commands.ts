@@ -5,15 +5,17 @@ import { ChatError } from '../chat';
 import type { ChatSession } from './chatSession';
 import { findRelays } from './findRelays';
 import { guarded, type Notifier } from './notify';
+import { joinFromLink, type LinkJoiner } from './rooms';
 import type { PanelHost } from './panelHost';
 import type { Server } from './server';
 import * as settings from './settings';
 import { pathProblem, resolveSnippet, showLines, snippetOf } from './snippets';
+import { verifyMember } from './verify';
 import { plain } from './views';
 
 /** What the commands act on: the App, as far as they use it. Named here rather than imported, so
  * that app.ts imports this file and never the other way round. */
-export interface ChatCommands {
+export interface ChatCommands extends LinkJoiner {
   readonly notifier: Notifier;
   readonly server: Pick<Server, 'start' | 'stop' | 'info'>;
   readonly panels: Pick<PanelHost, 'open'>;
@@ -37,6 +39,9 @@ export function registerCommands(app: ChatCommands): vscode.Disposable[] {
     command('whatsudp.clearHistory', 'Clearing the history', () => clearHistory(app)),
     command('whatsudp.showLog', 'Showing the log', () => n.log.show()),
     command('whatsudp.reconnect', 'Reconnecting', () => app.reconnect()),
+    command('whatsudp.joinRoomFromLink', 'Joining a room from a link', () => joinFromLink(app)),
+    // From the palette it asks whom; the member list's Verify button passes the member's session id.
+    command('whatsudp.verifyMember', 'Verifying a member', (memberId) => verifyMember(app, memberId)),
     command('whatsudp.findRelays', 'Finding relays', () => findRelays({ notifier: n, serving: () => app.server.info !== undefined, openChat: () => app.openChat() })),
   ];
 }

@@ -5,6 +5,7 @@ import type * as vscode from 'vscode';
 import type { RenderReport, WebviewToHost } from '../common/messages';
 import { App } from './app';
 import type { ChatSession } from './chatSession';
+import { verifyStep } from './verify';
 
 /** What activate() returns: hooks for the integration tests. Harmless for users: they read state or
  * do what the UI already lets a user do. */
@@ -27,6 +28,9 @@ export interface WhatsUdpApi {
   serverAddress(): string | undefined;
   /** How long activate() took, in ms (the target is under 50). */
   readonly activationMs: number;
+  /** The list Verify Member shows now, 'member' or 'code' (the test answers it with the list's own
+   * commands, as keys would), or undefined. */
+  verifyStep(): string | undefined;
 }
 
 let app: App | undefined;
@@ -58,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): WhatsUdpApi {
     statusBarText: () => a.statusBar.text,
     notifications: a.notifier.shown,
     serverAddress: () => a.server.info?.address,
+    verifyStep,
   };
 }
 

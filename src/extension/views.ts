@@ -55,11 +55,13 @@ export function connectionView(state: ConnectionState | undefined, relay: Addres
   }
 }
 
-export function memberViews(members: Member[], selfId: string, newKeys?: ReadonlySet<string>): MemberView[] {
+export function memberViews(members: Member[], selfId: string, newKeys?: ReadonlySet<string>, verified?: ReadonlySet<string>): MemberView[] {
   return members.map((m) => ({
     memberId: m.memberId, id: m.id, name: m.name, presence: m.presence, self: m.id === selfId,
     ...(m.fingerprint ? { fingerprint: m.fingerprint } : {}),
     ...(newKeys?.has(m.id) ? { newKey: true } : {}),
+    // A session flagged for a new key is never shown verified, whatever a later check said.
+    ...(verified?.has(m.id) && !newKeys?.has(m.id) ? { verified: true } : {}),
   }));
 }
 

@@ -1,7 +1,12 @@
 // The message box. Enter sends, Shift+Enter makes a new line (Ctrl/Cmd+Enter also sends). The
-// byte count and the reason a draft cannot be sent are shown while typing (see draft.ts).
+// byte count and the reason a draft cannot be sent are shown while typing (see draft.ts). Typing "@"
+// offers the members' names (mention.ts): Up/Down choose, Tab or Enter insert, Escape closes; Enter
+// sends only while no list is open.
+import type { MemberView } from '../common/messages';
 import { el } from './dom';
 import { checkDraft } from './draft';
+import { insertMention, mentionCandidates, mentionQuery } from './mention';
+import { MentionList } from './mention-list';
 import { button, setDisabled, textArea, type TextBox } from './toolkit';
 
 export interface ComposerHooks {
@@ -19,6 +24,10 @@ export class Composer {
   private readonly problem = el('span', 'problem');
   private readonly hint = el('span', 'hint', 'Enter to send · Shift+Enter for a new line');
   private maxBytes = 65536;
+  private members: readonly MemberView[] = [];
+  private readonly mentions = new MentionList((name) => this.accept(name));
+  /** Where Escape closed the list ("start:query"): it stays closed there until the query changes. */
+  private dismissed: string | undefined;
 
   constructor(private readonly hooks: ComposerHooks) {
     // A short placeholder: a long one wraps and is cut off in a one-row box on a narrow panel.
@@ -27,6 +36,12 @@ export class Composer {
     this.box.element.classList.add('input');
     this.box.element.addEventListener('keydown', (e) => this.onKey(e));
     this.box.element.addEventListener('input', () => this.onInput());
+    // The caret moved without typing: the mention under it may be another one, or none.
+    this.box.element.addEventListener('keyup', (e) => {
+      if (['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(e.key)) this.updateMentions();
+    });
+    this.box.element.addEventListener('click', () => this.updateMentions());
+    this.box.element.addEventListener('focusout', () => this.mentions.hide());
     this.sendButton = button('Send', 'primary', 'Send (Enter)');
     this.sendButton.addEventListener('click', () => this.trySend());
     this.problem.setAttribute('aria-live', 'polite');
@@ -34,7 +49,7 @@ export class Composer {
     foot.append(this.hint, this.problem, this.count);
     const line = el('div', 'composer-line');
     line.append(this.box.element, this.sendButton);
-    this.element.append(line, foot);
+    this.element.append(this.mentions.element, line, foot, this.mentions.announcer);
     this.update();
   }
 
@@ -49,7 +64,19 @@ export class Composer {
 
   set draft(text: string) {
     this.box.value = text;
+    this.mentions.hide();
     this.update();
+  }
+
+  /** The names offered while the mention list is open. */
+  get mentionNames(): string[] {
+    return this.mentions.shown;
+  }
+
+  /** The room's members, whose names a mention offers. */
+  setMembers(members: readonly MemberView[]): void {
+    this.members = members;
+    if (this.mentions.isOpen) this.updateMentions();
   }
 
   focus(): void {
@@ -58,13 +85,49 @@ export class Composer {
 
   private onKey(e: KeyboardEvent): void {
     // An IME composing text uses Enter to confirm a candidate, not to send.
-    if (e.key !== 'Enter' || e.isComposing || e.keyCode === 229) return;
-    if (e.shiftKey || e.altKey) return;
+    if (e.isComposing || e.keyCode === 229) return;
+    if (this.mentions.isOpen && this.onMentionKey(e)) return;
+    if (e.key !== 'Enter' || e.shiftKey || e.altKey) return;
     e.preventDefault();
     this.trySend();
   }
 
+  /** Keys that work the mention list while it is open; true if the key was one of them. */
+  private onMentionKey(e: KeyboardEvent): boolean {
+    const plain = !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey;
+    if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && plain) this.mentions.move(e.key === 'ArrowDown' ? 1 : -1);
+    else if ((e.key === 'Tab' || e.key === 'Enter') && plain) {
+      const name = this.mentions.choice;
+      if (name !== undefined) this.accept(name);
+    } else if (e.key === 'Escape') {
+      const q = mentionQuery(this.box.value, this.box.caret);
+      this.dismissed = q && `${q.start}:${q.query}`;
+      this.mentions.hide();
+    } else return false;
+    e.preventDefault();
+    e.stopPropagation();
+    return true;
+  }
+
+  private updateMentions(): void {
+    const q = mentionQuery(this.box.value, this.box.caret);
+    if (!q || `${q.start}:${q.query}` === this.dismissed) return this.mentions.hide();
+    this.dismissed = undefined;
+    this.mentions.show(mentionCandidates(this.members, q.query));
+  }
+
+  private accept(name: string): void {
+    const q = mentionQuery(this.box.value, this.box.caret);
+    this.mentions.hide();
+    if (!q) return;
+    const next = insertMention(this.box.value, q, name);
+    this.box.setText(next.text, next.caret);
+    this.update();
+    this.hooks.draftChanged(next.text);
+  }
+
   private onInput(): void {
+    this.updateMentions();
     this.update();
     this.hooks.draftChanged(this.box.value);
   }
@@ -79,6 +142,7 @@ export class Composer {
     }
     this.hooks.send(text);
     this.box.value = '';
+    this.mentions.hide();
     this.update();
     this.hooks.draftChanged('');
     this.box.focus();

@@ -21,7 +21,7 @@
 // itself with adoptedStyleSheets, and our own code sets styles only through the CSSOM.
 //
 // Protocol: post `ready`, receive `snapshot`, then changes; `inspect` is answered with `report`.
-import type { ChatItem, HostToWebview, Snapshot } from '../common/messages';
+import type { ChatItem, HostToWebview, RenderReport, Snapshot } from '../common/messages';
 import { Composer } from './composer';
 import { el, icon, ICONS } from './dom';
 import { Header } from './header';
@@ -29,6 +29,7 @@ import { MemberList } from './members';
 import { People } from './people';
 import { bodyText } from './render-text';
 import { buildReport } from './report';
+import { SearchBar, searchButton } from './search-bar';
 import { Timeline } from './timeline';
 import { button, registerToolkit } from './toolkit';
 import { loadState, post, saveState } from './vscode-api';
@@ -47,6 +48,13 @@ function reportError(message: string): void {
   errorBudget--;
   console.error(message);
   post({ type: 'error', message });
+}
+
+/** What has the keyboard, in the words of the render report. */
+function focusName(search: Element, composer: Element, messages: Element): string {
+  const at = document.activeElement;
+  if (!at || at === document.body) return 'nothing';
+  return search.contains(at) ? 'search' : composer.contains(at) ? 'composer' : messages.contains(at) ? 'messages' : at.tagName.toLowerCase();
 }
 
 function start(): void {
@@ -86,7 +94,9 @@ function start(): void {
       if (jumpLabel.textContent !== label) jumpLabel.textContent = label;
       saveSoon();
     },
+    decorate: (row, item) => search.decorate(row, item),
   });
+  const search = new SearchBar(timeline, () => composer.focus());
   const header = new Header({
     changeName: () => post({ type: 'changeName' }),
     reconnect: () => post({ type: 'reconnect' }),
@@ -96,7 +106,8 @@ function start(): void {
       saveSoon();
     },
   });
-  const members = new MemberList(people);
+  header.element.querySelector('.spacer')?.after(searchButton(() => search.open()));
+  const members = new MemberList(people, (id) => post({ type: 'verify', id }));
   const composer = new Composer({
     send: (text) => post({ type: 'send', text }),
     draftChanged: saveSoon,
@@ -123,7 +134,7 @@ function start(): void {
   timelineBox.append(timeline.scroller, jump);
   const middle = el('div', 'middle');
   middle.append(timelineBox, members.element);
-  app.replaceChildren(header.element, header.banner, middle, composer.element, announcer);
+  app.replaceChildren(header.element, header.banner, search.element, middle, composer.element, announcer);
   const layout = (): void => {
     members.element.hidden = !membersOpen;
     header.setMembers(members.count, membersOpen);
@@ -136,9 +147,11 @@ function start(): void {
     header.setServer(s.server);
     people.clear();
     members.update(s.members);
+    composer.setMembers(s.members);
     layout();
     composer.setMaxBytes(s.maxBytes);
     timeline.reset(s.items, s.firstUnreadKey, state.anchor);
+    search.itemsChanged();
     state.anchor = undefined; // restore once, after a reload; later snapshots follow the reader
   };
 
@@ -154,6 +167,7 @@ function start(): void {
       case 'items': {
         const t0 = performance.now();
         const added = timeline.apply(msg.items, msg.replaces);
+        search.itemsChanged();
         void document.body.offsetHeight;
         if (added.length > 0) appendRenderMs = performance.now() - t0;
         announce(added);
@@ -161,6 +175,7 @@ function start(): void {
       }
       case 'members':
         members.update(msg.members);
+        composer.setMembers(msg.members);
         layout();
         timeline.refresh(); // a name may have become ambiguous
         break;
@@ -175,19 +190,19 @@ function start(): void {
         break;
       case 'cleared':
         timeline.clear();
+        search.itemsChanged();
         break;
       case 'focusComposer':
         composer.focus();
         break;
       case 'inspect': {
-        const report = buildReport({
-          timeline,
-          bannerText: header.bannerShown,
-          memberNames: members.names(),
-          ownScripts,
-          snapshotRenderMs,
-          appendRenderMs,
-        });
+        const report: RenderReport = {
+          ...buildReport({ timeline, bannerText: header.bannerShown, memberNames: members.names(), ownScripts, snapshotRenderMs, appendRenderMs }),
+          search: search.report(),
+          draft: composer.draft,
+          mentions: composer.mentionNames,
+          focus: focusName(search.element, composer.element, timeline.scroller),
+        };
         post({ type: 'report', id: msg.id, report });
         break;
       }
@@ -207,6 +222,7 @@ function start(): void {
       reportError(`Render error on ${(msg as { type: string }).type}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     }
   });
+  window.addEventListener('keydown', (e) => search.onKey(e)); // Ctrl+F / Cmd+F and F3 from anywhere
   window.addEventListener('error', (e) => reportError(`Webview error: ${e.message}`));
   window.addEventListener('unhandledrejection', (e) => reportError(`Webview error: ${String(e.reason)}`));
   window.addEventListener('pagehide', () => save());

@@ -1,10 +1,15 @@
 // The member list: who is in the room, online or away. Same-name members carry an id tag and
-// members without a verified id are marked "unverified" (see people.ts).
+// members without a verified id are marked "unverified" (see people.ts); a member whose key you
+// verified (safety codes compared) has a check mark, and each other member with a key a Verify button.
 import type { MemberView } from '../common/messages';
-import { el, srOnly } from './dom';
+import { el, icon, srOnly } from './dom';
 import { visibleControls } from './markup';
-import { colorClass, isLegacyId, NEW_KEY_TITLE, UNVERIFIED_TITLE, type People } from './people';
-import { tag } from './toolkit';
+import { colorClass, isLegacyId, keyStatus, NEW_KEY_TITLE, UNVERIFIED_TITLE, verifiedTitle, verifyTitle, type People } from './people';
+import { button, tag } from './toolkit';
+
+/** A circle with a check cut out of it (fill-rule evenodd, media/chat.css), and a shield. */
+const VERIFIED_ICON = 'M8 1.5a6.5 6.5 0 1 0 0 13 6.5 6.5 0 0 0 0-13zM6.9 11.1 4.1 8.3l.7-.7 2.1 2.1 4.3-4.3.7.7z';
+const SHIELD_ICON = 'M8 1 2.5 3v4.2c0 3.4 2.3 6.4 5.5 7.8 3.2-1.4 5.5-4.4 5.5-7.8V3zm4.5 6.2c0 2.8-1.8 5.3-4.5 6.7-2.7-1.4-4.5-3.9-4.5-6.7V3.7L8 2.1l4.5 1.6z';
 
 export class MemberList {
   readonly element = el('aside', 'members');
@@ -12,7 +17,11 @@ export class MemberList {
   private readonly list = el('ul', 'member-list');
   private members: MemberView[] = [];
 
-  constructor(private readonly people: People) {
+  constructor(
+    private readonly people: People,
+    /** The Verify button of a member's row (its session id). */
+    private readonly verify?: (id: string) => void,
+  ) {
     this.element.id = 'members';
     this.element.setAttribute('aria-label', 'Members');
     this.element.append(this.heading, this.list);
@@ -51,10 +60,40 @@ export class MemberList {
     li.append(dot, label);
     if (m.self) li.append(el('span', 'you', '(you)'));
     if (isLegacyId(m.id)) li.append(tag('unverified', UNVERIFIED_TITLE));
-    if (m.newKey) li.append(tag('new key', NEW_KEY_TITLE));
+    const status = keyStatus(m);
+    if (status.newKey) li.append(tag('new key', NEW_KEY_TITLE));
+    if (status.verified) li.append(this.verifiedMark(m.name));
     li.append(srOnly(m.presence === 'online' ? ', online' : ', away'));
     const key = m.fingerprint ? `, key ${m.fingerprint.match(/.{1,4}/g)!.join(' ')}` : '';
-    li.title = `${visibleControls(m.name)}${idTag && !m.fingerprint ? ` (${m.id})` : ''}: ${m.presence}${key}`;
+    li.title = `${visibleControls(m.name)}${idTag && !m.fingerprint ? ` (${m.id})` : ''}: ${m.presence}${key}${status.verified ? ', verified' : ''}`;
+    if (status.canVerify && this.verify) li.append(this.verifyButton(m, status.verified));
     return li;
   }
+
+  /** A check that says "verified" to a screen reader (the name before it is the member's). */
+  private verifiedMark(name: string): HTMLElement {
+    const mark = el('span', 'verified-mark');
+    mark.setAttribute('role', 'img');
+    mark.setAttribute('aria-label', 'verified');
+    mark.title = verifiedTitle(visibleControls(name));
+    mark.append(icon(VERIFIED_ICON, 'icon verified-icon'));
+    return mark;
+  }
+
+  private verifyButton(m: MemberView, verified: boolean): HTMLElement {
+    const title = verifyTitle(visibleControls(m.name), verified);
+    const b = button('', 'toolbar', title);
+    b.classList.add('member-verify');
+    b.setAttribute('aria-label', title);
+    b.append(icon(SHIELD_ICON, 'icon'));
+    const id = m.id;
+    b.addEventListener('click', () => this.verify?.(id));
+    return b;
+  }
+}
+
+/** Labels (as MemberList.names() gives them) of the members shown with the verified mark, for the
+ * render report. */
+export function verifiedLabels(root: ParentNode): string[] {
+  return [...root.querySelectorAll('.member')].filter((li) => li.querySelector('.verified-mark')).map((li) => li.querySelector('.who')?.textContent ?? '');
 }

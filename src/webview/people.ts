@@ -46,6 +46,7 @@ export class People {
     for (const m of members) {
       this.add(m.name, isLegacyId(m.id) ? LEGACY : m.id);
       if (m.newKey) this.newKeys.add(m.id);
+      else this.newKeys.delete(m.id); // verified since: settled
     }
   }
 
@@ -88,6 +89,20 @@ export function colorClass(id: string, name: string): string {
   for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0;
   return `who-${Math.abs(h) % 4}`;
 }
+
+/** What a member's row says about its key. Verified only when the host says so and no new key is
+ * flagged (a verified name under a key never seen with it is someone to check, not someone checked);
+ * Verify is offered for everyone else who has a key, never for yourself or a legacy sender. */
+export function keyStatus(m: Pick<MemberView, 'id' | 'self' | 'fingerprint' | 'newKey' | 'verified'>): { verified: boolean; newKey: boolean; canVerify: boolean } {
+  const newKey = m.newKey === true;
+  const verified = m.verified === true && !newKey;
+  return { verified, newKey, canVerify: !m.self && !!m.fingerprint && !isLegacyId(m.id) };
+}
+
+export const verifiedTitle = (name: string): string => `Verified: you compared safety codes with ${name}, and this key is theirs.`;
+
+export const verifyTitle = (name: string, verified: boolean): string =>
+  verified ? `Verify ${name}: see your safety code again, or remove the verification` : `Verify ${name}: compare your safety code with theirs`;
 
 export const NEW_KEY_TITLE = 'This name was seen before with another key: a new device of theirs, or someone else. Compare the key in the tooltip with them.';
 

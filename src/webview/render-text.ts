@@ -6,6 +6,7 @@ import type { MessageBody } from '../common/message';
 import { el } from './dom';
 import { parseMessage, plainText, visibleControls, type Block } from './markup';
 import { pieces, readable } from './markers';
+import { snippetTitle } from './shown-text'; // where search reads it too
 
 export function renderBody(body: MessageBody, parent: HTMLElement): void {
   if (body.kind === 'snippet') parent.append(renderSnippet(body));
@@ -71,12 +72,6 @@ function appendText(parent: HTMLElement, text: string, reveal = false): void {
     marker.title = piece.title;
     parent.append(marker);
   }
-}
-
-/** "src/a.ts:3–9": the same text the header button shows and the report reads. */
-export function snippetTitle(body: Extract<MessageBody, { kind: 'snippet' }>): string {
-  const lines = body.startLine === body.endLine ? `${body.startLine}` : `${body.startLine}\u2013${body.endLine}`;
-  return `${visibleControls(body.path)}:${lines}`;
 }
 
 function renderSnippet(body: Extract<MessageBody, { kind: 'snippet' }>): HTMLElement {

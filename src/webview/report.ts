@@ -1,6 +1,7 @@
 // Answers `inspect`: what the reader sees, read back from rendered rows (not from our data), so
 // the integration tests and the benchmark check the real output of the DOM builder.
 import type { RenderReport } from '../common/messages';
+import { verifiedLabels } from './members';
 import type { Timeline } from './timeline';
 
 const LAST_ROWS = 10;
@@ -63,6 +64,7 @@ export function buildReport(p: ReportParts): RenderReport {
     }),
     bannerText: p.bannerText,
     memberNames: p.memberNames,
+    verifiedMembers: verifiedLabels(document),
     activeContent: countActiveContent([document.documentElement, ...detached], p.ownScripts),
     hasUnreadDivider: p.timeline.hasUnread,
     snapshotRenderMs: p.snapshotRenderMs,

@@ -16,6 +16,8 @@ export class RowWindow {
   private mounted = new Map<string, Mounted>();
   start = 0;
   end = 0;
+  /** Applied to each row as it is built (search marks): kept rows keep it, `redecorate` reapplies it. */
+  decorate: ((row: HTMLElement, item: ChatItem) => void) | undefined;
 
   constructor(private readonly error: (message: string) => void) {}
 
@@ -26,7 +28,7 @@ export class RowWindow {
       const { item, opts } = row(i);
       const old = this.mounted.get(item.key);
       const keep = old && old.item === item && sameOptions(old.opts, opts);
-      next.set(item.key, keep ? old : { el: this.build(item, opts), item, opts });
+      next.set(item.key, keep ? old : { el: this.decorated(this.build(item, opts), item), item, opts });
     }
     // Remove what leaves first, so rows that stay are never moved: moving a node re-styles and
     // re-lays it out (and reconnects toolkit elements), which made every append cost the whole window.
@@ -39,6 +41,11 @@ export class RowWindow {
     this.mounted = next;
     this.start = start;
     this.end = end;
+  }
+
+  /** Applies `decorate` to every mounted row again (the search changed). */
+  redecorate(): void {
+    for (const m of this.mounted.values()) this.decorated(m.el, m.item);
   }
 
   /** Records the mounted rows' real heights; true if any differed from what `heights` had. */
@@ -54,6 +61,15 @@ export class RowWindow {
   /** The mounted row for an item, or one built the same way off-screen (for the render report). */
   rowFor(item: ChatItem, opts: RowOptions): HTMLElement {
     return this.mounted.get(item.key)?.el ?? this.build(item, opts);
+  }
+
+  private decorated(row: HTMLElement, item: ChatItem): HTMLElement {
+    try {
+      this.decorate?.(row, item);
+    } catch (err) {
+      this.error(`Could not mark ${item.key}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return row;
   }
 
   private build(item: ChatItem, opts: RowOptions): HTMLElement {

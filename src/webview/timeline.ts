@@ -29,6 +29,8 @@ export interface TimelineHooks {
   error: (message: string) => void;
   /** The reader scrolled or the pinned/new-messages state changed (save state, update the jump button). */
   moved(pinned: boolean, unseen: number): void;
+  /** Applied to each row as it is drawn, and again on redecorate() (search marks). */
+  decorate?: (row: HTMLElement, item: ChatItem) => void;
 }
 
 export class Timeline {
@@ -57,6 +59,7 @@ export class Timeline {
     this.scroller.setAttribute('aria-label', 'Messages');
     for (const pad of [this.padTop, this.padBottom]) pad.setAttribute('aria-hidden', 'true');
     this.window = new RowWindow(hooks.error);
+    this.window.decorate = hooks.decorate;
     const rows = this.window.element;
     this.scroller.append(this.padTop, rows, this.padBottom, this.empty);
     this.metrics = new Metrics(rows);
@@ -79,6 +82,33 @@ export class Timeline {
 
   at(i: number): ChatItem {
     return this.items.at(i);
+  }
+
+  get list(): readonly ChatItem[] {
+    return this.items.all();
+  }
+
+  /** The last item the reader can see (the newest while pinned to the bottom). */
+  readerAt(): number {
+    if (this.pinned || this.scroller.clientHeight === 0) return this.items.length - 1;
+    return this.heights.indexAt(this.scroller.scrollTop + this.scroller.clientHeight - 1);
+  }
+
+  /** Brings the item at `key` into view, drawing its row, unless it is wholly in view already. */
+  reveal(key: string): void {
+    const index = this.items.indexOf(key);
+    if (index === undefined || this.scroller.clientWidth === 0) return;
+    const [viewTop, viewH] = [this.scroller.scrollTop, this.scroller.clientHeight];
+    const top = this.heights.offset(index);
+    const h = this.heights.offset(index + 1) - top;
+    if (index >= this.window.start && index < this.window.end && top >= viewTop && top + h <= viewTop + viewH) return;
+    this.pinned = false;
+    this.render({ index, delta: Math.max(0, Math.round((viewH - h) / 2)) });
+  }
+
+  /** Decorates the drawn rows again (the search changed). */
+  redecorate(): void {
+    this.window.redecorate();
   }
 
   /** Replaces everything (a snapshot). `restore` puts the reader back where they were before a reload. */

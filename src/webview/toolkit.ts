@@ -66,12 +66,17 @@ export interface TextBox {
   readonly element: HTMLElement;
   value: string;
   rows: number;
+  /** Where the caret is (the selection's end), in UTF-16 units. */
+  readonly caret: number;
+  /** Sets the text and puts the caret at `caret` (setting `value` alone moves it to the end). */
+  setText(text: string, caret: number): void;
   focus(): void;
 }
 
 /** A multi-line text box; `input` and `keydown` events bubble out of its shadow DOM to `element`. */
 export function textArea(label: string, placeholder: string): TextBox {
-  const area = document.createElement('vscode-text-area') as HTMLElement & { value: string };
+  // `control` is the <textarea> inside the toolkit's element (the caret lives there).
+  const area = document.createElement('vscode-text-area') as HTMLElement & { value: string; control?: HTMLTextAreaElement };
   area.setAttribute('aria-label', label);
   area.setAttribute('placeholder', placeholder);
   area.setAttribute('resize', 'none');
@@ -88,6 +93,15 @@ export function textArea(label: string, placeholder: string): TextBox {
     },
     set rows(n: number) {
       area.setAttribute('rows', String(n));
+    },
+    get caret() {
+      return area.control?.selectionEnd ?? (area.value ?? '').length;
+    },
+    setText(text: string, caret: number) {
+      area.value = text;
+      if (!area.control) return;
+      area.control.value = text; // now, not when the toolkit's binding next updates it
+      area.control.setSelectionRange(caret, caret);
     },
     focus: () => area.focus(),
   };

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { ensureTools, repoRoot } from '../../scripts/tools.mjs';
 import { startCodeServer } from './code-server.mjs';
+import { keysOf, pressKeys } from './keys.mjs';
 import { createSandbox, fillWorkspace } from './sandbox.mjs';
 
 export const SCREENSHOT_PREFIX = 'WHATSUDP_SCREENSHOT ';
@@ -60,7 +61,7 @@ export async function runSuite(opts) {
     server = await startCodeServer({
       ...tools,
       sandbox,
-      env: { WHATSUDP_TEST_WORKSPACE: workspace, WHATSUDP_SCREENSHOT_DIR: screenshotDir, ...opts.env },
+      env: { WHATSUDP_TEST_WORKSPACE: workspace, WHATSUDP_SCREENSHOT_DIR: screenshotDir, WHATSUDP_KEYS: '1', ...opts.env },
       onLog: (line) => {
         if (opts.verbose) onLine(`[code-server] ${line}`);
         const m = HOST_EXITED.exec(line);
@@ -114,6 +115,8 @@ export async function runSuite(opts) {
         readSummary(line, counts);
         const name = screenshotName(line);
         if (name) shots = shots.then(() => screenshot(page, screenshotDir, name, onLine));
+        const keys = keysOf(line); // keys.mjs: a test's keystrokes, in turn with the screenshots
+        if (keys) shots = shots.then(() => pressKeys(page, keys, onLine));
       }
     });
     await page.exposeFunction('codeAutomationExit', (code) => finish({ code }));

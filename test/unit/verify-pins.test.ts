@@ -46,7 +46,7 @@ describe('MemberPins: verify and unverify', () => {
 });
 
 describe('NameWatch: verified sessions', () => {
-  it('marks the sessions whose key is verified under their name, tells when that changes, and never a new key under a verified name', async () => {
+  it('marks the sessions whose key is verified under their name, tells when that changes, never a new key under a verified name, and verifying the new key settles its flag', async () => {
     const [ann, impostor] = [device(), device()];
     const store = new MemoryStore();
     const conflicts: NameConflict[] = [];
@@ -86,6 +86,19 @@ describe('NameWatch: verified sessions', () => {
     watch.check([annSession]);
     await watch.settled();
     assert.deepEqual([...watch.verified], []);
+
+    // The new key turns out to be ann's new laptop: verifying it settles the flag.
+    await updateMemberPins(store, (p) => {
+      p.verify('ann', impostor.publicKey);
+      return true;
+    });
+    const before = changes;
+    watch.check([annSession, fake]);
+    await watch.settled();
+    assert.deepEqual([...watch.verified], ['f1']);
+    assert.equal(watch.flagged.has('f1'), false, 'no longer a new key');
+    assert.equal(changes, before + 1);
+    assert.equal(conflicts.length, 1, 'and never reported again');
   });
 });
 

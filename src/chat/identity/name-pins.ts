@@ -15,13 +15,14 @@ export interface NameConflict {
 }
 
 /** Checks `members` (those with a key), pins the new ones, and returns those whose name belongs to
- * other keys, and the sessions whose key was verified under their name (Verify: the safety codes
- * matched). `self` (this session's id) is skipped. */
-export async function checkNames(c: Crypto, store: TextStore, members: readonly Member[], self: string): Promise<{ conflicts: NameConflict[]; verified: string[] }> {
+ * other keys, the sessions whose key is pinned under their name (`known`) and those among them whose
+ * key was verified there (Verify: the safety codes matched). `self` (this session's id) is skipped. */
+export async function checkNames(c: Crypto, store: TextStore, members: readonly Member[], self: string): Promise<{ conflicts: NameConflict[]; known: string[]; verified: string[] }> {
   const withKeys = members.filter((m) => m.key && m.id !== self);
-  if (withKeys.length === 0) return { conflicts: [], verified: [] };
+  if (withKeys.length === 0) return { conflicts: [], known: [], verified: [] };
   const pins = new MemberPins((await store.get()) ?? '');
   const conflicts: NameConflict[] = [];
+  const known: string[] = [];
   const verified: string[] = [];
   let changed = false;
   for (const m of withKeys) {
@@ -29,10 +30,13 @@ export async function checkNames(c: Crypto, store: TextStore, members: readonly 
     const check = pins.check(c, m.name, key);
     if (check.kind === 'conflict') conflicts.push({ member: m, pinned: check.pinned });
     else if (check.kind !== 'known') changed = pins.pin(m.name, key) || changed;
-    else if (check.verified) verified.push(m.id);
+    else {
+      known.push(m.id);
+      if (check.verified) verified.push(m.id);
+    }
   }
   if (changed) await store.set(pins.toText());
-  return { conflicts, verified };
+  return { conflicts, known, verified };
 }
 
 /** The sentence a conflict is told in (the CLI escapes it for the terminal). */
@@ -56,11 +60,11 @@ export class NameWatch {
     private readonly self: string,
     private readonly report: (conflicts: NameConflict[]) => void,
     private readonly failed: (err: Error) => void,
-    /** The verified sessions of the last list checked changed (someone ran Verify). */
-    private readonly verifiedChanged?: () => void,
+    /** What `verified` or `flagged` say changed without a new conflict (someone ran Verify). */
+    private readonly marksChanged?: () => void,
   ) {}
 
-  /** Sessions reported so far. */
+  /** Sessions reported so far, less those whose key was pinned under their name since (Verify). */
   get flagged(): ReadonlySet<string> {
     return this.seen;
   }
@@ -73,13 +77,17 @@ export class NameWatch {
   check(members: readonly Member[]): void {
     this.chain = this.chain
       .then(async () => {
-        const { conflicts, verified } = await checkNames(this.crypto, this.store, members, this.self);
+        const { conflicts, known, verified } = await checkNames(this.crypto, this.store, members, this.self);
         const fresh = conflicts.filter((c) => !this.seen.has(c.member.id));
         for (const c of fresh) this.seen.add(c.member.id);
+        // A flagged session whose key is now pinned under its name was verified (it is never pinned
+        // otherwise): settled, no longer a new key.
+        let changed = known.filter((id) => this.seen.delete(id)).length > 0;
         const before = this.verifiedNow;
         this.verifiedNow = new Set(verified);
+        changed ||= before.size !== verified.length || verified.some((id) => !before.has(id));
         if (fresh.length > 0) this.report(fresh);
-        if (before.size !== verified.length || verified.some((id) => !before.has(id))) this.verifiedChanged?.();
+        if (changed) this.marksChanged?.();
       })
       .catch((err: unknown) => this.failed(err instanceof Error ? err : new Error(String(err))));
   }
