@@ -37,6 +37,13 @@ export interface SessionEvents {
   relayKeyChanged: [err: RelayKeyChangedError];
 }
 
+/** A sealed room's keys, from its invite link: its secret (each join proves it) and the relay key
+ * fingerprints the link names (the relay must have one of them). */
+export interface RoomKeys {
+  secret: Uint8Array;
+  fingerprints: string[];
+}
+
 export interface SessionOptions {
   server: Address;
   name: string;
@@ -70,6 +77,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private attempts = 0;
   private visible = false;
   private acceptRelayKey: string | undefined;
+  /** The sealed room's keys for the relay it joins, if that room is sealed (setServer). */
+  private room: RoomKeys | undefined;
   /** One key for the session's lifetime: its session id is bound to the key of its first handshake. */
   private readonly identity: DeviceIdentity;
   /** Checks members' names against their keys; its flagged sessions are marked in the member list. */
@@ -161,6 +170,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       identity: this.identity,
       relayPins: this.opts.relayPins,
       acceptRelayKey: this.acceptRelayKey,
+      ...(this.room ? { roomSecret: this.room.secret, relayFingerprints: this.room.fingerprints } : {}),
     });
     this.client = client;
     this.wire(client, this.resume !== undefined);
@@ -320,9 +330,11 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.acceptRelayKey = fingerprint;
   }
 
-  /** Points the session at another relay (settings changed, or a server started here). The caller
-   * connects: one connect() per join, so failures are reported once, by whoever asked. */
-  setServer(server: Address): void {
+  /** Points the session at another relay (settings changed, or a server started here), with the
+   * keys of its room if it is sealed. The caller connects: one connect() per join, so failures are
+   * reported once, by whoever asked. */
+  setServer(server: Address, room?: RoomKeys): void {
+    this.room = room;
     if (formatAddress(server) === formatAddress(this.opts.server)) return;
     this.opts = { ...this.opts, server };
     this.emit('connection', this.connection);

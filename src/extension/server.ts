@@ -1,13 +1,19 @@
 // Start Server / Stop Server: a Relay inside the extension host, so a room needs nothing but
 // VS Code. It lives as long as this window (its messages persist in global storage, so a restart
-// keeps the room and its history).
+// keeps the room and its history). Shared on the network it is a sealed room (issue 9): only whoever
+// has its invite link joins; for this machine only, or with the legacy bridge on, it is open and says so.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type Address, ChatError, checkPort, formatAddress, Relay } from '../chat';
 import { Announcer } from '../chat/discovery';
 import { relayKeyPath } from '../chat/identity';
+import { selectCrypto, type Crypto } from '../protocol/crypto';
 import { displayFingerprint } from '../protocol/fingerprint';
+import { formatInvite, formatVscodeInvite, type Invite } from '../protocol/invite';
+import { roomVerifier } from '../protocol/sealed-room';
+import type { RoomKeys } from './chatSession';
+import { serverRunning } from './inviteLinks';
 import { Disposable } from './dispose';
 import type { Notifier } from './notify';
 import * as settings from './settings';
@@ -18,7 +24,13 @@ export interface ServerInfo {
   shared: boolean;
   /** Where this window's own chat connects. */
   local: Address;
+  /** A sealed room's: its invite link for colleagues, and the keys this window's chat joins with. */
+  invite?: Invite;
+  room?: RoomKeys;
 }
+
+/** The one room of a relay, as its links and discovery name it. */
+const ROOM = 'main';
 
 /** Addresses colleagues on the network can reach: non-internal IPv4 addresses of this machine. */
 export function lanAddresses(port: number): string[] {
@@ -40,6 +52,8 @@ export class Server extends Disposable {
     private readonly storageDir: string,
     private readonly notifier: Notifier,
     private readonly changed: (info: ServerInfo | undefined) => Promise<void>,
+    /** The secret of the sealed room a shared server makes, kept across restarts (SecretStorage). */
+    private readonly roomSecret: (crypto: Crypto) => Promise<Uint8Array>,
   ) {
     super();
   }
@@ -71,7 +85,7 @@ export class Server extends Disposable {
     const picked = await vscode.window.showQuickPick(
       [
         { label: 'Only this machine', description: '127.0.0.1', detail: 'For trying it out, or several windows on this computer.', share: 'local' as const },
-        { label: 'Share on my network', description: '0.0.0.0', detail: 'Colleagues on this network can join.', share: 'network' as const },
+        { label: 'Share on my network', description: '0.0.0.0', detail: 'A sealed room: colleagues join with its invite link, which you give them.', share: 'network' as const },
       ],
       { title: 'WhatsUDP: Start Server', placeHolder: 'Who can join the room?' },
     );
@@ -87,11 +101,15 @@ export class Server extends Disposable {
       return;
     }
     const host = share === 'network' ? '0.0.0.0' : '127.0.0.1';
+    const legacy = { legacyBridge: settings.legacyEnabled(), legacyBroadcast: settings.legacyBroadcast() };
+    // Sealed when shared, unless the legacy bridge is on: the original chat would read and write it in clear.
+    let secret: Uint8Array | undefined;
     try {
-      const legacy = { legacyBridge: settings.legacyEnabled(), legacyBroadcast: settings.legacyBroadcast() };
+      const { crypto } = await selectCrypto();
+      secret = share === 'network' && !legacy.legacyBridge ? await this.roomSecret(crypto) : undefined;
       const store = path.join(this.storageDir, 'relay');
       // Its key beside its store, like the CLI's: a restart of VS Code never changes it for members.
-      this.relay = await Relay.start({ host, port, store, keyFile: relayKeyPath(store), ...legacy });
+      this.relay = await Relay.start({ host, port, store, keyFile: relayKeyPath(store), ...legacy, ...(secret ? { roomVerifier: roomVerifier(crypto, secret) } : {}) });
     } catch (err) {
       this.startFailed(err, port, share);
       return;
@@ -117,15 +135,20 @@ export class Server extends Disposable {
     const local = { host: '127.0.0.1', port: bound };
     const lan = share === 'network' ? lanAddresses(bound) : [];
     const info: ServerInfo = { address: lan[0] ?? formatAddress(local), shared: share === 'network', local };
+    if (secret) {
+      const linkHost = lan.length > 0 ? lan[0].slice(0, lan[0].lastIndexOf(':')) : local.host;
+      info.invite = { relays: [{ host: linkHost, port: bound }], room: ROOM, fingerprints: [relay.fingerprint], secret };
+      info.room = { secret, fingerprints: [relay.fingerprint] };
+    }
     this._info = info;
-    this.notifier.log.info(`Relay listening on ${formatAddress(relay.address())}`);
-    if (share === 'network' && settings.discoveryAnnounce()) await this.announce(relay);
+    this.notifier.log.info(`Relay listening on ${formatAddress(relay.address())}${secret ? ' (a sealed room)' : ''}`);
+    if (share === 'network' && settings.discoveryAnnounce()) await this.announce(relay, secret !== undefined);
 
     const lives = 'The room lives as long as this window.';
     if (share === 'local') {
-      this.notifier.info(`WhatsUDP server running on ${formatAddress(local)}, for this machine only. ${lives}`);
+      this.notifier.info(serverRunning({ sealed: false, shared: false, legacy: false, addresses: [formatAddress(local)] }, lives));
     } else if (lan.length) {
-      this.notifier.info(`WhatsUDP server running. Colleagues join at ${lan.join(' or ')} (their whatsudp.relayAddress). ${lives}`, this.addressActions(info));
+      this.notifier.info(serverRunning({ sealed: secret !== undefined, shared: true, legacy: legacy.legacyBridge, addresses: lan }, lives), this.addressActions(info));
     } else {
       this.notifier.warn(`WhatsUDP server running on port ${bound}, but this machine has no network address right now, so only it can join. ${lives}`);
     }
@@ -134,9 +157,11 @@ export class Server extends Disposable {
 
   /** Lets colleagues find the shared relay ("Find Relays on My Network"). A relay that cannot be
    * announced still runs: its address works as before. */
-  private async announce(relay: Relay): Promise<void> {
+  private async announce(relay: Relay, sealed: boolean): Promise<void> {
     try {
-      const announcer = await Announcer.start({ relay: relay.address(), rooms: [{ name: 'main' }], fingerprint: relay.fingerprint });
+      // A sealed room is listed as sealed: finding it is no way in without its link.
+      const rooms = [{ name: ROOM }];
+      const announcer = await Announcer.start({ relay: relay.address(), ...(sealed ? { sealed: rooms } : { rooms }), fingerprint: relay.fingerprint });
       if (this.relay !== relay) {
         await announcer.close();
         return;
@@ -152,7 +177,13 @@ export class Server extends Disposable {
   }
 
   private addressActions(info: ServerInfo): Record<string, () => unknown> {
-    return { 'Copy Address': () => vscode.env.clipboard.writeText(info.address) };
+    const invite = info.invite;
+    if (!invite) return { 'Copy Address': () => vscode.env.clipboard.writeText(info.address) };
+    // The link carries the room's secret: copied only when asked, never logged or shown in full.
+    return {
+      'Copy Invite Link': () => vscode.env.clipboard.writeText(formatInvite(invite)),
+      'Copy VS Code Link': () => vscode.env.clipboard.writeText(formatVscodeInvite(invite, vscode.env.uriScheme)),
+    };
   }
 
   private startFailed(err: unknown, port: number, share: 'local' | 'network'): void {

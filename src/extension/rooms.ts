@@ -1,0 +1,126 @@
+// Sealed rooms in the extension (issue 9): the links of rooms this profile joined, and the secret of
+// the room its own shared server makes, in VS Code's SecretStorage (never in settings or in a file),
+// and joining from a link: pasted in the palette or clicked (the URI handler).
+import * as vscode from 'vscode';
+import { type Address, formatAddress } from '../chat';
+import { pinAddress } from '../chat/identity';
+import type { Crypto } from '../protocol/crypto';
+import { formatInvite, InviteError, parseInvite, type Invite } from '../protocol/invite';
+import { newRoomSecret, ROOM_SECRET_BYTES } from '../protocol/sealed-room';
+import type { RoomKeys } from './chatSession';
+import { joinQuestion, linkFromUri } from './inviteLinks';
+import type { Notifier } from './notify';
+
+const ROOM_PREFIX = 'whatsudp.room.';
+const SERVER_ROOM = 'whatsudp.server.roomSecret';
+
+export class RoomSecrets {
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly log: Notifier['log'],
+  ) {}
+
+  /** The keys of the sealed room joined at this address, if one was joined by link. */
+  async forServer(server: Address): Promise<RoomKeys | undefined> {
+    const text = await this.read(ROOM_PREFIX + pinAddress(formatAddress(server)));
+    if (!text) return undefined;
+    try {
+      const inv = parseInvite(text);
+      return { secret: inv.secret, fingerprints: inv.fingerprints };
+    } catch (err) {
+      this.log.warn(`The invite link kept for ${formatAddress(server)} cannot be read (${(err as Error).message}): join from its link again.`);
+      return undefined;
+    }
+  }
+
+  /** Keeps the link for its relay's address: the room's secret is in it. */
+  async remember(inv: Invite): Promise<void> {
+    try {
+      await this.secrets.store(ROOM_PREFIX + pinAddress(formatAddress(inv.relays[0])), formatInvite(inv));
+    } catch (err) {
+      this.log.warn(`Cannot keep the room's link in VS Code's secret storage (${(err as Error).message}): this window joins, and a restart needs the link again.`);
+    }
+  }
+
+  /** The secret of the sealed room this window's server makes: the same across restarts, so the
+   * links given out keep working; a secret for this window only if the secret storage fails. */
+  async serverSecret(crypto: Crypto): Promise<Uint8Array> {
+    const kept = await this.read(SERVER_ROOM);
+    const bytes = kept ? Buffer.from(kept, 'base64url') : undefined;
+    if (bytes?.length === ROOM_SECRET_BYTES) return Uint8Array.from(bytes);
+    const secret = newRoomSecret(crypto);
+    try {
+      await this.secrets.store(SERVER_ROOM, Buffer.from(secret).toString('base64url'));
+    } catch (err) {
+      this.log.warn(`Cannot keep the server's room secret in VS Code's secret storage (${(err as Error).message}): its invite link lasts as long as this window.`);
+    }
+    return secret;
+  }
+
+  private async read(key: string): Promise<string | undefined> {
+    try {
+      return (await this.secrets.get(key)) ?? undefined;
+    } catch (err) {
+      this.log.warn(`Cannot read VS Code's secret storage: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+}
+
+/** What joining from a link needs of the App. */
+export interface LinkJoiner {
+  readonly notifier: Notifier;
+  joinInvite(inv: Invite): Promise<void>;
+}
+
+/** "WhatsUDP: Join Room from Link": either form of link, pasted; a malformed one is said as the user types. */
+export async function joinFromLink(app: LinkJoiner, given?: string): Promise<void> {
+  const check = (text: string): string | undefined => {
+    if (text.trim() === '') return undefined;
+    try {
+      parseInvite(text);
+      return undefined;
+    } catch (err) {
+      return err instanceof InviteError ? err.message : String(err);
+    }
+  };
+  const link =
+    given ??
+    (await vscode.window.showInputBox({
+      title: 'WhatsUDP: Join Room from Link',
+      prompt: 'Paste the invite link (whatsudp://... or vscode://whatsudp.whatsudp/join...) someone gave you.',
+      placeHolder: 'whatsudp://HOST:PORT/main?fp=...#v1....',
+      ignoreFocusOut: true,
+      password: false,
+      validateInput: check,
+    }));
+  if (!link || link.trim() === '') return;
+  let inv: Invite;
+  try {
+    inv = parseInvite(link);
+  } catch (err) {
+    if (!(err instanceof InviteError)) throw err;
+    app.notifier.error(`That invite link cannot be used: ${err.message}`);
+    return;
+  }
+  await app.joinInvite(inv);
+}
+
+/** A clicked vscode:// link: asks first, naming the room and the relay, since anyone can make one. */
+export async function handleJoinUri(app: LinkJoiner, uri: vscode.Uri): Promise<void> {
+  if (uri.path !== '/join') {
+    app.notifier.warn(`WhatsUDP cannot open this link (${uri.path}): only invite links (vscode://whatsudp.whatsudp/join...) open it.`);
+    return;
+  }
+  let inv: Invite;
+  try {
+    inv = parseInvite(linkFromUri(uri));
+  } catch (err) {
+    if (!(err instanceof InviteError)) throw err;
+    app.notifier.error(`That invite link cannot be used: ${err.message}`);
+    return;
+  }
+  const join = 'Join Room';
+  const answer = await vscode.window.showInformationMessage(joinQuestion(inv), { modal: true }, join);
+  if (answer === join) await app.joinInvite(inv);
+}
