@@ -1,7 +1,7 @@
 // Search marks in a drawn row. The row's text nodes are split and the matching pieces moved into
 // <mark> elements: no markup is parsed, peer text stays text. The places searched, and the markers
 // skipped, are those shown-text.ts reads from the data, so a row search counts is a row it can mark.
-import { findRanges } from './search';
+import { findRanges, piecesPerNode } from './search';
 
 /** Where a match can be marked: the sender's name and each block of the body (not a code block's
  * language label, and not a snippet's language). */
@@ -26,20 +26,10 @@ export function markHits(row: HTMLElement, needle: string): number {
     const ranges = findRanges(nodes.map((n) => n.data).join(''), needle);
     if (ranges.length === 0) continue;
     count += ranges.length;
-    // One pass over both lists (both in order): a long message with many hits stays linear.
-    let start = 0;
-    let r = 0;
-    for (const node of nodes) {
-      const end = start + node.data.length;
-      const inside: Array<[number, number]> = [];
-      for (let k = r; k < ranges.length && ranges[k][0] < end; k++) {
-        const [a, b] = ranges[k];
-        if (b > start) inside.push([Math.max(a, start) - start, Math.min(b, end) - start]);
-        if (b <= end) r = k + 1; // ends in this node: no later node needs it
-      }
-      if (inside.length > 0) split(node, inside);
-      start = end;
-    }
+    const pieces = piecesPerNode(nodes.map((n) => n.data.length), ranges);
+    nodes.forEach((node, i) => {
+      if (pieces[i].length > 0) split(node, pieces[i]);
+    });
   }
   return count;
 }

@@ -47,6 +47,7 @@ export class SearchBar {
   private readonly search = new Search();
   private pending: ReturnType<typeof setTimeout> | undefined;
   private warming: ReturnType<typeof setTimeout> | undefined;
+  private lastMs: number | undefined;
 
   constructor(
     private readonly timeline: Timeline,
@@ -134,7 +135,7 @@ export class SearchBar {
       const marks = [...row.querySelectorAll('mark.hit')].map((m) => m.textContent ?? '');
       current = { key: this.search.current, text: rowText(row), marks, inView: r.top >= view.top - 1 && r.bottom <= view.bottom + 1 };
     }
-    return { open: this.isOpen, query: this.input.value, counter: this.search.counter, current };
+    return { open: this.isOpen, query: this.input.value, counter: this.search.counter, current, ms: this.lastMs };
   }
 
   private onOwnKey(e: KeyboardEvent): void {
@@ -164,24 +165,25 @@ export class SearchBar {
   private run(): void {
     clearTimeout(this.pending);
     this.pending = undefined;
-    this.search.setQuery(this.input.value, this.timeline.list, this.timeline.readerAt());
-    this.land();
+    this.land(() => this.search.setQuery(this.input.value, this.timeline.list, this.timeline.readerAt()));
   }
 
   private step(direction: 1 | -1): void {
     // Enter right after typing searches first: the new query's first hit, not the old one's next.
     if (this.pending !== undefined || this.search.query !== needleOf(this.input.value)) this.run();
-    else {
-      this.search.step(this.timeline.list, direction);
-      this.land();
-    }
+    else this.land(() => this.search.step(this.timeline.list, direction));
   }
 
-  /** Shows the count and the marks, and brings the current hit into view. */
-  private land(): void {
+  /** Moves the search (`move`), shows the count and the marks, brings the current hit into view, and
+   * keeps how long all that took. */
+  private land(move: () => void): void {
+    const t0 = performance.now();
+    move();
     this.show();
     this.timeline.redecorate();
     if (this.search.current !== undefined) this.timeline.reveal(this.search.current);
+    void document.body.offsetHeight; // include style and layout in the measurement
+    this.lastMs = performance.now() - t0;
   }
 
   private show(): void {

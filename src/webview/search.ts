@@ -36,6 +36,27 @@ export function findRanges(text: string, needle: string): Array<[number, number]
   return out;
 }
 
+/** `ranges` (from findRanges over the joined text of several text nodes of these lengths) cut at the
+ * nodes' edges: for each node, the [start, end) pieces inside it, in its own offsets. One pass over
+ * both lists, so a long message with thousands of hits stays linear. */
+export function piecesPerNode(lengths: readonly number[], ranges: ReadonlyArray<[number, number]>): Array<Array<[number, number]>> {
+  const out: Array<Array<[number, number]>> = [];
+  let start = 0;
+  let r = 0;
+  for (const length of lengths) {
+    const end = start + length;
+    const inside: Array<[number, number]> = [];
+    for (let k = r; k < ranges.length && ranges[k][0] < end; k++) {
+      const [a, b] = ranges[k];
+      if (b > start) inside.push([Math.max(a, start) - start, Math.min(b, end) - start]);
+      if (b <= end) r = k + 1; // ends in this node: no later node needs it
+    }
+    out.push(inside);
+    start = end;
+  }
+  return out;
+}
+
 export class Search {
   private readonly folded = new WeakMap<ChatItem, string>();
   private needle = '';

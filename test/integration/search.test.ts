@@ -12,6 +12,9 @@ import { closeChatTab, extensionApi, Peer, reportWhere, resetTheme, screenshot, 
 
 /** Rows of filler between the two hits: far more than the panel draws around the view. */
 const FILLER = 300;
+/** Messages added for the last test: search is on the data, so this many must stay quick. */
+const BULK = 10_000;
+const round = (x: number | undefined) => (x === undefined ? undefined : Math.round(x * 100) / 100);
 
 /** Has the runner press `keys` in the page ("type:text" types text); see test/runner/keys.mjs. */
 function keys(...list: string[]): void {
@@ -76,6 +79,7 @@ describe('WhatsUDP panel search and mentions', function () {
     assert.equal(r.search!.current!.text, 'bob: last deploy went fine');
     assert.deepEqual(r.search!.current!.marks, ['deploy']);
     await screenshot('search-dark', 'Default Dark Modern');
+    await screenshot('search-light', 'Default Light Modern');
 
     keys('Shift+F3'); // previous, then next again with F3
     await until('Shift+F3 goes back to the first hit', (x) => x.search?.counter === '1 of 2' && x.search.current?.inView === true);
@@ -94,6 +98,7 @@ describe('WhatsUDP panel search and mentions', function () {
     keys('type:hi @an');
     await until('Ann Lee offered', (r) => JSON.stringify(r.mentions) === JSON.stringify(['Ann Lee']));
     await screenshot('mention-dark', 'Default Dark Modern');
+    await screenshot('mention-light', 'Default Light Modern');
     keys('Tab');
     await until('the name inserted', (r) => r.draft === 'hi @Ann Lee ' && r.mentions?.length === 0);
     keys('type:and @B');
@@ -105,4 +110,25 @@ describe('WhatsUDP panel search and mentions', function () {
     await waitFor('Ann Lee to receive the message', () => ann.texts().includes('alice: hi @Ann Lee and @bob look'));
     await until('the composer empty again', (r) => r.draft === '');
   });
+
+  it('searches 10,000 more messages: every hit counted, the next one drawn and marked; the time goes to the bench line', async () => {
+    await settings.set('history.maxMessages', 20_000);
+    const bob = peers[0];
+    const before = (await api.panel.inspect()).itemCount;
+    for (let i = 1; i <= BULK; i++) bob.say(i % 1000 === 0 ? `bulk ${i} quartz` : `bulk ${i}`);
+    assert.deepEqual(await bob.client.flush(30_000), [], 'every message reached the relay');
+    await reportWhere(api, `${BULK} more messages in the panel`, (r) => r.itemCount >= before + BULK, 30_000);
+
+    keys('Control+f', 'type:Quartz'); // the box opens with the last query selected: typing replaces it
+    const first = await until('ten hits, one current and drawn', (r) => /^\d+ of 10$/.test(r.search?.counter ?? '') && r.search?.current?.inView === true);
+    const n = Number(first.search!.counter.split(' ')[0]);
+    assert.deepEqual(first.search!.current!.marks, ['quartz']);
+    keys('Enter');
+    const next = await until('the next hit', (r) => r.search?.counter === `${(n % 10) + 1} of 10` && r.search.current?.inView === true);
+    assert.match(next.search!.current!.text, /^bob: bulk \d+000 quartz$/);
+    console.log(`WHATSUDP_BENCH search ${JSON.stringify({ items: next.itemCount, typedMs: round(first.search!.ms), stepMs: round(next.search!.ms) })}`);
+    keys('Escape');
+    await until('the search closed', (r) => r.search?.open === false);
+  });
 });
+

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MessageBody } from '../../src/common/message';
 import type { ChatItem } from '../../src/common/messages';
-import { findRanges, fold, MAX_QUERY_CHARS, needleOf, Search } from '../../src/webview/search';
+import { findRanges, fold, MAX_QUERY_CHARS, needleOf, piecesPerNode, Search } from '../../src/webview/search';
 import { searchParts } from '../../src/webview/shown-text';
 
 let seq = 0;
@@ -74,6 +74,29 @@ describe('webview search: matching', () => {
   it('hostile text is searched as text', () => {
     const item = msg('mallory', '<img src=x onerror=alert(1)>');
     assert.deepEqual(matched(item, '<img'), ['<img']);
+  });
+});
+
+describe('webview search: marks cut at the edges of the text nodes a row is drawn in', () => {
+  it('a match across a code span or a marker is marked in each node it covers', () => {
+    // "run np" + "m te" + "st now": "npm test" spans three nodes.
+    const nodes = ['run np', 'm te', 'st now'];
+    const ranges = findRanges(nodes.join(''), needleOf('npm test'));
+    assert.deepEqual(piecesPerNode(nodes.map((n) => n.length), ranges), [[[4, 6]], [[0, 4]], [[0, 2]]]);
+  });
+
+  it('several matches in one node, none in another, and empty nodes', () => {
+    const nodes = ['ab ab', '', 'x', 'ab'];
+    const ranges = findRanges(nodes.join(''), needleOf('ab'));
+    assert.deepEqual(piecesPerNode(nodes.map((n) => n.length), ranges), [[[0, 2], [3, 5]], [], [], [[0, 2]]]);
+  });
+
+  it('a hit in each of 20,000 one-letter nodes', () => {
+    const lengths = new Array<number>(20_000).fill(1);
+    const ranges = lengths.map((_, i): [number, number] => [i, i + 1]);
+    const pieces = piecesPerNode(lengths, ranges);
+    assert.equal(pieces.length, 20_000);
+    assert.ok(pieces.every((p) => p.length === 1 && p[0][0] === 0 && p[0][1] === 1));
   });
 });
 
