@@ -65,7 +65,7 @@ describe('WhatsUDP server', function () {
     sockets.push(await bindUdp(address.port)); // throws EADDRINUSE if the relay still held it
   });
 
-  it('Share on my network listens on all interfaces and tells colleagues where to join', async () => {
+  it('Share on my network listens on all interfaces, as a sealed room whose invite link colleagues join with (issue 9)', async () => {
     await settings.set('server.port', 0);
     await settings.set('server.share', 'network');
     const seen = notificationsSince(api);
@@ -75,13 +75,17 @@ describe('WhatsUDP server', function () {
     const lan = Object.values(os.networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal);
     if (lan.length) {
       assert.ok(lan.some((a) => address.startsWith(`${a!.address}:`)), `${address} is a network address of this machine`);
-      assert.ok(seen().some((n) => n.includes(`Colleagues join at ${address}`)), seen().join(' | '));
+      assert.ok(seen().some((n) => n.includes('a sealed room. Colleagues join with its invite link')), seen().join(' | '));
     } else {
       assert.ok(seen().some((n) => n.includes('no network address')), seen().join(' | '));
     }
-    // The chat in this window joins its own relay through loopback.
+    // The chat in this window joins its own relay through loopback, proving the room's secret.
     const session = await api.session();
     await waitFor('the chat to join the shared relay', () => session.connection.state === 'connected' && session.server.host === '127.0.0.1');
+    // Someone who knows only the address is turned away, and told why.
+    const eve = new Peer({ host: '127.0.0.1', port: Number(address.slice(address.lastIndexOf(':') + 1)) }, 'eve');
+    peers.push(eve);
+    await assert.rejects(eve.start(), /this room is sealed: you need its invite link/);
   });
 
   // Issue 8: anyone on the network can claim any name in the original chat's `name: text` datagrams.
