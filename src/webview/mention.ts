@@ -7,6 +7,7 @@
 // or "_"). So the query may hold spaces too, as long as some name still starts with it.
 import type { MemberView } from '../common/messages';
 import { MAX_NAME_CHARS } from '../common/message';
+import { visibleControls } from './markup';
 import { fold } from './search';
 
 /** Names offered at most. */
@@ -39,14 +40,16 @@ export function mentionQuery(text: string, caret: number): MentionQuery | undefi
 }
 
 /** The members a query offers, best first: names that start with it, then names with a later word
- * that does (any case); online before away; yourself and names no one can type are left out. Each
- * name once, however many members share it (the mention reaches them all). */
+ * that does (any case); online before away. Left out: yourself, and a name that is not drawn as it is
+ * written (a control or invisible character, which a legacy sender's unchecked name can hold), since
+ * the text box would show it plainly while it says something else. Each name once, however many
+ * members share it (the mention reaches them all). */
 export function mentionCandidates(members: readonly MemberView[], query: string): string[] {
   const q = fold(query);
   const seen = new Set<string>();
   const ranked: Array<{ name: string; rank: number }> = [];
   for (const m of members) {
-    if (m.self || seen.has(m.name) || m.name === '' || /[\u0000-\u001f\u007f]/.test(m.name)) continue;
+    if (m.self || seen.has(m.name) || m.name === '' || visibleControls(m.name) !== m.name) continue;
     const name = fold(m.name);
     const rank = name.startsWith(q) ? 0 : !/\s/.test(q) && name.split(/\s+/).slice(1).some((w) => w.startsWith(q)) ? 1 : -1;
     if (rank < 0) continue;

@@ -65,6 +65,11 @@ describe('webview mention: the names offered', () => {
     assert.deepEqual(mentionCandidates(room, 'bob '), [], 'bob typed out: nothing more to offer');
   });
 
+  it('a name not drawn as written (control or invisible characters, as a legacy name may hold) is not offered', () => {
+    const odd = [member('bo\u200bb'), member('bob\u202eevil'), member('bob\u001b[31m'), member('bobby')];
+    assert.deepEqual(mentionCandidates(odd, 'bo'), ['bobby']);
+  });
+
   it(`at most ${MAX_CANDIDATES}`, () => {
     const many = Array.from({ length: 20 }, (_, i) => member(`user${String(i).padStart(2, '0')}`));
     assert.deepEqual(mentionCandidates(many, 'user'), many.slice(0, MAX_CANDIDATES).map((m) => m.name));
