@@ -12,7 +12,8 @@ import { newIdentity, type DeviceIdentity } from '../src/chat/identity';
 import { encode } from '../src/protocol/codec';
 import { nodeCrypto, type Crypto } from '../src/protocol/crypto';
 import { finishHandshake, startHandshake, type DirectionKey, type PendingHandshake, type RelayAuth } from '../src/protocol/handshake';
-import { PacketType, type Data, type Hello } from '../src/protocol/packets';
+import { PacketType, type Data, type Hello, type MessageHead } from '../src/protocol/packets';
+import { signWire } from '../src/chat/client/signatures';
 import { SessionOpener, SessionSealer } from '../src/protocol/session-cipher';
 import { decodeInner, encodeHello, frame, SEALED, SEALED_PREFIX_BYTES, sealedPrefix, WELCOME_PREFIX_BYTES } from '../src/protocol/v2';
 import type { Address } from '../src/chat/types';
@@ -36,6 +37,8 @@ export class RawMember {
   /** Called for every Msg datagram, with its seq (read from its fixed place, not decoded). */
   onMsg: ((seq: number) => void) | undefined;
   private nextMsgId = 1;
+  /** The room of the Welcome: what messages are signed for. */
+  private roomId = 0n;
   private pingNonce = 1;
   private readonly crypto: Crypto = nodeCrypto;
   private readonly prefix = sealedPrefix(this.clientId);
@@ -100,9 +103,17 @@ export class RawMember {
 
   /** Sends a one-fragment text message (the caller keeps it under ~1 KB). */
   say(text: string): void {
+    this.sendSealed(this.data(this.nextMsgId++, text));
+  }
+
+  /** A one-fragment text message, encoded, signed as every member's message is (the relay refuses one
+   * that is not): the signing is the sender's cost, not the relay's. */
+  data(msgId: number, text: string): Buffer {
     const chunk = Buffer.from(text, 'utf8');
-    const p: Data = { type: PacketType.Data, clientId: this.clientId, msgId: this.nextMsgId++, fragIndex: 0, fragCount: 1, head: { kind: 'text', totalBytes: chunk.length }, chunk };
-    this.sendSealed(encode(p));
+    const head: MessageHead = { kind: 'text', totalBytes: chunk.length };
+    head.auth = signWire(sharedDevice().signingKey, this.roomId, this.clientId, msgId, head, chunk);
+    const p: Data = { type: PacketType.Data, clientId: this.clientId, msgId, fragIndex: 0, fragCount: 1, head, chunk };
+    return encode(p);
   }
 
   /** A packet's whole protocol 1 encoding, sealed in the session (dropped before there is one). */
@@ -145,6 +156,7 @@ export class RawMember {
     if (!opened.ok) return void this.bad++;
     const p = decodeInner(opened.payload); // once per join: decoded in full
     if (p.type !== PacketType.Welcome) return; // Refused: not joined
+    this.roomId = p.roomId;
     this.sealer = new SessionSealer(this.crypto, done.keys.send);
     this.opener = opener;
     this.pending = undefined;

@@ -16,7 +16,7 @@ import type { Child } from './lib/child';
 import { withChildren } from './lib/child';
 import { profiled, profiling } from './lib/profiling';
 import { encode } from '../src/protocol/codec';
-import { PacketType } from '../src/protocol/packets';
+import { MESSAGE_AUTH_BYTES, PacketType, type MessageHead } from '../src/protocol/packets';
 import { closeMembers, createMembers, joinAll, type RawMember } from './raw-member';
 import type { HexKey } from './roles/bare';
 import { openRoom, text64 } from './room';
@@ -71,10 +71,9 @@ async function oursSide(start: Start, size: number): Promise<Side> {
  * session: the sealed baseline's sender does the same with a prepared Msg, so neither pays an encode
  * per message, and both pay one seal. */
 export function dataSender(member: RawMember): (n: number) => void {
-  const templates = Array.from({ length: 64 }, (_, i) => {
-    const chunk = Buffer.from(text64(i));
-    return encode({ type: PacketType.Data, clientId: member.clientId, msgId: 0, fragIndex: 0, fragCount: 1, head: { kind: 'text', totalBytes: chunk.length }, chunk });
-  });
+  // Signed once, for msgId 0 (the relay checks the key is the sender's, not the signature; these
+  // members do not read what they get), so the datagrams are as large as a real member's.
+  const templates = Array.from({ length: 64 }, (_, i) => member.data(0, text64(i)));
   return (n) => {
     const packet = templates[n % 64]; // sealing copies it, so the kernel never holds the template
     packet.writeUInt32BE((n + 1) >>> 0, MSG_ID_AT);
@@ -105,7 +104,9 @@ async function sealedSide(start: Start, size: number): Promise<{ side: Side; bac
   const sender = members[0];
   const templates = Array.from({ length: 64 }, (_, i) => {
     const chunk = Buffer.from(text64(i));
-    return encode({ type: PacketType.Msg, seq: 0, time: Date.now(), senderId: sender.clientId, senderFlags: 0, name: sender.name, msgId: 0, fragIndex: 0, fragCount: 1, head: { kind: 'text', totalBytes: chunk.length }, chunk });
+    // With a signature block, as the relay's Msgs carry, so both sides move the same bytes.
+    const head: MessageHead = { kind: 'text', totalBytes: chunk.length, auth: Buffer.alloc(MESSAGE_AUTH_BYTES, 7) };
+    return encode({ type: PacketType.Msg, seq: 0, time: Date.now(), senderId: sender.clientId, senderFlags: 0, name: sender.name, msgId: 0, fragIndex: 0, fragCount: 1, head, chunk });
   });
   let n = 0;
   const side: Side = {

@@ -7,6 +7,8 @@ import * as dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { ClientSecurity } from '../../src/chat/client/secure';
 import { newIdentity } from '../../src/chat/identity';
+import { fragmentData } from '../../src/protocol/fragments';
+import { signWire } from '../../src/chat/client/signatures';
 import { encode } from '../../src/protocol/codec';
 import { nodeCrypto } from '../../src/protocol/crypto';
 import { PacketType, RefuseReason, type Packet } from '../../src/protocol/packets';
@@ -58,7 +60,8 @@ export async function openSocket(host: string, counters: Counters, onMessage?: (
   return socket;
 }
 
-const device = newIdentity(nodeCrypto).identity;
+/** Every hostile member's device key (one install, many sessions). */
+export const device = newIdentity(nodeCrypto).identity;
 
 export class HostileMember {
   clientId = randomBytes(8);
@@ -104,6 +107,14 @@ export class HostileMember {
   takeMsgId(): number {
     return this.nextMsgId++;
   }
+
+  /** A one-fragment text message, encoded and signed for the room it joined, as a real member's. */
+  data(msgId: number, text: string): Buffer {
+    const [d] = fragmentData(this.clientId, msgId, { kind: 'text', text }, (head, bytes) => signWire(device.signingKey, this.roomId, this.clientId, msgId, head, bytes));
+    return encode(d);
+  }
+
+  private roomId = 0n;
 
   /** Id churn on the same source port: the relay sees another client take over the address. */
   newIdentity(name: string): void {
@@ -158,6 +169,7 @@ export class HostileMember {
       case PacketType.Welcome: {
         if (this.joined) return;
         this.joined = true;
+        this.roomId = p.roomId;
         this.headSeq = Math.max(this.headSeq, p.headSeq);
         if (this.churn) this.counters.churnAdmitted++;
         else if (this.everJoined) this.counters.rejoins++;

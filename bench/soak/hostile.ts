@@ -9,7 +9,7 @@ import { fragmentData } from '../../src/protocol/fragments';
 import { PacketType, type Data } from '../../src/protocol/packets';
 import type { Address } from '../../src/chat/types';
 import { seededRandom } from '../../test/unit/helpers/random';
-import { HostileMember, openSocket, type Counters } from './hostile-member';
+import { device, HostileMember, openSocket, type Counters } from './hostile-member';
 
 /** Datagrams or messages a second for each stream. */
 export interface HostileRates {
@@ -95,10 +95,13 @@ export class Hostile {
     readonly rates: HostileRates,
   ) {
     const id = Buffer.alloc(8);
-    this.partialFrags = fragmentData(id, 1, { kind: 'text', text: 'p'.repeat(60_000) }).slice(0, PARTIAL_FRAGMENTS);
+    // The hostile device's key with no real signature: the relay checks that a message is signed with
+    // its sender's key, not the signature (its readers do), and these are never meant to be read.
+    const keyOnly = () => Buffer.concat([Buffer.from(device.publicKey), Buffer.alloc(64)]);
+    this.partialFrags = fragmentData(id, 1, { kind: 'text', text: 'p'.repeat(60_000) }, keyOnly).slice(0, PARTIAL_FRAGMENTS);
     this.heldFrags = {
-      partial: fragmentData(id, 1, { kind: 'text', text: 'q'.repeat(60_000) })[0],
-      complete: fragmentData(id, 1, { kind: 'text', text: 'h'.repeat(1100) })[0],
+      partial: fragmentData(id, 1, { kind: 'text', text: 'q'.repeat(60_000) }, keyOnly)[0],
+      complete: fragmentData(id, 1, { kind: 'text', text: 'h'.repeat(900) }, keyOnly)[0], // one datagram
     };
   }
 
@@ -161,8 +164,7 @@ export class Hostile {
     }
     for (let n = this.due('fresh'); n > 0; n--) {
       const msgId = repeater.takeMsgId();
-      const text = Buffer.from(`late retransmission bait ${msgId}`);
-      const data = encode({ type: PacketType.Data, clientId: repeater.clientId, msgId, fragIndex: 0, fragCount: 1, head: { kind: 'text', totalBytes: text.length }, chunk: text });
+      const data = repeater.data(msgId, `late retransmission bait ${msgId}`);
       this.fresh.set(msgId, data);
       this.fresh.delete(msgId - 4 * LATE_BEHIND);
       this.sendAs('fresh', repeater, data);

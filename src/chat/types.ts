@@ -17,6 +17,10 @@ export interface Sender {
   name: string;
   /** A seed client's plain-text datagram: the name is unverified. */
   legacy: boolean;
+  /** The key that signed the message (base64url of its 32 bytes) and its fingerprint: who wrote it,
+   * whatever the name says. Absent for a seed line and for a message that could not be checked. */
+  key?: string;
+  fingerprint?: string;
 }
 
 /** A message as the room sequenced it. */
@@ -27,6 +31,9 @@ export type RoomMessage = MessageBody & {
   /** The sender's own id for this message (unique per sender id). */
   msgId: number;
   sender: Sender;
+  /** The author's signature was checked and is good (always false for a seed line, for a placeholder,
+   * and in the relay's own events: the relay forwards signatures, its members check them). */
+  verified: boolean;
 };
 
 export type DeliveryState = 'queued' | 'sending' | 'delivered' | 'failed';

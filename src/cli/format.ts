@@ -79,10 +79,10 @@ export interface MessageJson {
   /** Why a placeholder stands in this seq's place (kind "placeholder"); null for every other kind. */
   reason: string | null;
   backfill: boolean;
-  /** True only for a message whose signature checked out. Messages are not signed yet (protocol v2
-   * signatures are not wired), so it is false for every message until they are. */
+  /** True only for a message whose author's signature checked out (false for a seed line and a placeholder). */
   verified: boolean;
-  /** The sender's key fingerprint: null until messages are signed, and always for legacy senders. */
+  /** The fingerprint of the key that signed the message: who wrote it, whatever the name says. Null
+   * for a seed line and for a message whose signature did not check out. */
   fingerprint: string | null;
 }
 
@@ -101,8 +101,8 @@ export function messageJson(msg: RoomMessage, backfill: boolean): MessageJson {
     language: snippet?.language ?? null,
     reason: msg.kind === 'placeholder' ? msg.reason : null,
     backfill,
-    verified: false,
-    fingerprint: null,
+    verified: msg.verified === true,
+    fingerprint: msg.verified === true ? (msg.sender.fingerprint ?? null) : null,
   };
 }
 

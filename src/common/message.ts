@@ -29,6 +29,10 @@ export const isSendable = (b: MessageBody): b is SendableBody => b.kind !== 'pla
 export const placeholder = {
   unknownKind: (code: number): PlaceholderBody => ({ kind: 'placeholder', text: '', reason: `a kind of message this version can't show (kind ${code})`, code }),
   undecodable: (): PlaceholderBody => ({ kind: 'placeholder', text: '', reason: 'a message that could not be decoded' }),
+  /** A member's message without its author's signature: nobody can say who wrote it. */
+  unsigned: (): PlaceholderBody => ({ kind: 'placeholder', text: '', reason: "a message without its author's signature" }),
+  /** Its signature does not match its author, room or words: forged, or altered on the way or on disk. */
+  forged: (): PlaceholderBody => ({ kind: 'placeholder', text: '', reason: "a message whose signature does not check out (altered or forged)" }),
 };
 
 /** UTF-8 length without encoding (the composer calls it on every keystroke; drafts can be 64 KiB). */

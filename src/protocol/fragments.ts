@@ -53,9 +53,12 @@ export function textBytes(body: SendableBody): Buffer {
   return text;
 }
 
-export function fragmentData(clientId: Buffer, msgId: number, body: SendableBody): Data[] {
+/** The Data datagrams of a message, as packets; `sign` makes its signature block (protocol 2: every
+ * member's message is signed) from the head without one and the text bytes. */
+export function fragmentData(clientId: Buffer, msgId: number, body: SendableBody, sign?: (head: MessageHead, text: Buffer) => Buffer): Data[] {
   const text = textBytes(body);
   const head = headOf(body, text.length);
+  if (sign) head.auth = sign(head, text);
   const s = splitOf(text.length, fragmentOverhead(PacketType.Data, head), fragmentOverhead(PacketType.Data, undefined));
   const out: Data[] = [];
   for (let i = 0; i < s.count; i++) {
@@ -109,7 +112,8 @@ export class Assembly {
     if (this.chunks[fragIndex]) return false;
     if (head) {
       if (head.totalBytes < chunk.length) throw new ProtocolError('Cannot reassemble message (first fragment longer than the message)');
-      this.head = head;
+      // The signature block is a view of the datagram, which is not ours to keep either.
+      this.head = head.auth ? { ...head, auth: Buffer.from(head.auth) } : head;
     }
     this.chunks[fragIndex] = Buffer.from(chunk); // copy: the datagram's buffer is not ours to keep
     this.received++;

@@ -6,6 +6,7 @@
 // absent field left out. A later field gets a new tag, so old signatures stay valid and no two
 // different messages share an encoding.
 import type { MessageBody } from '../common/message';
+import type { MessageHead } from './packets';
 import { CryptoError, type Bytes, type SigningKey, type VerifyKey } from './crypto';
 
 const LABEL = 'whatsudp v2 message';
@@ -47,21 +48,42 @@ const u64 = (n: bigint) => {
   return out;
 };
 
+/** A message as it travels: its head (kind code, a snippet's place) and its bytes as they are, so
+ * that any kind, one this version does not know included, is signed and checked alike. */
+export interface SignedWire {
+  roomId: bigint;
+  author: Bytes;
+  msgId: number;
+  head: MessageHead;
+  /** The message bytes (a text's UTF-8). */
+  text: Bytes;
+}
+
 /** The bytes that are signed (label included). */
 export function messageSigningInput(m: SignedMessage): Uint8Array {
+  const { body } = m;
+  if (body.kind === 'placeholder') throw new CryptoError('A placeholder is not a message anyone signs');
+  const head: MessageHead = body.kind === 'text' ? { kind: 'text', totalBytes: 0 } : { ...body, totalBytes: 0 };
+  return wireSigningInput({ roomId: m.roomId, author: m.author, msgId: m.msgId, head, text: utf8(body.text) }, m.extra);
+}
+
+/** The same bytes, from a message as it travels (what a client signs when sending and checks on receipt). */
+export function wireSigningInput(m: SignedWire, extra?: SignedMessage['extra']): Uint8Array {
   if (m.author.length !== AUTHOR_ID_BYTES) throw new CryptoError(`An author id is ${AUTHOR_ID_BYTES} bytes, not ${m.author.length}`);
+  const h = m.head;
+  const code = h.kind === 'text' ? 1 : h.kind === 'snippet' ? 2 : h.code;
   const fields: Array<[number, Bytes]> = [
     [Tag.RoomId, u64(m.roomId)],
     [Tag.Author, m.author],
     [Tag.MsgId, u32(m.msgId)],
-    [Tag.Kind, new Uint8Array([m.body.kind === 'text' ? 1 : 2])],
-    [Tag.Text, utf8(m.body.text)],
+    [Tag.Kind, new Uint8Array([code])],
+    [Tag.Text, m.text],
   ];
-  if (m.body.kind === 'snippet') {
-    fields.push([Tag.Path, utf8(m.body.path)], [Tag.StartLine, u32(m.body.startLine)], [Tag.EndLine, u32(m.body.endLine)], [Tag.Language, utf8(m.body.language)]);
+  if (h.kind === 'snippet') {
+    fields.push([Tag.Path, utf8(h.path)], [Tag.StartLine, u32(h.startLine)], [Tag.EndLine, u32(h.endLine)], [Tag.Language, utf8(h.language)]);
   }
   let last = FIRST_EXTRA_TAG - 1;
-  for (const { tag, value } of m.extra ?? []) {
+  for (const { tag, value } of extra ?? []) {
     if (!Number.isInteger(tag) || tag <= last || tag > 0xff) throw new CryptoError(`Extra field tags must be ascending from ${FIRST_EXTRA_TAG} to 255 (got ${tag})`);
     fields.push([tag, value]);
     last = tag;

@@ -42,10 +42,19 @@ export enum PacketType {
  * this version does not know (`other`, with its kind byte as `code`) has no head fields beyond kind
  * and totalBytes: a later kind carries whatever else it needs inside its message bytes, so every
  * version can skip it, and a relay sequences it unchanged (docs/PROTOCOL.md, "Message kinds"). */
-export type MessageHead =
+export type MessageHead = (
   | { kind: 'text'; totalBytes: number }
   | { kind: 'snippet'; totalBytes: number; path: string; startLine: number; endLine: number; language: string }
-  | { kind: 'other'; code: number; totalBytes: number };
+  | { kind: 'other'; code: number; totalBytes: number }
+) & {
+  /** The author's signature (protocol 2): its device key (32 bytes) then the Ed25519 signature (64)
+   * over the room, the author's session id, the msgId, the kind and the whole body
+   * (message-signature.ts). Absent only for a seed client's line the relay sequenced. */
+  auth?: Buffer;
+};
+
+/** A message's signature block: the device public key, then the signature. */
+export const MESSAGE_AUTH_BYTES = 96;
 
 export enum HelloFlags {
   /** The client wants the member list (bots and benchmarks say no, which saves the relay work). */

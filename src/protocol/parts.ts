@@ -3,7 +3,7 @@
 // headers of the two packets that carry message text. A packet's size is the sum of its parts'
 // lengths, so nothing is encoded just to be measured.
 import { ProtocolError, Reader, utf8Length, Writer } from './bytes';
-import { CLIENT_ID_BYTES, MAX_LANGUAGE_BYTES, MAX_PATH_BYTES, MAX_TEXT_BYTES, ROSTER_KEY_BYTES, type MessageHead, type RosterEntry } from './packets';
+import { CLIENT_ID_BYTES, MAX_LANGUAGE_BYTES, MAX_PATH_BYTES, MAX_TEXT_BYTES, MESSAGE_AUTH_BYTES, ROSTER_KEY_BYTES, type MessageHead, type RosterEntry } from './packets';
 
 /** Names are at most 32 characters; in UTF-8 that is at most 128 bytes. */
 export const MAX_NAME_BYTES = 128;
@@ -39,29 +39,47 @@ export const head = {
     if (h.kind === 'other' && (h.code === KIND_TEXT || h.code === KIND_SNIPPET || !(h.code >= 0 && h.code <= 255))) {
       throw new ProtocolError(`Cannot encode message (kind ${h.code} is not a later kind)`);
     }
-    if (h.kind !== 'snippet') return 5;
-    return 5 + strLength(h.path, MAX_PATH_BYTES, 'path', true) + 8 + strLength(h.language, MAX_LANGUAGE_BYTES, 'language');
+    if (h.auth && h.auth.length !== MESSAGE_AUTH_BYTES) throw new ProtocolError(`Cannot encode message (a signature block of ${h.auth.length} bytes)`);
+    const auth = 1 + (h.auth ? MESSAGE_AUTH_BYTES : 0);
+    if (h.kind !== 'snippet') return 5 + auth;
+    return 5 + strLength(h.path, MAX_PATH_BYTES, 'path', true) + 8 + strLength(h.language, MAX_LANGUAGE_BYTES, 'language') + auth;
   },
   write(w: Writer, h: MessageHead): void {
     if (h.kind === 'text') w.u8(KIND_TEXT).u32(h.totalBytes);
     else if (h.kind === 'other') w.u8(h.code).u32(h.totalBytes);
     else w.u8(KIND_SNIPPET).u32(h.totalBytes).text(h.path, true).u32(h.startLine).u32(h.endLine).text(h.language);
+    if (h.auth) w.u8(AUTH_ED25519).bytes(h.auth);
+    else w.u8(AUTH_NONE);
   },
   read(r: Reader): MessageHead {
     const kind = r.u8('kind');
     const totalBytes = r.u32('totalBytes');
     if (totalBytes > MAX_TEXT_BYTES) throw new ProtocolError(`Cannot decode message (text of ${totalBytes} bytes, over ${MAX_TEXT_BYTES})`);
-    if (kind === KIND_TEXT) return { kind: 'text', totalBytes };
+    if (kind === KIND_TEXT) return withAuth(r, { kind: 'text', totalBytes });
     // A later kind: skipped, never refused (its fields, if any, are in its message bytes).
-    if (kind !== KIND_SNIPPET) return { kind: 'other', code: kind, totalBytes };
+    if (kind !== KIND_SNIPPET) return withAuth(r, { kind: 'other', code: kind, totalBytes });
     const path = r.str('path', MAX_PATH_BYTES, true);
     const startLine = r.u32('startLine');
     const endLine = r.u32('endLine');
     if (startLine < 1 || endLine < startLine) throw new ProtocolError(`Cannot decode message (bad line range ${startLine}-${endLine})`);
     const language = r.str('language', MAX_LANGUAGE_BYTES);
-    return { kind: 'snippet', totalBytes, path, startLine, endLine, language };
+    return withAuth(r, { kind: 'snippet', totalBytes, path, startLine, endLine, language });
   },
 };
+
+/** The head's last byte says whether the author's signature block follows (every member's message
+ * has one; a seed line the relay sequenced has none). Other values are refused: a later way of
+ * signing would be a new value, which this version cannot check. */
+const AUTH_NONE = 0;
+const AUTH_ED25519 = 1;
+
+function withAuth(r: Reader, h: MessageHead): MessageHead {
+  const how = r.u8('signature');
+  if (how === AUTH_NONE) return h;
+  if (how !== AUTH_ED25519) throw new ProtocolError(`Cannot decode message (signature type ${how})`);
+  h.auth = r.bytes(MESSAGE_AUTH_BYTES, 'signature');
+  return h;
+}
 
 /** One member in a Roster page: memberId, clientId, presence, name. */
 export const rosterEntry = {

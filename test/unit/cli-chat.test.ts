@@ -96,6 +96,11 @@ describe('whatsudp chat', { skip, timeout: 60_000 }, () => {
       assert.equal(sender.legacy, false);
     }
     assert.deepEqual([got[0].path, got[2].path, got[2].startLine, got[2].endLine, got[2].language], [null, 'a.py', 3, 3, 'python']);
+    // Signed by each author's device key and checked by cy: ann's two runs of one identity share a fingerprint.
+    assert.deepEqual(got.map((m) => m.verified), [true, true, true]);
+    assert.ok(got.every((m) => /^[a-z2-7]{52}$/.test(String(m.fingerprint))), got.map((m) => m.fingerprint).join(', '));
+    assert.equal(got[0].fingerprint, got[1].fingerprint);
+    assert.notEqual(got[0].fingerprint, got[2].fingerprint, "eve's key is not ann's");
     cy.write('live\n');
     const live = JSON.parse(await cy.waitForLine('stdout', /"text":"live"/)) as Record<string, unknown>;
     assert.deepEqual([live.seq, live.backfill, (live.sender as { name: string }).name], [4, false, 'cy']);

@@ -97,11 +97,14 @@ describe('cli format: JSON lines', () => {
     });
   });
 
-  it('says no message is verified while messages are not signed, and gives no fingerprint', () => {
+  it('says verified, with the signing key\'s fingerprint, only for a message whose signature checked out', () => {
+    const fp = 'a'.repeat(52);
+    const signed = parseLine(jsonLine(messageJson(text('hi', { sender: { ...sender, fingerprint: fp }, verified: true }), false)));
+    assert.deepEqual([signed.verified, signed.fingerprint], [true, fp]);
     for (const legacy of [false, true]) {
-      const parsed = parseLine(jsonLine(messageJson(text('hi', { sender: { ...sender, legacy } }), false)));
+      const parsed = parseLine(jsonLine(messageJson(text('hi', { sender: { ...sender, legacy, fingerprint: fp } }), false)));
       assert.equal(parsed.verified, false);
-      assert.equal(parsed.fingerprint, null);
+      assert.equal(parsed.fingerprint, null, 'no fingerprint is vouched for without a good signature');
     }
   });
 

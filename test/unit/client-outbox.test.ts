@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { newOutgoing, Outbox } from '../../src/chat/client/outbox';
 import { RttEstimator } from '../../src/chat/client/rtt';
 import { decode } from '../../src/protocol/codec';
+import type { Data } from '../../src/protocol/packets';
 import type { OutgoingMessage } from '../../src/chat';
 
 const ID = randomBytes(8);
@@ -14,9 +15,24 @@ const T = 1000; // the clock at the first send (a fragment's sentAt of 0 means n
 /** An outbox holding `count` one-datagram messages (msgIds 1..count), probe timeout 25 ms. */
 function outbox(count: number, window = 64, rtt = new RttEstimator(1, 25, 1000)): Outbox {
   const box = new Outbox(window, rtt);
+  box.signFor(() => Buffer.alloc(96)); // the room is known
   for (let msgId = 1; msgId <= count; msgId++) box.add(ID, newOutgoing(msgId, { kind: 'text', text: `m${msgId}` }, 0));
   return box;
 }
+
+test('nothing goes out before the room is known; what waits is signed for the room it is sent to, and again for a new one', () => {
+  const box = new Outbox(64, new RttEstimator(1, 25, 1000));
+  box.add(ID, newOutgoing(1, { kind: 'text', text: 'queued before the Welcome' }, 0));
+  assert.deepEqual(box.due(T, []), [], 'not before the room is known (nothing is, before a Welcome)');
+  const signedFor = (room: number) => (msgId: number) => Buffer.alloc(96, room * 16 + msgId);
+  box.signFor(signedFor(1));
+  box.add(ID, newOutgoing(2, { kind: 'text', text: 'after' }, 0));
+  const auth = (bufs: Buffer[]) => bufs.map((b) => (decode(b) as Data).head?.auth?.[0]);
+  assert.deepEqual(auth(box.due(T, [])), [17, 18]);
+  box.signFor(signedFor(2)); // a relay that started over: a new room
+  box.rewind();
+  assert.deepEqual(auth(box.due(T + 1, [])), [33, 34], 'made anew for the new room');
+});
 
 const ids = (bufs: Buffer[]) => bufs.map((b) => (decode(b) as { msgId: number }).msgId);
 

@@ -17,6 +17,10 @@ const samples: Packet[] = [
   { type: T.Data, clientId: id, msgId: 7, fragIndex: 0, fragCount: 2, head: { kind: 'snippet', totalBytes: 9, path: 'src/a.ts', startLine: 3, endLine: 5, language: 'typescript' }, chunk: Buffer.from('let') },
   // A kind this version does not know (a later one): decoded with its kind byte, passed on unchanged.
   { type: T.Data, clientId: id, msgId: 8, fragIndex: 0, fragCount: 1, head: { kind: 'other', code: 9, totalBytes: 1 }, chunk: Buffer.from('a') },
+  // Signed (protocol 2): the author's key and signature at the end of the head, for every kind.
+  { type: T.Data, clientId: id, msgId: 9, fragIndex: 0, fragCount: 1, head: { kind: 'text', totalBytes: 2, auth: Buffer.alloc(96, 5) }, chunk: Buffer.from('hi') },
+  { type: T.Data, clientId: id, msgId: 9, fragIndex: 0, fragCount: 2, head: { kind: 'snippet', totalBytes: 9, path: 'a.ts', startLine: 1, endLine: 1, language: 'ts', auth: Buffer.alloc(96, 6) }, chunk: Buffer.from('let') },
+  { type: T.Msg, seq: 13, time: 1, senderId: id, senderFlags: 0, name: 'bob', msgId: 8, fragIndex: 0, fragCount: 1, head: { kind: 'other', code: 9, totalBytes: 1, auth: Buffer.alloc(96, 7) }, chunk: Buffer.from('a') },
   { type: T.Data, clientId: id, msgId: 7, fragIndex: 1, fragCount: 2, chunk: Buffer.from(' x = 1') },
   { type: T.Ack, msgId: 7, fragIndex: 1, seq: 12, epoch: 9 },
   { type: T.Msg, seq: 12, time: 1764187200123, senderId: id, senderFlags: 1, name: 'bob', msgId: 7, fragIndex: 0, fragCount: 1, head: { kind: 'text', totalBytes: 3 }, chunk: Buffer.from('yo!') },

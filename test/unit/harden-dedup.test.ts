@@ -4,7 +4,6 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PER_SENDER } from '../../src/chat/relay/dedup';
-import { fragmentData } from '../../src/protocol/fragments';
 import { PacketType as T } from '../../src/protocol/packets';
 import { Harness, sleep, until } from './helpers/engine';
 import { RawV2 } from './helpers/raw-v2';
@@ -18,7 +17,7 @@ test('a retransmission older than the de-duplication memory is acked, never sequ
   const ann = await h.client(relay.address(), 'ann');
   const bob = await RawV2.open(relay.address());
   h.track(() => bob.close());
-  const data = (msgId: number) => fragmentData(bob.clientId, msgId, { kind: 'text', text: `bob ${msgId}` }).forEach((p) => bob.send(p));
+  const data = (msgId: number) => bob.message(msgId, { kind: 'text', text: `bob ${msgId}` }).forEach((p) => bob.send(p));
 
   assert.equal((await bob.join({ name: 'bob', firstUnacked: 1 })).type, T.Welcome);
   const total = PER_SENDER + 60;

@@ -27,7 +27,7 @@ async function join(relay: Address, host: string): Promise<RawV2> {
 /** A Hello without a cookie: the relay answers it with a Retry, if it answers at all. */
 const hello = (r: RawV2): void => r.hello(Buffer.alloc(0), { name: 'm' });
 
-const text = (r: RawV2, msgId: number): Packet => ({ type: T.Data, clientId: r.clientId, msgId, fragIndex: 0, fragCount: 1, head: { kind: 'text', totalBytes: 2 }, chunk: Buffer.from('hi') });
+const text = (r: RawV2, msgId: number): Packet => r.message(msgId, { kind: 'text', text: 'hi' })[0];
 
 test("many sockets on one host get the host's datagram allowance between them, not one each; another host is answered", async () => {
   h = new Harness();

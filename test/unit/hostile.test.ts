@@ -205,7 +205,7 @@ test('a Hello with a good cookie whose handshake does not check out is counted a
   // The same Hello unharmed gets its Welcome: what was refused was only the forgery.
   eve.sendRaw(good);
   assert.equal((await eve.next((p) => p.type === T.Welcome, 2000, seen)).type, T.Welcome);
-  eve.send(fragmentData(eve.clientId, 1, { kind: 'text', text: 'eve, for real' })[0]);
+  eve.send(eve.message(1, { kind: 'text', text: 'eve, for real' })[0]);
   await until(() => ann.texts().includes('eve: eve, for real'), 2000, "eve's message at ann");
 });
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { decode, encode } from '../../src/protocol/codec';
 import { fragmentMsg } from '../../src/protocol/fragments';
 import { PacketType as T, type Data, type MessageHead, type Msg } from '../../src/protocol/packets';
+import { signWire } from '../../src/chat/client/signatures';
 import type { Address, RoomMessage } from '../../src/chat';
 import { Inbox } from '../../src/chat/client/inbox';
 import { RttEstimator } from '../../src/chat/client/rtt';
@@ -52,7 +53,8 @@ async function rawMember(relay: Address): Promise<{ send(kind: number, text: str
     send(kind, text) {
       const chunk = Buffer.from(text, 'utf8');
       const head: MessageHead = kind === 1 ? { kind: 'text', totalBytes: chunk.length } : { kind: 'other', code: kind, totalBytes: chunk.length };
-      const data: Data = { type: T.Data, clientId: raw.clientId, msgId: ++msgId, fragIndex: 0, fragCount: 1, head, chunk };
+      head.auth = signWire(raw.identity.signingKey, raw.roomId, raw.clientId, ++msgId, head, chunk); // signed, as every kind is
+      const data: Data = { type: T.Data, clientId: raw.clientId, msgId, fragIndex: 0, fragCount: 1, head, chunk };
       raw.send(data);
     },
   };
@@ -154,13 +156,13 @@ test('the codec: a later kind decodes with its kind byte and round-trips; a head
 });
 
 test('the CLI shows a placeholder with a visible marker; --json says "kind": "placeholder" and why', () => {
-  const m: RoomMessage = { ...placeholder.unknownKind(7), seq: 2, time: 5, msgId: 9, sender: { id: '00000000000000a7', name: 'later', legacy: false } };
+  const m: RoomMessage = { ...placeholder.unknownKind(7), seq: 2, time: 5, msgId: 9, sender: { id: '00000000000000a7', name: 'later', legacy: false }, verified: false };
   assert.equal(formatMessage(m.sender.name, m), "later: [not shown: a kind of message this version can't show (kind 7)]");
   const json = JSON.parse(jsonLine(messageJson(m, false))) as Record<string, unknown>;
   assert.equal(json.kind, 'placeholder');
   assert.equal(json.reason, "a kind of message this version can't show (kind 7)");
   assert.equal(json.text, '');
-  assert.equal((JSON.parse(jsonLine(messageJson({ kind: 'text', text: 'hi', seq: 1, time: 5, msgId: 1, sender: m.sender }, false))) as Record<string, unknown>).reason, null, 'the same keys for every message');
+  assert.equal((JSON.parse(jsonLine(messageJson({ kind: 'text', text: 'hi', seq: 1, time: 5, msgId: 1, sender: m.sender, verified: false }, false))) as Record<string, unknown>).reason, null, 'the same keys for every message');
 });
 
 test('the panel takes a placeholder item (and no other new kind), and the history keeps it', () => {
@@ -168,7 +170,7 @@ test('the panel takes a placeholder item (and no other new kind), and the histor
   assert.equal(isChatItem(item), true);
   assert.equal(isChatItem({ ...item, body: { kind: 'placeholder', text: '' } }), false, 'a placeholder says why');
   assert.equal(isChatItem({ ...item, body: { kind: 'reaction', text: '' } }), false);
-  const m: RoomMessage = { ...placeholder.unknownKind(9), seq: 2, time: 5, msgId: 9, sender: item.sender };
+  const m: RoomMessage = { ...placeholder.unknownKind(9), seq: 2, time: 5, msgId: 9, sender: item.sender, verified: false };
   assert.deepEqual(messageBody(m), placeholder.unknownKind(9), 'not turned into an empty text on its way to the panel');
   assert.equal(preview(m), "later: [not shown: a kind of message this version can't show (kind 9)]");
 });

@@ -11,6 +11,7 @@ import { People, senderMarks } from '../../src/webview/people';
 const LEGACY_ID = '0000000000000000';
 const message = (name: string, legacy: boolean, text: string): RoomMessage => ({
   kind: 'text', text, seq: 1, time: 1, msgId: 1, sender: { id: legacy ? LEGACY_ID : 'aaaa000000000001', name, legacy },
+  verified: false,
 });
 
 describe('legacy marks: notifications', () => {

@@ -97,7 +97,15 @@ test('a sequenced message encodes to Msg datagrams of at most 1200 bytes that de
   assert.equal(short.bytes, only.length, 'the size counted before encoding is the size encoded');
   const p = decode(only) as Msg;
   assert.deepEqual([p.seq, p.time, p.name, p.msgId, p.senderFlags, p.chunk.toString()], [3, 1764187200123, 'Zoë', 5, 0, 'hi']);
-  assert.deepEqual(short.message(), { kind: 'text', text: 'hi', seq: 3, time: 1764187200123, msgId: 5, sender: { id: sender.hex, name: 'Zoë', legacy: false } });
+  assert.deepEqual(short.message(), { kind: 'text', text: 'hi', seq: 3, time: 1764187200123, msgId: 5, sender: { id: sender.hex, name: 'Zoë', legacy: false }, verified: false });
+  // A signed one keeps its signature block through the encoding, and names the key (the relay checks none).
+  const key = Buffer.alloc(32, 9);
+  const signed = new SequencedMessage(4, 1, sender, false, 6, { kind: 'text', totalBytes: 2, auth: Buffer.concat([key, Buffer.alloc(64, 1)]) }, Buffer.from('yo'));
+  const [d] = signed.frags();
+  assert.equal(signed.bytes, d.length);
+  assert.deepEqual((decode(d) as Msg).head?.auth, Buffer.concat([key, Buffer.alloc(64, 1)]));
+  assert.equal(signed.text().toString(), 'yo', 'the text is read back past the signature block');
+  assert.deepEqual([signed.message().sender.key, signed.message().verified], [key.toString('base64url'), false]);
 
   const text = 'ü'.repeat(2000);
   const snippet = { kind: 'snippet' as const, totalBytes: 4000, path: 'a.ts', startLine: 1, endLine: 2, language: 'ts' };

@@ -1,8 +1,10 @@
 // The receiving half of a client: puts room messages back together, delivers them in seq order
 // exactly once, and says which seqs to ask the relay for again (gaps, a lost tail, backfill).
 import { placeholder } from '../../common/message';
-import { Assembly } from '../../protocol/fragments';
-import { SenderFlags, type MessageBody, type Msg } from '../../protocol/packets';
+import { decodeUtf8 } from '../../protocol/bytes';
+import { Assembly, bodyFromHead } from '../../protocol/fragments';
+import { SenderFlags, type MessageBody, type MessageHead, type Msg } from '../../protocol/packets';
+import type { Check } from './signatures';
 import type { RoomMessage } from '../types';
 import type { RttEstimator } from './rtt';
 
@@ -43,6 +45,8 @@ export class Inbox {
     private readonly rtt: RttEstimator,
     /** A message that could not be decoded, shown as a placeholder: reported too. */
     private readonly warn: (err: Error) => void = () => undefined,
+    /** Checks a whole message's signature (the link knows the room); without it nothing is verified. */
+    private readonly check?: (first: Msg, head: MessageHead, text: Buffer) => Check,
   ) {}
 
   /** Starts delivering at `from` (a new room, a backfill point, or past lost messages). */
@@ -107,23 +111,32 @@ export class Inbox {
       throw err; // the caller reports it
     }
     if (!part.asm.complete) return [];
+    let whole: { head: MessageHead; text: Buffer };
     let body: MessageBody;
     try {
-      body = part.asm.body().body;
+      whole = part.asm.text();
+      body = bodyFromHead(whole.head, decodeUtf8(whole.text, 'message text'));
     } catch (err) {
       return this.settle(part.first, placeholder.undecodable(), (err as Error).message);
     }
-    return this.settle(part.first, body);
+    const f = part.first;
+    // A seed line the relay took in clear is shown as unverified; every member's message must carry
+    // its author's signature, checked before it is shown, however it came (live or backfill).
+    if (!this.check || (f.senderFlags & SenderFlags.Legacy) !== 0) return this.settle(f, body);
+    const c = this.check(f, whole.head, whole.text);
+    if (!c.ok) return this.settle(f, c.reason === 'unsigned' ? placeholder.unsigned() : placeholder.forged(), `from ${f.senderId.toString('hex')}, ${c.reason}`);
+    return this.settle(f, body, undefined, c);
   }
 
   /** Seq `f.seq` is `body`: ready, and what can now be delivered. `problem` says why it is a placeholder. */
-  private settle(f: Msg, body: MessageBody, problem?: string): RoomMessage[] {
+  private settle(f: Msg, body: MessageBody, problem?: string, signer?: { key: string; fingerprint: string }): RoomMessage[] {
     this.partial.delete(f.seq);
     if (problem !== undefined) this.warn(new Error(`Seq ${f.seq} is shown as a placeholder: ${problem}`));
     this.ready.set(f.seq, {
       // A time no Date can hold (NaN, 1e300) would throw where it is shown.
       ...body, seq: f.seq, time: Math.abs(f.time) <= MAX_TIME ? f.time : 0, msgId: f.msgId,
-      sender: { id: f.senderId.toString('hex'), name: f.name, legacy: (f.senderFlags & SenderFlags.Legacy) !== 0 },
+      sender: { id: f.senderId.toString('hex'), name: f.name, legacy: (f.senderFlags & SenderFlags.Legacy) !== 0, ...(signer ? { key: signer.key, fingerprint: signer.fingerprint } : {}) },
+      verified: !!signer,
     });
     return this.drain();
   }

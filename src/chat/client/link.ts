@@ -7,7 +7,7 @@ import { encode, isEnvelope } from '../../protocol/codec';
 import { selectCrypto } from '../../protocol/crypto';
 import { frame } from '../../protocol/v2';
 import { IdentityError, loadOrCreateIdentity, newIdentity, type DeviceIdentity, type TextStore } from '../identity';
-import type { Crypto } from '../../protocol/crypto';
+import type { Crypto, SigningKey } from '../../protocol/crypto';
 import { HelloFlags, PacketType, type Packet, type Welcome } from '../../protocol/packets';
 import type { Address, ClientEvents, ClientOptions, ClientTimers, OutgoingMessage, RoomMessage } from '../types';
 import { formatAddress } from '../validate';
@@ -18,6 +18,7 @@ import { Outbox } from './outbox';
 import { ClientRoster } from './roster';
 import { RttEstimator } from './rtt';
 import { ClientSecurity } from './secure';
+import { SignatureChecker, signWire } from './signatures';
 import { openClientSocket } from './socket';
 import { Alarm, Heartbeat } from './timing';
 
@@ -55,6 +56,9 @@ export class Link {
   private readonly alarm = new Alarm(() => this.onTimer());
   private socket: dgram.Socket | undefined;
   private secure: ClientSecurity | undefined;
+  /** Set in open(), before any datagram can arrive: signs what we send, checks what we receive. */
+  private signingKey: SigningKey | undefined;
+  private checker: SignatureChecker | undefined;
   private saidV1 = false;
   private relay: Address = { host: '', port: 0 };
   private roomId: bigint;
@@ -69,7 +73,11 @@ export class Link {
   ) {
     this.rtt = new RttEstimator(t.initialRttMs, t.ptoFloorMs, t.ptoMaxMs);
     this.join = new Join(this.rtt, t, formatAddress(opts.server), { hello: (cookie) => this.sendHello(cookie), state: (s) => host.emit('state', s) });
-    this.inbox = new Inbox(this.rtt, (err) => host.emit('warning', err));
+    this.inbox = new Inbox(
+      this.rtt,
+      (err) => host.emit('warning', err),
+      (f, head, text) => this.checker!.check(this.roomId, f.senderId, f.msgId, head, text),
+    );
     this.outbox = new Outbox(opts.window ?? 64, this.rtt);
     this.heartbeat = new Heartbeat(t.heartbeatMs, this.rtt);
     if (opts.wantsRoster !== false) {
@@ -96,6 +104,8 @@ export class Link {
   async open(): Promise<void> {
     const { crypto } = await selectCrypto();
     const identity = this.opts.identity ?? (this.opts.identityStore ? await loadIdentity(crypto, this.opts.identityStore) : newIdentity(crypto).identity);
+    this.signingKey = identity.signingKey;
+    this.checker = new SignatureChecker(crypto);
     const { socket, relay } = await openClientSocket(this.opts.server, this.opts.bind);
     this.secure = new ClientSecurity({ crypto, identity, relayAddress: formatAddress(this.opts.server), pins: this.opts.relayPins, acceptRelayKey: this.opts.acceptRelayKey, roomSecret: this.opts.roomSecret, relayFingerprints: this.opts.relayFingerprints }, this.id);
     if (this.join.phase === 'closed') {
@@ -298,6 +308,11 @@ export class Link {
     }
     this.inbox.knowHead(p.headSeq);
     this.heartbeat.restart(now);
+    if (newRoom || !this.outbox.signing) {
+      const key = this.signingKey!;
+      const roomId = p.roomId;
+      this.outbox.signFor((msgId, head, text) => signWire(key, roomId, this.id, msgId, head, text));
+    }
     // Any rejoin: the relay may have forgotten partial messages (reassembly timeout), not only restarted.
     this.outbox.rewind();
     this.join.welcomed(now, { state: 'connected', roomId: p.roomId.toString(16).padStart(16, '0'), epoch: p.epoch });

@@ -4,7 +4,7 @@
 // It takes its RTT samples from the acks itself (Karn's rule: fragments sent once only).
 import { encode } from '../../protocol/codec';
 import { fragmentData } from '../../protocol/fragments';
-import type { SendableBody } from '../../protocol/packets';
+import type { MessageHead, SendableBody } from '../../protocol/packets';
 import type { OutgoingMessage } from '../types';
 import type { RttEstimator } from './rtt';
 
@@ -24,6 +24,9 @@ interface Entry {
   out: OutgoingMessage;
   frags: Frag[];
 }
+
+/** The signature block for message `msgId` (client/signatures.ts signWire, bound to the room). */
+export type Signer = (msgId: number, head: MessageHead, text: Buffer) => Buffer;
 
 const MAX_PAUSE_MS = 60_000;
 
@@ -48,9 +51,34 @@ export class Outbox {
     return taken;
   }
 
+  /** Signs each message for the room it is sent to (the room is part of what is signed). */
+  private signer: Signer | undefined;
+
   add(clientId: Buffer, out: OutgoingMessage): void {
-    const frags = fragmentData(clientId, out.msgId, out.body).map((p) => ({ buf: encode(p), sentAt: 0, tries: 0, acked: false }));
-    this.entries.set(out.msgId, { out, frags });
+    this.clientId = clientId;
+    this.entries.set(out.msgId, { out, frags: this.signer ? this.fragments(out, this.signer) : [] });
+  }
+
+  private clientId: Buffer = Buffer.alloc(0);
+
+  /** Messages are signed for one room: once it is known (the first Welcome), and again for a new
+   * room (a relay that started over), every message not yet delivered is made anew. Until then
+   * nothing is sent, as nothing is before a Welcome. */
+  signFor(signer: Signer): void {
+    this.signer = signer;
+    for (const e of this.entries.values()) {
+      if (e.out.state === 'failed') continue;
+      this.release(e);
+      e.frags = this.fragments(e.out, signer);
+    }
+  }
+
+  get signing(): boolean {
+    return this.signer !== undefined;
+  }
+
+  private fragments(out: OutgoingMessage, signer: Signer): Frag[] {
+    return fragmentData(this.clientId, out.msgId, out.body, (head, text) => signer(out.msgId, head, text)).map((p) => ({ buf: encode(p), sentAt: 0, tries: 0, acked: false }));
   }
 
   get(msgId: number): OutgoingMessage | undefined {

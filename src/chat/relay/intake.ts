@@ -33,6 +33,8 @@ export interface IntakeMember {
   /** Its host's rates, shared by all the host's members (none in the intake's own tests). */
   readonly hostState?: { readonly messages: TokenBucket };
   readonly pending: Pending;
+  /** Its protocol 2 session: the device key its handshake proved, which must sign its messages. */
+  readonly session?: { readonly devicePublicKey: Uint8Array };
 }
 
 /** A whole message, checked, ready for a seq. */
@@ -167,6 +169,12 @@ export class Intake {
     const plainlyFine = r.text.length <= MAX_TEXT_BYTES && hasVisibleAscii(r.text, 0);
     const problem = plainlyFine ? undefined : textProblem(r.text.toString('utf8'), r.text.length);
     if (problem) return this.refuse(m, r.msgId, problem.message);
+    // Signed by the key the member's handshake proved (the signature itself is its readers' to check:
+    // a relay that checked it could still lie, so members do, and the relay's time goes to fan-out).
+    const key = m.session?.devicePublicKey;
+    if (key && !(r.head.auth && r.head.auth.compare(key, 0, key.length, 0, key.length) === 0)) {
+      return this.refuse(m, r.msgId, r.head.auth ? "The message is signed with another device's key." : 'The message is not signed (protocol 2 needs every message signed by its author).');
+    }
     if (r.msgId > q.expect) {
       const held = { ...r, since: now, cost: 0 };
       (q.held ??= new Map()).set(r.msgId, held);

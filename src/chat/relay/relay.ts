@@ -39,6 +39,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly strangers: Strangers;
   private readonly cookies: CookieJar;
   private readonly intake: Intake;
+  /** Members joined before the room last rolled over and not since (empty but for a moment every 2^32 messages). */
+  private beforeRoll: Set<MemberState> | undefined;
   private readonly legacy: LegacyBridge;
   private readonly wire: Wire;
   private readonly sessions: RelaySessions;
@@ -226,6 +228,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private onMemberPacket(p: Data | Packet, m: MemberState, now: number): void {
     switch (p.type) {
       case PacketType.Data:
+        if (this.beforeRoll?.has(m)) return this.wire.send(encode({ type: PacketType.NotJoined, epoch: this.room.epoch }), m);
         // Checked, reassembled and put in the sender's order by the intake; what it returns is done here.
         for (const step of this.intake.data(p, m, now)) this.take(step, m, now);
         return;
@@ -271,10 +274,14 @@ export class Relay extends TypedEmitter<RelayEvents> {
    * that copy, which carries its msgId and the seq, is its acknowledgement. If the copy is lost, the
    * sender's retransmission meets the de-duplication table and gets an explicit Ack with the seq. */
   private sequence(m: MemberState, r: Ready, now: number): void {
+    const room = this.room.roomId;
     const s = this.stored(() => this.room.sequence(m, false, r.msgId, r.head, r.text, now));
     // Not on disk, so not acknowledged and no seq used: the sender shows why and can send it again.
     if (s instanceof NotStoredError) return this.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.NotStored, msgId: r.msgId, detail: s.message }), m);
     this.fanOut(s, now);
+    // The room rolled over: its members' messages in flight are signed for the old room, so each is
+    // sent to join again (and sign them anew) before anything more of theirs is sequenced.
+    if (this.room.roomId !== room) this.beforeRoll = new Set(this.joined.all());
   }
 
   /** The same datagrams to every member, the seed broadcast, and the 'message' event. `seedLine` is
@@ -327,6 +334,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (admitted.kind === 'full') return entry.refuse(RefuseReason.RoomFull, `The room is full (${this.limits.maxMembers} members).`);
     if (admitted.kind === 'hostFull') return entry.refuse(RefuseReason.RoomFull, `Too many members from ${host} (${this.limits.membersPerHost} per host).`);
     const m = admitted.member;
+    this.beforeRoll?.delete(m);
     m.session = entry.session; // a new handshake replaces the old keys: what was sealed under them is dropped
     if (admitted.kind === 'joined') {
       this.strangers.delete(`${host}|${port}`);
@@ -342,6 +350,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   }
 
   private drop(m: MemberState, reason: 'leave' | 'timeout'): void {
+    this.beforeRoll?.delete(m);
     if (this.joined.drop(m)) this.gone(m, reason);
   }
 

@@ -6,6 +6,7 @@ import { Dedup } from './dedup';
 import { HistoryRing } from './ring';
 import { SequencedMessage, ZERO_HEX, ZERO_ID, type Sender } from './sequenced';
 import { RoomStore, type StoredMessage } from './store';
+import { NotStoredError } from './store/files';
 
 export { SequencedMessage, ZERO_ID } from './sequenced';
 
@@ -40,7 +41,7 @@ export class Room {
     this.ring.startAt(room.messages[0]?.seq ?? room.headSeq + 1);
     for (const m of room.messages) {
       const sender: Sender = { hex: m.legacy ? ZERO_HEX : m.senderId, clientId: m.legacy ? ZERO_ID : Buffer.from(m.senderId, 'hex'), name: m.name };
-      const s = SequencedMessage.fromBody(m.seq, m.time, sender, m.legacy, m.msgId, m.body);
+      const s = SequencedMessage.fromBody(m.seq, m.time, sender, m.legacy, m.msgId, m.body, m.auth);
       this.ring.push(s.seq, s.bytes, s);
       if (!m.legacy) this.seen.remember(m.senderId, m.msgId, m.seq);
     }
@@ -62,17 +63,28 @@ export class Room {
   /** Sequences a message whose text is `text` (UTF-8, checked): stores it (throws NotStoredError,
    * and uses no seq, if it cannot), rings it, and returns it for the fan-out. */
   sequence(sender: Sender, legacy: boolean, msgId: number, head: MessageHead, text: Buffer, now: number): SequencedMessage {
+    // Rolled over just after the last seq (below), or here if that roll could not be stored.
     if (this.head >= LAST_SEQ) this.roll();
     const seq = this.head + 1;
     const s = new SequencedMessage(seq, now, sender, legacy, msgId, head, text);
     if (this.store) {
-      const stored: StoredMessage = { seq, time: now, senderId: sender.hex, legacy, name: sender.name, msgId, body: s.storedBody() };
+      const stored: StoredMessage = { seq, time: now, senderId: sender.hex, legacy, name: sender.name, msgId, body: s.storedBody(), ...(head.auth ? { auth: head.auth } : {}) };
       this.store.append(stored);
     }
     this.head = seq;
     this.ring.push(seq, s.bytes, s);
     this.store?.forgetBefore(this.ring.firstSeq);
     if (!legacy) this.seen.remember(sender.hex, msgId, seq);
+    // The room starts over as soon as its last seq is used, not when the next message comes: that
+    // message was signed for this room, and its author must sign it again for the new one (relay.ts
+    // sends members who have not rejoined since a roll-over to join again).
+    if (this.head >= LAST_SEQ) {
+      try {
+        this.roll();
+      } catch (err) {
+        if (!(err instanceof NotStoredError)) throw err; // tried again at the next message
+      }
+    }
     return s;
   }
 

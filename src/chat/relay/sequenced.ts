@@ -3,6 +3,8 @@
 // resend). The string and the RoomMessage are made only for whoever asks (a 'message' listener, the
 // store, the seed broadcast): a relay that only forwards never decodes the text.
 import { encode } from '../../protocol/codec';
+import { nodeCrypto } from '../../protocol/crypto';
+import { fingerprint } from '../../protocol/fingerprint';
 import { bodyFromHead, fragmentMsg, msgFragmentsLength } from '../../protocol/fragments';
 import { msgHeaderLength } from '../../protocol/parts';
 import { PacketType, SenderFlags, type MessageBody, type MessageHead } from '../../protocol/packets';
@@ -31,6 +33,8 @@ export class SequencedMessage implements Encodable {
   /** Until encoded; afterwards the text is read back out of the datagrams. */
   private textBytes: Buffer | undefined;
   private readonly extra: MessageHead | undefined;
+  /** The author's signature block (a text's: another kind's is in `extra`), forwarded unchanged. */
+  private readonly auth: Buffer | undefined;
   private readonly textLength: number;
 
   constructor(
@@ -46,6 +50,7 @@ export class SequencedMessage implements Encodable {
     // less per message (what the garbage collector copies and promotes). A snippet's, or a later
     // kind's (sequenced and forwarded unchanged), is.
     this.extra = head.kind === 'text' ? undefined : head;
+    this.auth = head.kind === 'text' ? head.auth : undefined;
     this.senderHex = sender.hex;
     this.senderId = sender.clientId;
     this.name = sender.name;
@@ -57,11 +62,11 @@ export class SequencedMessage implements Encodable {
 
   /** kind, totalBytes and a snippet's place: what fragment 0 carries before the text. */
   get head(): MessageHead {
-    return this.extra ?? { kind: 'text', totalBytes: this.textLength };
+    return this.extra ?? (this.auth ? { kind: 'text', totalBytes: this.textLength, auth: this.auth } : { kind: 'text', totalBytes: this.textLength });
   }
 
   /** Made from a stored message (at start): the text is encoded once here. */
-  static fromBody(seq: number, time: number, sender: Sender, legacy: boolean, msgId: number, body: StoredBody): SequencedMessage {
+  static fromBody(seq: number, time: number, sender: Sender, legacy: boolean, msgId: number, body: StoredBody, auth?: Buffer): SequencedMessage {
     const text = Buffer.from(body.text, 'utf8');
     const head: MessageHead =
       body.kind === 'text'
@@ -69,7 +74,13 @@ export class SequencedMessage implements Encodable {
         : body.kind === 'other'
           ? { kind: 'other', code: body.code, totalBytes: text.length }
           : { kind: 'snippet', totalBytes: text.length, path: body.path, startLine: body.startLine, endLine: body.endLine, language: body.language };
+    if (auth) head.auth = auth;
     return new SequencedMessage(seq, time, sender, legacy, msgId, head, text);
+  }
+
+  /** The author's signature block, as the store keeps it. */
+  get signature(): Buffer | undefined {
+    return this.auth ?? this.extra?.auth;
   }
 
   /** The datagrams, the same for every member and every resend. */
@@ -115,6 +126,10 @@ export class SequencedMessage implements Encodable {
 
   /** The message as the engine's users see it (made anew on each call: nothing keeps it). */
   message(): RoomMessage {
-    return { ...this.body(), seq: this.seq, time: this.time, msgId: this.msgId, sender: { id: this.senderHex, name: this.name, legacy: this.legacy } };
+    const auth = this.signature;
+    const key = auth ? { key: auth.toString('base64url', 0, 32), fingerprint: fingerprint(nodeCrypto, auth.subarray(0, 32)) } : {};
+    // verified: false, always: the relay forwards signatures (it checked only that the key is the
+    // sender's session's); its members check them.
+    return { ...this.body(), seq: this.seq, time: this.time, msgId: this.msgId, sender: { id: this.senderHex, name: this.name, legacy: this.legacy, ...key }, verified: false };
   }
 }

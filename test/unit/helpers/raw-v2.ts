@@ -8,7 +8,9 @@ import { ClientSecurity } from '../../../src/chat/client/secure';
 import { newIdentity, type DeviceIdentity } from '../../../src/chat/identity';
 import { encode } from '../../../src/protocol/codec';
 import { nodeCrypto } from '../../../src/protocol/crypto';
-import { PacketType, type Hello, type Packet, type Refused, type Welcome } from '../../../src/protocol/packets';
+import { fragmentData } from '../../../src/protocol/fragments';
+import { PacketType, type Data, type Hello, type Packet, type Refused, type SendableBody, type Welcome } from '../../../src/protocol/packets';
+import { signWire } from '../../../src/chat/client/signatures';
 import { frame } from '../../../src/protocol/v2';
 
 export interface Address {
@@ -64,6 +66,15 @@ export class RawV2 {
     return answer as Welcome | Refused;
   }
 
+  /** The room of the last Welcome: what this member's messages are signed for. */
+  roomId = 0n;
+
+  /** A message's Data fragments, signed by this member's device key for the room it joined, as a
+   * ChatClient sends them (`roomId` for a signature made for another room). */
+  message(msgId: number, body: SendableBody, roomId = this.roomId): Data[] {
+    return fragmentData(this.clientId, msgId, body, (head, text) => signWire(this.identity.signingKey, roomId, this.clientId, msgId, head, text));
+  }
+
   /** A packet sealed in the session (after join). */
   send(p: Packet): void {
     const sealed = this.secure.seal(encode(p));
@@ -99,7 +110,11 @@ export class RawV2 {
         if (p) this.got.push(p);
         else this.bad.push(b);
       } else if (f.kind === 'welcome') {
-        void this.secure.welcome(b, f.sessionId, f.relay).then((out) => (out.kind === 'packet' ? this.got.push(out.packet) : this.bad.push(b)));
+        void this.secure.welcome(b, f.sessionId, f.relay).then((out) => {
+          if (out.kind !== 'packet') return this.bad.push(b);
+          if (out.packet.type === PacketType.Welcome) this.roomId = out.packet.roomId;
+          return this.got.push(out.packet);
+        });
       } else this.bad.push(b);
     } catch {
       this.bad.push(b);

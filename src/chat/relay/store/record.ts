@@ -5,7 +5,8 @@
 //   magic u32 | body length u32 | crc32(magic, length) u32 | body | crc32(body) u32
 //   body: seq u32, time f64, senderId 8, flags u8, msgId u32, name u8+bytes,
 //         [snippet: path u16+bytes, startLine u32, endLine u32, language u8+bytes], [later kind: kind u8],
-//         text u32+bytes
+//         [signed: the author's key 32 + signature 64], text u32+bytes
+// (flags: 1 legacy, 2 snippet, 4 later kind, 8 signed; a record from before signatures has no 8.)
 import { crc32 } from 'node:zlib';
 import { MAX_LANGUAGE_BYTES, MAX_PATH_BYTES, MAX_TEXT_BYTES, type SendableBody } from '../../../common/message';
 
@@ -21,6 +22,8 @@ export interface StoredMessage {
   name: string;
   msgId: number;
   body: StoredBody;
+  /** The author's signature block (MESSAGE_AUTH_BYTES), kept so a restart forwards it unchanged. */
+  auth?: Buffer;
 }
 
 /** 0xF9 never starts UTF-8, so message text cannot imitate the start of a record. */
@@ -30,8 +33,9 @@ const TRAILER_BYTES = 4;
 const FIXED_BODY = 4 + 8 + 8 + 1 + 4 + 1 + 4;
 const SNIPPET_BODY = 2 + 4 + 4 + 1;
 const OTHER_BODY = 1;
+const AUTH_BYTES = 96; // MESSAGE_AUTH_BYTES (src/protocol/packets.ts)
 /** The largest body a relay writes; a header claiming more is damage, not a long message. */
-export const MAX_BODY_BYTES = FIXED_BODY + 255 + SNIPPET_BODY + MAX_PATH_BYTES + MAX_LANGUAGE_BYTES + MAX_TEXT_BYTES;
+export const MAX_BODY_BYTES = FIXED_BODY + 255 + SNIPPET_BODY + MAX_PATH_BYTES + MAX_LANGUAGE_BYTES + AUTH_BYTES + MAX_TEXT_BYTES;
 export const MAX_RECORD_BYTES = HEADER_BYTES + MAX_BODY_BYTES + TRAILER_BYTES;
 /** The smallest record (one-character name and text); for estimating how many a damaged stretch held. */
 export const MIN_RECORD_BYTES = HEADER_BYTES + FIXED_BODY + 2 + TRAILER_BYTES;
@@ -39,6 +43,7 @@ export const MIN_RECORD_BYTES = HEADER_BYTES + FIXED_BODY + 2 + TRAILER_BYTES;
 const LEGACY = 1;
 const SNIPPET = 2;
 const OTHER = 4;
+const SIGNED = 8;
 
 export function encodeRecord(m: StoredMessage): Buffer {
   const name = Buffer.from(m.name, 'utf8');
@@ -48,7 +53,9 @@ export function encodeRecord(m: StoredMessage): Buffer {
     throw new RangeError('A stored message has a name, path or language longer than the protocol allows');
   }
   const other = m.body.kind === 'other' ? m.body.code : undefined;
-  const bodyBytes = FIXED_BODY + name.length + text.length + (snippet ? SNIPPET_BODY + snippet.path.length + snippet.language.length : 0) + (other === undefined ? 0 : OTHER_BODY);
+  if (m.auth && m.auth.length !== AUTH_BYTES) throw new RangeError(`A stored message has a signature block of ${m.auth.length} bytes`);
+  const bodyBytes =
+    FIXED_BODY + name.length + text.length + (snippet ? SNIPPET_BODY + snippet.path.length + snippet.language.length : 0) + (other === undefined ? 0 : OTHER_BODY) + (m.auth ? AUTH_BYTES : 0);
   const buf = Buffer.allocUnsafe(HEADER_BYTES + bodyBytes + TRAILER_BYTES);
   RECORD_MAGIC.copy(buf, 0);
   buf.writeUInt32BE(bodyBytes, 4);
@@ -57,7 +64,7 @@ export function encodeRecord(m: StoredMessage): Buffer {
   o = buf.writeUInt32BE(m.seq, o);
   o = buf.writeDoubleBE(m.time, o);
   o += Buffer.from(m.senderId.padStart(16, '0'), 'hex').copy(buf, o, 0, 8);
-  o = buf.writeUInt8((m.legacy ? LEGACY : 0) | (snippet ? SNIPPET : 0) | (other === undefined ? 0 : OTHER), o);
+  o = buf.writeUInt8((m.legacy ? LEGACY : 0) | (snippet ? SNIPPET : 0) | (other === undefined ? 0 : OTHER) | (m.auth ? SIGNED : 0), o);
   o = buf.writeUInt32BE(m.msgId >>> 0, o);
   o = buf.writeUInt8(name.length, o);
   o += name.copy(buf, o);
@@ -70,6 +77,7 @@ export function encodeRecord(m: StoredMessage): Buffer {
     o += snippet.language.copy(buf, o);
   }
   if (other !== undefined) o = buf.writeUInt8(other, o);
+  if (m.auth) o += m.auth.copy(buf, o);
   o = buf.writeUInt32BE(text.length, o);
   o += text.copy(buf, o);
   buf.writeUInt32BE(crc32(buf.subarray(HEADER_BYTES, o)), o);
@@ -136,11 +144,12 @@ function decodeBody(b: Buffer): StoredMessage | undefined {
       snippet = { path, startLine, endLine, language: b.toString('utf8', need(langLen), o) };
     }
     const code = flags & OTHER ? b.readUInt8(need(1)) : undefined;
+    const auth = flags & SIGNED ? Buffer.from(b.subarray(need(AUTH_BYTES), o)) : undefined;
     const textLen = b.readUInt32BE(need(4));
     const text = b.toString('utf8', need(textLen), o);
     if (o !== b.length || seq === 0 || (snippet && code !== undefined)) return undefined;
     const body: StoredBody = code !== undefined ? { kind: 'other', code, text } : snippet ? { kind: 'snippet', text, ...snippet } : { kind: 'text', text };
-    return { seq, time, senderId, legacy: (flags & LEGACY) !== 0, name, msgId, body };
+    return { seq, time, senderId, legacy: (flags & LEGACY) !== 0, name, msgId, body, ...(auth ? { auth } : {}) };
   } catch {
     return undefined;
   }
