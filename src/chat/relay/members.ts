@@ -151,6 +151,7 @@ export class Members {
       messages: new TokenBucket(l.memberMessagesPerSecond, l.memberBurst, now),
       hostState,
       pending: newPending(p.firstUnacked), lastSlowDown: 0, samePort: undefined, index: this.list.length,
+      session: undefined, repair: undefined, // set later, but here from the start: one shape, no spill array
     };
     this.list.push(m);
     this.place(m);

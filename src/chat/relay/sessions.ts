@@ -2,29 +2,59 @@
 // session keys. A member's every datagram opens under its session or is dropped and counted; every
 // datagram to it is sealed. Public-key work only ever follows a good cookie (relay.ts checks it first).
 import path from 'node:path';
-import { type Crypto, type SigningKey } from '../../protocol/crypto';
+import { KEY_BYTES, type Crypto, type SigningKey } from '../../protocol/crypto';
 import { ownBytes } from '../../protocol/bytes';
 import { fingerprint } from '../../protocol/fingerprint';
-import { answerHandshake, type ClientAuth } from '../../protocol/handshake';
+import { answerHandshake, SESSION_ID_BYTES, type ClientAuth, type DirectionKey } from '../../protocol/handshake';
 import { SessionOpener, SessionSealer } from '../../protocol/session-cipher';
 import { decodeInner, SEALED_PREFIX_BYTES, sealedPrefix, welcomePrefix } from '../../protocol/v2';
 import type { Packet } from '../../protocol/packets';
 import { ChatError } from '../errors';
 import { IdentityError, loadRelayKey } from '../identity';
 
-export interface RelaySession {
-  /** The session id, which is also the member's clientId on the wire. */
-  readonly id: Buffer;
-  readonly devicePublicKey: Uint8Array;
-  /** The client's ephemeral key in this handshake: a Hello that repeats it is a retransmission. */
-  readonly ephemeral: Buffer;
+/** Blocks of 32 in a member's replay window at the relay: 224 packets (a client keeps 2,016). */
+export const RELAY_WINDOW_BLOCKS = 8;
+
+/**
+ * One member's session. The relay holds thousands, so each is a handful of objects: its bytes (the
+ * sealed prefix with the session id in it, the device key, the handshake's ephemeral key) share one
+ * allocation of their own, whose views are made when asked for, except the two used per datagram;
+ * the opener sets AES up per datagram (a member sends the relay little; the fan-out seals to it on
+ * every message, so the sealer keeps its key set up).
+ */
+export class RelaySession {
+  /** The clear prefix of every sealed datagram to it (magic, version, type, session id), made once:
+   * the fan-out seals one per member. The first bytes of the session's own allocation. */
+  readonly prefix: Buffer;
+  /** The device key its handshake proved (every message it sends must be signed by it). */
+  readonly devicePublicKey: Buffer;
   readonly sealer: SessionSealer;
   readonly opener: SessionOpener;
-  /** The clear prefix of every sealed datagram to it, made once: the fan-out seals one per member. */
-  readonly prefix: Buffer;
   /** The Welcome (or Refused) sealed for this handshake, sent again to a retransmitted Hello until
    * the client's first sealed datagram shows it has the keys (then it is let go: ~200 bytes a member). */
-  answer?: Buffer;
+  answer: Buffer | undefined = undefined;
+
+  constructor(crypto: Crypto, sessionId: Uint8Array, devicePublicKey: Uint8Array, ephemeral: Uint8Array, keys: { send: DirectionKey; receive: DirectionKey }) {
+    const own = Buffer.allocUnsafeSlow(SEALED_PREFIX_BYTES + 2 * KEY_BYTES);
+    sealedPrefix(sessionId).copy(own);
+    own.set(devicePublicKey, SEALED_PREFIX_BYTES);
+    own.set(ephemeral, SEALED_PREFIX_BYTES + KEY_BYTES);
+    this.prefix = own.subarray(0, SEALED_PREFIX_BYTES);
+    this.devicePublicKey = own.subarray(SEALED_PREFIX_BYTES, SEALED_PREFIX_BYTES + KEY_BYTES);
+    this.sealer = new SessionSealer(crypto, keys.send);
+    this.opener = new SessionOpener(crypto, keys.receive, { compact: true, windowBlocks: RELAY_WINDOW_BLOCKS });
+  }
+
+  /** The session id, which is also the member's clientId on the wire. */
+  get id(): Buffer {
+    return this.prefix.subarray(SEALED_PREFIX_BYTES - SESSION_ID_BYTES);
+  }
+
+  /** The client's ephemeral key in this handshake: a Hello that repeats it is a retransmission. */
+  get ephemeral(): Buffer {
+    const at = this.prefix.byteOffset + SEALED_PREFIX_BYTES + KEY_BYTES;
+    return Buffer.from(this.prefix.buffer, at, KEY_BYTES);
+  }
 }
 
 export type HandshakeResult = { ok: true; session: RelaySession; welcomePrefix: Buffer } | { ok: false; reason: string };
@@ -47,23 +77,18 @@ export class RelaySessions {
   handshake(relayAddress: string, cookie: Buffer, auth: ClientAuth): HandshakeResult {
     const out = answerHandshake(this.crypto, this.key, { relayAddress, cookie }, auth);
     if (!out.ok) return { ok: false, reason: out.reason };
-    // What a session keeps for its lifetime gets memory of its own (ownBytes): a small Buffer is a
-    // slice of a shared 64 KiB pool, and one kept slice keeps its whole pool alive.
-    const session: RelaySession = {
-      id: ownBytes(Buffer.from(out.sessionId)),
-      devicePublicKey: out.clientPublicKey,
-      ephemeral: ownBytes(Buffer.from(auth.ephemeralPublicKey)),
-      sealer: new SessionSealer(this.crypto, out.keys.send),
-      opener: new SessionOpener(this.crypto, out.keys.receive),
-      prefix: ownBytes(sealedPrefix(out.sessionId)),
-    };
+    // What a session keeps for its lifetime is copied into memory of its own: the keys here are views
+    // into the Hello datagram, and a small Buffer is a slice of a shared 64 KiB pool (one kept slice
+    // keeps its whole pool alive).
+    const session = new RelaySession(this.crypto, out.sessionId, out.clientPublicKey, auth.ephemeralPublicKey, out.keys);
     return { ok: true, session, welcomePrefix: welcomePrefix(session.id, out.reply) };
   }
 
   /** The first answer of a session (its Welcome, or why it is refused), sealed behind the relay's auth. */
   answer(s: RelaySession, prefix: Buffer, inner: Buffer): Buffer {
-    s.answer = s.sealer.seal(prefix, inner);
-    return s.answer;
+    const sealed = s.sealer.seal(prefix, inner);
+    s.answer = ownBytes(sealed); // kept until the client's first sealed datagram: not in a shared pool
+    return sealed;
   }
 
   seal(s: RelaySession, inner: Buffer): Buffer {
