@@ -92,7 +92,7 @@ describe('NameWatch: verified sessions', () => {
       p.verify('ann', impostor.publicKey);
       return true;
     });
-    const before = changes;
+    const before: number = changes;
     watch.check([annSession, fake]);
     await watch.settled();
     assert.deepEqual([...watch.verified], ['f1']);
