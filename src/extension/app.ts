@@ -138,6 +138,9 @@ export class App extends Disposable {
       };
       if (err instanceof RelayKeyChangedError) {
         this.relayKeyChanged(session, err);
+      } else if (err instanceof ChatError && err.code === 'REFUSED' && err.message.includes('this room is sealed')) {
+        // A sealed room: what helps is its link, not the server or the address.
+        this.notifier.error(`Cannot join the chat at ${where}: ${err.message}`, { 'Join Room from Link': () => vscode.commands.executeCommand('whatsudp.joinRoomFromLink') });
       } else if (err instanceof ChatError && err.code === 'UNREACHABLE') {
         this.notifier.warn(`No WhatsUDP relay answered at ${where}. Start one with "WhatsUDP: Start Server", or set whatsudp.relayAddress to a colleague's relay. What you write is kept and sent once it answers.`, actions);
       } else if (err instanceof ChatError) {

@@ -120,6 +120,21 @@ describe('a sealed relay', () => {
     assert.equal(relay.members().length, 2);
   });
 
+  test('a member rejoins a restarted relay of the same room by itself: every new handshake carries a new proof', async () => {
+    const secret = newRoomSecret(c);
+    const verifier = roomVerifier(c, secret);
+    const relay = await h.relay({ roomVerifier: verifier });
+    const port = relay.address().port;
+    const ann = await h.client(relay.address(), 'ann', { roomSecret: secret });
+    await relay.close();
+    const typed = ann.client.send({ kind: 'text', text: 'typed while the relay was away' });
+    await until(() => ann.states.includes('reconnecting') || ann.states.includes('offline'), 8000, 'ann to notice the relay is gone');
+    const again = await h.relay({ port, roomVerifier: verifier });
+    const bob = await h.client(again.address(), 'bob', { roomSecret: secret });
+    await until(() => bob.texts().includes('ann: typed while the relay was away'), 8000, "ann's kept message at bob");
+    assert.equal(typed.state, 'delivered');
+  });
+
   test('does no work on a proof before the cookie: a Hello with a made-up cookie gets a Retry', async () => {
     const secret = newRoomSecret(c);
     const relay = await h.relay({ roomVerifier: roomVerifier(c, secret) });
