@@ -41,7 +41,8 @@ export class MemberList {
     );
     this.people.addMembers(this.members);
     this.heading.textContent = `Members (${this.members.length})`;
-    this.list.replaceChildren(...this.members.map((m) => this.item(m)));
+    const ownKey = this.members.find((m) => m.self)?.fingerprint;
+    this.list.replaceChildren(...this.members.map((m) => this.item(m, ownKey)));
   }
 
   /** Member labels as shown: "alex" or, when two share a name, "alex #3fa2". */
@@ -49,7 +50,7 @@ export class MemberList {
     return [...this.list.querySelectorAll('.who')].map((n) => n.textContent ?? '');
   }
 
-  private item(m: MemberView): HTMLLIElement {
+  private item(m: MemberView, ownKey: string | undefined): HTMLLIElement {
     const li = el('li', `member ${m.presence}`);
     const dot = el('span', 'presence');
     dot.setAttribute('aria-hidden', 'true');
@@ -60,7 +61,7 @@ export class MemberList {
     li.append(dot, label);
     if (m.self) li.append(el('span', 'you', '(you)'));
     if (isLegacyId(m.id)) li.append(tag('unverified', UNVERIFIED_TITLE));
-    const status = keyStatus(m);
+    const status = keyStatus(m, ownKey);
     if (status.newKey) li.append(tag('new key', NEW_KEY_TITLE));
     if (status.verified) li.append(this.verifiedMark(m.name));
     li.append(srOnly(m.presence === 'online' ? ', online' : ', away'));

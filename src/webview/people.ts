@@ -92,11 +92,12 @@ export function colorClass(id: string, name: string): string {
 
 /** What a member's row says about its key. Verified only when the host says so and no new key is
  * flagged (a verified name under a key never seen with it is someone to check, not someone checked);
- * Verify is offered for everyone else who has a key, never for yourself or a legacy sender. */
-export function keyStatus(m: Pick<MemberView, 'id' | 'self' | 'fingerprint' | 'newKey' | 'verified'>): { verified: boolean; newKey: boolean; canVerify: boolean } {
+ * Verify is offered for everyone else who has a key, never for yourself (this window, or another
+ * window of this device: `ownKey`, its fingerprint) or a legacy sender. */
+export function keyStatus(m: Pick<MemberView, 'id' | 'self' | 'fingerprint' | 'newKey' | 'verified'>, ownKey?: string): { verified: boolean; newKey: boolean; canVerify: boolean } {
   const newKey = m.newKey === true;
   const verified = m.verified === true && !newKey;
-  return { verified, newKey, canVerify: !m.self && !!m.fingerprint && !isLegacyId(m.id) };
+  return { verified, newKey, canVerify: !m.self && !!m.fingerprint && m.fingerprint !== ownKey && !isLegacyId(m.id) };
 }
 
 export const verifiedTitle = (name: string): string => `Verified: you compared safety codes with ${name}, and this key is theirs.`;

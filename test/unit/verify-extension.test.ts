@@ -60,6 +60,8 @@ describe('the member list marks', () => {
     assert.deepEqual(keyStatus(m({ verified: true })), { verified: true, newKey: false, canVerify: true });
     assert.deepEqual(keyStatus(m({ verified: true, newKey: true })), { verified: false, newKey: true, canVerify: true });
     assert.equal(keyStatus(m({ self: true })).canVerify, false);
+    assert.equal(keyStatus(m({}), fp).canVerify, false, 'your own other window');
+    assert.equal(keyStatus(m({}), 'another key').canVerify, true);
     assert.equal(keyStatus(m({ fingerprint: undefined })).canVerify, false);
     assert.equal(keyStatus(m({ id: '0000000000000000', fingerprint: undefined })).canVerify, false);
   });
