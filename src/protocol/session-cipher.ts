@@ -96,13 +96,36 @@ export interface OpenerCounts {
   forged: number;
 }
 
+/**
+ * AEADs set up for the compact openers that opened lately, the oldest let go first: a room's few
+ * talkers keep theirs, so the compact openers cost their setup only to members who send seldom.
+ */
+export class RecentCiphers {
+  private readonly kept = new Map<object, Aead>();
+
+  constructor(private readonly max: number) {}
+
+  get(owner: object, make: () => Aead): Aead {
+    let a = this.kept.get(owner);
+    if (!a) {
+      if (this.kept.size >= this.max) this.kept.delete(this.kept.keys().next().value!);
+      a = make();
+      this.kept.set(owner, a);
+    }
+    return a;
+  }
+}
+
 export interface OpenerOptions {
   /**
-   * Keep the key as eight numbers and set AES up for each datagram, instead of keeping it set up
+   * Keep the key as eight numbers and set AES up when a datagram comes, instead of keeping it set up
    * (node:crypto's KeyObject and the AEAD's closures, about 700 bytes): ~1.5 µs more per datagram
-   * opened. For the relay, which holds thousands of openers that each open little.
+   * opened, unless `recent` still has it. For the relay, which holds thousands of openers that each
+   * open little.
    */
   compact?: boolean;
+  /** Where a compact opener keeps its AEAD between datagrams, shared with the others. */
+  recent?: RecentCiphers;
   /** Blocks of 32 packet numbers in the replay window (see ReplayWindow); 64 unless said. */
   windowBlocks?: number;
 }
@@ -114,6 +137,7 @@ export class SessionOpener {
   private readonly key: number[] | undefined;
   private readonly iv: number[];
   private readonly window: ReplayWindow;
+  private readonly recent: RecentCiphers | undefined;
   readonly counts: OpenerCounts = { opened: 0, truncated: 0, tooOld: 0, replayed: 0, forged: 0 };
 
   constructor(
@@ -125,6 +149,7 @@ export class SessionOpener {
     else this.aead = c.aes256gcm(key.key);
     this.iv = wordsOf(key.iv, 'An IV', NONCE_BYTES);
     this.window = new ReplayWindow(o.windowBlocks ?? DEFAULT_BLOCKS);
+    this.recent = o.recent;
   }
 
   /** How far behind the newest datagram an older one is still accepted (once). */
@@ -132,9 +157,13 @@ export class SessionOpener {
     return this.window.size;
   }
 
-  /** The AEAD under this opener's key: kept, or (compact) set up now from the key's words. */
+  /** The AEAD under this opener's key: kept, or (compact) recent or set up now from the key's words. */
   private cipher(): Aead {
     if (this.aead) return this.aead;
+    return this.recent ? this.recent.get(this, () => this.setUp()) : this.setUp();
+  }
+
+  private setUp(): Aead {
     const k = this.key!;
     for (let i = 0; i < k.length; i++) putWord(KEY, 4 * i, k[i]);
     return this.c.aes256gcm(KEY); // both backends copy the key: KEY is scratch again after this

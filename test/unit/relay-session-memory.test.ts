@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { loadNobleCrypto, nodeCrypto, type Crypto } from '../../src/protocol/crypto';
 import { answerHandshake, finishHandshake, startHandshake, type SessionKeys } from '../../src/protocol/handshake';
 import { ReplayWindow } from '../../src/protocol/replay-window';
-import { SessionOpener, SessionSealer } from '../../src/protocol/session-cipher';
+import { RecentCiphers, SessionOpener, SessionSealer } from '../../src/protocol/session-cipher';
 import { encode } from '../../src/protocol/codec';
 import { PacketType } from '../../src/protocol/packets';
 import { RELAY_WINDOW_BLOCKS, RelaySessions } from '../../src/chat/relay/sessions';
@@ -76,6 +76,25 @@ for (const name of ['node:crypto', '@noble'] as const) {
     });
   });
 }
+
+test('compact openers sharing a few kept AEADs each open their own datagrams, however they take turns', () => {
+  const c = nodeCrypto;
+  const recent = new RecentCiphers(4);
+  const pairs = Array.from({ length: 12 }, () => {
+    const { client, relay } = session(c);
+    return { sealer: new SessionSealer(c, client.send), opener: new SessionOpener(c, relay.receive, { compact: true, recent }) };
+  });
+  const rnd = seededRandom(12);
+  for (let i = 0; i < 600; i++) {
+    const k = rnd() < 0.5 ? i % 3 : Math.floor(rnd() * pairs.length); // a few talk most, the rest now and then
+    const d = pairs[k].sealer.seal(prefix, text(`from ${k}`));
+    const other = pairs[(k + 1) % pairs.length].opener.open(d, prefix.length);
+    assert.equal(other.ok, false, "another member's key does not open it");
+    const o = pairs[k].opener.open(d, prefix.length);
+    assert.ok(o.ok, `datagram ${i} from ${k}`);
+    assert.equal(new TextDecoder().decode(o.payload), `from ${k}`);
+  }
+});
 
 test('a small replay window agrees with a set-of-numbers model over 20,000 random packet numbers', () => {
   const w = new ReplayWindow(RELAY_WINDOW_BLOCKS);

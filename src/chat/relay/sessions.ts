@@ -6,7 +6,7 @@ import { KEY_BYTES, type Crypto, type SigningKey } from '../../protocol/crypto';
 import { ownBytes } from '../../protocol/bytes';
 import { fingerprint } from '../../protocol/fingerprint';
 import { answerHandshake, SESSION_ID_BYTES, type ClientAuth, type DirectionKey } from '../../protocol/handshake';
-import { SessionOpener, SessionSealer } from '../../protocol/session-cipher';
+import { RecentCiphers, SessionOpener, SessionSealer } from '../../protocol/session-cipher';
 import { decodeInner, SEALED_PREFIX_BYTES, sealedPrefix, welcomePrefix } from '../../protocol/v2';
 import type { Packet } from '../../protocol/packets';
 import { ChatError } from '../errors';
@@ -14,13 +14,16 @@ import { IdentityError, loadRelayKey } from '../identity';
 
 /** Blocks of 32 in a member's replay window at the relay: 224 packets (a client keeps 2,016). */
 export const RELAY_WINDOW_BLOCKS = 8;
+/** Members whose openers keep AES set up between their datagrams: the room's recent talkers. */
+export const RECENT_OPENERS = 32;
 
 /**
  * One member's session. The relay holds thousands, so each is a handful of objects: its bytes (the
  * sealed prefix with the session id in it, the device key, the handshake's ephemeral key) share one
  * allocation of their own, whose views are made when asked for, except the two used per datagram;
- * the opener sets AES up per datagram (a member sends the relay little; the fan-out seals to it on
- * every message, so the sealer keeps its key set up).
+ * the opener sets AES up when a datagram comes, unless the member is one of the room's recent talkers
+ * (a member sends the relay little; the fan-out seals to it on every message, so the sealer keeps
+ * its key set up).
  */
 export class RelaySession {
   /** The clear prefix of every sealed datagram to it (magic, version, type, session id), made once:
@@ -34,7 +37,7 @@ export class RelaySession {
    * the client's first sealed datagram shows it has the keys (then it is let go: ~200 bytes a member). */
   answer: Buffer | undefined = undefined;
 
-  constructor(crypto: Crypto, sessionId: Uint8Array, devicePublicKey: Uint8Array, ephemeral: Uint8Array, keys: { send: DirectionKey; receive: DirectionKey }) {
+  constructor(crypto: Crypto, sessionId: Uint8Array, devicePublicKey: Uint8Array, ephemeral: Uint8Array, keys: { send: DirectionKey; receive: DirectionKey }, recent?: RecentCiphers) {
     const own = Buffer.allocUnsafeSlow(SEALED_PREFIX_BYTES + 2 * KEY_BYTES);
     sealedPrefix(sessionId).copy(own);
     own.set(devicePublicKey, SEALED_PREFIX_BYTES);
@@ -42,7 +45,7 @@ export class RelaySession {
     this.prefix = own.subarray(0, SEALED_PREFIX_BYTES);
     this.devicePublicKey = own.subarray(SEALED_PREFIX_BYTES, SEALED_PREFIX_BYTES + KEY_BYTES);
     this.sealer = new SessionSealer(crypto, keys.send);
-    this.opener = new SessionOpener(crypto, keys.receive, { compact: true, windowBlocks: RELAY_WINDOW_BLOCKS });
+    this.opener = new SessionOpener(crypto, keys.receive, { compact: true, recent, windowBlocks: RELAY_WINDOW_BLOCKS });
   }
 
   /** The session id, which is also the member's clientId on the wire. */
@@ -60,6 +63,8 @@ export class RelaySession {
 export type HandshakeResult = { ok: true; session: RelaySession; welcomePrefix: Buffer } | { ok: false; reason: string };
 
 export class RelaySessions {
+  private readonly recent = new RecentCiphers(RECENT_OPENERS);
+
   constructor(
     private readonly crypto: Crypto,
     private readonly key: SigningKey,
@@ -80,7 +85,7 @@ export class RelaySessions {
     // What a session keeps for its lifetime is copied into memory of its own: the keys here are views
     // into the Hello datagram, and a small Buffer is a slice of a shared 64 KiB pool (one kept slice
     // keeps its whole pool alive).
-    const session = new RelaySession(this.crypto, out.sessionId, out.clientPublicKey, auth.ephemeralPublicKey, out.keys);
+    const session = new RelaySession(this.crypto, out.sessionId, out.clientPublicKey, auth.ephemeralPublicKey, out.keys, this.recent);
     return { ok: true, session, welcomePrefix: welcomePrefix(session.id, out.reply) };
   }
 
