@@ -3,12 +3,14 @@
 // signed by its author's device key beforehand, are verified one after the other as a client reading
 // a backfill would: each author's key imported on first sight and kept, every message's signing input
 // encoded and checked. Per backend, a few runs; the figure is the median run, CPU and wall time.
-// Signatures are not on the wire yet (message-signature.ts is built and tested, not wired): this is
-// what verifying will cost, not yet what a backfill costs end to end.
+// backfillEndToEnd below is the same target through the real relay and client, signatures on the wire.
 import { memberId } from '../src/protocol/fingerprint';
 import { loadNobleCrypto, nodeCrypto, type Bytes, type Crypto, type VerifyKey } from '../src/protocol/crypto';
 import { signMessage, verifyMessage, type SignedMessage } from '../src/protocol/message-signature';
 import { median, round, seededRandom } from './lib/stats';
+import { ChatClient } from '../src/chat/client/client';
+import { Relay } from '../src/chat/relay/relay';
+import { closeMembers, createMembers, joinAll } from './raw-member';
 
 export type Backend = 'node:crypto' | '@noble';
 
@@ -67,3 +69,61 @@ export async function backfillVerify(messages: number, runs: Record<Backend, num
   }
   return { messages, authors: AUTHORS, perBackend };
 }
+
+export interface EndToEndBackfill {
+  messages: number;
+  /** From a new ChatClient's start() to its last backfilled message, every one verified (median run). */
+  wallMs: number;
+  runs: number[];
+  verified: number;
+}
+
+/** The same target end to end: a relay (in this process) holding `messages` signed messages from 20
+ * members, and a new ChatClient joining for a backfill of all of them, each signature checked before
+ * it is delivered, as a member's panel or terminal would get them. */
+export async function backfillEndToEnd(messages: number, runs: number): Promise<EndToEndBackfill> {
+  const relay = await Relay.start({
+    host: '127.0.0.1', port: 0,
+    limits: { backfillMessages: messages, historyMessages: messages, historyBytes: 64 * 1024 * 1024, memberMessagesPerSecond: 100_000, memberBurst: 100_000, hostMessagesPerSecond: 1_000_000, hostMessageBurst: 1_000_000 },
+  });
+  const server = relay.address();
+  const authors = await createMembers(server, AUTHORS);
+  try {
+    await joinAll(authors);
+    const random = seededRandom(8);
+    for (let i = 0; i < messages; i += 200) {
+      for (let j = i; j < Math.min(messages, i + 200); j++) authors[Math.floor(random() * AUTHORS)].say('w'.repeat(20 + Math.floor(random() * 281)));
+      const end = performance.now() + 10_000;
+      while (relay.stats().headSeq < Math.min(messages, i + 200) && performance.now() < end) await sleep(2);
+    }
+    if (relay.stats().headSeq < messages) throw new Error(`the relay sequenced ${relay.stats().headSeq} of ${messages}`);
+    const times: number[] = [];
+    let verified = 0;
+    for (let r = 0; r < runs; r++) {
+      const client = new ChatClient({ server, name: `reader${r}`, wantsRoster: false });
+      let n = 0;
+      const t0 = performance.now();
+      const done = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`backfill: ${n} of ${messages} after 30 s`)), 30_000);
+        client.on('message', (m) => {
+          n++;
+          if (m.verified) verified++;
+          if (n === messages) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      await client.start();
+      await done;
+      times.push(round(performance.now() - t0, 0));
+      await client.close();
+    }
+    return { messages, wallMs: round(median(times), 0), runs: times, verified: verified / runs };
+  } finally {
+    await closeMembers(authors);
+    await relay.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
