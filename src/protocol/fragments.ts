@@ -3,6 +3,7 @@
 import { checkUtf8, decodeUtf8, ProtocolError } from './bytes';
 import { fragmentOverhead, MAX_FRAGMENTS } from './codec';
 import { placeholder } from '../common/message';
+import { SEALED_KIND, sealedPlaceholder } from './sealed-content';
 import { MAX_PACKET, MAX_TEXT_BYTES, PacketType, type Data, type MessageBody, type MessageHead, type Msg, type SendableBody } from './packets';
 
 export function headOf(body: SendableBody, totalBytes: number): MessageHead {
@@ -20,7 +21,7 @@ export function bodyFromHead(head: MessageHead, text: string): MessageBody {
     case 'snippet':
       return { kind: 'snippet', text, path: head.path, startLine: head.startLine, endLine: head.endLine, language: head.language };
     case 'other':
-      return placeholder.unknownKind(head.code);
+      return head.code === SEALED_KIND ? sealedPlaceholder() : placeholder.unknownKind(head.code);
     default: {
       const _exhaustive: never = head;
       return _exhaustive;
@@ -57,7 +58,11 @@ export function textBytes(body: SendableBody): Buffer {
  * member's message is signed) from the head without one and the text bytes. */
 export function fragmentData(clientId: Buffer, msgId: number, body: SendableBody, sign?: (head: MessageHead, text: Buffer) => Buffer): Data[] {
   const text = textBytes(body);
-  const head = headOf(body, text.length);
+  return fragmentWire(clientId, msgId, headOf(body, text.length), text, sign);
+}
+
+/** The same for a message already in its wire form: a head and its bytes (a sealed room's content). */
+export function fragmentWire(clientId: Buffer, msgId: number, head: MessageHead, text: Buffer, sign?: (head: MessageHead, text: Buffer) => Buffer): Data[] {
   if (sign) head.auth = sign(head, text);
   const s = splitOf(text.length, fragmentOverhead(PacketType.Data, head), fragmentOverhead(PacketType.Data, undefined));
   const out: Data[] = [];

@@ -50,16 +50,55 @@ function nonceOf(iv: readonly number[], pn: number): Uint8Array {
   return NONCE;
 }
 
+const KEY = new Uint8Array(KEY_BYTES);
+
+/** An AEAD set up from a key kept as words (both backends copy the key: KEY is scratch again after). */
+function aeadOf(c: Crypto, words: readonly number[]): Aead {
+  for (let i = 0; i < words.length; i++) putWord(KEY, 4 * i, words[i]);
+  return c.aes256gcm(KEY);
+}
+
+export interface SealerOptions {
+  /**
+   * Keep the key as eight numbers too, so that the AEAD set up from it (node:crypto's KeyObject and
+   * the AEAD's closures, about 1 KB with what they hold natively) can be let go while the sealer is
+   * idle (`letGoIfIdle`) and set up again at its next seal (~1.5 µs). For the relay's thousands.
+   */
+  compact?: boolean;
+  /** Called when a compact sealer sets its AEAD up: whoever let it go may want to again. */
+  onSetUp?: (s: SessionSealer) => void;
+}
+
 export class SessionSealer {
-  private readonly aead: Aead;
+  private aead: Aead | undefined;
+  private readonly key: number[] | undefined;
   private readonly iv: number[];
   private next: number;
+  private sealedSinceLook = false;
 
   /** `firstPacketNumber` is 0 in a session; tests of the limits start near them. */
-  constructor(c: Crypto, key: DirectionKey, firstPacketNumber = 0) {
-    this.aead = c.aes256gcm(key.key);
+  constructor(
+    private readonly c: Crypto,
+    key: DirectionKey,
+    firstPacketNumber = 0,
+    private readonly o: SealerOptions = {},
+  ) {
+    if (o.compact) this.key = wordsOf(key.key, 'An AES-256-GCM key', KEY_BYTES);
+    else this.aead = c.aes256gcm(key.key);
     this.iv = wordsOf(key.iv, 'An IV', NONCE_BYTES);
     this.next = firstPacketNumber;
+  }
+
+  /** Whether the AEAD is set up now (a compact sealer may have let it go). */
+  get holdsCipher(): boolean {
+    return this.aead !== undefined;
+  }
+
+  /** A compact sealer that has not sealed since the last call lets its AEAD go. True if it still holds one. */
+  letGoIfIdle(): boolean {
+    if (this.key && !this.sealedSinceLook) this.aead = undefined;
+    this.sealedSinceLook = false;
+    return this.aead !== undefined;
   }
 
   get packetsSealed(): number {
@@ -80,7 +119,15 @@ export class SessionSealer {
     header.set(prefix);
     header.writeUInt32BE(Math.floor(pn / 2 ** 32), prefix.length);
     header.writeUInt32BE(pn >>> 0, prefix.length + 4);
-    return Buffer.concat([header, this.aead.seal(nonceOf(this.iv, pn), payload, header)]);
+    this.sealedSinceLook = true;
+    return Buffer.concat([header, this.cipher().seal(nonceOf(this.iv, pn), payload, header)]);
+  }
+
+  private cipher(): Aead {
+    if (this.aead) return this.aead;
+    this.aead = aeadOf(this.c, this.key!);
+    this.o.onSetUp?.(this);
+    return this.aead;
   }
 }
 
@@ -130,8 +177,6 @@ export interface OpenerOptions {
   windowBlocks?: number;
 }
 
-const KEY = new Uint8Array(KEY_BYTES);
-
 export class SessionOpener {
   private readonly aead: Aead | undefined;
   private readonly key: number[] | undefined;
@@ -164,9 +209,7 @@ export class SessionOpener {
   }
 
   private setUp(): Aead {
-    const k = this.key!;
-    for (let i = 0; i < k.length; i++) putWord(KEY, 4 * i, k[i]);
-    return this.c.aes256gcm(KEY); // both backends copy the key: KEY is scratch again after this
+    return aeadOf(this.c, this.key!);
   }
 
   /** The payload of a datagram sealed by the peer's SessionSealer with a prefix of `prefixLength` bytes. */

@@ -9,7 +9,8 @@ import { ReplayWindow } from '../../src/protocol/replay-window';
 import { RecentCiphers, SessionOpener, SessionSealer } from '../../src/protocol/session-cipher';
 import { encode } from '../../src/protocol/codec';
 import { PacketType } from '../../src/protocol/packets';
-import { RELAY_WINDOW_BLOCKS, RelaySessions } from '../../src/chat/relay/sessions';
+import { RELAY_WINDOW_BLOCKS, RelaySessions, SEALER_IDLE_MS, type RelaySession } from '../../src/chat/relay/sessions';
+import { frame, SEALED_PREFIX_BYTES, WELCOME_PREFIX_BYTES } from '../../src/protocol/v2';
 import { seededRandom } from './helpers/random';
 
 function session(c: Crypto): { client: SessionKeys; relay: SessionKeys } {
@@ -150,3 +151,61 @@ function flip(d: Uint8Array, rnd: () => number): Buffer {
   copy[prefix.length + 8 + Math.floor(rnd() * (copy.length - prefix.length - 8))] ^= 1 << Math.floor(rnd() * 8);
   return copy;
 }
+
+describe("the relay's sealers let their AES go while idle", () => {
+  /** A relay with `n` members joined (Welcome opened by each client); the clock is the test's. */
+  function room(n: number) {
+    const c = nodeCrypto;
+    let now = 1_000_000;
+    const sessions = new RelaySessions(c, c.signingKey(c.random(32)), () => now);
+    const device = c.signingKey(c.random(32));
+    const members = Array.from({ length: n }, () => {
+      const ctx = { relayAddress: '127.0.0.1:2410', cookie: Buffer.from(c.random(16)) };
+      const p = startHandshake(c, device, ctx);
+      const hs = sessions.handshake(ctx.relayAddress, ctx.cookie, p.hello);
+      assert.ok(hs.ok);
+      const welcome = sessions.answer(hs.session, hs.welcomePrefix, encode({ type: PacketType.Ping, nonce: 1 }));
+      const f = frame(welcome);
+      assert.equal(f.kind, 'welcome');
+      const done = finishHandshake(c, p, f.kind === 'welcome' ? f.relay : assert.fail());
+      assert.ok(done.ok);
+      const opener = new SessionOpener(c, done.keys.receive);
+      assert.ok(opener.open(welcome, WELCOME_PREFIX_BYTES).ok);
+      return { session: hs.session, opener };
+    });
+    const said = (m: { session: RelaySession; opener: SessionOpener }, n: number) => {
+      const o = m.opener.open(sessions.seal(m.session, encode({ type: PacketType.Ping, nonce: n })), SEALED_PREFIX_BYTES);
+      assert.ok(o.ok, `nonce ${n}`);
+      return o.packetNumber;
+    };
+    return { sessions, members, said, later: (ms: number) => (now += ms) };
+  }
+
+  test('a member not sealed to between two sweeps lets go; its next datagram sets AES up again and opens at its client', () => {
+    const { sessions, members, said, later } = room(3);
+    assert.equal(sessions.sealersHeld, 3);
+    sessions.sweepIdle(); // each sealed its Welcome since the start: all kept
+    assert.equal(sessions.sealersHeld, 3);
+    said(members[0], 2);
+    later(SEALER_IDLE_MS);
+    sessions.sweepIdle();
+    assert.equal(sessions.sealersHeld, 1, 'only the one sealed to since the last sweep');
+    assert.equal(members[1].session.sealer.holdsCipher, false);
+    assert.equal(said(members[1], 3), 1, 'its packet numbers go on where they were');
+    assert.equal(sessions.sealersHeld, 2);
+  });
+
+  test('sweeps come by themselves, at most one per 10 s, as seals go on', () => {
+    const { sessions, members, said, later } = room(4);
+    for (let i = 0; i < 1100; i++) said(members[0], i); // within the first 10 s: no sweep
+    assert.equal(sessions.sealersHeld, 4);
+    later(SEALER_IDLE_MS);
+    for (let i = 0; i < 1100; i++) said(members[0], i); // marks all (each sealed its Welcome)
+    assert.equal(sessions.sealersHeld, 4);
+    later(SEALER_IDLE_MS);
+    for (let i = 0; i < 1100; i++) said(members[0], i);
+    assert.equal(sessions.sealersHeld, 1, 'the three idle members let go');
+    for (const m of members.slice(1)) said(m, 7); // and each still gets through
+    assert.equal(sessions.sealersHeld, 4);
+  });
+});

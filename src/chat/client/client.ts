@@ -87,6 +87,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     const out = newOutgoing(this.nextId, body, Date.now());
     try {
       textBytes(body);
+      this.link.checkContent(body);
       this.link.outbox.add(this.id, out);
     } catch (err) {
       throw new ChatError('TOO_LARGE', (err as ProtocolError).message);

@@ -46,7 +46,7 @@ export class Inbox {
     /** A message that could not be decoded, shown as a placeholder: reported too. */
     private readonly warn: (err: Error) => void = () => undefined,
     /** Checks a whole message's signature (the link knows the room); without it nothing is verified. */
-    private readonly check?: (first: Msg, head: MessageHead, text: Buffer) => Check,
+    private readonly check?: (first: Msg, head: MessageHead, text: Buffer) => Check & { body?: MessageBody },
   ) {}
 
   /** Starts delivering at `from` (a new room, a backfill point, or past lost messages). */
@@ -125,7 +125,7 @@ export class Inbox {
     if (!this.check || (f.senderFlags & SenderFlags.Legacy) !== 0) return this.settle(f, body);
     const c = this.check(f, whole.head, whole.text);
     if (!c.ok) return this.settle(f, c.reason === 'unsigned' ? placeholder.unsigned() : placeholder.forged(), `from ${f.senderId.toString('hex')}, ${c.reason}`);
-    return this.settle(f, body, undefined, c);
+    return this.settle(f, (c.ok && c.body) || body, undefined, c); // c.body: a sealed room's content, opened
   }
 
   /** Seq `f.seq` is `body`: ready, and what can now be delivered. `problem` says why it is a placeholder. */

@@ -8,7 +8,7 @@ import { selectCrypto } from '../../protocol/crypto';
 import { frame } from '../../protocol/v2';
 import { IdentityError, loadOrCreateIdentity, newIdentity, type DeviceIdentity, type TextStore } from '../identity';
 import type { Crypto, SigningKey } from '../../protocol/crypto';
-import { HelloFlags, PacketType, type Packet, type Welcome } from '../../protocol/packets';
+import { HelloFlags, PacketType, type MessageBody, type MessageHead, type Msg, type Packet, type SendableBody, type Welcome } from '../../protocol/packets';
 import type { Address, ClientEvents, ClientOptions, ClientTimers, OutgoingMessage, RoomMessage } from '../types';
 import { formatAddress } from '../validate';
 import { ChatError } from '../errors';
@@ -18,7 +18,8 @@ import { Outbox } from './outbox';
 import { ClientRoster } from './roster';
 import { RttEstimator } from './rtt';
 import { ClientSecurity } from './secure';
-import { SignatureChecker, signWire } from './signatures';
+import { cannotOpen, checkSealable, isSealed, RoomSeal } from './room-seal';
+import { SignatureChecker, signWire, type Check } from './signatures';
 import { openClientSocket } from './socket';
 import { Alarm, Heartbeat } from './timing';
 
@@ -59,6 +60,8 @@ export class Link {
   /** Set in open(), before any datagram can arrive: signs what we send, checks what we receive. */
   private signingKey: SigningKey | undefined;
   private checker: SignatureChecker | undefined;
+  /** A sealed room's key (ClientOptions.roomSecret), set in open(). */
+  private seal: RoomSeal | undefined;
   private saidV1 = false;
   private relay: Address = { host: '', port: 0 };
   private roomId: bigint;
@@ -76,7 +79,7 @@ export class Link {
     this.inbox = new Inbox(
       this.rtt,
       (err) => host.emit('warning', err),
-      (f, head, text) => this.checker!.check(this.roomId, f.senderId, f.msgId, head, text),
+      (f, head, text) => this.opened(this.checker!.check(this.roomId, f.senderId, f.msgId, head, text), f, head, text),
     );
     this.outbox = new Outbox(opts.window ?? 64, this.rtt);
     this.heartbeat = new Heartbeat(t.heartbeatMs, this.rtt);
@@ -106,6 +109,7 @@ export class Link {
     const identity = this.opts.identity ?? (this.opts.identityStore ? await loadIdentity(crypto, this.opts.identityStore) : newIdentity(crypto).identity);
     this.signingKey = identity.signingKey;
     this.checker = new SignatureChecker(crypto);
+    if (this.opts.roomSecret) this.seal = new RoomSeal(crypto, this.opts.roomSecret);
     const { socket, relay } = await openClientSocket(this.opts.server, this.opts.bind);
     this.secure = new ClientSecurity({ crypto, identity, relayAddress: formatAddress(this.opts.server), pins: this.opts.relayPins, acceptRelayKey: this.opts.acceptRelayKey, roomSecret: this.opts.roomSecret, relayFingerprints: this.opts.relayFingerprints }, this.id);
     if (this.join.phase === 'closed') {
@@ -311,7 +315,10 @@ export class Link {
     if (newRoom || !this.outbox.signing) {
       const key = this.signingKey!;
       const roomId = p.roomId;
-      this.outbox.signFor((msgId, head, text) => signWire(key, roomId, this.id, msgId, head, text));
+      const seal = this.seal;
+      // A sealed room's content is sealed for this room before it is signed (room-seal.ts).
+      const sealer = seal && ((msgId: number, body: SendableBody) => seal.seal(roomId, this.id, msgId, body));
+      for (const o of this.outbox.signFor((msgId, head, text) => signWire(key, roomId, this.id, msgId, head, text), sealer)) this.settle(o);
     }
     // Any rejoin: the relay may have forgotten partial messages (reassembly timeout), not only restarted.
     this.outbox.rewind();
@@ -325,6 +332,18 @@ export class Link {
   }
 
   /** An outgoing message that was delivered or failed: the user is told. */
+  /** Throws ProtocolError for a message this room cannot carry (a sealed room's are a third shorter). */
+  checkContent(body: SendableBody): void {
+    if (this.opts.roomSecret) checkSealable(body);
+  }
+
+  /** A sealed message whose signature checked out: opened with the room's key, or a placeholder that
+   * says it cannot be (a member without the key, or content moved to another author or msgId). */
+  private opened(c: Check, f: Msg, head: MessageHead, text: Buffer): Check & { body?: MessageBody } {
+    if (!c.ok || !isSealed(head)) return c;
+    return { ...c, body: this.seal ? this.seal.open(this.roomId, f.senderId, f.msgId, text) : cannotOpen() };
+  }
+
   private settle(out: OutgoingMessage | undefined): boolean {
     if (!out) return false;
     this.host.emit('delivery', { ...out });

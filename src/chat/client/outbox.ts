@@ -3,7 +3,7 @@
 // delivered once the relay answers with its seq (it has sequenced, and with a store, written it).
 // It takes its RTT samples from the acks itself (Karn's rule: fragments sent once only).
 import { encode } from '../../protocol/codec';
-import { fragmentData } from '../../protocol/fragments';
+import { fragmentData, fragmentWire } from '../../protocol/fragments';
 import type { MessageHead, SendableBody } from '../../protocol/packets';
 import type { OutgoingMessage } from '../types';
 import type { RttEstimator } from './rtt';
@@ -27,6 +27,9 @@ interface Entry {
 
 /** The signature block for message `msgId` (client/signatures.ts signWire, bound to the room). */
 export type Signer = (msgId: number, head: MessageHead, text: Buffer) => Buffer;
+
+/** A sealed room's: the head and bytes message `msgId` carries instead of its body (client/room-seal.ts). */
+export type ContentSealer = (msgId: number, body: SendableBody) => { head: MessageHead; text: Buffer };
 
 const MAX_PAUSE_MS = 60_000;
 
@@ -53,6 +56,7 @@ export class Outbox {
 
   /** Signs each message for the room it is sent to (the room is part of what is signed). */
   private signer: Signer | undefined;
+  private sealer: ContentSealer | undefined;
 
   add(clientId: Buffer, out: OutgoingMessage): void {
     this.clientId = clientId;
@@ -64,13 +68,23 @@ export class Outbox {
   /** Messages are signed for one room: once it is known (the first Welcome), and again for a new
    * room (a relay that started over), every message not yet delivered is made anew. Until then
    * nothing is sent, as nothing is before a Welcome. */
-  signFor(signer: Signer): void {
+  signFor(signer: Signer, sealer?: ContentSealer): OutgoingMessage[] {
     this.signer = signer;
+    this.sealer = sealer;
+    const unsendable: OutgoingMessage[] = [];
     for (const e of this.entries.values()) {
       if (e.out.state === 'failed') continue;
       this.release(e);
-      e.frags = this.fragments(e.out, signer);
+      try {
+        e.frags = this.fragments(e.out, signer);
+      } catch (err) {
+        // One kept from before that this room cannot carry (too long to be sealed): failed, said why.
+        e.frags = [];
+        Object.assign(e.out, { state: 'failed', error: (err as Error).message });
+        unsendable.push(e.out);
+      }
     }
+    return unsendable;
   }
 
   get signing(): boolean {
@@ -78,7 +92,11 @@ export class Outbox {
   }
 
   private fragments(out: OutgoingMessage, signer: Signer): Frag[] {
-    return fragmentData(this.clientId, out.msgId, out.body, (head, text) => signer(out.msgId, head, text)).map((p) => ({ buf: encode(p), sentAt: 0, tries: 0, acked: false }));
+    const sign = (head: MessageHead, text: Buffer) => signer(out.msgId, head, text);
+    // Sealed before it is signed: the signature covers the bytes the relay keeps.
+    const sealed = this.sealer?.(out.msgId, out.body);
+    const packets = sealed ? fragmentWire(this.clientId, out.msgId, sealed.head, sealed.text, sign) : fragmentData(this.clientId, out.msgId, out.body, sign);
+    return packets.map((p) => ({ buf: encode(p), sentAt: 0, tries: 0, acked: false }));
   }
 
   get(msgId: number): OutgoingMessage | undefined {

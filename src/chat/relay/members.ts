@@ -120,8 +120,9 @@ export class Members {
 
   /** Admits a Hello from `from` (whose cookie, if it needed one, was good), where `current` is the
    * member already at that address. A known client keeps its record (resumed, renamed or moved
-   * from another address); a new one is made a member while there is room. */
-  admit(p: Hello, from: Address, current: MemberState | undefined, now: number): Admission {
+   * from another address); a new one is made a member while there is room. A new member of a
+   * protocol 2 `session` keeps its clientId (the session id) in the session's bytes. */
+  admit(p: Hello, from: Address, current: MemberState | undefined, now: number, session?: RelaySession): Admission {
     const hex = p.clientId.toString('hex');
     let replaced: MemberState | undefined;
     if (current && current.hex !== hex) {
@@ -144,8 +145,9 @@ export class Members {
     const hostState = this.hosts.of(from.host, now);
     if (hostState.members >= this.limits.membersPerHost) return { kind: 'hostFull', replaced };
     const l = this.limits;
+    const sessionId = session?.id;
     m = {
-      memberId: this.nextMemberId++, clientId: ownBytes(p.clientId), hex, name: p.name, host: from.host, port: from.port,
+      memberId: this.nextMemberId++, clientId: sessionId?.equals(p.clientId) ? sessionId : ownBytes(p.clientId), hex, name: p.name, host: from.host, port: from.port,
       lastSeen: now, heartbeatMs: 0, presence: Presence.Online, wantsRoster,
       packets: new TokenBucket(l.addressPacketsPerSecond, l.addressBurst, now),
       messages: new TokenBucket(l.memberMessagesPerSecond, l.memberBurst, now),

@@ -329,7 +329,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const entry = this.door.enter(p, from, member, stranger, now, signed);
     if (!entry) return;
     const { address: host, port } = from;
-    const admitted = this.joined.admit(p, { host, port }, member, now);
+    const admitted = this.joined.admit(p, { host, port }, member, now, entry.session);
     if (admitted.replaced) this.gone(admitted.replaced, 'leave'); // another client took over this address
     if (admitted.kind === 'full') return entry.refuse(RefuseReason.RoomFull, `The room is full (${this.limits.maxMembers} members).`);
     if (admitted.kind === 'hostFull') return entry.refuse(RefuseReason.RoomFull, `Too many members from ${host} (${this.limits.membersPerHost} per host).`);

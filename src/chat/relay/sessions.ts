@@ -16,6 +16,45 @@ import { IdentityError, loadRelayKey } from '../identity';
 export const RELAY_WINDOW_BLOCKS = 8;
 /** Members whose openers keep AES set up between their datagrams: the room's recent talkers. */
 export const RECENT_OPENERS = 32;
+/** A member's sealer that was not used between two looks at least this far apart lets its AES go. */
+export const SEALER_IDLE_MS = 10_000;
+
+/**
+ * The sealers that hold their AES set up. Every 1,024 seals or 64 set-ups it looks whether 10 s have
+ * passed since it last swept, and if so every sealer not used since then lets its AES go (set up
+ * again at its next seal). A room that talks keeps them all; in a big room that only heartbeats
+ * (a ping per member every 10-50 s) most members hold ~1 KB less.
+ */
+class HeldSealers {
+  private held: SessionSealer[] = [];
+  private events = 0;
+  private lastSweep: number;
+
+  constructor(private readonly clock: () => number) {
+    this.lastSweep = clock();
+  }
+
+  get size(): number {
+    return this.held.length;
+  }
+
+  readonly setUp = (s: SessionSealer): void => {
+    this.held.push(s);
+    this.event(16);
+  };
+
+  event(weight = 1): void {
+    this.events += weight;
+    if (this.events < 1024) return;
+    this.events = 0;
+    if (this.clock() - this.lastSweep >= SEALER_IDLE_MS) this.sweep();
+  }
+
+  sweep(): void {
+    this.lastSweep = this.clock();
+    this.held = this.held.filter((s) => s.letGoIfIdle());
+  }
+}
 
 /**
  * One member's session. The relay holds thousands, so each is a handful of objects: its bytes (the
@@ -37,15 +76,22 @@ export class RelaySession {
    * the client's first sealed datagram shows it has the keys (then it is let go: ~200 bytes a member). */
   answer: Buffer | undefined = undefined;
 
-  constructor(crypto: Crypto, sessionId: Uint8Array, devicePublicKey: Uint8Array, ephemeral: Uint8Array, keys: { send: DirectionKey; receive: DirectionKey }, recent?: RecentCiphers) {
+  constructor(
+    crypto: Crypto,
+    sessionId: Uint8Array,
+    devicePublicKey: Uint8Array,
+    ephemeral: Uint8Array,
+    keys: { send: DirectionKey; receive: DirectionKey },
+    shared: { recent?: RecentCiphers; onSetUp?: (s: SessionSealer) => void } = {},
+  ) {
     const own = Buffer.allocUnsafeSlow(SEALED_PREFIX_BYTES + 2 * KEY_BYTES);
     sealedPrefix(sessionId).copy(own);
     own.set(devicePublicKey, SEALED_PREFIX_BYTES);
     own.set(ephemeral, SEALED_PREFIX_BYTES + KEY_BYTES);
     this.prefix = own.subarray(0, SEALED_PREFIX_BYTES);
     this.devicePublicKey = own.subarray(SEALED_PREFIX_BYTES, SEALED_PREFIX_BYTES + KEY_BYTES);
-    this.sealer = new SessionSealer(crypto, keys.send);
-    this.opener = new SessionOpener(crypto, keys.receive, { compact: true, recent, windowBlocks: RELAY_WINDOW_BLOCKS });
+    this.sealer = new SessionSealer(crypto, keys.send, 0, { compact: true, onSetUp: shared.onSetUp });
+    this.opener = new SessionOpener(crypto, keys.receive, { compact: true, recent: shared.recent, windowBlocks: RELAY_WINDOW_BLOCKS });
   }
 
   /** The session id, which is also the member's clientId on the wire. */
@@ -64,11 +110,25 @@ export type HandshakeResult = { ok: true; session: RelaySession; welcomePrefix: 
 
 export class RelaySessions {
   private readonly recent = new RecentCiphers(RECENT_OPENERS);
+  private readonly sealers: HeldSealers;
 
   constructor(
     private readonly crypto: Crypto,
     private readonly key: SigningKey,
-  ) {}
+    clock: () => number = Date.now,
+  ) {
+    this.sealers = new HeldSealers(clock);
+  }
+
+  /** Members whose sealer holds its AES set up now (the others set it up at their next datagram). */
+  get sealersHeld(): number {
+    return this.sealers.size;
+  }
+
+  /** Lets go of the AES of every sealer not used since the last sweep (done by itself, see HeldSealers). */
+  sweepIdle(): void {
+    this.sealers.sweep();
+  }
 
   get publicKey(): Uint8Array {
     return this.key.publicKey;
@@ -85,7 +145,7 @@ export class RelaySessions {
     // What a session keeps for its lifetime is copied into memory of its own: the keys here are views
     // into the Hello datagram, and a small Buffer is a slice of a shared 64 KiB pool (one kept slice
     // keeps its whole pool alive).
-    const session = new RelaySession(this.crypto, out.sessionId, out.clientPublicKey, auth.ephemeralPublicKey, out.keys, this.recent);
+    const session = new RelaySession(this.crypto, out.sessionId, out.clientPublicKey, auth.ephemeralPublicKey, out.keys, { recent: this.recent, onSetUp: this.sealers.setUp });
     return { ok: true, session, welcomePrefix: welcomePrefix(session.id, out.reply) };
   }
 
@@ -97,6 +157,7 @@ export class RelaySessions {
   }
 
   seal(s: RelaySession, inner: Buffer): Buffer {
+    this.sealers.event();
     return s.sealer.seal(s.prefix, inner);
   }
 
