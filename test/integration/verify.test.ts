@@ -54,7 +54,9 @@ describe('WhatsUDP Verify Member', function () {
   it("the Verify button on bob's row shows the safety code, and Mark as Verified puts a check beside him", async () => {
     const bob = await join('bob', bobKey);
     await vscode.commands.executeCommand('whatsudp.openChat');
-    await reportWhere(api, 'bob in the member list, not verified', (r) => r.memberNames.includes('bob') && (r.verifiedMembers ?? []).length === 0);
+    // Earlier suites had other bobs in this window: his label may carry his key's tag ("bob key ...").
+    const isBob = (label: string) => label === 'bob' || label.startsWith('bob ');
+    await reportWhere(api, 'bob in the member list, not verified', (r) => r.memberNames.some(isBob) && (r.verifiedMembers ?? []).length === 0);
     const seen = notificationsSince(api);
 
     api.panel.receive({ type: 'verify', id: bob.clientId }); // what bob's Verify button posts
@@ -62,17 +64,16 @@ describe('WhatsUDP Verify Member', function () {
     await screenshot('verify-code-dark', 'Default Dark Modern');
     await choose('code', 1); // "Not Now" first, then "Mark as Verified"
 
-    const report = await reportWhere(api, 'bob verified in the member list', (r) => (r.verifiedMembers ?? []).includes('bob'));
-    assert.deepEqual(report.verifiedMembers, ['bob']);
+    const report = await reportWhere(api, 'bob verified in the member list', (r) => (r.verifiedMembers ?? []).some(isBob));
+    assert.equal(report.verifiedMembers!.length, 1, JSON.stringify(report.verifiedMembers));
     assert.ok(seen().some((n) => n.startsWith("bob's key (") && n.includes('is marked as verified')), seen().join(' | '));
     await screenshot('verify-marked-light', 'Default Light Modern');
 
     // The mark is the device's: bob leaving and coming back (a new session, the same key) keeps it.
     await bob.close();
-    await reportWhere(api, 'bob gone', (r) => !r.memberNames.includes('bob'));
+    await reportWhere(api, 'bob gone', (r) => !r.memberNames.some(isBob));
     await join('bob', bobKey);
-    // (His row now carries his key's tag: the panel has seen two sessions named bob.)
-    await reportWhere(api, 'bob back, still verified', (r) => (r.verifiedMembers ?? []).some((n) => n.startsWith('bob')));
+    await reportWhere(api, 'bob back, still verified', (r) => (r.verifiedMembers ?? []).some(isBob));
   });
 
   it('someone else calling themselves bob is tagged new key and not verified', async () => {
