@@ -186,7 +186,9 @@ export function parseChatArgs(args: string[]): ChatArgs {
   const server = checked('server', () => parseAddress(str(v.server) ?? fromLink ?? `127.0.0.1:${DEFAULT_PORT}`, DEFAULT_PORT));
   if (server.port === 0) throw new UsageError('--server needs the relay\'s port, not 0');
   // The address typed for this run wins (a tunnel, another route to the same relay); the link's key is still checked.
-  const note = invite && v.server !== undefined ? `joining the invite's room through --server ${str(v.server)}, not the link's ${fromLink}; the relay must still have the link's key` : undefined;
+  const viaServer = invite && v.server !== undefined ? `joining the invite's room through --server ${str(v.server)}, not the link's ${fromLink}; the relay must still have the link's key` : undefined;
+  // One relay serves one room today: a link naming several (a cluster's) is joined at its first.
+  const note = viaServer ?? (invite && invite.relays.length > 1 ? `the invite names ${invite.relays.length} relays; joining the first, ${fromLink}` : undefined);
   const legacy = v.legacy === true;
   if (legacy && invite) throw new UsageError('--legacy cannot join a sealed room: the original chat has no invite links');
   // The original chat is IPv4 broadcast: there is no IPv6 form of it to talk to.

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseChatArgs } from '../../src/cli/args';
 import { spawnCli, startRelay, stopAll, type Proc } from './helpers/cli-proc';
 
 const dirs: string[] = [];
@@ -134,4 +135,12 @@ test('--invite with --server: the address typed wins, said on stderr, and the li
   const viaServer = await chat(['--invite', link.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:9'), '--server', address]);
   assert.equal(viaServer.code, 0, viaServer.stderr);
   assert.match(viaServer.stderr, new RegExp(`through --server ${address.replace(/\./g, '\\.')}, not the link's 127\\.0\\.0\\.1:9`));
+});
+
+test('a link naming several relays is joined at its first, and says so', () => {
+  const secret = Buffer.alloc(32, 5).toString('base64url');
+  const args = parseChatArgs(['--name', 'ann', '--invite', `whatsudp://192.0.2.1:2410,[2001:db8::1]:2411/main#v1.${secret}`]);
+  assert.deepEqual(args.server, { host: '192.0.2.1', port: 2410 });
+  assert.equal(args.note, 'the invite names 2 relays; joining the first, 192.0.2.1:2410');
+  assert.deepEqual(args.invite?.fingerprints, [], 'no fp=: the key is pinned on first contact');
 });
