@@ -7,8 +7,13 @@ import { findRanges, piecesPerNode } from './search';
  * language label, and not a snippet's language). */
 const PLACES = '.name, .body .para, .body pre, .body .snippet-path';
 
+/** The needle each row's marks are for: rows are rebuilt, never patched, so a row marked for the
+ * needle already needs nothing (stepping to the next hit then only moves the outline). */
+const markedFor = new WeakMap<HTMLElement, string>();
+
 /** Removes the marks `markHits` put in `row`. */
 export function clearMarks(row: HTMLElement): void {
+  markedFor.delete(row);
   for (const mark of row.querySelectorAll('mark.hit')) {
     const parent = mark.parentNode;
     mark.replaceWith(...mark.childNodes);
@@ -16,22 +21,21 @@ export function clearMarks(row: HTMLElement): void {
   }
 }
 
-/** Marks every match of `needle` (search.ts needleOf) in `row`; returns how many it marked. */
-export function markHits(row: HTMLElement, needle: string): number {
+/** Marks every match of `needle` (search.ts needleOf) in `row`, unless they are there already. */
+export function markHits(row: HTMLElement, needle: string): void {
+  if ((markedFor.get(row) ?? '') === needle) return;
   clearMarks(row);
-  if (needle === '') return 0;
-  let count = 0;
+  if (needle === '') return;
+  markedFor.set(row, needle);
   for (const place of row.querySelectorAll<HTMLElement>(PLACES)) {
     const nodes = textNodes(place);
     const ranges = findRanges(nodes.map((n) => n.data).join(''), needle);
     if (ranges.length === 0) continue;
-    count += ranges.length;
     const pieces = piecesPerNode(nodes.map((n) => n.data.length), ranges);
     nodes.forEach((node, i) => {
       if (pieces[i].length > 0) split(node, pieces[i]);
     });
   }
-  return count;
 }
 
 /** The text nodes a reader sees in `place`, in order: not the boxed markers (control pictures,
