@@ -7,7 +7,7 @@ import {
   type Member, type RoomMessage, formatAddress, MAX_TEXT_BYTES, RelayKeyChangedError,
 } from '../chat';
 import { TypedEmitter } from '../chat';
-import { conflictText, NameWatch, newIdentity, type DeviceIdentity, type NameConflict, type TextStore } from '../chat/identity';
+import { conflictText, NameWatch, newIdentity, type DeviceIdentity, type MemberPins, type NameConflict, type TextStore } from '../chat/identity';
 import { nodeCrypto, type Bytes } from '../protocol/crypto';
 import type { ChatItem, ConnectionView, MemberView, Snapshot } from '../common/messages';
 import { textProblem } from '../common/message';
@@ -134,11 +134,11 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return { publicKey: this.identity.publicKey, pins: this.opts.memberPins, members: this.client?.members ?? [], verified: this.names?.verified ?? none, flagged: this.names?.flagged ?? none };
   }
 
-  /** Checks the names again (Verify changed a mark): resolves once the member list shows it. */
-  async recheckNames(): Promise<void> {
-    if (!this.names || !this.client) return;
-    this.names.check(this.client.members);
-    await this.names.settled();
+  /** Changes the member pins (Verify), in turn with the name checks; resolves once the member list
+   * shows it. Rejects if the pins cannot be written. */
+  async updatePins(change: (pins: MemberPins) => boolean): Promise<void> {
+    if (!this.names) throw new Error('This window keeps no member pins.');
+    await this.names.update(change, this.client?.members ?? []);
   }
 
   /** (Re)creates the client and joins. Rejects with a ChatError if the join fails; the session then

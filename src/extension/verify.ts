@@ -3,7 +3,6 @@
 // matches. The mark is kept in this device's member pins (known_members in the extension's global
 // storage), so it holds in every room and on every relay; the member list then shows it.
 import * as vscode from 'vscode';
-import { updateMemberPins } from '../chat/identity';
 import { nodeCrypto } from '../protocol/crypto';
 import { safetyCode } from '../protocol/fingerprint';
 import type { ChatSession } from './chatSession';
@@ -53,12 +52,11 @@ export async function verifyMember(host: VerifyHost, memberId?: unknown): Promis
   if (!picked || picked.choice === 'keep') return;
   const key = Buffer.from(chosen.key, 'base64url');
   const name = chosen.name;
-  await updateMemberPins(ctx.pins, (pins) => {
+  await session.updatePins((pins) => {
     if (picked.choice === 'unmark') return pins.unverify(name, key);
     pins.verify(name, key);
     return true;
   });
-  await session.recheckNames();
   const text = doneText(chosen, picked.choice);
   if (text) host.notifier.info(text);
 }

@@ -38,6 +38,8 @@ describe('WhatsUDP Verify Member', function () {
 
   before(async () => {
     api = await extensionApi();
+    // The chat alone in the window, wide enough for its member list (the screenshots show the check).
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await settings.set('name', 'alice');
     server = await startServer(api, settings);
   });

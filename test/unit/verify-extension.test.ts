@@ -5,7 +5,7 @@ import { after, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Member } from '../../src/chat';
 import type { MemberView } from '../../src/common/messages';
-import { newIdentity, updateMemberPins } from '../../src/chat/identity';
+import { newIdentity } from '../../src/chat/identity';
 import { ChatSession } from '../../src/extension/chatSession';
 import { MemoryHistory } from '../../src/extension/history';
 import { candidateItem, candidates, codeStep, doneText } from '../../src/extension/verifyItems';
@@ -93,11 +93,10 @@ test('the session shows a member verified once their key is marked, a new key un
   assert.deepEqual(ctx.members.find((m) => m.id === ann.client.clientId)?.key, b64(annKey.publicKey));
   assert.equal(members.find((m) => m.id === ann.client.clientId)?.verified, undefined, 'first sight is not verification');
 
-  await updateMemberPins(ctx.pins!, (p) => {
+  await session.updatePins((p) => {
     p.verify('ann', annKey.publicKey);
     return true;
   });
-  await session.recheckNames();
   await until(() => members.find((m) => m.id === ann.client.clientId)?.verified === true, 5000, 'ann shown verified');
   assert.equal(session.members.find((m) => m.id === ann.client.clientId)?.verified, true, 'and in a snapshot');
 
@@ -107,16 +106,14 @@ test('the session shows a member verified once their key is marked, a new key un
   assert.notEqual(members.find((m) => m.id === impostor.client.clientId)?.verified, true, 'a new key under a verified name is not verified');
   assert.equal(members.find((m) => m.id === ann.client.clientId)?.verified, true, 'the real ann still is');
 
-  await updateMemberPins(ctx.pins!, (p) => p.unverify('ann', annKey.publicKey));
-  await session.recheckNames();
+  await session.updatePins((p) => p.unverify('ann', annKey.publicKey));
   await until(() => members.find((m) => m.id === ann.client.clientId)?.verified === undefined, 5000, 'the mark taken back');
 
   // The new key was ann's new laptop after all: verifying it settles the flag.
-  await updateMemberPins(ctx.pins!, (p) => {
+  await session.updatePins((p) => {
     p.verify('ann', laptop.publicKey);
     return true;
   });
-  await session.recheckNames();
   await until(() => {
     const m = members.find((x) => x.id === impostor.client.clientId);
     return m?.verified === true && m.newKey === undefined;

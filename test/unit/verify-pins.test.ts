@@ -102,6 +102,34 @@ describe('NameWatch: verified sessions', () => {
   });
 });
 
+describe('NameWatch: marking a key while a check runs', () => {
+  it('keeps both: the new member the check pins and the key Verify marks', async () => {
+    const [ann, carol] = [device(), device()];
+    let text = new MemberPins();
+    text.pin('ann', ann.publicKey);
+    let stored = text.toText();
+    // A slow file: what a read returns is what the file held when the read began, a moment before.
+    const store = {
+      where: 'slow',
+      get: () => {
+        const then = stored;
+        return new Promise<string>((resolve) => setTimeout(() => resolve(then), 20));
+      },
+      set: (v: string) => Promise.resolve(void (stored = v)),
+    };
+    const watch = new NameWatch(c, store, 'self', () => undefined, (err) => assert.fail(err));
+    watch.check([member('c1', 'carol', carol.publicKey)]);
+    await watch.update((p) => {
+      p.verify('ann', ann.publicKey);
+      return true;
+    }, [member('a1', 'ann', ann.publicKey)]);
+    text = new MemberPins(stored);
+    assert.equal(text.check(c, 'carol', carol.publicKey).kind, 'known', 'the check pinned carol');
+    assert.deepEqual(text.keysOf(c, 'ann').map((k) => k.verified), [true], 'and the mark was not written over');
+    assert.deepEqual([...watch.verified], ['a1']);
+  });
+});
+
 describe('safety code rows', () => {
   it('are three rows of four groups, for reading aloud', () => {
     const code = Array.from({ length: 12 }, (_, i) => String(i).repeat(5).slice(0, 5)).join(' ');

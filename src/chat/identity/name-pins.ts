@@ -5,7 +5,7 @@
 import { shortFingerprint } from '../../common/keys';
 import type { Crypto } from '../../protocol/crypto';
 import type { Member } from '../types';
-import { MemberPins, type PinnedKey } from './member-pins';
+import { MemberPins, updateMemberPins, type PinnedKey } from './member-pins';
 import type { TextStore } from './store';
 
 export interface NameConflict {
@@ -95,5 +95,18 @@ export class NameWatch {
   /** Resolves once every check asked for so far is done (never rejects: failures go to `failed`). */
   settled(): Promise<void> {
     return this.chain;
+  }
+
+  /**
+   * Changes the pins (Verify marks or unmarks a key) in turn with the checks, so that a check reading
+   * the file meanwhile cannot write back a copy without the change; then checks `members` again, so the
+   * marks follow. Rejects if the change cannot be written.
+   */
+  async update(change: (pins: MemberPins) => boolean, members: readonly Member[]): Promise<void> {
+    const changed = this.chain.then(() => updateMemberPins(this.store, change));
+    this.chain = changed.catch(() => undefined);
+    await changed;
+    this.check(members);
+    await this.settled();
   }
 }
