@@ -160,6 +160,10 @@ export interface ChatArgs {
   invite?: Invite;
   /** What was made of --invite given with --server, for stderr. */
   note?: string;
+  /** Lines starting with "/" are commands even when stdin is not a terminal (--commands). */
+  commands: boolean;
+  /** Text output prefixes each message with #SEQ (--seq). */
+  seq: boolean;
 }
 
 
@@ -169,6 +173,8 @@ export function parseChatArgs(args: string[]): ChatArgs {
     server: { type: 'string' },
     json: { type: 'boolean' },
     legacy: { type: 'boolean' },
+    commands: { type: 'boolean' },
+    seq: { type: 'boolean' },
     identity: { type: 'string' },
     'accept-relay-key': { type: 'string' },
     invite: { type: 'string' },
@@ -191,6 +197,7 @@ export function parseChatArgs(args: string[]): ChatArgs {
   const note = viaServer ?? (invite && invite.relays.length > 1 ? `the invite names ${invite.relays.length} relays; joining the first, ${fromLink}` : undefined);
   const legacy = v.legacy === true;
   if (legacy && invite) throw new UsageError('--legacy cannot join a sealed room: the original chat has no invite links');
+  if (legacy && (v.commands === true || v.seq === true)) throw new UsageError(`${v.commands === true ? '--commands' : '--seq'} is for WhatsUDP rooms: the original chat has no seqs, replies or reactions`);
   // The original chat is IPv4 broadcast: there is no IPv6 form of it to talk to.
   if (legacy && isIPv6(server.host)) throw new UsageError('--legacy needs an IPv4 relay address (the original chat uses IPv4 broadcast)');
   const n = numbers(CHAT_NUMBER_FLAGS, v).chat;
@@ -208,6 +215,8 @@ export function parseChatArgs(args: string[]): ChatArgs {
     server,
     json: v.json === true,
     legacy,
+    commands: v.commands === true,
+    seq: v.seq === true,
     waitMs: n.waitMs ?? CHAT_OPTIONS.waitMs.default,
     joinTimeoutMs: n.joinTimeoutMs ?? CHAT_OPTIONS.joinTimeoutMs.default,
   };

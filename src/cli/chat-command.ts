@@ -8,7 +8,10 @@ import { nodeCrypto } from '../protocol/crypto';
 import type { OutgoingMessage } from '../chat';
 import { formatAddress } from '../chat';
 import type { ChatArgs } from './args';
-import { escapeName, firstLine, formatMessage, jsonLine, messageJson } from './format';
+import { isAction } from '../common/message';
+import { Thread } from '../common/thread';
+import { COMMANDS_HELP, lineToCommand } from './commands';
+import { escapeName, firstLine, formatAction, formatMessage, jsonLine, messageJson, replyLine } from './format';
 import { EXIT } from './help';
 import { MessageLines } from './input';
 import { bounded, errorLine, exitCodeFor, sleep, type Io, type Session } from './session';
@@ -45,9 +48,15 @@ export function startChat(args: ChatArgs, io: Io): Session {
     io.err(`whatsudp: not delivered: "${firstLine(o.body)}"${o.error ? ` (${o.error.replace(/\.$/, '')})` : ''}`);
   };
 
+  // What replies, reactions, edits and deletes refer to, as this reader has it (common/thread.ts).
+  const thread = new Thread();
   client.on('message', (msg, { backfill }) => {
     printedSeq = Math.max(printedSeq, msg.seq);
-    io.out(args.json ? jsonLine(messageJson(msg, backfill)) : formatMessage(msg.sender.name, msg, msg.sender.legacy));
+    const change = thread.add({ seq: msg.seq, sender: msg.sender, verified: msg.verified, body: msg });
+    if (args.json) return io.out(jsonLine(messageJson(msg, backfill)));
+    let text = isAction(msg) ? formatAction(msg.sender.name, msg, change) : formatMessage(msg.sender.name, msg, msg.sender.legacy);
+    if (msg.kind === 'text' && msg.replyTo !== undefined) text += `\n${replyLine(msg.replyTo, thread.get(msg.replyTo))}`;
+    io.out(args.seq ? `#${msg.seq} ${text}` : text);
   });
   client.on('delivery', (o) => {
     if (o.state === 'delivered' && o.seq !== undefined) ownSeq = Math.max(ownSeq, o.seq);
@@ -119,9 +128,20 @@ export function startChat(args: ChatArgs, io: Io): Session {
     void bounded(client.close({ leave: false }), 1000).then(() => end(exitCodeFor(err, true)));
   });
 
-  const lines = new MessageLines(io, (text) => client.send({ kind: 'text', text }), () => {
-    if (!over) void endOfInput();
-  });
+  // Commands (/reply, /react, ...) when a person types at a terminal, or when asked for: piped lines stay messages.
+  const commands = args.commands || (io.stdin as { isTTY?: boolean }).isTTY === true;
+  const lines = new MessageLines(
+    io,
+    (line) => {
+      const c = lineToCommand(line, commands);
+      if ('help' in c) return COMMANDS_HELP.forEach((l) => io.err(l));
+      if ('error' in c) throw new Error(c.error);
+      client.send(c.send);
+    },
+    () => {
+      if (!over) void endOfInput();
+    },
+  );
 
   async function endOfInput(): Promise<void> {
     try {

@@ -1,6 +1,8 @@
 // How the terminal client shows room messages: `name: text` lines for people, JSON lines for scripts.
 // Pure functions, so that what a hostile peer can make appear on a terminal is tested without sockets.
 import type { MessageBody } from '../protocol/packets';
+import { isAction, type ActionBody } from '../common/message';
+import type { Change, Entry } from '../common/thread';
 import type { RoomMessage, Sender } from '../chat';
 import { controlPattern } from '../common/control';
 
@@ -56,6 +58,34 @@ export function formatMessage(name: string, body: MessageBody, unverified = fals
   return [`${who}: ${escapeLine(first)}`, ...rest.map((l) => INDENT + escapeLine(l))].join('\n');
 }
 
+/** A reply's second line: what it answers (`quoted`: the original as this reader has it, if it has it). */
+export function replyLine(to: number, quoted: Entry | undefined): string {
+  if (!quoted) return `${INDENT}(in reply to #${to}, older than this chat's history)`;
+  const what = quoted.deleted ? '[deleted]' : firstLine({ kind: 'text', text: quoted.text }, 60);
+  return `${INDENT}(in reply to #${to} ${escapeName(quoted.author)}: ${what})`;
+}
+
+/** A reaction, edit or delete as one line: what happened to which message (`c`: what the reader made of it). */
+export function formatAction(name: string, b: ActionBody, c: Change): string {
+  const who = escapeName(name);
+  if (c.kind === 'ignored') return `* ignored: ${who}'s ${b.kind} of #${b.to} (${escapeName(c.reason)})`;
+  const of = c.kind === 'changed' ? ` (${escapeName(c.entry.author)})` : '';
+  switch (b.kind) {
+    case 'reaction':
+      return b.remove ? `* ${who} took back ${escapeName(b.emoji)} on #${b.to}${of}` : `* ${who} reacted ${escapeName(b.emoji)} to #${b.to}${of}`;
+    case 'edit': {
+      const [first, ...rest] = textLines(b.text);
+      return [`* ${who} edited #${b.to}: ${escapeLine(first)}`, ...rest.map((l) => INDENT + escapeLine(l))].join('\n');
+    }
+    case 'delete':
+      return `* ${who} deleted #${b.to}`;
+    default: {
+      const _exhaustive: never = b;
+      return _exhaustive;
+    }
+  }
+}
+
 /** The first line of a message, escaped and cut short, to name it in an error. */
 export function firstLine(body: MessageBody, maxChars = 80): string {
   const line = textLines(body.text).find((l) => l.trim() !== '') ?? '';
@@ -84,6 +114,13 @@ export interface MessageJson {
   /** The fingerprint of the key that signed the message: who wrote it, whatever the name says. Null
    * for a seed line and for a message whose signature did not check out. */
   fingerprint: string | null;
+  /** A reply: the seq of the message it answers (kind "text"); null otherwise. */
+  replyTo: number | null;
+  /** A reaction, edit or delete: the seq of the message it acts on; null for every other kind. */
+  to: number | null;
+  /** A reaction's emoji, and whether it takes the reaction back; null for every other kind. */
+  emoji: string | null;
+  remove: boolean | null;
 }
 
 export function messageJson(msg: RoomMessage, backfill: boolean): MessageJson {
@@ -103,6 +140,10 @@ export function messageJson(msg: RoomMessage, backfill: boolean): MessageJson {
     backfill,
     verified: msg.verified === true,
     fingerprint: msg.verified === true ? (msg.sender.fingerprint ?? null) : null,
+    replyTo: msg.kind === 'text' ? (msg.replyTo ?? null) : null,
+    to: isAction(msg) ? msg.to : null,
+    emoji: msg.kind === 'reaction' ? msg.emoji : null,
+    remove: msg.kind === 'reaction' ? msg.remove : null,
   };
 }
 
@@ -125,6 +166,10 @@ export function legacyJson(name: string, text: string, time: number): MessageJso
     backfill: false,
     verified: false,
     fingerprint: null,
+    replyTo: null,
+    to: null,
+    emoji: null,
+    remove: null,
   };
 }
 

@@ -123,10 +123,21 @@ Options:
                        the link's key still checked. A malformed link exits 2 saying what is
                        wrong with it
   --json               print one JSON object per message instead: seq, time, msgId,
-                       sender {id, name, legacy}, kind, text, path, startLine, endLine,
-                       language (null where they do not apply), backfill, verified (true only
-                       for a message whose signature checked out: false for every message
-                       until messages are signed), fingerprint (the sender's key; null until then)
+                       sender {id, name, legacy}, kind (text, snippet, reaction, edit, delete,
+                       placeholder), text, path, startLine, endLine, language, reason,
+                       backfill, verified (true for a message whose author's signature checked
+                       out), fingerprint (the key that signed it), replyTo (the seq a reply
+                       answers), to (the seq a reaction, edit or delete acts on), emoji, remove;
+                       null where they do not apply
+  --seq                print each message's seq before it: "#12 ann: hi" (what commands take)
+  --commands           lines starting with "/" are commands even when stdin is not a terminal
+                       (at a terminal they always are): /reply SEQ TEXT, /react SEQ EMOJI,
+                       /unreact SEQ EMOJI, /edit SEQ TEXT, /delete SEQ, /help; "//" sends a
+                       line starting with "/"; an unknown command sends nothing and says so
+                       (and counts as not sent for the exit code). Replies print the message
+                       they answer on the next line, indented; reactions, edits and deletes
+                       print as "* ann edited #12: ..." lines, and one that is not allowed
+                       (an edit of someone else's message) as "* ignored: ..."
 ${flagLines(CHAT_NUMBER_FLAGS, 21, 'words')}
   --identity FILE      this device's key (made on first use, 0600; default
                        $XDG_CONFIG_HOME/whatsudp/identity, else ~/.config/whatsudp/identity); relay

@@ -7,10 +7,39 @@ export const MAX_NAME_CHARS = 32;
 export const MAX_PATH_BYTES = 512;
 export const MAX_LANGUAGE_BYTES = 64;
 
+/** A text; `replyTo` is the seq (in the same room) of the message it answers. */
+export type TextBody = { kind: 'text'; text: string; replyTo?: number };
+export type SnippetBody = { kind: 'snippet'; text: string; path: string; startLine: number; endLine: number; language: string };
+
+/** What a member does to a message already in the room (`to`, its seq): a reaction added or taken
+ * back, an edit or a delete of one's own message (which readers check by the signing key, not the
+ * name: src/common/thread.ts). Each is a message of its own, signed, sequenced and stored like any. */
+export type ActionBody =
+  | { kind: 'reaction'; text: ''; to: number; emoji: string; remove: boolean }
+  | { kind: 'edit'; text: string; to: number }
+  | { kind: 'delete'; text: ''; to: number };
+
 /** What a member can send. Text is UTF-8; a snippet is code with where it came from. */
-export type SendableBody =
-  | { kind: 'text'; text: string }
-  | { kind: 'snippet'; text: string; path: string; startLine: number; endLine: number; language: string };
+export type SendableBody = TextBody | SnippetBody | ActionBody;
+
+export const isAction = (b: MessageBody): b is ActionBody => b.kind === 'reaction' || b.kind === 'edit' || b.kind === 'delete';
+
+/** A reaction is one emoji (or a short word, as chat apps allow): at most this many characters. */
+export const MAX_REACTION_CHARS = 16;
+
+/** Why a reply, reaction, edit or delete cannot be sent (what it refers to, a reaction's emoji), or undefined. */
+export function actionProblem(b: SendableBody): string | undefined {
+  const to = b.kind === 'text' ? b.replyTo : isAction(b) ? b.to : undefined;
+  if (to !== undefined && !(Number.isInteger(to) && to >= 1 && to <= 0xffffffff)) return `There is no message #${String(to)} to refer to.`;
+  return b.kind === 'reaction' ? reactionProblem(b.emoji) : undefined;
+}
+
+/** Why a reaction cannot be sent, or undefined. */
+export function reactionProblem(emoji: string): string | undefined {
+  if (emoji.trim() === '' || [...emoji].length > MAX_REACTION_CHARS) return `A reaction is one emoji or a word of at most ${MAX_REACTION_CHARS} characters.`;
+  if (/[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/u.test(emoji)) return 'A reaction has no spaces, control or direction characters.';
+  return undefined;
+}
 
 /** What a client delivers in a seq's place when it cannot show the message there: a kind a later
  * version added (`code` is its kind byte), or bytes that do not decode. Never sent: every seq is

@@ -2,31 +2,18 @@
 // Pure: the caller owns the clock (reassembly deadlines) and the sockets.
 import { checkUtf8, decodeUtf8, ProtocolError } from './bytes';
 import { fragmentOverhead, MAX_FRAGMENTS } from './codec';
-import { placeholder } from '../common/message';
+import { bodyOf, wireOf } from './kinds';
 import { SEALED_KIND, sealedPlaceholder } from './sealed-content';
 import { MAX_PACKET, MAX_TEXT_BYTES, PacketType, type Data, type MessageBody, type MessageHead, type Msg, type SendableBody } from './packets';
 
 export function headOf(body: SendableBody, totalBytes: number): MessageHead {
-  return body.kind === 'text'
-    ? { kind: 'text', totalBytes }
-    : { kind: 'snippet', totalBytes, path: body.path, startLine: body.startLine, endLine: body.endLine, language: body.language };
+  return { ...wireOf(body).head, totalBytes };
 }
 
 /** The body a head and its text make: a kind this version does not know is a placeholder, in its
  * seq's place, so the conversation goes on past it. */
 export function bodyFromHead(head: MessageHead, text: string): MessageBody {
-  switch (head.kind) {
-    case 'text':
-      return { kind: 'text', text };
-    case 'snippet':
-      return { kind: 'snippet', text, path: head.path, startLine: head.startLine, endLine: head.endLine, language: head.language };
-    case 'other':
-      return head.code === SEALED_KIND ? sealedPlaceholder() : placeholder.unknownKind(head.code);
-    default: {
-      const _exhaustive: never = head;
-      return _exhaustive;
-    }
-  }
+  return head.kind === 'other' && head.code === SEALED_KIND ? sealedPlaceholder() : bodyOf(head, text);
 }
 
 /** How `textBytes` of text split: the room in fragment 0 (after the head) and in each later one. */
@@ -48,17 +35,16 @@ function splitOf(textBytes: number, overhead0: number, overheadN: number): Split
 /** The chunk of fragment `i`. */
 const chunkOf = (text: Buffer, s: Split, i: number): Buffer => (i === 0 ? text.subarray(0, s.room0) : text.subarray(s.room0 + (i - 1) * s.roomN, s.room0 + i * s.roomN));
 
+/** A body's message bytes (a later kind's are its fields). */
 export function textBytes(body: SendableBody): Buffer {
-  const text = Buffer.from(body.text, 'utf8');
-  if (text.length > MAX_TEXT_BYTES) throw new ProtocolError(`Cannot encode message (${text.length} bytes of text, over ${MAX_TEXT_BYTES})`);
-  return text;
+  return wireOf(body).text;
 }
 
 /** The Data datagrams of a message, as packets; `sign` makes its signature block (protocol 2: every
  * member's message is signed) from the head without one and the text bytes. */
 export function fragmentData(clientId: Buffer, msgId: number, body: SendableBody, sign?: (head: MessageHead, text: Buffer) => Buffer): Data[] {
-  const text = textBytes(body);
-  return fragmentWire(clientId, msgId, headOf(body, text.length), text, sign);
+  const { head, text } = wireOf(body);
+  return fragmentWire(clientId, msgId, head, text, sign);
 }
 
 /** The same for a message already in its wire form: a head and its bytes (a sealed room's content). */

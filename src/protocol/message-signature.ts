@@ -7,6 +7,7 @@
 // different messages share an encoding.
 import type { MessageBody } from '../common/message';
 import type { MessageHead } from './packets';
+import { wireOf } from './kinds';
 import { CryptoError, type Bytes, type SigningKey, type VerifyKey } from './crypto';
 
 const LABEL = 'whatsudp v2 message';
@@ -63,8 +64,8 @@ export interface SignedWire {
 export function messageSigningInput(m: SignedMessage): Uint8Array {
   const { body } = m;
   if (body.kind === 'placeholder') throw new CryptoError('A placeholder is not a message anyone signs');
-  const head: MessageHead = body.kind === 'text' ? { kind: 'text', totalBytes: 0 } : { ...body, totalBytes: 0 };
-  return wireSigningInput({ roomId: m.roomId, author: m.author, msgId: m.msgId, head, text: utf8(body.text) }, m.extra);
+  const { head, text } = wireOf(body);
+  return wireSigningInput({ roomId: m.roomId, author: m.author, msgId: m.msgId, head, text }, m.extra);
 }
 
 /** The same bytes, from a message as it travels (what a client signs when sending and checks on receipt). */

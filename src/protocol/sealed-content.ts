@@ -9,6 +9,7 @@ import type { PlaceholderBody } from '../common/message';
 import { MAX_TEXT_BYTES, type MessageHead, type SendableBody } from './packets';
 import { head } from './parts';
 import { ROOM_SEAL_OVERHEAD } from './sealed-room';
+import { bodyOf, wireOf } from './kinds';
 
 /** The kind byte of sealed content: a later kind to every version that cannot open it. */
 export const SEALED_KIND = 3;
@@ -28,9 +29,7 @@ export const MAX_SEALED_TEXT_BYTES = Math.floor((MAX_TEXT_BYTES * 3) / 4) - ROOM
 
 /** The content of a message: its head without a signature, then its text. */
 export function encodeContent(body: SendableBody): Buffer {
-  const text = Buffer.from(body.text, 'utf8');
-  const totalBytes = text.length;
-  const h: MessageHead = body.kind === 'text' ? { kind: 'text', totalBytes } : { kind: 'snippet', totalBytes, path: body.path, startLine: body.startLine, endLine: body.endLine, language: body.language };
+  const { head: h, text } = wireOf(body); // any kind: a reply, a reaction, an edit are sealed alike
   const out = new Writer(head.encodingLength(h) + text.length);
   head.write(out, h);
   out.bytes(text);
@@ -50,9 +49,9 @@ export function decodeContent(content: Uint8Array): SendableBody {
   if (h.auth) throw new ProtocolError('Cannot decode sealed content (a signature inside)');
   if (h.totalBytes !== text.length) throw new ProtocolError(`Cannot decode sealed content (${h.totalBytes} bytes said, ${text.length} carried)`);
   const t = decodeUtf8(text, 'sealed content text');
-  if (h.kind === 'text') return { kind: 'text', text: t };
-  if (h.kind === 'snippet') return { kind: 'snippet', text: t, path: h.path, startLine: h.startLine, endLine: h.endLine, language: h.language };
-  throw new ProtocolError(`Cannot decode sealed content (kind ${h.code} inside)`);
+  const b = bodyOf(h, t);
+  if (b.kind === 'placeholder') throw new ProtocolError(`Cannot decode sealed content (${b.reason} inside)`);
+  return b;
 }
 
 /** The message bytes of sealed content (`sealed` is RoomKey.seal's output). */

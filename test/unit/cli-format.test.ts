@@ -94,6 +94,10 @@ describe('cli format: JSON lines', () => {
       backfill: false,
       verified: false,
       fingerprint: null,
+      replyTo: null,
+      to: null,
+      emoji: null,
+      remove: null,
     });
   });
 

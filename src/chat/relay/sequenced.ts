@@ -6,6 +6,7 @@ import { encode } from '../../protocol/codec';
 import { nodeCrypto } from '../../protocol/crypto';
 import { fingerprint } from '../../protocol/fingerprint';
 import { bodyFromHead, fragmentMsg, msgFragmentsLength } from '../../protocol/fragments';
+import { wireOf } from '../../protocol/kinds';
 import { msgHeaderLength } from '../../protocol/parts';
 import { PacketType, SenderFlags, type MessageBody, type MessageHead } from '../../protocol/packets';
 import type { RoomMessage } from '../types';
@@ -67,13 +68,14 @@ export class SequencedMessage implements Encodable {
 
   /** Made from a stored message (at start): the text is encoded once here. */
   static fromBody(seq: number, time: number, sender: Sender, legacy: boolean, msgId: number, body: StoredBody, auth?: Buffer): SequencedMessage {
-    const text = Buffer.from(body.text, 'utf8');
-    const head: MessageHead =
-      body.kind === 'text'
-        ? { kind: 'text', totalBytes: text.length }
-        : body.kind === 'other'
-          ? { kind: 'other', code: body.code, totalBytes: text.length }
-          : { kind: 'snippet', totalBytes: text.length, path: body.path, startLine: body.startLine, endLine: body.endLine, language: body.language };
+    let head: MessageHead;
+    let text: Buffer;
+    if (body.kind === 'other') {
+      text = Buffer.from(body.text, 'utf8');
+      head = { kind: 'other', code: body.code, totalBytes: text.length };
+    } else {
+      ({ head, text } = wireOf(body));
+    }
     if (auth) head.auth = auth;
     return new SequencedMessage(seq, time, sender, legacy, msgId, head, text);
   }
