@@ -96,7 +96,7 @@ describe('WhatsUDP panel search and mentions', function () {
     assert.equal(r.search!.current, undefined, 'no row stays marked');
   });
 
-  it('typing "@" offers member names; Tab and Enter insert them, and Enter sends once the list is closed', async () => {
+  it('typing "@" offers member names; Up/Down choose, Tab and Enter insert, Escape closes, and Enter sends once the list is closed', async () => {
     await vscode.commands.executeCommand('whatsudp.openChat'); // the keyboard to the composer
     await until('the composer focused', (r) => r.focus === 'composer');
     keys('type:hi @an');
@@ -105,11 +105,15 @@ describe('WhatsUDP panel search and mentions', function () {
     await screenshot('mention-light', 'Default Light Modern');
     keys('Tab');
     await until('the name inserted', (r) => r.draft === 'hi @Ann Lee ' && r.mentions?.length === 0);
-    keys('type:and @B');
-    await until('bob offered', (r) => JSON.stringify(r.mentions) === JSON.stringify(['bob']));
-    keys('Enter'); // accepts: the list is open
-    await until('bob inserted, nothing sent', (r) => r.draft === 'hi @Ann Lee and @bob ');
-    keys('type:look', 'Enter');
+    keys('type:and @');
+    await until('everyone else offered', (r) => JSON.stringify(r.mentions) === JSON.stringify(['Ann Lee', 'bob']));
+    keys('ArrowDown', 'Enter'); // Enter accepts while the list is open
+    await until('bob inserted, nothing sent', (r) => r.draft === 'hi @Ann Lee and @bob ' && r.mentions?.length === 0);
+    keys('type:look @');
+    await until('the list open again', (r) => r.mentions?.length === 2);
+    keys('Escape');
+    await until('Escape closes the list and keeps the text', (r) => r.mentions?.length === 0 && r.draft === 'hi @Ann Lee and @bob look @');
+    keys('Backspace', 'Backspace', 'Enter');
     const ann = peers[1];
     await waitFor('Ann Lee to receive the message', () => ann.texts().includes('alice: hi @Ann Lee and @bob look'));
     await until('the composer empty again', (r) => r.draft === '');
