@@ -107,12 +107,14 @@ export async function scale(sizes: number[], idleMs: number, fanouts: number): P
       const steps: ScaleStep[] = [];
       const mems: Mem[] = [];
       for (const size of sizes) {
-        beat?.stop();
+        // The members already in keep heartbeating while the next ones join: on a loaded machine a
+        // join of 4,000 took over 30 s, and members silent that long are dropped (their lease).
         const fresh = await createMembers(server, size - members.length, HOSTS);
-        members.push(...fresh);
         const j0 = performance.now();
         await joinAll(fresh);
         const joinMs = performance.now() - j0;
+        beat?.stop();
+        members.push(...fresh);
         beat = heartbeat(members);
         // The relay lengthens the heartbeat as the room grows and says so in each Pong: wait until every
         // member pings at the period the newest one was given (at most one old period), then spread
