@@ -4,7 +4,7 @@
 // marks the drawn rows only (highlight.ts): a keystroke costs a pass over the data and the marks of
 // the rows in view, never a redraw of the list.
 import type { ChatItem, SearchReport } from '../common/messages';
-import { el, icon } from './dom';
+import { el, icon, srOnly } from './dom';
 import { markHits } from './highlight';
 import { rowText } from './report';
 import { Search, needleOf } from './search';
@@ -188,7 +188,10 @@ export class SearchBar {
 
   private show(): void {
     const text = this.search.counter;
-    if (this.counter.textContent !== text) this.counter.textContent = text;
+    // Heard as "3 of 17 matching messages" (what is counted), seen as "3 of 17". Only a change is
+    // written: the region is live, and a rewrite of the same words would be read out again.
+    const heard = this.search.count > 0 ? `${text} matching messages` : text;
+    if (this.counter.textContent !== heard) this.counter.replaceChildren(text, ...(this.search.count > 0 ? [srOnly(' matching messages')] : []));
     this.input.classList.toggle('no-results', text === 'No results');
     setDisabled(this.prev, this.search.count === 0);
     setDisabled(this.next, this.search.count === 0);
