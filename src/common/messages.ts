@@ -26,8 +26,26 @@ export type ChatItem =
       own: boolean;
       state?: DeliveryStateView; // own messages only
       error?: string;
+      /** A reply: the seq it answers and the key that message has (or would have) in this panel. */
+      reply?: { seq: number; key: string };
+      /** Its author changed the text (the body holds the new one) or took it back (the body is empty). */
+      edited?: boolean;
+      deleted?: boolean;
+      reactions?: ReactionView[];
+      /** Reply and React are offered: a message of the current room, shown, not deleted. */
+      respond?: boolean;
+      /** Edit and Delete are offered: this device's key wrote it, checked by its signature. */
+      mine?: boolean;
     }
   | { type: 'notice'; key: string; time: number; text: string; tone: 'info' | 'warning' };
+
+/** One emoji under a message: who reacted with it (names, in the order they did) and whether this
+ * device's key is among them (its chip then takes the reaction back). */
+export interface ReactionView {
+  emoji: string;
+  names: string[];
+  mine: boolean;
+}
 
 export interface MemberView {
   memberId: number;
@@ -97,9 +115,26 @@ export interface RenderReport {
   /** The search box, the composer's text and the mention list's names (while it is open), and what
    * has the keyboard: 'composer', 'search', 'messages', or another element's tag name. */
   search?: SearchReport;
+  /** Beside lastRows, what else each of those rows shows: the quote, the edited/deleted label and the
+   * reaction chips (label, as shown, and tooltip). */
+  lastDetails?: RowDetail[];
+  /** The composer's reply/edit bar ("Replying to bob: ..."), '' without one. */
+  composerContext?: string;
+  /** The panel's last short message to the reader (e.g. a quote whose message is not kept). */
+  toast?: string;
   draft?: string;
   mentions?: string[];
   focus?: string;
+}
+
+export interface RowDetail {
+  key: string;
+  quote?: string;
+  edited: boolean;
+  deleted: boolean;
+  reactions: { label: string; title: string; pressed: boolean }[];
+  /** The actions its toolbar offers: 'reply', 'react', 'edit', 'delete'. */
+  actions: string[];
 }
 
 export interface SearchReport {
@@ -115,7 +150,13 @@ export interface SearchReport {
 
 export type WebviewToHost =
   | { type: 'ready' }
-  | { type: 'send'; text: string }
+  /** `replyTo`: the key of the message it answers. */
+  | { type: 'send'; text: string; replyTo?: string }
+  /** Adds this device's reaction to the message at `key`, or takes it back. */
+  | { type: 'react'; key: string; emoji: string; remove: boolean }
+  /** Edit and Delete of one's own message (the webview asked to confirm a delete). */
+  | { type: 'edit'; key: string; text: string }
+  | { type: 'delete'; key: string }
   | { type: 'retry'; key: string }
   | { type: 'openSnippet'; key: string }
   | { type: 'openLink'; url: string }

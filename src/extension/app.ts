@@ -254,7 +254,8 @@ export class App extends Disposable {
       const server = this.configuredServer(true);
       if (server && formatAddress(server) !== formatAddress(session.server)) {
         if (session.started) await this.join(session, server, true);
-        else session.setServer(server); // joined there when the chat starts
+        // Joined there when the chat starts; with its sealed room's keys, should a join be on its way.
+        else session.setServer(server, await this.roomFor(server));
       }
     }
   }

@@ -160,7 +160,16 @@ export class ChatPanel extends Disposable {
         this.focusOnReady = false;
         return;
       case 'send':
-        this.session.send(msg.text); // TOO_LARGE / EMPTY become a message via receive()
+        this.session.send(msg.text, typeof msg.replyTo === 'string' ? msg.replyTo : undefined); // TOO_LARGE / EMPTY become a message via receive()
+        return;
+      case 'react':
+        this.session.react(msg.key, msg.emoji, msg.remove === true);
+        return;
+      case 'edit':
+        this.session.edit(msg.key, msg.text);
+        return;
+      case 'delete':
+        this.session.delete(msg.key);
         return;
       case 'retry':
         this.session.retry(msg.key);

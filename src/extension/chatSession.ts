@@ -10,7 +10,7 @@ import { TypedEmitter } from '../chat';
 import { conflictText, NameWatch, newIdentity, type DeviceIdentity, type MemberPins, type NameConflict, type TextStore } from '../chat/identity';
 import { nodeCrypto, type Bytes } from '../protocol/crypto';
 import type { ChatItem, ConnectionView, MemberView, Snapshot } from '../common/messages';
-import { textProblem } from '../common/message';
+import { isAction, textProblem, type ActionBody } from '../common/message';
 import { Conversation, type Change } from './conversation';
 import type { HistoryStorage, PersistedState, StoredEntry } from './history';
 import { connectionView, memberViews, mentions } from './views';
@@ -96,7 +96,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     super();
     this.identity = opts.identity ?? newIdentity(nodeCrypto).identity;
     this.clientId = saved.clientId && /^[0-9a-f]{16}$/.test(saved.clientId) ? saved.clientId : randomBytes(8).toString('hex');
-    this.conversation = new Conversation(this.clientId, saved);
+    this.conversation = new Conversation(this.clientId, saved, Buffer.from(this.identity.publicKey).toString('base64url'));
     this.names = this.nameWatch(opts.memberPins);
     this.resume = saved.resume;
     const highest = Math.max(0, ...this.conversation.pending().map((e) => e.msgId));
@@ -228,7 +228,11 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       });
     on('state', (s) => this.setState(s));
     on('message', (m, info) => this.onMessage(client, m, info.backfill, resuming));
-    on('delivery', (o) => this.apply(this.conversation.applyDelivery(o)));
+    on('delivery', (o) => {
+      if (!isAction(o.body)) return this.apply(this.conversation.applyDelivery(o));
+      // An action has no row to show its state on: only a failure is said.
+      if (o.state === 'failed') this.emit('items', [this.conversation.addNotice(`Your ${o.body.kind} was not delivered: ${o.error ?? 'the relay did not take it'}.`, 'warning')], []);
+    });
     on('members', (list) => {
       this.emit('members', memberViews(list, this.clientId, this.names?.flagged, this.names?.verified));
       this.names?.check(list);
@@ -258,6 +262,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     const change = this.conversation.addMessage(m, roomId);
     if (reset) this.emit('reset');
     if (!change) return;
+    // Not an error of this window's: someone's action on a message it cannot change (or no longer keeps).
+    if (change.ignored) this.opts.log.info(`Seq ${m.seq} (${m.kind} from ${m.sender.name}) changes nothing: ${change.ignored}`);
     this.apply(change);
     if (change.entry && !change.entry.own) {
       // A first join's backfill is old news; what arrived while this window was away is not.
@@ -277,12 +283,42 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.save();
   }
 
-  send(text: string): void {
-    this.sendBody({ kind: 'text', text });
+  /** Sends a text; `replyTo`, the key of the message it answers (which must still be shown). */
+  send(text: string, replyTo?: string): void {
+    if (replyTo === undefined) return this.sendBody({ kind: 'text', text });
+    this.sendBody({ kind: 'text', text, replyTo: this.target(replyTo, 'reply to').seq! });
+  }
+
+  /** Adds this device's reaction to the message at `key`, or takes it back. */
+  react(key: string, emoji: string, remove: boolean): void {
+    this.sendAction({ kind: 'reaction', text: '', to: this.target(key, 'react to').seq!, emoji, remove });
+  }
+
+  /** Edits or deletes an own message; every reader checks it is the author's key (thread.ts). */
+  edit(key: string, text: string): void {
+    this.sendAction({ kind: 'edit', text, to: this.target(key, 'edit', true).seq! });
+  }
+
+  delete(key: string): void {
+    this.sendAction({ kind: 'delete', text: '', to: this.target(key, 'delete', true).seq! });
+  }
+
+  private target(key: string, doing: string, own = false): StoredEntry {
+    const e = this.conversation.target(key);
+    if (!e) throw new ChatError('BAD_OPTION', `That message is no longer in this room's conversation: there is nothing to ${doing}.`);
+    if (own && !this.conversation.isMine(e)) throw new ChatError('BAD_OPTION', `Only its author can ${doing} a message.`);
+    return e;
+  }
+
+  /** An action is no row of its own: it shows when the room sends it back, as it does for everyone. */
+  private sendAction(body: ActionBody): void {
+    if (!this.client) throw new ChatError('CLOSED', 'Not connected to the room: reactions, edits and deletes need the connection.');
+    this.client.send(body);
   }
 
   /** Sends a message, or keeps it for later while there is no client. Throws ChatError TOO_LARGE / EMPTY. */
   sendBody(body: SendableBody): void {
+    if (isAction(body)) return this.sendAction(body);
     const sender = { id: this.clientId, name: this.opts.name, legacy: false };
     let entry: StoredEntry;
     if (this.client) {

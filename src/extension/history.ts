@@ -19,6 +19,20 @@ export interface StoredEntry {
   own: boolean;
   state?: DeliveryStateView;
   error?: string;
+  /** The key that signed it and whether its signature checked out: who may edit or delete it. */
+  key?: string;
+  verified?: boolean;
+  /** What replies, reactions, edits and deletes did to it (src/common/thread.ts decides): the body
+   * holds the current text, so an edited or deleted message's old words are not kept on disk. */
+  edited?: boolean;
+  deleted?: boolean;
+  reactions?: StoredReaction[];
+}
+
+/** Who reacted with an emoji, by key (a name proves nothing), in the order they did. */
+export interface StoredReaction {
+  emoji: string;
+  by: { name: string; key: string }[];
 }
 
 export interface PersistedState {
@@ -86,7 +100,7 @@ export class FileHistory implements HistoryStorage {
     let problem: string;
     try {
       const parsed = JSON.parse(text) as Partial<PersistedState>;
-      if (parsed.version === 1 && Array.isArray(parsed.entries)) return { ...emptyState(), ...parsed, entries: parsed.entries.filter(isEntry) };
+      if (parsed.version === 1 && Array.isArray(parsed.entries)) return { ...emptyState(), ...parsed, entries: parsed.entries.filter(isEntry).map(withReactions) };
       problem = `it is not a version 1 history (version ${String(parsed.version)})`;
     } catch (err) {
       problem = err instanceof Error ? err.message : String(err);
@@ -173,6 +187,18 @@ function isEntry(e: unknown): e is StoredEntry {
     typeof x.sender?.name === 'string' && typeof x.body?.text === 'string' &&
     (x.body.kind !== 'placeholder' || typeof x.body.reason === 'string')
   );
+}
+
+const isReaction = (r: unknown): r is StoredReaction => {
+  const x = r as StoredReaction;
+  return typeof x?.emoji === 'string' && Array.isArray(x.by) && x.by.every((b) => typeof b?.name === 'string' && typeof b.key === 'string');
+};
+
+/** An entry whose reactions are not what this version wrote keeps its message and loses them. */
+function withReactions(e: StoredEntry): StoredEntry {
+  if (e.reactions === undefined || (Array.isArray(e.reactions) && e.reactions.every(isReaction))) return e;
+  const { reactions: _bad, ...rest } = e;
+  return rest;
 }
 
 /** Keeps history in memory only: for a second window, and for tests. Like FileHistory it reads the

@@ -16,10 +16,23 @@ export function messageBody(m: RoomMessage | MessageBody): MessageBody {
   if (m.kind === 'placeholder') return m.code === undefined ? { kind: 'placeholder', text: '', reason: m.reason } : { kind: 'placeholder', text: '', reason: m.reason, code: m.code };
   return m.kind === 'snippet'
     ? { kind: 'snippet', text: m.text, path: m.path, startLine: m.startLine, endLine: m.endLine, language: m.language }
-    : { kind: 'text', text: m.text };
+    : m.kind === 'text' && m.replyTo !== undefined
+      ? { kind: 'text', text: m.text, replyTo: m.replyTo }
+      : { kind: 'text', text: m.text };
 }
 
-export function itemOf(entry: StoredEntry, key: string): ChatItem {
+/** What the conversation knows beside the entry: the key its reply's original has here, whether it
+ * is a message of the current room, this device's key, and whether that key wrote it (and may edit it). */
+export interface ItemContext {
+  replyKey?: string;
+  current: boolean;
+  selfKey?: string;
+  mine?: boolean;
+}
+
+export function itemOf(entry: StoredEntry, key: string, ctx: ItemContext = { current: false }): ChatItem {
+  const body = entry.body;
+  const shown = entry.seq !== undefined && body.kind !== 'placeholder' && !entry.deleted;
   return {
     type: 'message',
     key,
@@ -30,6 +43,14 @@ export function itemOf(entry: StoredEntry, key: string): ChatItem {
     own: entry.own,
     ...(entry.own ? { state: entry.state ?? 'delivered' } : {}),
     ...(entry.error ? { error: entry.error } : {}),
+    ...(body.kind === 'text' && body.replyTo !== undefined && ctx.replyKey ? { reply: { seq: body.replyTo, key: ctx.replyKey } } : {}),
+    ...(entry.edited ? { edited: true } : {}),
+    ...(entry.deleted ? { deleted: true } : {}),
+    ...(entry.reactions?.length
+      ? { reactions: entry.reactions.map((r) => ({ emoji: r.emoji, names: r.by.map((b) => b.name), mine: r.by.some((b) => b.key === ctx.selfKey) })) }
+      : {}),
+    ...(shown && ctx.current ? { respond: true } : {}),
+    ...(shown && ctx.current && ctx.mine ? { mine: true } : {}),
   };
 }
 
