@@ -1,7 +1,9 @@
 // The message box. Enter sends, Shift+Enter makes a new line (Ctrl/Cmd+Enter also sends). The
 // byte count and the reason a draft cannot be sent are shown while typing (see draft.ts). Typing "@"
 // offers the members' names (mention.ts): Up/Down choose, Tab or Enter insert, Escape closes; Enter
-// sends only while no list is open.
+// sends only while no list is open. Above the box, "Replying to NAME: first line ×" or "Editing your
+// message ×" while a reply or an edit is being written; Escape (or ×) cancels it. Up in an empty box
+// edits your last message; Alt+Up goes to the messages (row-keys.ts).
 import type { MemberView } from '../common/messages';
 import { el } from './dom';
 import { checkDraft } from './draft';
@@ -9,9 +11,21 @@ import { insertMention, mentionCandidates, mentionQuery } from './mention';
 import { MentionList } from './mention-list';
 import { button, setDisabled, textArea, type TextBox } from './toolkit';
 
+/** What the box is writing besides a new message: a reply to, or an edit of, the message at `key`. */
+export interface ComposerContext {
+  kind: 'reply' | 'edit';
+  key: string;
+  /** "Replying to bob: first line" */
+  label: string;
+}
+
 export interface ComposerHooks {
-  send(text: string): void;
+  send(text: string, context?: ComposerContext): void;
   draftChanged(text: string): void;
+  /** Up in an empty box: edit the last message of one's own. */
+  editLast?(): void;
+  /** Alt+Up: the keyboard goes to the messages. */
+  toMessages?(): void;
 }
 
 const MAX_ROWS = 8;
@@ -23,6 +37,11 @@ export class Composer {
   private readonly count = el('span', 'count');
   private readonly problem = el('span', 'problem');
   private readonly hint = el('span', 'hint', 'Enter to send · Shift+Enter for a new line');
+  private readonly contextBar = el('div', 'composer-context');
+  private readonly contextText = el('span', 'context-text');
+  private context: ComposerContext | undefined;
+  /** The draft an edit put aside: it comes back when the edit is sent or cancelled. */
+  private setAside = '';
   private maxBytes = 65536;
   private members: readonly MemberView[] = [];
   private readonly mentions = new MentionList((name) => this.accept(name));
@@ -49,7 +68,15 @@ export class Composer {
     foot.append(this.hint, this.problem, this.count);
     const line = el('div', 'composer-line');
     line.append(this.box.element, this.sendButton);
-    this.element.append(this.mentions.element, line, foot, this.mentions.announcer);
+    const cancel = el('button', 'context-cancel', '×');
+    cancel.type = 'button';
+    cancel.title = 'Cancel (Escape)';
+    cancel.setAttribute('aria-label', 'Cancel');
+    cancel.addEventListener('click', () => this.setContext(undefined));
+    this.contextBar.append(this.contextText, cancel);
+    this.contextBar.hidden = true;
+    this.contextBar.setAttribute('aria-live', 'polite');
+    this.element.append(this.mentions.element, this.contextBar, line, foot, this.mentions.announcer);
     this.update();
   }
 
@@ -83,10 +110,51 @@ export class Composer {
     this.box.focus();
   }
 
+  /** The reply or edit being written ('' for none), as the bar above the box reads. */
+  get contextLabel(): string {
+    return this.context?.label ?? '';
+  }
+
+  /** Starts a reply or an edit (`text`: the message's words, put in the box), or cancels one. */
+  setContext(context: ComposerContext | undefined, text?: string): void {
+    if (this.context?.kind === 'edit') this.box.value = this.setAside; // the edit's words go, the draft comes back
+    if (context?.kind === 'edit') {
+      this.setAside = this.box.value;
+      this.box.value = text ?? '';
+    }
+    this.context = context;
+    this.contextBar.hidden = !context;
+    this.contextBar.classList.toggle('editing', context?.kind === 'edit');
+    this.contextText.textContent = context?.label ?? '';
+    this.mentions.hide();
+    this.update();
+    this.hooks.draftChanged(this.box.value);
+    this.box.focus();
+  }
+
+  /** The message being replied to or edited is gone (deleted, cleared): so is the reply or edit. */
+  dropContext(isThere: (key: string) => boolean): void {
+    if (this.context && !isThere(this.context.key)) this.setContext(undefined);
+  }
+
   private onKey(e: KeyboardEvent): void {
     // An IME composing text uses Enter to confirm a candidate, not to send.
     if (e.isComposing || e.keyCode === 229) return;
     if (this.mentions.isOpen && this.onMentionKey(e)) return;
+    const plain = !e.shiftKey && !e.ctrlKey && !e.metaKey;
+    if (e.key === 'Escape' && this.context) {
+      e.preventDefault();
+      e.stopPropagation();
+      return this.setContext(undefined);
+    }
+    if (e.key === 'ArrowUp' && plain && e.altKey && this.hooks.toMessages) {
+      e.preventDefault();
+      return this.hooks.toMessages();
+    }
+    if (e.key === 'ArrowUp' && plain && !e.altKey && this.box.value === '' && !this.context && this.hooks.editLast) {
+      e.preventDefault();
+      return this.hooks.editLast();
+    }
     if (e.key !== 'Enter' || e.shiftKey || e.altKey) return;
     e.preventDefault();
     this.trySend();
@@ -140,11 +208,14 @@ export class Composer {
       this.hint.hidden = true;
       return;
     }
-    this.hooks.send(text);
-    this.box.value = '';
+    const context = this.context;
+    this.context = undefined;
+    this.contextBar.hidden = true;
+    this.hooks.send(text, context);
+    this.box.value = context?.kind === 'edit' ? this.setAside : '';
     this.mentions.hide();
     this.update();
-    this.hooks.draftChanged('');
+    this.hooks.draftChanged(this.box.value);
     this.box.focus();
   }
 

@@ -56,6 +56,9 @@ export function estimateHeight(item: ChatItem, continuation: boolean, unread: bo
   if (item.type === 'notice') return h + m.lineHeight + 4;
   if (!continuation) h += 6 + m.lineHeight; // name and time
   if (item.state === 'failed') h += 32; // error and Retry
+  if (item.reply) h += m.lineHeight + 6; // the quote
+  if (item.reactions?.length) h += 28; // the chips
+  if (item.deleted) return h + m.lineHeight;
   const body = item.body;
   if (body.kind === 'snippet') {
     const perLine = Math.max(10, Math.floor((m.textWidth - 20) / m.codeCharWidth));

@@ -29,6 +29,7 @@ import { MemberList } from './members';
 import { People } from './people';
 import { bodyText } from './render-text';
 import { buildReport } from './report';
+import { RowActions } from './row-actions';
 import { SearchBar, searchButton } from './search-bar';
 import { Timeline } from './timeline';
 import { button, registerToolkit } from './toolkit';
@@ -56,6 +57,9 @@ function focusName(search: Element, composer: Element, messages: Element): strin
   if (!at || at === document.body) return 'nothing';
   return search.contains(at) ? 'search' : composer.contains(at) ? 'composer' : messages.contains(at) ? 'messages' : at.tagName.toLowerCase();
 }
+
+/** A message a reply or an edit can still refer to. */
+const isLive = (item: ChatItem | undefined): boolean => item?.type === 'message' && item.respond === true;
 
 function start(): void {
   registerToolkit();
@@ -95,6 +99,7 @@ function start(): void {
       saveSoon();
     },
     decorate: (row, item) => search.decorate(row, item),
+    command: (command, item, control) => actions.command(command, item, control),
   });
   const search = new SearchBar(timeline, () => composer.focus());
   const header = new Header({
@@ -109,9 +114,18 @@ function start(): void {
   header.element.querySelector('.spacer')?.after(searchButton(() => search.open()));
   const members = new MemberList(people, (id) => post({ type: 'verify', id }));
   const composer = new Composer({
-    send: (text) => post({ type: 'send', text }),
+    send: (text, context) => {
+      if (context?.kind !== 'edit') post({ type: 'send', text, ...(context ? { replyTo: context.key } : {}) });
+      else {
+        const was = timeline.item(context.key);
+        if (was?.type !== 'message' || text !== was.body.text) post({ type: 'edit', key: context.key, text }); // unchanged: nothing to send
+      }
+    },
     draftChanged: saveSoon,
+    editLast: () => actions.editLast(),
+    toMessages: () => actions.toMessages(),
   });
+  const actions = new RowActions(timeline, composer, post);
   composer.draft = state.draft;
 
   // New messages from others are read out here; the log itself is not live (see timeline.ts).
@@ -131,7 +145,7 @@ function start(): void {
   const app = document.getElementById('app') ?? document.body;
   app.classList.add('app');
   const timelineBox = el('div', 'timeline');
-  timelineBox.append(timeline.scroller, jump);
+  timelineBox.append(timeline.scroller, jump, actions.popover, actions.toast);
   const middle = el('div', 'middle');
   middle.append(timelineBox, members.element);
   app.replaceChildren(header.element, header.banner, search.element, middle, composer.element, announcer);
@@ -168,6 +182,7 @@ function start(): void {
         const t0 = performance.now();
         const added = timeline.apply(msg.items, msg.replaces);
         search.itemsChanged();
+        composer.dropContext((key) => isLive(timeline.item(key)));
         void document.body.offsetHeight;
         if (added.length > 0) appendRenderMs = performance.now() - t0;
         announce(added);
@@ -191,6 +206,7 @@ function start(): void {
       case 'cleared':
         timeline.clear();
         search.itemsChanged();
+        composer.dropContext(() => false);
         break;
       case 'focusComposer':
         composer.focus();
@@ -199,6 +215,8 @@ function start(): void {
         const report: RenderReport = {
           ...buildReport({ timeline, bannerText: header.bannerShown, memberNames: members.names(), ownScripts, snapshotRenderMs, appendRenderMs }),
           search: search.report(),
+          composerContext: composer.contextLabel,
+          toast: actions.toastText,
           draft: composer.draft,
           mentions: composer.mentionNames,
           focus: focusName(search.element, composer.element, timeline.scroller),

@@ -6,7 +6,7 @@ import type { MessageBody } from '../common/message';
 import { el } from './dom';
 import { parseMessage, plainText, visibleControls, type Block } from './markup';
 import { pieces, readable } from './markers';
-import { snippetTitle } from './shown-text'; // where search reads it too
+import { placeholderText, snippetTitle } from './shown-text'; // where search reads them too
 
 export function renderBody(body: MessageBody, parent: HTMLElement): void {
   if (body.kind === 'snippet') parent.append(renderSnippet(body));
@@ -14,8 +14,7 @@ export function renderBody(body: MessageBody, parent: HTMLElement): void {
   else renderBlocks(parseMessage(body.text), parent);
 }
 
-/** What stands in the place of a message this version cannot show: why, never peer text. */
-export const placeholderText = (body: Extract<MessageBody, { kind: 'placeholder' }>): string => `Not shown: ${body.reason}.`;
+export { placeholderText };
 
 export function renderBlocks(blocks: readonly Block[], parent: HTMLElement): void {
   for (const block of blocks) {

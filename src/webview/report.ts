@@ -1,6 +1,6 @@
 // Answers `inspect`: what the reader sees, read back from rendered rows (not from our data), so
 // the integration tests and the benchmark check the real output of the DOM builder.
-import type { RenderReport } from '../common/messages';
+import type { RenderReport, RowDetail } from '../common/messages';
 import { verifiedLabels } from './members';
 import type { Timeline } from './timeline';
 
@@ -40,6 +40,19 @@ function blockText(block: Element): string {
   return head === undefined ? code : `${head}\n${code}`;
 }
 
+/** What a row shows beside "name: text" (row-extras.ts draws it). */
+export function rowDetail(row: HTMLElement): RowDetail {
+  const quote = row.querySelector('.quote');
+  return {
+    key: row.dataset.key ?? '',
+    ...(quote ? { quote: [...quote.children].map((c) => c.textContent ?? '').join(': ') } : {}),
+    edited: row.querySelector('.edited-label') !== null,
+    deleted: row.querySelector('.deleted-text') !== null,
+    reactions: [...row.querySelectorAll<HTMLElement>('.chip')].map((c) => ({ label: c.textContent ?? '', title: c.title, pressed: c.getAttribute('aria-pressed') === 'true' })),
+    actions: [...row.querySelectorAll<HTMLElement>('.row-tools [data-command]')].map((b) => b.dataset.command ?? ''),
+  };
+}
+
 export interface ReportParts {
   timeline: Timeline;
   bannerText: string;
@@ -50,7 +63,7 @@ export interface ReportParts {
 }
 
 export function buildReport(p: ReportParts): RenderReport {
-  const rows: Element[] = [];
+  const rows: HTMLElement[] = [];
   for (let i = p.timeline.length - 1; i >= 0 && rows.length < LAST_ROWS; i--) {
     if (p.timeline.at(i).type === 'message') rows.unshift(p.timeline.rowElement(i));
   }
@@ -58,6 +71,7 @@ export function buildReport(p: ReportParts): RenderReport {
   return {
     itemCount: p.timeline.length,
     lastRows: rows.map(rowText),
+    lastDetails: rows.map(rowDetail),
     lastStates: rows.flatMap((r) => {
       const label = r.querySelector('.state-label')?.textContent;
       return label ? [label] : [];

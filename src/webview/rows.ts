@@ -5,6 +5,8 @@ import { visibleName } from '../common/names';
 import { el, icon, ICONS, srOnly } from './dom';
 import { colorClass, senderMarks, type SenderMark } from './people';
 import { renderBody } from './render-text';
+import { quoteElement, reactionChips, rowTools } from './row-extras';
+import { DELETED_TEXT, rowCommands, sameQuote, type Quote } from './thread-text';
 import { button, tag } from './toolkit';
 
 export interface RowOptions {
@@ -16,10 +18,12 @@ export interface RowOptions {
   idTag?: string;
   /** The sender's name was seen before with another key. */
   newKey?: boolean;
+  /** A reply's quote of the message it answers, as that message reads now. */
+  quote?: Quote;
 }
 
 export function sameOptions(a: RowOptions, b: RowOptions): boolean {
-  return a.continuation === b.continuation && a.unread === b.unread && a.idTag === b.idTag;
+  return a.continuation === b.continuation && a.unread === b.unread && a.idTag === b.idTag && sameQuote(a.quote, b.quote);
 }
 
 /** Messages closer than this from the same sender form one visual group. */
@@ -73,8 +77,21 @@ export function buildRow(item: ChatItem, opts: RowOptions): HTMLElement {
   for (const mark of senderMarks(item.sender, opts.newKey)) meta.append(markTag(mark));
   meta.append(timeElement(item.time));
   const body = el('div', 'body');
-  renderBody(item.body, body);
-  main.append(meta, body);
+  if (item.deleted) {
+    row.classList.add('deleted');
+    body.append(el('div', 'deleted-text', DELETED_TEXT));
+  } else renderBody(item.body, body);
+  main.append(meta);
+  if (opts.quote) main.append(quoteElement(opts.quote));
+  main.append(body);
+  if (item.edited && !item.deleted) main.append(el('span', 'edited-label', '(edited)'));
+  if (item.reactions?.length) main.append(reactionChips(item.reactions, item.respond === true));
+  const commands = rowCommands(item);
+  if (commands.length) {
+    row.tabIndex = -1; // the keyboard's stop for its actions (row-keys.ts); the list moves between rows
+    row.setAttribute('aria-keyshortcuts', commands.map((c) => ({ react: '+', reply: 'R', edit: 'E', delete: 'Delete' })[c]).join(' '));
+    main.append(rowTools(commands));
+  }
 
   if (item.own && item.state === 'failed') {
     const failure = el('div', 'failure');

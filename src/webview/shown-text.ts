@@ -14,6 +14,9 @@ export function snippetTitle(body: Extract<MessageBody, { kind: 'snippet' }>): s
   return `${visibleControls(body.path)}:${lines}`;
 }
 
+/** What stands in the place of a message this version cannot show: why, never peer text. */
+export const placeholderText = (body: Extract<MessageBody, { kind: 'placeholder' }>): string => `Not shown: ${body.reason}.`;
+
 /** The text pieces of `text` as render-text.ts draws them, without its markers. */
 export function drawnText(text: string, reveal = false): string {
   let out = '';

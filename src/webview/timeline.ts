@@ -12,6 +12,7 @@ import { Items } from './items';
 import type { People } from './people';
 import { RowWindow } from './row-window';
 import { continues, rowAction, type RowOptions } from './rows';
+import { quoteOf } from './thread-text';
 import { isChatItem, validItems } from './valid';
 
 const OVERSCAN = 600; // px each way: enough for a fast wheel flick between two frames
@@ -31,6 +32,8 @@ export interface TimelineHooks {
   moved(pinned: boolean, unseen: number): void;
   /** Applied to each row as it is drawn, and again on redecorate() (search marks). */
   decorate?: (row: HTMLElement, item: ChatItem) => void;
+  /** A row's own control was clicked (data-command: reply, react, a chip, a quote...): row-actions.ts. */
+  command?: (command: string, item: ChatItem, control: HTMLElement) => void;
 }
 
 export class Timeline {
@@ -65,6 +68,10 @@ export class Timeline {
     this.metrics = new Metrics(rows);
     this.scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
     rows.addEventListener('click', (e) => {
+      const control = (e.target as Element).closest<HTMLElement>('[data-command]');
+      const key = control?.closest<HTMLElement>('.row')?.dataset.key;
+      const item = key === undefined ? undefined : this.item(key);
+      if (control && item && !control.hasAttribute('disabled')) return this.hooks.command?.(control.dataset.command ?? '', item, control);
       const msg = rowAction(e);
       if (msg) this.hooks.action(msg);
     });
@@ -104,6 +111,33 @@ export class Timeline {
     if (index >= this.window.start && index < this.window.end && top >= viewTop && top + h <= viewTop + viewH) return;
     this.pinned = false;
     this.render({ index, delta: Math.max(0, Math.round((viewH - h) / 2)) });
+  }
+
+  /** The item shown under `key`, if the panel has it. */
+  item(key: string): ChatItem | undefined {
+    const i = this.items.indexOf(key);
+    return i === undefined ? undefined : this.items.at(i);
+  }
+
+  /** The drawn row of `key`, brought into view first (drawing it if it was not). */
+  showRow(key: string): HTMLElement | undefined {
+    this.reveal(key);
+    return this.window.element.querySelector<HTMLElement>(`.row[data-key="${CSS.escape(key)}"]`) ?? undefined;
+  }
+
+  /** The key of the message `step` messages from `key` (notices are skipped), or undefined at an end. */
+  neighbour(key: string, step: 1 | -1): string | undefined {
+    for (let i = (this.items.indexOf(key) ?? -1) + step; i >= 0 && i < this.items.length; i += step) {
+      const it = this.items.at(i);
+      if (it.type === 'message') return it.key;
+    }
+    return undefined;
+  }
+
+  /** The last message row wholly or partly in view (where the keyboard enters the list). */
+  lastInView(): string | undefined {
+    const at = this.readerAt();
+    return at < 0 ? undefined : (this.items.at(at).type === 'message' ? this.items.at(at).key : this.neighbour(this.items.at(at).key, -1));
   }
 
   /** Decorates the drawn rows again (the search changed). */
@@ -192,6 +226,7 @@ export class Timeline {
       continuation: !unread && continues(this.items.at(i - 1), item),
       idTag: item.type === 'message' ? this.people.senderTag(item.sender) : undefined,
       newKey: item.type === 'message' && this.people.hasNewKey(item.sender.id),
+      quote: item.type === 'message' && item.reply ? quoteOf(item.reply.key, this.item(item.reply.key)) : undefined,
     };
   }
 
@@ -248,8 +283,12 @@ export class Timeline {
     const active = document.activeElement;
     const hadFocus = active !== null && this.window.element.contains(active);
     this.window.mount(start, end, (i) => ({ item: this.items.at(i), opts: this.options(i) }));
-    // The focused link or button scrolled out and was unmounted: keep focus in the list.
-    if (hadFocus && !active.isConnected) this.scroller.focus({ preventScroll: true });
+    // The focused row was rebuilt (a reaction came in): the new one takes the keyboard. Or the focused
+    // link or button scrolled out and was unmounted: keep focus in the list.
+    if (!hadFocus || active.isConnected) return;
+    const key = active instanceof HTMLElement && active.classList.contains('row') ? active.dataset.key : undefined;
+    const again = key === undefined ? null : this.window.element.querySelector<HTMLElement>(`.row[data-key="${CSS.escape(key)}"]`);
+    (again ?? this.scroller).focus({ preventScroll: true });
   }
 
   private onScroll(): void {

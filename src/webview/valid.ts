@@ -14,6 +14,7 @@ export function isChatItem(x: unknown): x is ChatItem {
   if (!isObject(sender) || typeof sender.id !== 'string' || typeof sender.name !== 'string') return false;
   if (x.state !== undefined && !STATES.has(x.state as string)) return false;
   if (!isObject(body) || typeof body.text !== 'string') return false;
+  if (!validExtras(x)) return false;
   if (body.kind === 'text') return true;
   if (body.kind === 'placeholder') return typeof body.reason === 'string';
   return (
@@ -23,6 +24,15 @@ export function isChatItem(x: unknown): x is ChatItem {
     typeof body.endLine === 'number' &&
     typeof body.language === 'string'
   );
+}
+
+/** A reply's target and the reactions, which rows and quotes read (names and emoji are drawn as text). */
+function validExtras(x: Record<string, unknown>): boolean {
+  const { reply, reactions } = x;
+  if (reply !== undefined && !(isObject(reply) && typeof reply.key === 'string' && typeof reply.seq === 'number')) return false;
+  if (reactions === undefined) return true;
+  return Array.isArray(reactions) && reactions.every((r) =>
+    isObject(r) && typeof r.emoji === 'string' && typeof r.mine === 'boolean' && Array.isArray(r.names) && r.names.every((n) => typeof n === 'string'));
 }
 
 /** The valid items; each invalid one is reported by key (or position) and left out. */
