@@ -88,6 +88,8 @@ export interface ClientOptions {
   resume?: { roomId: string; lastSeq: number };
   /** Ask for and track the member list (default true). */
   wantsRoster?: boolean;
+  /** Ask for who is typing and how far each member has seen ('typing' and 'seen' events; default false). */
+  activity?: boolean;
   /** Fragments in flight at once. Default 64. */
   window?: number;
   timers?: ClientTimers;
@@ -123,6 +125,10 @@ export interface ClientEvents {
   lost: [count: number, range: { fromSeq: number; toSeq: number }];
   /** Something odd but survivable: a bad datagram, a slow-down, ... */
   warning: [err: Error];
+  /** (With `activity`) member `id` is typing: say so for a few seconds. */
+  typing: [id: string];
+  /** (With `activity`) member `id` has seen the room up to `seq` (shown to them, not merely received). */
+  seen: [id: string, seq: number];
 }
 
 /** The relay's limits: defaults, bounds, flags and what each is for are in RELAY_LIMIT_OPTIONS (options.ts). */

@@ -160,6 +160,12 @@ const BODIES: { [T in PacketType]: Body<PacketOf<T>> } = {
     read: (r) => ({ type: PacketType.Refused, reason: r.u8('reason'), msgId: r.u32('msgId'), detail: r.str('detail', MAX_DETAIL_BYTES) }),
   },
   [PacketType.SlowDown]: fixed(4, (w, p) => w.u32(p.retryAfterMs), (r) => ({ type: PacketType.SlowDown, retryAfterMs: r.u32('retryAfterMs') })),
+  [PacketType.Typing]: fixed(CLIENT_ID_BYTES, (w, p) => w.bytes(p.clientId), (r) => ({ type: PacketType.Typing, clientId: r.bytes(CLIENT_ID_BYTES, 'clientId') })),
+  [PacketType.Seen]: fixed(
+    CLIENT_ID_BYTES + 4,
+    (w, p) => w.bytes(p.clientId).u32(p.seq),
+    (r) => ({ type: PacketType.Seen, clientId: r.bytes(CLIENT_ID_BYTES, 'clientId'), seq: r.u32('seq') }),
+  ),
 };
 
 function codecFor<P extends Packet>(p: P): Body<P> {

@@ -36,6 +36,9 @@ export enum PacketType {
   NotJoined = 14,
   Refused = 15,
   SlowDown = 16,
+  /** Ephemeral member activity (protocol 2, issue 13): only to members whose Hello asked for it. */
+  Typing = 17,
+  Seen = 18,
 }
 
 /** What fragment 0 of a message carries besides its first chunk: the body without its text. A kind
@@ -59,6 +62,8 @@ export const MESSAGE_AUTH_BYTES = 96;
 export enum HelloFlags {
   /** The client wants the member list (bots and benchmarks say no, which saves the relay work). */
   WantsRoster = 1,
+  /** The client wants Typing and Seen (a panel does; a bot or a version before them does not). */
+  WantsActivity = 2,
 }
 
 /** client -> relay: join (or rejoin) the room. Without a valid cookie the relay answers Retry. */
@@ -239,7 +244,27 @@ export interface SlowDown {
   retryAfterMs: number;
 }
 
+/** How often a member's Typing is sent, and passed on, at most. */
+export const TYPING_EVERY_MS = 1000;
+
+/** client -> relay: this member is typing (sent at most every few seconds while it types);
+ * relay -> members: `clientId` is typing. Never stored, never acknowledged. */
+export interface Typing {
+  type: PacketType.Typing;
+  clientId: Buffer;
+}
+
+/** client -> relay: this member has seen the room up to `seq` (shown to a person, not merely
+ * received); relay -> members: `clientId` has seen up to `seq`. Ephemeral, as presence is. */
+export interface Seen {
+  type: PacketType.Seen;
+  clientId: Buffer;
+  seq: number;
+}
+
 export type Packet =
+  | Typing
+  | Seen
   | Hello
   | Retry
   | Welcome

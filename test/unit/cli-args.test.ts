@@ -76,8 +76,14 @@ describe('cli args: relay', () => {
 describe('cli args: chat', () => {
   it('has defaults for all but the name', () => {
     assert.deepEqual(parseChatArgs(['--name', 'ann']), {
-      name: 'ann', server: { host: '127.0.0.1', port: 2410 }, json: false, legacy: false, waitMs: 10000, joinTimeoutMs: 5000, identity: defaultIdentityPath(),
+      name: 'ann', server: { host: '127.0.0.1', port: 2410 }, json: false, legacy: false, commands: false, seq: false, waitMs: 10000, joinTimeoutMs: 5000, identity: defaultIdentityPath(),
     });
+  });
+
+  it('takes --commands and --seq, which mean nothing to the original chat (--legacy)', () => {
+    const a = parseChatArgs(['--name', 'ann', '--commands', '--seq']);
+    assert.deepEqual([a.commands, a.seq], [true, true]);
+    assert.throws(() => parseChatArgs(['--name', 'ann', '--legacy', '--seq']), (err: unknown) => err instanceof UsageError && /--seq is for WhatsUDP rooms/.test(err.message));
   });
 
   it('takes --identity FILE and --accept-relay-key FP in any spacing, refusing what is not a fingerprint', () => {

@@ -31,6 +31,8 @@ const samples: Packet[] = [
   { type: T.RosterRequest, version: 8 },
   { type: T.Roster, version: 8, page: 0, pageCount: 1, entries: [{ memberId: 1, clientId: id, name: 'ann', presence: 0, key: Buffer.alloc(32, 7) }, { memberId: 2, clientId: id, name: 'ann', presence: 1, key: Buffer.alloc(32) }] },
   { type: T.Leave, clientId: id },
+  { type: T.Typing, clientId: id },
+  { type: T.Seen, clientId: id, seq: 0xfffffffe },
   { type: T.NotJoined, epoch: 77 },
   { type: T.Refused, reason: 2, msgId: 0, detail: 'A name cannot contain ":".' },
   { type: T.SlowDown, retryAfterMs: 250 },

@@ -112,6 +112,16 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     return this.send(old.body);
   }
 
+  /** The person is typing (passed on at most once a second, only while joined; never queued). */
+  typing(): void {
+    this.link.typing();
+  }
+
+  /** The person has seen the room up to `seq` (shown on screen, not merely received). */
+  seen(seq: number): void {
+    this.link.seen(seq);
+  }
+
   /** Joins again under a new name. Rejects (BAD_OPTION) a name the relay would refuse. */
   rename(name: string): Promise<void> {
     const problem = nameProblem(name);

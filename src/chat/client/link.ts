@@ -8,7 +8,7 @@ import { selectCrypto } from '../../protocol/crypto';
 import { frame } from '../../protocol/v2';
 import { IdentityError, loadOrCreateIdentity, newIdentity, type DeviceIdentity, type TextStore } from '../identity';
 import type { Crypto, SigningKey } from '../../protocol/crypto';
-import { HelloFlags, PacketType, type MessageBody, type MessageHead, type Msg, type Packet, type SendableBody, type Welcome } from '../../protocol/packets';
+import { HelloFlags, PacketType, TYPING_EVERY_MS, type MessageBody, type MessageHead, type Msg, type Packet, type SendableBody, type Welcome } from '../../protocol/packets';
 import type { Address, ClientEvents, ClientOptions, ClientTimers, OutgoingMessage, RoomMessage } from '../types';
 import { formatAddress } from '../validate';
 import { ChatError } from '../errors';
@@ -161,6 +161,24 @@ export class Link {
   }
 
   /** Sealed for the relay: nothing but a Hello leaves before the session is in place. */
+  /** The highest seq this member has said it has seen (sent again after a rejoin: the relay forgets). */
+  private seenSent = 0;
+  private typedAt = 0;
+
+  /** Says the person is typing: at most every TYPING_EVERY_MS, and only while joined (never queued). */
+  typing(now = Date.now()): void {
+    if (this.join.phase !== 'joined' || now - this.typedAt < TYPING_EVERY_MS) return;
+    this.typedAt = now;
+    this.send({ type: PacketType.Typing, clientId: this.id });
+  }
+
+  /** Says the person has seen the room up to `seq` (ephemeral; a lost one is made good by the next). */
+  seen(seq: number): void {
+    if (seq <= this.seenSent || !Number.isInteger(seq) || seq > 0xffffffff) return;
+    this.seenSent = seq;
+    if (this.join.phase === 'joined') this.send({ type: PacketType.Seen, clientId: this.id, seq });
+  }
+
   private send(p: Packet | Buffer): void {
     const sealed = this.secure?.seal(Buffer.isBuffer(p) ? p : encode(p));
     if (sealed) this.socket?.send(sealed, this.relay.port, this.relay.host);
@@ -168,7 +186,7 @@ export class Link {
 
   private sendHello(cookie: Buffer): void {
     const hello = this.secure?.hello({
-      type: PacketType.Hello, clientId: this.id, name: this.host.name(), flags: this.roster ? HelloFlags.WantsRoster : 0,
+      type: PacketType.Hello, clientId: this.id, name: this.host.name(), flags: (this.roster ? HelloFlags.WantsRoster : 0) | (this.opts.activity ? HelloFlags.WantsActivity : 0),
       roomId: this.roomId, lastSeq: this.roomId === 0n ? 0 : this.inbox.next - 1, cookie,
       firstUnacked: this.outbox.oldest() ?? this.host.nextMsgId(),
     });
@@ -280,6 +298,12 @@ export class Link {
         return this.roster?.known(p.rosterVersion, now);
       case PacketType.Roster:
         return this.roster?.page(p);
+      case PacketType.Typing:
+        if (this.opts.activity && !p.clientId.equals(this.id)) this.host.emit('typing', p.clientId.toString('hex'));
+        return;
+      case PacketType.Seen:
+        if (this.opts.activity && !p.clientId.equals(this.id)) this.host.emit('seen', p.clientId.toString('hex'), p.seq);
+        return;
       default:
         return;
     }
@@ -324,6 +348,8 @@ export class Link {
     this.outbox.rewind();
     this.join.welcomed(now, { state: 'connected', roomId: p.roomId.toString(16).padStart(16, '0'), epoch: p.epoch });
     this.roster?.known(p.rosterVersion, now, true);
+    if (newRoom) this.seenSent = 0; // another room's seqs
+    else if (this.seenSent > 0) this.send({ type: PacketType.Seen, clientId: this.id, seq: this.seenSent });
     this.pump(now);
   }
 

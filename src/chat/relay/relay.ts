@@ -8,7 +8,7 @@ import { decode, encode, isEnvelope, ProtocolError } from '../../protocol/codec'
 import { selectCrypto } from '../../protocol/crypto';
 import { encodeClear, frame, isV2, type HelloAuth } from '../../protocol/v2';
 import { readLegacy } from '../../protocol/legacy';
-import { DEFAULT_PORT, PacketType, RefuseReason, type Data, type Hello, type Packet } from '../../protocol/packets';
+import { DEFAULT_PORT, HelloFlags, PacketType, RefuseReason, type Data, type Hello, type Packet } from '../../protocol/packets';
 import { TypedEmitter } from '../emitter';
 import { ChatError } from '../errors';
 import { RELAY_LIMITS, RELAY_TIMERS, TokenBucket } from '../limits';
@@ -17,6 +17,7 @@ import { RepairBudget } from './budget';
 import { CookieJar } from './cookies';
 import { Door } from './door';
 import { RoomGate } from './gate';
+import { Activity } from './activity';
 import { Intake, type Ready, type Step } from './intake';
 import { LegacyBridge } from './legacy-bridge';
 import { Heartbeat } from './heartbeat';
@@ -41,6 +42,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly intake: Intake;
   /** Members joined before the room last rolled over and not since (empty but for a moment every 2^32 messages). */
   private beforeRoll: Set<MemberState> | undefined;
+  /** Who is typing and how far each member has seen: ephemeral, for members that asked for it. */
+  private readonly activity: Activity;
   private readonly legacy: LegacyBridge;
   private readonly wire: Wire;
   private readonly sessions: RelaySessions;
@@ -69,6 +72,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.legacy = new LegacyBridge(opts.legacyBridge === true || opts.legacyBroadcast !== undefined, opts.legacyBroadcast, bound);
     this.sessions = sessions;
     this.wire = new Wire(socket, (session, packet) => sessions.seal(session, packet));
+    this.activity = new Activity((packet, m) => this.wire.send(packet, m), () => this.joined.all(), () => this.room.headSeq);
     this.door = new Door(this.cookies, sessions, this.joined, this.wire, (message) => this.warn(message), gate);
     this.heartbeat = new Heartbeat(this.joined, room, this.wire, this.timers.heartbeatMs);
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
@@ -185,6 +189,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
       case PacketType.Ping:
       case PacketType.RosterRequest:
       case PacketType.Leave:
+      case PacketType.Typing:
+      case PacketType.Seen:
         if (!member) return this.wire.sendTo(encode({ type: PacketType.NotJoined, epoch: this.room.epoch }), from.address, from.port, stranger);
         return this.onMemberPacket(p, member, now);
       case PacketType.Retry:
@@ -246,6 +252,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
       case PacketType.Leave:
         if (p.clientId.equals(m.clientId)) this.drop(m, 'leave');
         return;
+      case PacketType.Typing:
+        return this.activity.typing(m, now);
+      case PacketType.Seen:
+        return this.activity.seen(m, p.seq);
       default:
         return;
     }
@@ -281,7 +291,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.fanOut(s, now);
     // The room rolled over: its members' messages in flight are signed for the old room, so each is
     // sent to join again (and sign them anew) before anything more of theirs is sequenced.
-    if (this.room.roomId !== room) this.beforeRoll = new Set(this.joined.all());
+    if (this.room.roomId !== room) {
+      this.beforeRoll = new Set(this.joined.all());
+      this.activity.clear();
+    }
   }
 
   /** The same datagrams to every member, the seed broadcast, and the 'message' event. `seedLine` is
@@ -347,10 +360,12 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const { roomId, epoch, headSeq } = this.room;
     const resume = resumePoint(p, this.room, this.limits.backfillMessages);
     entry.answer({ type: PacketType.Welcome, roomId, epoch, headSeq, ...resume, memberId: m.memberId, rosterVersion: this.joined.rosterVersion, heartbeatMs });
+    this.activity.joined(m, (p.flags & HelloFlags.WantsActivity) !== 0); // after the Welcome: what the others have seen
   }
 
   private drop(m: MemberState, reason: 'leave' | 'timeout'): void {
     this.beforeRoll?.delete(m);
+    this.activity.left(m);
     if (this.joined.drop(m)) this.gone(m, reason);
   }
 
