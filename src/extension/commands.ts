@@ -39,7 +39,8 @@ export function registerCommands(app: ChatCommands): vscode.Disposable[] {
     command('whatsudp.clearHistory', 'Clearing the history', () => clearHistory(app)),
     command('whatsudp.showLog', 'Showing the log', () => n.log.show()),
     command('whatsudp.reconnect', 'Reconnecting', () => app.reconnect()),
-    command('whatsudp.joinRoomFromLink', 'Joining a room from a link', () => joinFromLink(app)),
+    // From the palette it asks for the link; a caller (a test, another extension) may pass it.
+    command('whatsudp.joinRoomFromLink', 'Joining a room from a link', (link) => joinFromLink(app, typeof link === 'string' ? link : undefined)),
     // From the palette it asks whom; the member list's Verify button passes the member's session id.
     command('whatsudp.verifyMember', 'Verifying a member', (memberId) => verifyMember(app, memberId)),
     command('whatsudp.findRelays', 'Finding relays', () => findRelays({ notifier: n, serving: () => app.server.info !== undefined, openChat: () => app.openChat() })),
