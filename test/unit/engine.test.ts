@@ -71,9 +71,11 @@ test('a snippet keeps its path, line range and language', async () => {
   const body = { kind: 'snippet' as const, text: 'const x = 1;\nconst y = 2;', path: 'src/hello.ts', startLine: 3, endLine: 4, language: 'typescript' };
   ann.client.send(body);
   await until(() => ann.messages.length === 1, 5000, 'own snippet back from the relay');
-  const { seq, time, msgId, sender, ...got } = ann.messages[0];
+  const { seq, time, msgId, sender, verified, ...got } = ann.messages[0];
   assert.deepEqual(got, body);
-  assert.deepEqual(sender, { id: ann.client.clientId, name: 'ann', legacy: false });
+  const { key, fingerprint, ...who } = sender;
+  assert.deepEqual(who, { id: ann.client.clientId, name: 'ann', legacy: false });
+  assert.ok(verified && key && fingerprint, 'signed by ann and checked');
   assert.ok(seq === 1 && msgId === 1 && Math.abs(time - Date.now()) < 5000);
 });
 
