@@ -44,6 +44,8 @@ export const UNVERIFIED_MARK = ' [unverified]';
 /** A message as terminal lines (no final newline): the first after `name: ` (`name [unverified]: `
  * for a legacy sender), the rest indented. */
 export function formatMessage(name: string, body: MessageBody, unverified = false): string {
+  // A reaction, edit or delete as what it does (the relay's --log has no thread to say to whose message).
+  if (isAction(body)) return formatAction(name, body, { kind: 'message' });
   const who = escapeName(name) + (unverified ? UNVERIFIED_MARK : '');
   // In the place of a message this version cannot show: marked, so it is never taken for text.
   if (body.kind === 'placeholder') return `${who}: [not shown: ${escapeName(body.reason)}]`;

@@ -137,3 +137,12 @@ describe('cli format: JSON lines', () => {
     assert.equal(parsed.fingerprint, null);
   });
 });
+
+describe('cli format: conversation kinds', () => {
+  it('shows a reaction, edit or delete as what it did, also where no thread knows the message (relay --log)', () => {
+    assert.equal(formatMessage('bob', { kind: 'reaction', text: '', to: 3, emoji: '👍', remove: false }), '* bob reacted 👍 to #3');
+    assert.equal(formatMessage('bob', { kind: 'reaction', text: '', to: 3, emoji: '👍', remove: true }), '* bob took back 👍 on #3');
+    assert.equal(formatMessage('ann', { kind: 'edit', text: 'new\ntext', to: 3 }), '* ann edited #3: new\n  text');
+    assert.equal(formatMessage('ann\u202e', { kind: 'delete', text: '', to: 3 }), '* ann\\u202e deleted #3');
+  });
+});
