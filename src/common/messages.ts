@@ -142,6 +142,8 @@ export interface SearchReport {
   query: string;
   /** "3 of 17", "No results", or '' with no query. */
   counter: string;
+  /** What its live region says: "3 of 17 matching messages: bob: the message". */
+  heard: string;
   /** The current hit's row as drawn: its text, the marked words, and whether it is wholly in view. */
   current?: { key: string; text: string; marks: string[]; inView: boolean };
   /** ms the last search took: the pass over the data, the marks, the scroll to its hit. */

@@ -6,10 +6,14 @@
 import type { ChatItem, SearchReport } from '../common/messages';
 import { el, icon, srOnly } from './dom';
 import { markHits } from './highlight';
+import { bodyText } from './render-text';
 import { rowText } from './report';
 import { Search, needleOf } from './search';
 import type { Timeline } from './timeline';
 import { button, setDisabled } from './toolkit';
+
+/** The current hit's message is read out up to this many characters. */
+const SPOKEN_CHARS = 200;
 
 /** Typing waits this long for the next key before searching (10,000 messages take a few ms). */
 const DEBOUNCE_MS = 100;
@@ -135,7 +139,7 @@ export class SearchBar {
       const marks = [...row.querySelectorAll('mark.hit')].map((m) => m.textContent ?? '');
       current = { key: this.search.current, text: rowText(row), marks, inView: r.top >= view.top - 1 && r.bottom <= view.bottom + 1 };
     }
-    return { open: this.isOpen, query: this.input.value, counter: this.search.counter, current, ms: this.lastMs };
+    return { open: this.isOpen, query: this.input.value, counter: this.search.counter, heard: this.counter.textContent ?? '', current, ms: this.lastMs };
   }
 
   private onOwnKey(e: KeyboardEvent): void {
@@ -186,12 +190,21 @@ export class SearchBar {
     this.lastMs = performance.now() - t0;
   }
 
+  /** ": bob: the message", cut short, for the current hit. */
+  private spokenHit(): string {
+    const i = this.search.currentIndex;
+    const item = i === undefined ? undefined : this.timeline.list[i];
+    if (item?.type !== 'message') return '';
+    const said = `${item.sender.name}: ${bodyText(item.body)}`;
+    return `: ${said.length > SPOKEN_CHARS ? `${said.slice(0, SPOKEN_CHARS)}…` : said}`;
+  }
+
   private show(): void {
     const text = this.search.counter;
-    // Heard as "3 of 17 matching messages" (what is counted), seen as "3 of 17". Only a change is
-    // written: the region is live, and a rewrite of the same words would be read out again.
-    const heard = this.search.count > 0 ? `${text} matching messages` : text;
-    if (this.counter.textContent !== heard) this.counter.replaceChildren(text, ...(this.search.count > 0 ? [srOnly(' matching messages')] : []));
+    // Seen as "3 of 17"; heard as "3 of 17 matching messages: bob: the deploy key...", since the
+    // outline on the row is not. Only a change is written: a live region would read a rewrite again.
+    const spoken = this.search.count > 0 ? ` matching messages${this.spokenHit()}` : '';
+    if (this.counter.textContent !== text + spoken) this.counter.replaceChildren(text, ...(spoken ? [srOnly(spoken)] : []));
     this.input.classList.toggle('no-results', text === 'No results');
     setDisabled(this.prev, this.search.count === 0);
     setDisabled(this.next, this.search.count === 0);

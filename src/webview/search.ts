@@ -79,6 +79,11 @@ export class Search {
     return this.atKey;
   }
 
+  /** The current hit's index in the items last searched. */
+  get currentIndex(): number | undefined {
+    return this.at >= 0 ? this.hits[this.at] : undefined;
+  }
+
   /** "3 of 17", "No results", or '' with no query. */
   get counter(): string {
     if (this.needle === '') return '';

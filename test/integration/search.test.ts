@@ -75,6 +75,7 @@ describe('WhatsUDP panel search and mentions', function () {
     const marked = (x: RenderReport, word: string) => x.search?.current?.inView === true && x.search.current.marks.join() === word;
     let r = await until('two hits, the one in view current, its word marked in its own case', (x) => x.search?.counter === '1 of 2' && marked(x, 'Deploy'));
     assert.equal(r.search!.current!.text, 'bob: the Deploy key is in vault 7');
+    assert.equal(r.search!.heard, '1 of 2 matching messages: bob: the Deploy key is in vault 7', 'a screen reader hears the count and the hit');
 
     keys('Enter'); // next: 300 rows down, never drawn until now
     r = await until('the newest hit current and in view', (x) => x.search?.counter === '2 of 2' && x.search.current?.inView === true);

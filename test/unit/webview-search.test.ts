@@ -126,7 +126,7 @@ describe('webview search: hits and the current one', () => {
     assert.deepEqual([s.counter, s.current], ['1 of 3', items[7].key]);
     s.step(items, -1);
     s.step(items, -1);
-    assert.deepEqual([s.counter, s.current], ['2 of 3', items[107].key]);
+    assert.deepEqual([s.counter, s.current, s.currentIndex], ['2 of 3', items[107].key, 107]);
   });
 
   it('no query, or no match: nothing current, and the counter says so', () => {
