@@ -153,7 +153,9 @@ test('20,000 hostile calls into the inbox: each bounded, none wedges it, and del
     }
     worst = Math.max(worst, performance.now() - t0);
   }
-  assert.ok(worst < 100, `the slowest call took ${worst.toFixed(1)} ms`);
+  // A loop over a forged span takes seconds to minutes (one Gone froze a client for 39 s); a second is
+  // far below that and far above a garbage collection or a descheduled process on a loaded machine.
+  assert.ok(worst < 1000, `the slowest call took ${worst.toFixed(1)} ms`);
   assert.ok(Date.now() - started < 20000, 'the whole run is bounded');
   // The relay's real messages, each sent again once if a copy met a contradiction (as the client
   // asks again for a seq it lacks): the next 100 seqs are taken, whatever the fuzz left behind.
