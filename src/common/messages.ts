@@ -122,6 +122,10 @@ export interface RenderReport {
   composerContext?: string;
   /** The panel's last short message to the reader (e.g. a quote whose message is not kept). */
   toast?: string;
+  /** The message row that has the keyboard: its key, "name: text", and whether it is wholly in view. */
+  focusedRow?: { key: string; text: string; inView: boolean; detail: RowDetail };
+  /** The emoji picker, the delete confirmation or a row's menu, while one is open: its label. */
+  popover?: string;
   draft?: string;
   mentions?: string[];
   focus?: string;

@@ -28,7 +28,7 @@ import { Header } from './header';
 import { MemberList } from './members';
 import { People } from './people';
 import { bodyText } from './render-text';
-import { buildReport } from './report';
+import { buildReport, rowDetail, rowText } from './report';
 import { RowActions } from './row-actions';
 import { SearchBar, searchButton } from './search-bar';
 import { Timeline } from './timeline';
@@ -56,6 +56,14 @@ function focusName(search: Element, composer: Element, messages: Element): strin
   const at = document.activeElement;
   if (!at || at === document.body) return 'nothing';
   return search.contains(at) ? 'search' : composer.contains(at) ? 'composer' : messages.contains(at) ? 'messages' : at.tagName.toLowerCase();
+}
+
+/** The row with the keyboard, as the render report gives it. */
+function focusedRow(scroller: HTMLElement): RenderReport['focusedRow'] {
+  const row = document.activeElement;
+  if (!(row instanceof HTMLElement) || !row.classList.contains('row') || !scroller.contains(row)) return undefined;
+  const [r, view] = [row.getBoundingClientRect(), scroller.getBoundingClientRect()];
+  return { key: row.dataset.key ?? '', text: rowText(row), inView: r.top >= view.top - 1 && r.bottom <= view.bottom + 1, detail: rowDetail(row) };
 }
 
 /** A message a reply or an edit can still refer to. */
@@ -217,6 +225,8 @@ function start(): void {
           search: search.report(),
           composerContext: composer.contextLabel,
           toast: actions.toastText,
+          focusedRow: focusedRow(timeline.scroller),
+          popover: actions.popover.hidden ? undefined : actions.popover.getAttribute('aria-label') ?? '',
           draft: composer.draft,
           mentions: composer.mentionNames,
           focus: focusName(search.element, composer.element, timeline.scroller),

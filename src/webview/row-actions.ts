@@ -2,7 +2,7 @@
 // the emoji picker posts a reaction, Delete asks first, a quote scrolls to the message it quotes (the
 // list is virtualized: the timeline draws it) or says it is not kept. A row with the keyboard takes
 // R (reply), E (edit), Delete, + (react), Enter (go to the quoted message), Up/Down (the next row),
-// Escape (back to the composer), and the context-menu key or a right-click (a menu of the same).
+// Home/End (the oldest, the newest), Escape (back to the composer), and the context-menu key or a right-click (a menu of the same).
 import type { ChatItem, WebviewToHost } from '../common/messages';
 import { visibleName } from '../common/names';
 import type { Composer } from './composer';
@@ -139,6 +139,12 @@ export class RowActions {
         case 'ArrowDown': {
           const next = this.timeline.neighbour(item.key, e.key === 'ArrowUp' ? -1 : 1);
           if (next !== undefined) this.focusRow(next);
+          return true;
+        }
+        case 'Home':
+        case 'End': {
+          const edge = this.timeline.edge(e.key === 'Home' ? 1 : -1);
+          if (edge !== undefined) this.focusRow(edge);
           return true;
         }
         case 'Escape':

@@ -134,6 +134,14 @@ export class Timeline {
     return undefined;
   }
 
+  /** The first message (`from` 1) or the last (-1). */
+  edge(from: 1 | -1): string | undefined {
+    const at = from === 1 ? 0 : this.items.length - 1;
+    if (at < 0) return undefined;
+    const it = this.items.at(at);
+    return it.type === 'message' ? it.key : this.neighbour(it.key, from);
+  }
+
   /** The last message row wholly or partly in view (where the keyboard enters the list). */
   lastInView(): string | undefined {
     const at = this.readerAt();
