@@ -124,9 +124,10 @@ export class SearchBar {
     this.timeline.redecorate();
   }
 
-  /** For the timeline: marks a row as it is drawn, and outlines the current hit's. */
+  /** For the timeline: marks a row as it is drawn, and outlines the current hit's. A deleted
+   * message is no hit (shown-text.ts), so its name is not marked either. */
   readonly decorate = (row: HTMLElement, item: ChatItem): void => {
-    markHits(row, this.search.query);
+    markHits(row, item.type === 'message' && item.deleted ? '' : this.search.query);
     row.classList.toggle('search-current', item.key === this.search.current);
   };
 

@@ -25,10 +25,10 @@ export function drawnText(text: string, reveal = false): string {
 }
 
 /** What a search looks in, one string per place a match can be marked: the name, then each block
- * (paragraph, code block, snippet header, snippet code). A notice, and a placeholder's body (it holds
- * no words of anyone's), have none. */
+ * (paragraph, code block, snippet header, snippet code). A notice, a deleted message (its row says
+ * only that it was deleted) and a placeholder's body (it holds no words of anyone's) have none. */
 export function searchParts(item: ChatItem): string[] {
-  if (item.type !== 'message') return [];
+  if (item.type !== 'message' || item.deleted) return [];
   const parts = [visibleControls(visibleName(item.sender.name))];
   const body = item.body;
   if (body.kind === 'snippet') parts.push(visibleControls(snippetTitle(body)), drawnText(visibleControls(body.text)));

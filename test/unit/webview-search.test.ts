@@ -9,7 +9,7 @@ import { findRanges, fold, MAX_QUERY_CHARS, needleOf, piecesPerNode, Search } fr
 import { searchParts } from '../../src/webview/shown-text';
 
 let seq = 0;
-const msg = (name: string, body: MessageBody | string, key = `s:${++seq}`): ChatItem => ({
+const msg = (name: string, body: MessageBody | string, key = `s:${++seq}`): Extract<ChatItem, { type: 'message' }> => ({
   type: 'message',
   key,
   time: 0,
@@ -64,11 +64,12 @@ describe('webview search: matching', () => {
     assert.deepEqual(matched(item, 'typescript'), [], 'the language label is not searched');
   });
 
-  it("boxed markers are not words: a control character is skipped as the row draws it, and a placeholder's or a notice's text is not searched", () => {
+  it("boxed markers are not words: a control character is skipped as the row draws it, and a placeholder's, a notice's or a deleted message's text is not searched", () => {
     assert.deepEqual(searchParts(msg('eve', 'red\u001b[31mtext')), ['eve', 'red[31mtext']);
     assert.deepEqual(matched(msg('eve', 'red\u001b[31mtext'), 'red['), ['red['], 'a match may run across a marker, as the marks do');
     assert.deepEqual(searchParts(msg('eve', { kind: 'placeholder', text: '', reason: 'a newer kind' })), ['eve']);
     assert.deepEqual(searchParts(notice('bob joined')), []);
+    assert.deepEqual(searchParts({ ...msg('eve', ''), deleted: true }), [], 'a deleted message is no hit, not even by its name');
   });
 
   it('hostile text is searched as text', () => {
