@@ -81,7 +81,7 @@ export class RowActions {
   }
 
   edit(m: Message): void {
-    if (!m.mine || m.body.kind === 'placeholder') return;
+    if (!rowCommands(m).includes('edit')) return;
     this.composer.setContext({ kind: 'edit', key: m.key, label: 'Editing your message' }, m.body.text);
   }
 

@@ -3,7 +3,7 @@
 // Names and emoji are peer text: they go in through el() (textContent) and title/aria attributes,
 // never markup. Clicks are delegated: each control says what it does in data-command.
 import type { ReactionView } from '../common/messages';
-import { el } from './dom';
+import { el, icon, ICONS } from './dom';
 import { chipLabels, MISSING_QUOTE, type Quote } from './thread-text';
 
 /** The quote above a reply's words: a button that scrolls to the original. */
@@ -43,24 +43,25 @@ export function reactionChips(reactions: readonly ReactionView[], enabled: boole
   return box;
 }
 
-const TOOL_LABELS: Record<string, [text: string, title: string]> = {
-  react: ['☺', 'React (+)'],
-  reply: ['↩', 'Reply (R)'],
-  edit: ['✎', 'Edit (E)'],
-  delete: ['🗑', 'Delete (Delete)'],
+const TOOLS: Record<string, [icon: string, title: string]> = {
+  react: [ICONS.smile, 'React (+)'],
+  reply: [ICONS.reply, 'Reply (R)'],
+  edit: [ICONS.pencil, 'Edit (E)'],
+  delete: [ICONS.trash, 'Delete (Delete)'],
 };
 
 /** The toolbar shown on hover and while the row has the keyboard. */
 export function rowTools(commands: readonly string[]): HTMLElement {
   const bar = el('div', 'row-tools');
   for (const c of commands) {
-    const [text, title] = TOOL_LABELS[c];
-    const b = el('button', `tool tool-${c}`, text);
+    const [path, title] = TOOLS[c];
+    const b = el('button', `tool tool-${c}`);
     b.type = 'button';
     b.tabIndex = -1;
     b.dataset.command = c;
     b.title = title;
     b.setAttribute('aria-label', title.replace(/ \(.*\)$/, ''));
+    b.append(icon(path));
     bar.append(b);
   }
   return bar;

@@ -56,5 +56,7 @@ export function chipLabels(r: ReactionView): { title: string; aria: string } {
 /** The commands a message row offers, in toolbar order. */
 export function rowCommands(m: Message): string[] {
   if (!m.respond) return [];
-  return m.mine ? ['react', 'reply', 'edit', 'delete'] : ['react', 'reply'];
+  if (!m.mine) return ['react', 'reply'];
+  // A snippet's code came from a file: it is taken back, not rewritten in the message box.
+  return m.body.kind === 'text' ? ['react', 'reply', 'edit', 'delete'] : ['react', 'reply', 'delete'];
 }

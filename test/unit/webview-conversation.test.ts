@@ -63,6 +63,8 @@ describe('row actions', () => {
     assert.deepEqual(rowCommands(msg({ respond: true })), ['react', 'reply']);
     assert.deepEqual(rowCommands(msg({ respond: true, mine: true })), ['react', 'reply', 'edit', 'delete']);
     assert.deepEqual(rowCommands(msg()), [], 'an old room, a placeholder, a deleted message: nothing');
+    const snippet = { kind: 'snippet', text: 'x', path: 'a.ts', startLine: 1, endLine: 1, language: 'ts' } as const;
+    assert.deepEqual(rowCommands(msg({ respond: true, mine: true, body: snippet })), ['react', 'reply', 'delete'], 'a snippet is deleted, not edited');
   });
 });
 
