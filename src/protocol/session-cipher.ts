@@ -52,10 +52,14 @@ function nonceOf(iv: readonly number[], pn: number): Uint8Array {
 
 const KEY = new Uint8Array(KEY_BYTES);
 
-/** An AEAD set up from a key kept as words (both backends copy the key: KEY is scratch again after). */
+/** An AEAD set up from a key kept as words (both backends copy the key, so the scratch is wiped after). */
 function aeadOf(c: Crypto, words: readonly number[]): Aead {
   for (let i = 0; i < words.length; i++) putWord(KEY, 4 * i, words[i]);
-  return c.aes256gcm(KEY);
+  try {
+    return c.aes256gcm(KEY);
+  } finally {
+    KEY.fill(0);
+  }
 }
 
 export interface SealerOptions {
@@ -75,18 +79,20 @@ export class SessionSealer {
   private readonly iv: number[];
   private next: number;
   private sealedSinceLook = false;
+  private readonly onSetUp: ((s: SessionSealer) => void) | undefined;
 
   /** `firstPacketNumber` is 0 in a session; tests of the limits start near them. */
   constructor(
     private readonly c: Crypto,
     key: DirectionKey,
     firstPacketNumber = 0,
-    private readonly o: SealerOptions = {},
+    o: SealerOptions = {},
   ) {
     if (o.compact) this.key = wordsOf(key.key, 'An AES-256-GCM key', KEY_BYTES);
     else this.aead = c.aes256gcm(key.key);
     this.iv = wordsOf(key.iv, 'An IV', NONCE_BYTES);
     this.next = firstPacketNumber;
+    this.onSetUp = o.onSetUp;
   }
 
   /** Whether the AEAD is set up now (a compact sealer may have let it go). */
@@ -126,7 +132,7 @@ export class SessionSealer {
   private cipher(): Aead {
     if (this.aead) return this.aead;
     this.aead = aeadOf(this.c, this.key!);
-    this.o.onSetUp?.(this);
+    this.onSetUp?.(this);
     return this.aead;
   }
 }
@@ -152,13 +158,13 @@ export class RecentCiphers {
 
   constructor(private readonly max: number) {}
 
-  get(owner: object, make: () => Aead): Aead {
-    let a = this.kept.get(owner);
-    if (!a) {
-      if (this.kept.size >= this.max) this.kept.delete(this.kept.keys().next().value!);
-      a = make();
-      this.kept.set(owner, a);
-    }
+  find(owner: object): Aead | undefined {
+    return this.kept.get(owner);
+  }
+
+  keep(owner: object, a: Aead): Aead {
+    if (this.kept.size >= this.max) this.kept.delete(this.kept.keys().next().value!);
+    this.kept.set(owner, a);
     return a;
   }
 }
@@ -205,11 +211,8 @@ export class SessionOpener {
   /** The AEAD under this opener's key: kept, or (compact) recent or set up now from the key's words. */
   private cipher(): Aead {
     if (this.aead) return this.aead;
-    return this.recent ? this.recent.get(this, () => this.setUp()) : this.setUp();
-  }
-
-  private setUp(): Aead {
-    return aeadOf(this.c, this.key!);
+    if (!this.recent) return aeadOf(this.c, this.key!);
+    return this.recent.find(this) ?? this.recent.keep(this, aeadOf(this.c, this.key!));
   }
 
   /** The payload of a datagram sealed by the peer's SessionSealer with a prefix of `prefixLength` bytes. */

@@ -61,8 +61,8 @@ class HeldSealers {
  * sealed prefix with the session id in it, the device key, the handshake's ephemeral key) share one
  * allocation of their own, whose views are made when asked for, except the two used per datagram;
  * the opener sets AES up when a datagram comes, unless the member is one of the room's recent talkers
- * (a member sends the relay little; the fan-out seals to it on every message, so the sealer keeps
- * its key set up).
+ * (a member sends the relay little), and the sealer keeps its AES set up while the fan-out seals to
+ * it, letting it go when the member idles (HeldSealers).
  */
 export class RelaySession {
   /** The clear prefix of every sealed datagram to it (magic, version, type, session id), made once:
