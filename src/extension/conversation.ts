@@ -72,7 +72,8 @@ export class Conversation {
     if (roomId === this.roomId) return false;
     const hadOld = this.roomId !== undefined && this.rows.some((r) => !isNotice(r) && r.roomId === this.roomId);
     this.roomId = roomId;
-    this.thread = new ThreadState([], 0);
+    // The rows already kept from this room (saved before the room was known) are what its actions refer to.
+    this.thread = new ThreadState(this.rows.filter((r): r is StoredEntry => !isNotice(r) && r.roomId === roomId), 0);
     // Sequence numbers start over in a new room, so the old messages get keys of their own.
     if (hadOld) this.addNotice('The relay started a new room: the messages above are from the earlier one.', 'info');
     return hadOld;

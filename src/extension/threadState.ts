@@ -58,6 +58,7 @@ export class ThreadState {
       e.body = { kind: 'text', text: '' };
       e.deleted = true;
       delete e.reactions;
+      delete e.edited;
     } else react(e, m);
     return { changed: e };
   }
