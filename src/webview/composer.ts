@@ -110,6 +110,12 @@ export class Composer {
     this.box.focus();
   }
 
+  /** The draft to keep across a reload: while editing, the one the edit put aside (the edit itself,
+   * kept without its bar, would go out as a new message). */
+  get keptDraft(): string {
+    return this.context?.kind === 'edit' ? this.setAside : this.box.value;
+  }
+
   /** The reply or edit being written ('' for none), as the bar above the box reads. */
   get contextLabel(): string {
     return this.context?.label ?? '';

@@ -80,7 +80,7 @@ function start(): void {
 
   const save = (): void => {
     saveTimer = undefined;
-    saveState({ draft: composer.draft, anchor: timeline.anchor(), membersOpen });
+    saveState({ draft: composer.keptDraft, anchor: timeline.anchor(), membersOpen });
   };
   const saveSoon = (): void => {
     saveTimer ??= setTimeout(save, 200);
