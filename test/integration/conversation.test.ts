@@ -110,6 +110,17 @@ describe('WhatsUDP panel replies, reactions, edits and deletes', function () {
     keys('type:+', 'Enter'); // 👍 is pressed: picking it takes alice's back
     await until('the chip down to eve', (x) => JSON.stringify(x.focusedRow?.detail.reactions) === JSON.stringify([{ label: '👍1', title: 'eve reacted with 👍', pressed: false }]));
     await waitFor('bob to see alice\'s 👍 gone', () => readAt(bob, original)?.reactions.map((x) => x.names.join()).join() === 'eve');
+
+    // A name and a reaction word that are markup stay text, in the chip, its tooltip and its label.
+    const mallory = await new Peer(relay!.address(), '<img src=x onerror=alert(1)>').start();
+    try {
+      mallory.client.send({ kind: 'reaction', text: '', to: original, emoji: '<script>', remove: false });
+      const hostile = await until('the hostile chip, as text', (x) =>
+        x.focusedRow?.detail.reactions.some((c) => c.label === '<script>1' && c.title === '<img src=x onerror=alert(1)> reacted with <script>') === true);
+      assert.equal(hostile.activeContent, 0, 'nothing in the panel can run script');
+    } finally {
+      await mallory.close();
+    }
   });
 
   it('Edit your own message (Up in an empty composer); bob edits his: both show edited, at bob too', async () => {
