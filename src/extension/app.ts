@@ -14,6 +14,7 @@ import { PanelHost } from './panelHost';
 import { handleJoinUri, RoomSecrets } from './rooms';
 import { Server, type ServerInfo } from './server';
 import * as settings from './settings';
+import { Sidebar } from './sidebar';
 import { ChatStatusBar } from './statusBar';
 import { preview } from './views';
 
@@ -25,6 +26,8 @@ const TOAST_GAP_MS = 10_000;
 export class App extends Disposable {
   readonly notifier: Notifier;
   readonly statusBar = this._register(new ChatStatusBar());
+  /** The WhatsUDP view in the Activity Bar: the room, its unread count and its people. */
+  readonly sidebar = this._register(new Sidebar());
   readonly server: Server;
   readonly panels: PanelHost;
   /** Sealed rooms' links and the server's room secret, in the secret storage. */
@@ -90,8 +93,15 @@ export class App extends Disposable {
       log,
       maxMessages: settings.maxMessages(),
     });
-    session.on('unread', (unread) => this.statusBar.update({ unread }));
-    session.on('connection', (connection) => this.statusBar.update({ connection }));
+    session.on('unread', (unread) => {
+      this.statusBar.update({ unread });
+      this.sidebar.update({ unread });
+    });
+    session.on('connection', (connection) => {
+      this.statusBar.update({ connection });
+      this.sidebar.update({ connection });
+    });
+    session.on('members', (members) => this.sidebar.update({ members }));
     session.on('self', (self) => this.statusBar.update({ name: self.name }));
     session.on('incoming', (m, info) => this.notifyIncoming(m, info.backfill, info.mentionsMe));
     // Met on a rejoin (the relay restarted with another key): said the same way as on a join.
@@ -124,7 +134,9 @@ export class App extends Disposable {
   /** The one way the chat (re)joins: points the session at `server`, then connects. A failed join is
    * logged, and told to the user when `interactive`; it does not reject. `beforeJoin` runs in between. */
   private async join(session: ChatSession, server: Address, interactive: boolean, beforeJoin?: () => Promise<unknown>): Promise<void> {
-    session.setServer(server, await this.roomFor(server));
+    const room = await this.roomFor(server);
+    session.setServer(server, room);
+    this.sidebar.update({ sealed: room !== undefined });
     await beforeJoin?.();
     try {
       await session.connect();

@@ -31,6 +31,8 @@ export interface WhatsUdpApi {
   /** The list Verify Member shows now, 'member' or 'code' (the test answers it with the list's own
    * commands, as keys would), or undefined. */
   verifyStep(): string | undefined;
+  /** The sidebar's rows as they read now: the room, then its people (empty before the chat starts). */
+  sidebarRows(): { label: string; description: string }[];
 }
 
 let app: App | undefined;
@@ -63,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): WhatsUdpApi {
     notifications: a.notifier.shown,
     serverAddress: () => a.server.info?.address,
     verifyStep,
+    sidebarRows: () => a.sidebar.rows(),
   };
 }
 
