@@ -78,6 +78,14 @@ export interface Snapshot {
   maxBytes: number;
   /** Set while this window runs the relay. */
   server?: { address: string; shared: boolean };
+  /** How far each member (by session id) has seen the room, as far as the relay told (rooms up to 50). */
+  seen?: SeenView[];
+}
+
+/** Member `id` has seen the room up to `seq` (shown in their panel, not merely received). */
+export interface SeenView {
+  id: string;
+  seq: number;
 }
 
 export type HostToWebview =
@@ -90,6 +98,9 @@ export type HostToWebview =
   | { type: 'self'; self: { id: string; name: string } }
   | { type: 'cleared' }
   | { type: 'focusComposer' }
+  /** Member `id` is typing (shown for a few seconds), or has seen the room up to `seq`. */
+  | { type: 'typing'; id: string }
+  | ({ type: 'seen' } & SeenView)
   /** Tests and the benchmark ask the webview what it shows; it answers with `report` and the same id. */
   | { type: 'inspect'; id: number };
 
@@ -126,6 +137,9 @@ export interface RenderReport {
   focusedRow?: { key: string; text: string; inView: boolean; detail: RowDetail };
   /** The emoji picker, the delete confirmation or a row's menu, while one is open: its label. */
   popover?: string;
+  /** The typing line ("ann is typing…", '' when nobody is) and the "Seen by" line under the list. */
+  typing?: string;
+  seenBy?: { key: string; text: string; title: string };
   draft?: string;
   mentions?: string[];
   focus?: string;
@@ -168,6 +182,10 @@ export type WebviewToHost =
   | { type: 'openLink'; url: string }
   | { type: 'changeName' }
   | { type: 'reconnect' }
+  /** The person typed in the composer (the host says so at most once a second). */
+  | { type: 'typing' }
+  /** The message at `seq` (and all before it) was on screen in the visible panel. */
+  | { type: 'seen'; seq: number }
   /** The Verify button of a member's row: Verify Member for that session. */
   | { type: 'verify'; id: string }
   | { type: 'report'; id: number; report: RenderReport }

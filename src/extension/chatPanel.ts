@@ -7,6 +7,8 @@ import type { ChatItem, HostToWebview, RenderReport, Snapshot, WebviewToHost } f
 import type { ChatSession, SessionEvents } from './chatSession';
 import { Disposable } from './dispose';
 import type { Notifier } from './notify';
+import { SeenGate } from './seenGate';
+import * as settings from './settings';
 
 export const VIEW_TYPE = 'whatsudp.chat';
 const INSPECT_TIMEOUT_MS = 10_000;
@@ -40,6 +42,7 @@ export class ChatPanel extends Disposable {
   private flushing: NodeJS.Immediate | undefined;
   private readonly requests = new Map<number, { resolve(r: RenderReport): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
   private readonly _onDidDispose = this._register(new vscode.EventEmitter<void>());
+  private readonly seen: SeenGate;
   readonly onDidDispose = this._onDidDispose.event;
 
   constructor(
@@ -75,6 +78,9 @@ export class ChatPanel extends Disposable {
     this._register(listen(s, 'members', (members) => this.post({ type: 'members', members })));
     this._register(listen(s, 'connection', (connection) => this.post({ type: 'connection', connection })));
     this._register(listen(s, 'self', (self) => this.post({ type: 'self', self })));
+    this._register(listen(s, 'typing', (id) => this.post({ type: 'typing', id })));
+    this._register(listen(s, 'seen', (id, seq) => this.post({ type: 'seen', id, seq })));
+    this.seen = this._register(new SeenGate((seq) => s.seen(seq), () => this.visible, settings.readReceipts));
   }
 
   get visible(): boolean {
@@ -173,6 +179,12 @@ export class ChatPanel extends Disposable {
         return;
       case 'retry':
         this.session.retry(msg.key);
+        return;
+      case 'typing':
+        if (settings.typingIndicator()) this.session.typing();
+        return;
+      case 'seen':
+        this.seen.shown(msg.seq);
         return;
       case 'openSnippet':
         void this.actions.openSnippet(msg.key, this.panel.viewColumn);

@@ -30,6 +30,9 @@ export interface SessionEvents {
   connection: [connection: ConnectionView];
   self: [self: { id: string; name: string }];
   unread: [count: number];
+  /** (issue 13) Member `id` is typing, or has seen the room up to `seq` (rooms up to 50). */
+  typing: [id: string];
+  seen: [id: string, seq: number];
   /** A message from someone else, new to this window (for notifications). */
   incoming: [msg: RoomMessage, info: { backfill: boolean; mentionsMe: boolean }];
   /** The relay came back with a key that is not the pinned one: the session stays offline until the
@@ -84,6 +87,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   /** Checks members' names against their keys; its flagged sessions are marked in the member list. */
   private readonly names: NameWatch | undefined;
   private firstUnreadKey: string | undefined;
+  /** How far each member has seen this room, as the relay told (member state: not stored). */
+  private readonly seenSeqs = new Map<string, number>();
+  /** How far this window's person has seen it: a new client says it again once joined. */
+  private seenUpTo = 0;
   private dividerKey: string | undefined;
   private disposed = false;
   private _unread = 0;
@@ -170,10 +177,12 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       identity: this.identity,
       relayPins: this.opts.relayPins,
       acceptRelayKey: this.acceptRelayKey,
+      activity: true, // who is typing and who has seen what: a panel shows them
       ...(this.room ? { roomSecret: this.room.secret, relayFingerprints: this.room.fingerprints } : {}),
     });
     this.client = client;
     this.wire(client, this.resume !== undefined);
+    if (this.seenUpTo > 0) client.seen(this.seenUpTo); // sent once joined, if the room is the same
     this.setState({ state: 'connecting' });
     this.opts.log.info(`Joining ${formatAddress(this.opts.server)} as ${this.opts.name}`);
     try {
@@ -234,8 +243,16 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       if (o.state === 'failed') this.emit('items', [this.conversation.addNotice(`Your ${o.body.kind} was not delivered: ${o.error ?? 'the relay did not take it'}.`, 'warning')], []);
     });
     on('members', (list) => {
+      const here = new Set(list.map((m) => m.id));
+      for (const id of this.seenSeqs.keys()) if (!here.has(id)) this.seenSeqs.delete(id); // the relay forgot them too
       this.emit('members', memberViews(list, this.clientId, this.names?.flagged, this.names?.verified));
       this.names?.check(list);
+    });
+    on('typing', (id) => this.emit('typing', id));
+    on('seen', (id, seq) => {
+      if (seq <= (this.seenSeqs.get(id) ?? 0)) return;
+      this.seenSeqs.set(id, seq);
+      this.emit('seen', id, seq);
     });
     on('lost', (count) => {
       const text = `${count} earlier message${count === 1 ? ' is' : 's are'} too old for the relay to send again.`;
@@ -251,7 +268,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   private setState(s: ConnectionState): void {
     this.state = s;
-    if (s.state === 'connected' && this.conversation.enterRoom(s.roomId)) this.emit('reset');
+    if (s.state === 'connected' && this.conversation.enterRoom(s.roomId)) this.newRoom();
     this.emit('connection', this.connection);
   }
 
@@ -260,7 +277,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     if (roomId === undefined) return;
     const reset = this.conversation.enterRoom(roomId);
     const change = this.conversation.addMessage(m, roomId);
-    if (reset) this.emit('reset');
+    if (reset) this.newRoom();
     if (!change) return;
     // Not an error of this window's: someone's action on a message it cannot change (or no longer keeps).
     if (change.ignored) this.opts.log.info(`Seq ${m.seq} (${m.kind} from ${m.sender.name}) changes nothing: ${change.ignored}`);
@@ -281,6 +298,24 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.emit('items', change.items, change.replaces);
     this.conversation.trim(Math.max(this.opts.maxMessages, 200));
     this.save();
+  }
+
+  /** Another room (or the relay started over): what members had seen was of the old one. */
+  private newRoom(): void {
+    this.seenSeqs.clear();
+    this.seenUpTo = 0;
+    this.emit('reset');
+  }
+
+  /** The person is typing (the client says so at most once a second, and only while joined). */
+  typing(): void {
+    this.client?.typing();
+  }
+
+  /** The person has seen the room up to `seq` (the client says it again after a rejoin). */
+  seen(seq: number): void {
+    this.seenUpTo = Math.max(this.seenUpTo, seq);
+    this.client?.seen(seq);
   }
 
   /** Sends a text; `replyTo`, the key of the message it answers (which must still be shown). */
@@ -416,6 +451,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       connection: this.connection,
       firstUnreadKey: this.dividerKey,
       maxBytes: MAX_TEXT_BYTES,
+      seen: [...this.seenSeqs].map(([id, seq]) => ({ id, seq })),
     };
   }
 

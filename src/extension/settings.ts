@@ -93,6 +93,16 @@ export function maxMessages(): number {
   return Number.isInteger(value) && value >= 0 ? Math.min(value, 100_000) : 5000;
 }
 
+/** Whether this window tells the room how far its person has seen (others' "seen" is shown either way). */
+export function readReceipts(): boolean {
+  return config().get<boolean>('readReceipts', true) !== false;
+}
+
+/** Whether this window tells the room when its person is typing (others' typing is shown either way). */
+export function typingIndicator(): boolean {
+  return config().get<boolean>('typingIndicator', true) !== false;
+}
+
 /** Writes a setting where it takes effect: the most specific scope that already sets it, else the user settings. */
 export async function updateSetting(key: string, value: unknown): Promise<void> {
   const c = config();

@@ -22,6 +22,8 @@ export interface ComposerContext {
 export interface ComposerHooks {
   send(text: string, context?: ComposerContext): void;
   draftChanged(text: string): void;
+  /** The person typed something (others see "… is typing"). */
+  typed?(): void;
   /** Up in an empty box: edit the last message of one's own. */
   editLast?(): void;
   /** Alt+Up: the keyboard goes to the messages. */
@@ -204,6 +206,7 @@ export class Composer {
     this.updateMentions();
     this.update();
     this.hooks.draftChanged(this.box.value);
+    if (this.box.value.trim()) this.hooks.typed?.();
   }
 
   private trySend(): void {

@@ -22,6 +22,7 @@
 //
 // Protocol: post `ready`, receive `snapshot`, then changes; `inspect` is answered with `report`.
 import type { ChatItem, HostToWebview, RenderReport, Snapshot } from '../common/messages';
+import { ActivityBar } from './activity-bar';
 import { Composer } from './composer';
 import { el, icon, ICONS } from './dom';
 import { Header } from './header';
@@ -105,6 +106,7 @@ function start(): void {
       const label = unseen > 0 ? `${unseen} new message${unseen === 1 ? '' : 's'}` : 'Jump to latest';
       if (jumpLabel.textContent !== label) jumpLabel.textContent = label;
       saveSoon();
+      activity.shown(timeline.readerAt(), timeline.scroller.clientHeight > 0); // the newest row in view is seen
     },
     decorate: (row, item) => search.decorate(row, item),
     command: (command, item, control) => actions.command(command, item, control),
@@ -130,10 +132,12 @@ function start(): void {
       }
     },
     draftChanged: saveSoon,
+    typed: () => activity.typed(),
     editLast: () => actions.editLast(),
     toMessages: () => actions.toMessages(),
   });
   const actions = new RowActions(timeline, composer, post);
+  const activity = new ActivityBar(post, () => timeline.list);
   composer.draft = state.draft;
 
   // New messages from others are read out here; the log itself is not live (see timeline.ts).
@@ -156,7 +160,7 @@ function start(): void {
   timelineBox.append(timeline.scroller, jump, actions.popover, actions.toast);
   const middle = el('div', 'middle');
   middle.append(timelineBox, members.element);
-  app.replaceChildren(header.element, header.banner, search.element, middle, composer.element, announcer);
+  app.replaceChildren(header.element, header.banner, search.element, middle, activity.element, composer.element, announcer);
   const layout = (): void => {
     members.element.hidden = !membersOpen;
     header.setMembers(members.count, membersOpen);
@@ -173,6 +177,8 @@ function start(): void {
     layout();
     composer.setMaxBytes(s.maxBytes);
     timeline.reset(s.items, s.firstUnreadKey, state.anchor);
+    activity.reset(s.seen);
+    activity.setMembers(s.members);
     search.itemsChanged();
     state.anchor = undefined; // restore once, after a reload; later snapshots follow the reader
   };
@@ -194,11 +200,13 @@ function start(): void {
         void document.body.offsetHeight;
         if (added.length > 0) appendRenderMs = performance.now() - t0;
         announce(added);
+        activity.arrived(added);
         break;
       }
       case 'members':
         members.update(msg.members);
         composer.setMembers(msg.members);
+        activity.setMembers(msg.members);
         layout();
         timeline.refresh(); // a name may have become ambiguous
         break;
@@ -215,9 +223,16 @@ function start(): void {
         timeline.clear();
         search.itemsChanged();
         composer.dropContext(() => false);
+        activity.arrived([]);
         break;
       case 'focusComposer':
         composer.focus();
+        break;
+      case 'typing':
+        activity.typing(msg.id);
+        break;
+      case 'seen':
+        activity.setSeen(msg.id, msg.seq);
         break;
       case 'inspect': {
         const report: RenderReport = {
@@ -227,6 +242,7 @@ function start(): void {
           toast: actions.toastText,
           focusedRow: focusedRow(timeline.scroller),
           popover: actions.popover.hidden ? undefined : actions.popover.getAttribute('aria-label') ?? '',
+          ...activity.report(),
           draft: composer.draft,
           mentions: composer.mentionNames,
           focus: focusName(search.element, composer.element, timeline.scroller),
@@ -254,6 +270,10 @@ function start(): void {
   window.addEventListener('error', (e) => reportError(`Webview error: ${e.message}`));
   window.addEventListener('unhandledrejection', (e) => reportError(`Webview error: ${String(e.reason)}`));
   window.addEventListener('pagehide', () => save());
+  // Shown again (or the window came back): the rows in view are seen now.
+  const shown = (): void => activity.shown(timeline.readerAt(), timeline.scroller.clientHeight > 0);
+  document.addEventListener('visibilitychange', shown);
+  window.addEventListener('focus', shown);
   // Lay out the empty panel now (the browser would before its first paint anyway), so the
   // snapshot's render time measures the conversation, not the page's first layout.
   void document.body.offsetHeight;
