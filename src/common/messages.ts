@@ -61,11 +61,15 @@ export interface MemberView {
   verified?: boolean;
 }
 
-export type ConnectionView =
+export type ConnectionView = (
   | { state: 'connecting'; relay: string }
   | { state: 'connected'; relay: string }
   | { state: 'reconnecting'; relay: string; reason: string }
-  | { state: 'offline'; relay: string; reason: string };
+  | { state: 'offline'; relay: string; reason: string }
+) & {
+  /** The room is sealed (joined with its invite link): the header shows a lock; else it says the room is open. */
+  sealed?: boolean;
+};
 
 export interface Snapshot {
   self: { id: string; name: string };
@@ -113,6 +117,8 @@ export interface RenderReport {
   /** Delivery state labels of own messages among those rows. */
   lastStates: string[];
   bannerText: string;
+  /** The header's room state as shown: "sealed" or "open room". */
+  roomState?: string;
   memberNames: string[];
   /** Elements that could run script: <script>, <iframe>, on* attributes, javascript: URLs. Must be 0. */
   activeContent: number;

@@ -128,7 +128,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return this._unread;
   }
   get connection(): ConnectionView {
-    return connectionView(this.state, this.opts.server);
+    return connectionView(this.state, this.opts.server, this.room !== undefined);
   }
   get members(): MemberView[] {
     return memberViews(this.client?.members ?? [], this.clientId, this.names?.flagged, this.names?.verified);
@@ -405,8 +405,12 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
    * keys of its room if it is sealed. The caller connects: one connect() per join, so failures are
    * reported once, by whoever asked. */
   setServer(server: Address, room?: RoomKeys): void {
+    const sealedBefore = this.room !== undefined;
     this.room = room;
-    if (formatAddress(server) === formatAddress(this.opts.server)) return;
+    if (formatAddress(server) === formatAddress(this.opts.server)) {
+      if (sealedBefore !== (room !== undefined)) this.emit('connection', this.connection); // the header's lock
+      return;
+    }
     this.opts = { ...this.opts, server };
     this.emit('connection', this.connection);
   }

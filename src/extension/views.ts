@@ -54,7 +54,12 @@ export function itemOf(entry: StoredEntry, key: string, ctx: ItemContext = { cur
   };
 }
 
-export function connectionView(state: ConnectionState | undefined, relay: Address): ConnectionView {
+export function connectionView(state: ConnectionState | undefined, relay: Address, sealed = false): ConnectionView {
+  const view = bareConnectionView(state, relay);
+  return sealed ? { ...view, sealed: true } : view;
+}
+
+function bareConnectionView(state: ConnectionState | undefined, relay: Address): ConnectionView {
   const where = formatAddress(relay);
   switch (state?.state) {
     case undefined:

@@ -33,6 +33,7 @@ export function icon(pathData: string, className = 'icon'): SVGSVGElement {
 
 export const ICONS = {
   arrowDown: 'M8 12.5 3.5 8l.7-.7L7.5 10.6V2h1v8.6l3.3-3.3.7.7z',
+  lock: 'M8 1.5A3 3 0 0 0 5 4.5V6H4a1 1 0 0 0-1 1v6.5a1 1 0 0 0 1 1h8a1 1 0 0 0 1-1V7a1 1 0 0 0-1-1h-1V4.5a3 3 0 0 0-3-3zm-2 3a2 2 0 1 1 4 0V6H6zM4 7h8v6.5H4z',
   pencil: 'M11.9 1.5 14.5 4.1 5.4 13.2 2 14l.8-3.4zm0 1.4-8.2 8.2-.4 1.6 1.6-.4 8.2-8.2z',
   check: 'M6.3 11.3 2.9 7.9l.7-.7 2.7 2.7 6.1-6.1.7.7z',
   clock: 'M8 1.5a6.5 6.5 0 1 0 0 13 6.5 6.5 0 0 0 0-13zm0 12a5.5 5.5 0 1 1 0-11 5.5 5.5 0 0 1 0 11zM8.5 4h-1v4.3l3 1.8.5-.8-2.5-1.5z',

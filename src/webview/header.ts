@@ -17,6 +17,8 @@ export class Header {
   readonly banner = el('div', 'banner');
   private readonly dot = el('span', 'conn-dot');
   private readonly relay = el('span', 'relay');
+  /** A lock and "sealed", or "open room": who can join and read (issue 9). */
+  private readonly roomState = el('span', 'room-state');
   private readonly server = el('span', 'server');
   private readonly nameButton: HTMLElement;
   private readonly nameText = el('span', 'self-name');
@@ -35,7 +37,7 @@ export class Header {
     this.membersButton.append(this.count);
     this.membersButton.setAttribute('aria-controls', 'members');
     this.membersButton.addEventListener('click', () => hooks.toggleMembers());
-    this.element.append(this.dot, this.relay, this.server, el('span', 'spacer'), this.nameButton, this.membersButton);
+    this.element.append(this.dot, this.relay, this.roomState, this.server, el('span', 'spacer'), this.nameButton, this.membersButton);
 
     this.banner.setAttribute('role', 'status');
     this.reconnect = button('Reconnect', 'secondary', 'Try to reach the relay again now');
@@ -67,6 +69,11 @@ export class Header {
     this.dot.className = `conn-dot ${c.state}`;
     this.relay.textContent = visibleControls(c.relay);
     this.relay.title = `Relay ${visibleControls(c.relay)}: ${c.state}`;
+    this.roomState.replaceChildren(...(c.sealed ? [icon(ICONS.lock, 'icon'), 'sealed'] : ['open room']));
+    this.roomState.className = `room-state ${c.sealed ? 'sealed' : 'open'}`;
+    this.roomState.title = c.sealed
+      ? 'Sealed room: only people with its invite link can join, and messages are sealed end to end: the relay cannot read them.'
+      : 'Open room: anyone who can reach the relay can join, and the relay can read the messages (datagrams are still authenticated and encrypted on the way).';
     const text = bannerMessage(c);
     this.banner.hidden = text === '';
     this.banner.className = `banner ${c.state}`;

@@ -77,6 +77,7 @@ export function buildReport(p: ReportParts): RenderReport {
       return label ? [label] : [];
     }),
     bannerText: p.bannerText,
+    roomState: document.querySelector('.room-state')?.textContent ?? '',
     memberNames: p.memberNames,
     verifiedMembers: verifiedLabels(document),
     activeContent: countActiveContent([document.documentElement, ...detached], p.ownScripts),

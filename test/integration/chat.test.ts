@@ -67,7 +67,8 @@ describe('WhatsUDP chat', function () {
 
   it('messages go both ways and the panel shows them', async () => {
     bob.say('hello alice');
-    await reportWhere(api, "bob's message in the panel", (r) => r.lastRows.includes('bob: hello alice'));
+    const open = await reportWhere(api, "bob's message in the panel", (r) => r.lastRows.includes('bob: hello alice'));
+    assert.equal(open.roomState, 'open room', 'a room on this machine only is open, and the header says so');
     api.panel.receive({ type: 'send', text: 'hi bob, welcome' }); // what the composer posts
     await waitFor('bob to receive it', () => bob.texts().includes('alice: hi bob, welcome'));
     const report = await reportWhere(api, 'own message in the panel', (r) => r.lastRows.includes('alice: hi bob, welcome'));

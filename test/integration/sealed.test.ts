@@ -53,7 +53,8 @@ describe('WhatsUDP sealed rooms', function () {
     assert.ok(!seen().some((n) => n.includes('cannot be used')), seen().join(' | '));
 
     bob.send({ kind: 'text', text: 'only the room reads this' });
-    await reportWhere(api, "bob's sealed message in the panel", (r) => r.lastRows.includes('bob: only the room reads this'));
+    const report = await reportWhere(api, "bob's sealed message in the panel", (r) => r.lastRows.some((row) => /^bob( #[0-9a-f]+)?: only the room reads this$/.test(row)));
+    assert.equal(report.roomState, 'sealed', 'the header shows the lock and says the room is sealed');
     api.panel.receive({ type: 'send', text: 'and this too' });
     await waitFor('bob to read alice', () => bobSaw.some((m) => m.sender.name === 'alice' && m.text === 'and this too'));
   });

@@ -2,7 +2,7 @@
 // asking about another name (after Change Name) uses that name, not the pattern kept for the last one.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mentions } from '../../src/extension/views';
+import { connectionView, mentions } from '../../src/extension/views';
 
 describe('mentions', () => {
   it('finds @name in any case, at the start, after punctuation or before it', () => {
@@ -28,5 +28,13 @@ describe('mentions', () => {
     assert.ok(mentions('@alicia hi', 'alicia'));
     assert.ok(mentions('@alice hi', 'alice'));
     assert.ok(!mentions('@alice hi', ''));
+  });
+});
+
+describe('connectionView', () => {
+  it('says whether the room is sealed, for the header and the sidebar', () => {
+    const relay = { host: '127.0.0.1', port: 2410 };
+    assert.deepEqual(connectionView({ state: 'connected', roomId: '01', epoch: 1 }, relay, true), { state: 'connected', relay: '127.0.0.1:2410', sealed: true });
+    assert.deepEqual(connectionView({ state: 'connected', roomId: '01', epoch: 1 }, relay), { state: 'connected', relay: '127.0.0.1:2410' });
   });
 });
