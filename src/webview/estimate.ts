@@ -59,6 +59,7 @@ export function estimateHeight(item: ChatItem, continuation: boolean, unread: bo
   if (item.reply) h += m.lineHeight + 6; // the quote
   if (item.reactions?.length) h += 28; // the chips
   if (item.deleted) return h + m.lineHeight;
+  if (item.edited) h += m.lineHeight; // the (edited) label
   const body = item.body;
   if (body.kind === 'snippet') {
     const perLine = Math.max(10, Math.floor((m.textWidth - 20) / m.codeCharWidth));
