@@ -39,7 +39,7 @@ describe('WhatsUDP sidebar', function () {
     await waitFor('bob among the people', () => api.sidebarRows().some((r) => r.label === 'bob' || r.label.startsWith('bob ')));
     assert.ok(api.sidebarRows().some((r) => r.label === 'alice (you)'), api.sidebarRows().map((r) => r.label).join(', '));
     // The chat hidden behind an editor: what bob says is unread, in the sidebar as in the status bar.
-    const column = (await waitFor('the chat tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview)))!.group.viewColumn;
+    const column = (await waitFor('the chat tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview))).group.viewColumn;
     await vscode.window.showTextDocument(workspaceFile('README.md'), { viewColumn: column });
     await waitFor('the panel hidden', () => !api.panel.isVisible);
     bob.say('lunch at noon?');
