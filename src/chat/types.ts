@@ -129,6 +129,8 @@ export interface ClientEvents {
   typing: [id: string];
   /** (With `activity`) member `id` has seen the room up to `seq` (shown to them, not merely received). */
   seen: [id: string, seq: number];
+  /** (With `activity`, in rooms of more than 50) `count` members have seen the room up to `seq` or further. */
+  seenCount: [seq: number, count: number];
 }
 
 /** The relay's limits: defaults, bounds, flags and what each is for are in RELAY_LIMIT_OPTIONS (options.ts). */

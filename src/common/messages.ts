@@ -84,6 +84,8 @@ export interface Snapshot {
   server?: { address: string; shared: boolean };
   /** How far each member (by session id) has seen the room, as far as the relay told (rooms up to 50). */
   seen?: SeenView[];
+  /** In a room of more than 50 members: how many have seen it up to `seq` (names are not passed on). */
+  seenCount?: { seq: number; count: number };
 }
 
 /** Member `id` has seen the room up to `seq` (shown in their panel, not merely received). */
@@ -105,6 +107,7 @@ export type HostToWebview =
   /** Member `id` is typing (shown for a few seconds), or has seen the room up to `seq`. */
   | { type: 'typing'; id: string }
   | ({ type: 'seen' } & SeenView)
+  | { type: 'seenCount'; seq: number; count: number }
   /** Tests and the benchmark ask the webview what it shows; it answers with `report` and the same id. */
   | { type: 'inspect'; id: number };
 

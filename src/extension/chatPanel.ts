@@ -80,6 +80,7 @@ export class ChatPanel extends Disposable {
     this._register(listen(s, 'self', (self) => this.post({ type: 'self', self })));
     this._register(listen(s, 'typing', (id) => this.post({ type: 'typing', id })));
     this._register(listen(s, 'seen', (id, seq) => this.post({ type: 'seen', id, seq })));
+    this._register(listen(s, 'seenCount', (seq, count) => this.post({ type: 'seenCount', seq, count })));
     this.seen = this._register(new SeenGate((seq) => s.seen(seq), () => this.visible, settings.readReceipts));
   }
 

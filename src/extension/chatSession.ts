@@ -33,6 +33,8 @@ export interface SessionEvents {
   /** (issue 13) Member `id` is typing, or has seen the room up to `seq` (rooms up to 50). */
   typing: [id: string];
   seen: [id: string, seq: number];
+  /** A room of more than 50: `count` members have seen it up to `seq`. */
+  seenCount: [seq: number, count: number];
   /** A message from someone else, new to this window (for notifications). */
   incoming: [msg: RoomMessage, info: { backfill: boolean; mentionsMe: boolean }];
   /** The relay came back with a key that is not the pinned one: the session stays offline until the
@@ -89,6 +91,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private firstUnreadKey: string | undefined;
   /** How far each member has seen this room, as the relay told (member state: not stored). */
   private readonly seenSeqs = new Map<string, number>();
+  /** In a room of more than 50, how many have seen it how far (the relay's count, not names). */
+  private seenCount: { seq: number; count: number } | undefined;
   /** How far this window's person has seen it: a new client says it again once joined. */
   private seenUpTo = 0;
   private dividerKey: string | undefined;
@@ -254,6 +258,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       this.seenSeqs.set(id, seq);
       this.emit('seen', id, seq);
     });
+    on('seenCount', (seq, count) => {
+      this.seenCount = { seq, count };
+      this.emit('seenCount', seq, count);
+    });
     on('lost', (count) => {
       const text = `${count} earlier message${count === 1 ? ' is' : 's are'} too old for the relay to send again.`;
       this.emit('items', [this.conversation.addNotice(text, 'warning')], []);
@@ -303,6 +311,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   /** Another room (or the relay started over): what members had seen was of the old one. */
   private newRoom(): void {
     this.seenSeqs.clear();
+    this.seenCount = undefined;
     this.seenUpTo = 0;
     this.emit('reset');
   }
@@ -456,6 +465,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       firstUnreadKey: this.dividerKey,
       maxBytes: MAX_TEXT_BYTES,
       seen: [...this.seenSeqs].map(([id, seq]) => ({ id, seq })),
+      ...(this.seenCount ? { seenCount: this.seenCount } : {}),
     };
   }
 

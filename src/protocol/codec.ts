@@ -161,6 +161,7 @@ const BODIES: { [T in PacketType]: Body<PacketOf<T>> } = {
   },
   [PacketType.SlowDown]: fixed(4, (w, p) => w.u32(p.retryAfterMs), (r) => ({ type: PacketType.SlowDown, retryAfterMs: r.u32('retryAfterMs') })),
   [PacketType.Typing]: fixed(CLIENT_ID_BYTES, (w, p) => w.bytes(p.clientId), (r) => ({ type: PacketType.Typing, clientId: r.bytes(CLIENT_ID_BYTES, 'clientId') })),
+  [PacketType.SeenCount]: fixed(8, (w, p) => w.u32(p.seq).u32(p.count), (r) => ({ type: PacketType.SeenCount, seq: r.u32('seq'), count: r.u32('count') })),
   [PacketType.Seen]: fixed(
     CLIENT_ID_BYTES + 4,
     (w, p) => w.bytes(p.clientId).u32(p.seq),

@@ -39,6 +39,7 @@ export enum PacketType {
   /** Ephemeral member activity (protocol 2, issue 13): only to members whose Hello asked for it. */
   Typing = 17,
   Seen = 18,
+  SeenCount = 19,
 }
 
 /** What fragment 0 of a message carries besides its first chunk: the body without its text. A kind
@@ -262,7 +263,16 @@ export interface Seen {
   seq: number;
 }
 
+/** relay -> members, in rooms of more than 50: `count` members have seen the room up to `seq` (the
+ * room's newest message when sent) or further. What larger rooms show instead of names. */
+export interface SeenCount {
+  type: PacketType.SeenCount;
+  seq: number;
+  count: number;
+}
+
 export type Packet =
+  | SeenCount
   | Typing
   | Seen
   | Hello

@@ -4,7 +4,7 @@
 // seen the room (the newest message in view while the panel is visible). Names come from the member
 // list and reach the DOM as text only. The line keeps its height, so the list above never jumps.
 import type { ChatItem, MemberView, SeenView, WebviewToHost } from '../common/messages';
-import { newestSeqUpTo, newestSequenced, seenBy, seenText, Typists, typingText } from './activity';
+import { newestSeqUpTo, newestSequenced, seenBy, seenCountText, seenText, Typists, typingText } from './activity';
 import { el } from './dom';
 import { visibleControls } from './markup';
 
@@ -21,6 +21,8 @@ export class ActivityBar {
   private typedAt = -Infinity;
   private seenSent = 0;
   private seenKey = '';
+  /** A room of more than 50: the relay's count instead of names. */
+  private seenCount: { seq: number; count: number } | undefined;
 
   constructor(
     private readonly post: (msg: WebviewToHost) => void,
@@ -53,8 +55,9 @@ export class ActivityBar {
   }
 
   /** A snapshot: what each member has seen so far (a new room starts from nothing). */
-  reset(seen: readonly SeenView[] | undefined): void {
+  reset(seen: readonly SeenView[] | undefined, count?: { seq: number; count: number }): void {
     this.seen.clear();
+    this.seenCount = count;
     for (const s of seen ?? []) this.setSeen(s.id, s.seq, false);
     this.seenSent = 0; // the host forwards only increases: saying it again costs nothing
     this.render();
@@ -70,6 +73,13 @@ export class ActivityBar {
     if (typeof id !== 'string' || !Number.isInteger(seq) || seq <= (this.seen.get(id) ?? 0)) return;
     this.seen.set(id, seq);
     if (render) this.render();
+  }
+
+  /** A room of more than 50: `count` members have seen it up to `seq`. */
+  setSeenCount(seq: number, count: number): void {
+    if (!Number.isInteger(seq) || !Number.isInteger(count) || count < 0) return;
+    this.seenCount = { seq, count };
+    this.render();
   }
 
   /** New messages arrived: their senders are done typing them, and "Seen by" is about the newest. */
@@ -92,7 +102,8 @@ export class ActivityBar {
     this.fadeTimer = fade === undefined ? undefined : setTimeout(() => this.render(), fade + 20);
     const newest = newestSequenced(this.items());
     const who = newest?.seq === undefined ? undefined : seenBy(this.seen, newest.seq, this.members, newest.sender.id);
-    const { text, title } = seenText(who ?? []);
+    const c = this.seenCount;
+    const { text, title } = who?.length || !c || !newest || newest.seq === undefined || c.seq < newest.seq || c.count === 0 ? seenText(who ?? []) : seenCountText(c.count);
     this.seenKey = text && newest ? newest.key : '';
     setText(this.seenLine, text);
     const tip = visibleControls(title);

@@ -67,6 +67,11 @@ export function seenBy(seen: ReadonlyMap<string, number>, seq: number, members: 
   return members.filter((m) => !m.self && m.id !== senderId && (seen.get(m.id) ?? 0) >= seq).map((m) => m.name);
 }
 
+/** A room of more than 50 members: the relay counts, it does not name ("Seen by 12"). */
+export function seenCountText(count: number): { text: string; title: string } {
+  return { text: `Seen by ${count}`, title: `${count} member${count === 1 ? ' has' : 's have'} seen this message (in a room of more than 50 members, who is not said)` };
+}
+
 /** "Seen by ann, bob", "Seen by ann, bob, cy and 2 others"; the tooltip names everyone. '' for nobody. */
 export function seenText(names: readonly string[]): { text: string; title: string } {
   if (names.length === 0) return { text: '', title: '' };

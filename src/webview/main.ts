@@ -177,7 +177,7 @@ function start(): void {
     layout();
     composer.setMaxBytes(s.maxBytes);
     timeline.reset(s.items, s.firstUnreadKey, state.anchor);
-    activity.reset(s.seen);
+    activity.reset(s.seen, s.seenCount);
     activity.setMembers(s.members);
     search.itemsChanged();
     state.anchor = undefined; // restore once, after a reload; later snapshots follow the reader
@@ -233,6 +233,9 @@ function start(): void {
         break;
       case 'seen':
         activity.setSeen(msg.id, msg.seq);
+        break;
+      case 'seenCount':
+        activity.setSeenCount(msg.seq, msg.count);
         break;
       case 'inspect': {
         const report: RenderReport = {

@@ -2,7 +2,9 @@
 // on only to members that asked for it (a panel), never stored or sequenced, bounded in rate.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { PacketType as T } from '../../src/protocol/packets';
 import { Harness, sleep, until, type Recorder } from './helpers/engine';
+import { RawV2 } from './helpers/raw-v2';
 
 let h: Harness | undefined;
 afterEach(() => h?.close());
@@ -40,4 +42,29 @@ test('typing and seen reach the members that asked for them, once a second at mo
   assert.deepEqual(atCy.seen, [[bob.client.clientId, 3]]);
   const messages = relay.stats().headSeq;
   assert.equal(messages, 3, 'typing and seen are not messages: nothing was sequenced for them');
+});
+
+test('a room of more than 50 gets a count of who has seen the newest message, not each member\'s seen', async () => {
+  h = new Harness();
+  const relay = await h.relay();
+  const crowd: RawV2[] = [];
+  for (let i = 0; i < 49; i++) {
+    const r = await RawV2.open(relay.address());
+    h.track(() => r.close());
+    assert.equal((await r.join({ name: `m${i}` })).type, T.Welcome);
+    crowd.push(r);
+  }
+  const ann = await h.client(relay.address(), 'ann', { activity: true });
+  const bob = await h.client(relay.address(), 'bob', { activity: true });
+  assert.equal(relay.stats().members, 51);
+  const atAnn = watch(ann);
+  const counts: Array<[number, number]> = [];
+  ann.client.on('seenCount', (seq, count) => counts.push([seq, count]));
+  ann.client.send({ kind: 'text', text: 'all hands at three' });
+  await until(() => bob.messages.length === 1, 3000, 'the message at bob');
+  bob.client.seen(1);
+  for (const r of crowd.slice(0, 10)) r.send({ type: T.Seen, clientId: r.clientId, seq: 1 });
+  await until(() => counts.some(([seq, n]) => seq === 1 && n === 11), 5000, '11 have seen it, at ann');
+  assert.deepEqual(atAnn.seen, [], 'no per-member seen in a room this size');
+  assert.ok(counts.every(([, n]) => n <= 11), JSON.stringify(counts));
 });

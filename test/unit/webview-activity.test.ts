@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChatItem, MemberView } from '../../src/common/messages';
-import { newestSeqUpTo, newestSequenced, seenBy, seenText, Typists, TYPING_SHOWN_MS, typingText } from '../../src/webview/activity';
+import { newestSeqUpTo, newestSequenced, seenBy, seenCountText, seenText, Typists, TYPING_SHOWN_MS, typingText } from '../../src/webview/activity';
 
 const member = (id: string, name: string, self = false): MemberView => ({ memberId: 1, id, name, presence: 'online', self });
 const [ANN, BOB, CY, ME] = ['a'.repeat(16), 'b'.repeat(16), 'c'.repeat(16), 'f'.repeat(16)];
@@ -71,4 +71,9 @@ test('what "Seen by" is about: the newest sequenced message that is not deleted;
   assert.equal(newestSeqUpTo(items, 1), 3, 'a notice in view: the message above it');
   assert.equal(newestSeqUpTo(items, -1), undefined);
   assert.equal(newestSeqUpTo(items, 99), 5);
+});
+
+test('a room of more than 50 says how many have seen the newest message, not who', () => {
+  assert.deepEqual(seenCountText(12), { text: 'Seen by 12', title: '12 members have seen this message (in a room of more than 50 members, who is not said)' });
+  assert.equal(seenCountText(1).title.startsWith('1 member has'), true);
 });

@@ -304,6 +304,9 @@ export class Link {
       case PacketType.Seen:
         if (this.opts.activity && !p.clientId.equals(this.id)) this.host.emit('seen', p.clientId.toString('hex'), p.seq);
         return;
+      case PacketType.SeenCount:
+        if (this.opts.activity) this.host.emit('seenCount', p.seq, p.count);
+        return;
       default:
         return;
     }

@@ -203,6 +203,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       case PacketType.NotJoined:
       case PacketType.Refused:
       case PacketType.SlowDown:
+      case PacketType.SeenCount:
         throw new ProtocolError(`Unexpected ${PacketType[p.type]} packet (only a relay sends those)`);
       default: {
         const _exhaustive: never = p;
@@ -433,6 +434,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private onTick(): void {
     const now = Date.now();
     this.legacy.expire(now);
+    this.activity.countSeen(now);
     if (this.joined.takeRosterChange()) this.heartbeat.beacon(true);
     // Leases are counted in heartbeat periods, so a sweep every quarter period (at most every
     // second) is precise enough; sweeping thousands of idle members four times a second is not free.
