@@ -33,6 +33,7 @@ const samples: Packet[] = [
   { type: T.Leave, clientId: id },
   { type: T.Typing, clientId: id },
   { type: T.Seen, clientId: id, seq: 0xfffffffe },
+  { type: T.SeenCount, seq: 12, count: 51 },
   { type: T.NotJoined, epoch: 77 },
   { type: T.Refused, reason: 2, msgId: 0, detail: 'A name cannot contain ":".' },
   { type: T.SlowDown, retryAfterMs: 250 },
