@@ -169,7 +169,10 @@ describe('WhatsUDP panel replies, reactions, edits and deletes', function () {
     await until('the reply with a quote of what is not kept', (r) =>
       detail(r, 'eve: about that first one')?.quote === 'Replying to a message older than the history kept here');
     await vscode.commands.executeCommand('whatsudp.openChat');
-    keys('Alt+ArrowUp', 'Enter');
+    await until('the composer has the keyboard', (r) => r.focus === 'composer'); // else the keys go elsewhere
+    keys('Alt+ArrowUp');
+    await until("eve's reply has the keyboard", (r) => r.focusedRow?.text === 'eve: about that first one');
+    keys('Enter');
     await until('the panel saying so', (r) => r.toast === 'That message is older than the history kept here.');
   });
 });
