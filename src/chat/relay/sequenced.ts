@@ -21,6 +21,13 @@ export interface Sender {
 }
 
 export const ZERO_ID = Buffer.alloc(8);
+
+/** Bytes in an ArrayBuffer of their own. */
+function ownCopy(b: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(b.length);
+  b.copy(out);
+  return out;
+}
 export const ZERO_HEX = ZERO_ID.toString('hex');
 
 export class SequencedMessage implements Encodable {
@@ -50,8 +57,12 @@ export class SequencedMessage implements Encodable {
     // A plain text's head is all in the text's length: not kept, so the history holds one object
     // less per message (what the garbage collector copies and promotes). A snippet's, or a later
     // kind's (sequenced and forwarded unchanged), is.
-    this.extra = head.kind === 'text' ? undefined : head;
-    this.auth = head.kind === 'text' ? head.auth : undefined;
+    // The signature block is a view of the datagram it came in: kept as it is, it would keep the whole
+    // datagram alive for as long as the history keeps the message. A copy of its own memory (not from
+    // Node's shared pool, which a 96-byte copy would pin 8 KiB of) is all that stays.
+    const auth = head.auth ? ownCopy(head.auth) : undefined;
+    this.extra = head.kind === 'text' ? undefined : auth ? { ...head, auth } : head;
+    this.auth = head.kind === 'text' ? auth : undefined;
     this.senderHex = sender.hex;
     this.senderId = sender.clientId;
     this.name = sender.name;
