@@ -8,7 +8,7 @@ import { fingerprint } from '../../protocol/fingerprint';
 import { bodyFromHead, fragmentMsg, msgFragmentsLength } from '../../protocol/fragments';
 import { wireOf } from '../../protocol/kinds';
 import { msgHeaderLength } from '../../protocol/parts';
-import { PacketType, SenderFlags, type MessageBody, type MessageHead } from '../../protocol/packets';
+import { MESSAGE_AUTH_BYTES, PacketType, SenderFlags, type MessageBody, type MessageHead } from '../../protocol/packets';
 import type { RoomMessage } from '../types';
 import type { StoredBody } from './store/record';
 import type { Encodable } from './ring';
@@ -22,12 +22,8 @@ export interface Sender {
 
 export const ZERO_ID = Buffer.alloc(8);
 
-/** Bytes in an ArrayBuffer of their own. */
-function ownCopy(b: Buffer): Buffer {
-  const out = Buffer.allocUnsafeSlow(b.length);
-  b.copy(out);
-  return out;
-}
+/** A signature block's length, for measuring a header (never sent). */
+const NO_AUTH = Buffer.alloc(MESSAGE_AUTH_BYTES);
 export const ZERO_HEX = ZERO_ID.toString('hex');
 
 export class SequencedMessage implements Encodable {
@@ -40,9 +36,13 @@ export class SequencedMessage implements Encodable {
   private encoded: Buffer[] | undefined;
   /** Until encoded; afterwards the text is read back out of the datagrams. */
   private textBytes: Buffer | undefined;
+  /** A snippet's or a later kind's head, without its signature block. */
   private readonly extra: MessageHead | undefined;
-  /** The author's signature block (a text's: another kind's is in `extra`), forwarded unchanged. */
-  private readonly auth: Buffer | undefined;
+  /** The author's signature block until the datagrams are encoded (it is a view of the datagram it
+   * came in); afterwards it is read back out of fragment 0, so the history keeps no second copy and
+   * pins no datagram. */
+  private authView: Buffer | undefined;
+  private readonly signed: boolean;
   private readonly textLength: number;
 
   constructor(
@@ -57,12 +57,9 @@ export class SequencedMessage implements Encodable {
     // A plain text's head is all in the text's length: not kept, so the history holds one object
     // less per message (what the garbage collector copies and promotes). A snippet's, or a later
     // kind's (sequenced and forwarded unchanged), is.
-    // The signature block is a view of the datagram it came in: kept as it is, it would keep the whole
-    // datagram alive for as long as the history keeps the message. A copy of its own memory (not from
-    // Node's shared pool, which a 96-byte copy would pin 8 KiB of) is all that stays.
-    const auth = head.auth ? ownCopy(head.auth) : undefined;
-    this.extra = head.kind === 'text' ? undefined : auth ? { ...head, auth } : head;
-    this.auth = head.kind === 'text' ? auth : undefined;
+    this.signed = head.auth !== undefined;
+    this.authView = head.auth;
+    this.extra = head.kind === 'text' ? undefined : head.auth ? { ...head, auth: undefined } : head;
     this.senderHex = sender.hex;
     this.senderId = sender.clientId;
     this.name = sender.name;
@@ -74,7 +71,14 @@ export class SequencedMessage implements Encodable {
 
   /** kind, totalBytes and a snippet's place: what fragment 0 carries before the text. */
   get head(): MessageHead {
-    return this.extra ?? (this.auth ? { kind: 'text', totalBytes: this.textLength, auth: this.auth } : { kind: 'text', totalBytes: this.textLength });
+    const bare: MessageHead = this.extra ?? { kind: 'text', totalBytes: this.textLength };
+    return this.signed ? { ...bare, auth: this.authView ?? this.authFromDatagram(bare) } : bare;
+  }
+
+  /** The signature block where fragment 0 carries it: the last bytes of its header. */
+  private authFromDatagram(bare: MessageHead): Buffer {
+    const end = msgHeaderLength(this.nameBytes, { ...bare, auth: NO_AUTH });
+    return this.encoded![0].subarray(end - MESSAGE_AUTH_BYTES, end);
   }
 
   /** Made from a stored message (at start): the text is encoded once here. */
@@ -93,7 +97,7 @@ export class SequencedMessage implements Encodable {
 
   /** The author's signature block, as the store keeps it. */
   get signature(): Buffer | undefined {
-    return this.auth ?? this.extra?.auth;
+    return this.head.auth;
   }
 
   /** The datagrams, the same for every member and every resend. */
@@ -110,7 +114,8 @@ export class SequencedMessage implements Encodable {
         const meta = { seq: this.seq, time: this.time, senderId: this.senderId, senderFlags, name: this.name, msgId: this.msgId };
         this.encoded = fragmentMsg(meta, head, text, this.nameBytes).map(encode);
       }
-      this.textBytes = undefined; // the datagrams hold it now
+      this.textBytes = undefined; // the datagrams hold it now, and the signature block
+      this.authView = undefined;
     }
     return this.encoded;
   }

@@ -144,7 +144,8 @@ function decodeBody(b: Buffer): StoredMessage | undefined {
       snippet = { path, startLine, endLine, language: b.toString('utf8', need(langLen), o) };
     }
     const code = flags & OTHER ? b.readUInt8(need(1)) : undefined;
-    const auth = flags & SIGNED ? Buffer.from(b.subarray(need(AUTH_BYTES), o)) : undefined;
+    // Its own memory: a copy from Node's pool would pin 8 KiB, a view the whole segment read.
+    const auth = flags & SIGNED ? ownCopy(b.subarray(need(AUTH_BYTES), o)) : undefined;
     const textLen = b.readUInt32BE(need(4));
     const text = b.toString('utf8', need(textLen), o);
     if (o !== b.length || seq === 0 || (snippet && code !== undefined)) return undefined;
@@ -153,4 +154,10 @@ function decodeBody(b: Buffer): StoredMessage | undefined {
   } catch {
     return undefined;
   }
+}
+
+function ownCopy(b: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(b.length);
+  b.copy(out);
+  return out;
 }
