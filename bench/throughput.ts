@@ -58,12 +58,17 @@ async function oursSide(start: Start, size: number): Promise<Side> {
     writeOff: true,
     close: () => closeMembers(members),
   };
+  countArrivals(side, members);
+  return side;
+}
+
+/** Each member's Msg datagrams counted on its side; the watcher's also tell the closed loop. */
+function countArrivals(side: Side, members: RawMember[]): void {
   members.forEach((m, i) => (m.onMsg = () => side.counts[i]++));
   members[side.watcher].onMsg = () => {
     side.counts[side.watcher]++;
     side.onWatched?.();
   };
-  return side;
 }
 
 /** Sends message n as a one-fragment Data with msgId n + 1 (the member joined expecting msgId 1),
@@ -121,11 +126,7 @@ async function sealedSide(start: Start, size: number): Promise<{ side: Side; bac
     writeOff: true,
     close: () => closeMembers(members),
   };
-  members.forEach((m, i) => (m.onMsg = () => side.counts[i]++));
-  members[side.watcher].onMsg = () => {
-    side.counts[side.watcher]++;
-    side.onWatched?.();
-  };
+  countArrivals(side, members);
   return { side, backend: fan.info.backend };
 }
 

@@ -6,10 +6,6 @@ import { bodyOf, wireOf } from './kinds';
 import { SEALED_KIND, sealedPlaceholder } from './sealed-content';
 import { MAX_PACKET, MAX_TEXT_BYTES, PacketType, type Data, type MessageBody, type MessageHead, type Msg, type SendableBody } from './packets';
 
-export function headOf(body: SendableBody, totalBytes: number): MessageHead {
-  return { ...wireOf(body).head, totalBytes };
-}
-
 /** The body a head and its text make: a kind this version does not know is a placeholder, in its
  * seq's place, so the conversation goes on past it. */
 export function bodyFromHead(head: MessageHead, text: string): MessageBody {

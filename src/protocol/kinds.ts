@@ -3,7 +3,7 @@
 // docs/PROTOCOL.md ("Message kinds") lets a later kind be added: a kind byte, and message bytes that
 // are a JSON object of its fields, so a version that does not know it shows a placeholder in its seq
 // and goes on. One place turns bodies into heads and bytes and back.
-import { isAction, MAX_TEXT_BYTES, placeholder, reactionProblem, type MessageBody, type SendableBody } from '../common/message';
+import { actionProblem, isAction, MAX_TEXT_BYTES, placeholder, reactionProblem, type MessageBody, type SendableBody } from '../common/message';
 import { ProtocolError } from './bytes';
 import type { MessageHead } from './packets';
 
@@ -29,11 +29,8 @@ export function wireOf(body: SendableBody): { head: MessageHead; text: Buffer } 
     const head: MessageHead = body.kind === 'snippet' ? { kind: 'snippet', totalBytes: text.length, path: body.path, startLine: body.startLine, endLine: body.endLine, language: body.language } : { kind: 'text', totalBytes: text.length };
     return { head, text };
   }
-  if (!isSeq(fields.to)) throw new ProtocolError(`Cannot encode message (it refers to seq ${String(fields.to)})`);
-  if (body.kind === 'reaction') {
-    const problem = reactionProblem(body.emoji);
-    if (problem) throw new ProtocolError(`Cannot encode reaction (${problem})`);
-  }
+  const problem = actionProblem(body); // what it refers to, a reaction's emoji: the rule the client says first
+  if (problem) throw new ProtocolError(`Cannot encode ${body.kind === 'text' ? 'reply' : body.kind} (${problem})`);
   const text = Buffer.from(JSON.stringify(fields), 'utf8');
   if (text.length > MAX_TEXT_BYTES) throw new ProtocolError(`Cannot encode message (${text.length} bytes with its fields, over ${MAX_TEXT_BYTES})`);
   return { head: { kind: 'other', code, totalBytes: text.length }, text };

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decode, encode, encodingLength, ProtocolError } from '../../src/protocol/codec';
-import { Assembly, fragmentData, fragmentMsg, headOf } from '../../src/protocol/fragments';
+import { Assembly, fragmentData, fragmentMsg } from '../../src/protocol/fragments';
+import { wireOf } from '../../src/protocol/kinds';
 import { decodeLegacy, encodeLegacy, readLegacy } from '../../src/protocol/legacy';
 import { MAGIC, MAX_DATAGRAM, MAX_TEXT_BYTES, PacketType as T, type Packet } from '../../src/protocol/packets';
 
@@ -106,7 +107,7 @@ test('a 64 KiB message splits into datagrams of at most 1200 bytes and comes bac
 test('relay fragments carry sender and snippet fields on the first one only', () => {
   const body = { kind: 'snippet' as const, text: 'x'.repeat(3000), path: 'src/hello.ts', startLine: 1, endLine: 30, language: 'typescript' };
   const text = Buffer.from(body.text);
-  const frags = fragmentMsg({ seq: 1, time: 5, senderId: id, senderFlags: 0, name: 'ann', msgId: 2 }, headOf(body, text.length), text);
+  const frags = fragmentMsg({ seq: 1, time: 5, senderId: id, senderFlags: 0, name: 'ann', msgId: 2 }, wireOf(body).head, text);
   assert.equal(frags.length, 3);
   assert.equal(frags[0].head?.kind, 'snippet');
   assert.equal(frags[1].head, undefined);

@@ -15,7 +15,8 @@ import { RttEstimator } from '../../src/chat/client/rtt';
 import { SignatureChecker, signWire } from '../../src/chat/client/signatures';
 import { encode, decode } from '../../src/protocol/codec';
 import { nodeCrypto } from '../../src/protocol/crypto';
-import { fragmentMsg, headOf } from '../../src/protocol/fragments';
+import { fragmentMsg } from '../../src/protocol/fragments';
+import { wireOf } from '../../src/protocol/kinds';
 import { PacketType as T, type Msg } from '../../src/protocol/packets';
 import { Harness, until } from './helpers/engine';
 import { RawV2 } from './helpers/raw-v2';
@@ -55,7 +56,7 @@ test('a member cannot send unsigned, or under a key its handshake did not prove:
   eve.send(unsigned);
   const other = newIdentity(nodeCrypto).identity; // a key eve holds but did not join with
   const text = Buffer.from('signed by another key');
-  const head = headOf({ kind: 'text', text: text.toString() }, text.length);
+  const { head } = wireOf({ kind: 'text', text: text.toString() });
   head.auth = signWire(other.signingKey, eve.roomId, eve.clientId, 2, head, text);
   eve.send({ type: T.Data, clientId: eve.clientId, msgId: 2, fragIndex: 0, fragCount: 1, head, chunk: text });
   const refused = (id: number) => eve.next((p) => p.type === T.Refused && p.msgId === id, 2000);
@@ -112,7 +113,7 @@ test('a relay cannot move a signed message to another author, room or msgId: the
   const roomId = 0x1234n;
   const annSession = Buffer.alloc(8, 1);
   const text = Buffer.from('I approve the release');
-  const head = headOf({ kind: 'text', text: text.toString() }, text.length);
+  const { head } = wireOf({ kind: 'text', text: text.toString() });
   head.auth = signWire(ann.signingKey, roomId, annSession, 5, head, text);
   const meta = { seq: 1, time: 1, senderId: annSession, senderFlags: 0, name: 'ann', msgId: 5 };
   const shown = (m: Partial<typeof meta>, room = roomId) => {
