@@ -106,8 +106,16 @@ export async function joinFromLink(app: LinkJoiner, given?: string): Promise<voi
   await app.joinInvite(inv);
 }
 
-/** A clicked vscode:// link: asks first, naming the room and the relay, since anyone can make one. */
-export async function handleJoinUri(app: LinkJoiner, uri: vscode.Uri): Promise<void> {
+/** A clicked vscode:// link: asks first, naming the room and the relay, since anyone can make one. A
+ * notification with Join Room / Cancel rather than a modal: VS Code answers modal dialogs itself in an
+ * extension test run, so a modal's Join could never be tested; a notification's buttons are pressed
+ * alike by a user and by the integration test (test/integration/uri-link.test.ts). Anything but
+ * Join Room (Cancel, closing it) joins nothing. */
+export function handleJoinUri(app: LinkJoiner, uri: vscode.Uri): Promise<void> {
+  return Promise.resolve().then(() => askToJoin(app, uri)); // whatever throws reaches the caller's catch
+}
+
+function askToJoin(app: LinkJoiner, uri: vscode.Uri): void {
   if (uri.path !== '/join') {
     app.notifier.warn(`WhatsUDP cannot open this link (${uri.path}): only invite links (vscode://whatsudp.whatsudp/join...) open it.`);
     return;
@@ -120,7 +128,9 @@ export async function handleJoinUri(app: LinkJoiner, uri: vscode.Uri): Promise<v
     app.notifier.error(`That invite link cannot be used: ${err.message}`);
     return;
   }
-  const join = 'Join Room';
-  const answer = await vscode.window.showInformationMessage(joinQuestion(inv), { modal: true }, join);
-  if (answer === join) await app.joinInvite(inv);
+  const where = `"${inv.room}" on ${formatAddress(inv.relays[0])}`;
+  app.notifier.info(joinQuestion(inv), {
+    'Join Room': () => app.joinInvite(inv).catch((err: unknown) => app.notifier.report(err, `Joining ${where}`)),
+    Cancel: () => app.notifier.log.info(`Not joining ${where}: Cancel was pressed.`),
+  });
 }

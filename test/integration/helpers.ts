@@ -1,5 +1,7 @@
 // Shared by the integration tests: the extension's test hooks, bounded waits, settings that are put
 // back, and peers (engine clients) that are closed after each suite.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type Address, ChatClient, type ClientOptions, parseAddress, type RoomMessage } from '../../src/chat';
 import type { RenderReport } from '../../src/common/messages';
@@ -148,4 +150,16 @@ export async function screenshot(name: string, theme: string): Promise<void> {
 
 export async function resetTheme(): Promise<void> {
   await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+}
+
+/** Has the runner press `keys` in the page, wherever the focus is (test/runner/keys.mjs), then take the
+ * screenshot `name`; resolves once that picture exists, so the keys have been pressed by then. */
+export async function pressKeysShown(name: string, ...keys: string[]): Promise<void> {
+  const dir = process.env.WHATSUDP_SCREENSHOT_DIR;
+  if (!dir || process.env.WHATSUDP_KEYS !== '1') throw new Error('no runner that presses keys and takes screenshots (WHATSUDP_KEYS, WHATSUDP_SCREENSHOT_DIR)');
+  const file = path.join(dir, `${name}.png`);
+  fs.rmSync(file, { force: true });
+  console.log(`WHATSUDP_KEYS ${JSON.stringify(keys)}`);
+  console.log(`WHATSUDP_SCREENSHOT ${name}`);
+  await waitFor(`the runner to press ${keys.join(', ')} and take ${name}.png`, () => fs.existsSync(file), 20_000);
 }
