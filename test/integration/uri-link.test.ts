@@ -12,6 +12,8 @@
 // - `vscode.env.openExternal(uri)` does NOT reach the handler in the web workbench: the main thread opens it
 //   with `openExternal: true`, the web URL opener declines anything external, and the default external
 //   opener sets the page's location to the URI (the browser's own protocol handler, i.e. desktop VS Code).
+//   Tried: the page logs "onBeforeUnload triggered but ignored once", then the workbench's dialog "All done.
+//   You can close this tab now." (refused in a test run, so openExternal rejects); the handler never runs.
 // - `vscode.commands.executeCommand('vscode.open', uri)` does: it goes to the workbench's opener service
 //   without `openExternal`, as a click on the link inside the workbench does (a Markdown preview, a hover, a
 //   message's link); the web URL opener matches the product's scheme and gives it to the URL service as
