@@ -152,14 +152,14 @@ export async function resetTheme(): Promise<void> {
   await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
 }
 
-/** Has the runner press `keys` in the page, wherever the focus is (test/runner/keys.mjs), then take the
- * screenshot `name`; resolves once that picture exists, so the keys have been pressed by then. */
+/** Has the runner press `keys` (if any) in the page, wherever the focus is (test/runner/keys.mjs), then
+ * take the screenshot `name`; resolves once that picture exists, so the keys have been pressed by then. */
 export async function pressKeysShown(name: string, ...keys: string[]): Promise<void> {
   const dir = process.env.WHATSUDP_SCREENSHOT_DIR;
   if (!dir || process.env.WHATSUDP_KEYS !== '1') throw new Error('no runner that presses keys and takes screenshots (WHATSUDP_KEYS, WHATSUDP_SCREENSHOT_DIR)');
   const file = path.join(dir, `${name}.png`);
   fs.rmSync(file, { force: true });
-  console.log(`WHATSUDP_KEYS ${JSON.stringify(keys)}`);
+  if (keys.length > 0) console.log(`WHATSUDP_KEYS ${JSON.stringify(keys)}`);
   console.log(`WHATSUDP_SCREENSHOT ${name}`);
-  await waitFor(`the runner to press ${keys.join(', ')} and take ${name}.png`, () => fs.existsSync(file), 20_000);
+  await waitFor(`the runner to press ${keys.join(', ') || 'no keys'} and take ${name}.png`, () => fs.existsSync(file), 20_000);
 }

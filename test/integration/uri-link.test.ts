@@ -66,6 +66,7 @@ describe('WhatsUDP vscode:// link', function () {
   async function answer(button: 'Join Room' | 'Cancel', shot: string): Promise<void> {
     await sleep(300); // the question is in the workbench already (one ordered channel); let it draw
     await vscode.commands.executeCommand('notifications.showList');
+    if (button === 'Join Room') await pressKeysShown('uri-link-question'); // the question, for people to look at
     await pressKeysShown(shot, ...(button === 'Join Room' ? ['Tab'] : ['Tab', 'Tab']), 'Enter');
   }
 
@@ -121,5 +122,13 @@ describe('WhatsUDP vscode:// link', function () {
     assert.equal(report.roomState, 'sealed', 'the header shows the room is sealed');
     api.panel.receive({ type: 'send', text: 'and alice answers' });
     await waitFor('bob to read alice', () => bobSaw.some((m) => m.sender.name === 'alice' && m.text === 'and alice answers'));
+  });
+
+  it('a clicked vscode:// link whose secret was cut off says so, and asks nothing', async () => {
+    const seen = notificationsSince(api);
+    const cut = link.slice(0, link.indexOf('#')); // some mail apps drop the part after "#"
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.parse(cut));
+    await waitFor('the link to be refused', () => seen().find((n) => n.startsWith('That invite link cannot be used') && n.includes('lost its secret')), 15_000);
+    assert.ok(!seen().some((n) => n.startsWith('Join the sealed room')), seen().join(' | '));
   });
 });
