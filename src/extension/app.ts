@@ -7,11 +7,18 @@ import type { Invite } from '../protocol/invite';
 import { ChatSession, type RoomKeys } from './chatSession';
 import { changeName, openSnippet, registerCommands } from './commands';
 import { Disposable } from './dispose';
-import { FileHistory, MemoryHistory } from './history';
-import { loadKeys } from './identity';
+import { FileHistory, type HistoryStorage, MemoryHistory } from './history';
+import { type Keys, loadKeys } from './identity';
 import { Notifier } from './notify';
 import { PanelHost } from './panelHost';
 import { handleJoinUri, RoomSecrets } from './rooms';
+import { fingerprint } from '../protocol/fingerprint';
+import { nodeCrypto } from '../protocol/crypto';
+import { pinAddress, RelayPins } from '../chat/identity';
+import { join as joinRoom, registerRoomCommands } from './roomCommands';
+import { RoomHub } from './roomHub';
+import { type JoinedRoom, MAIN_ROOM, unreadTotal } from './roomList';
+import type { RoomRow } from './sidebar';
 import { Server, type ServerInfo } from './server';
 import * as settings from './settings';
 import { Sidebar } from './sidebar';
@@ -32,6 +39,13 @@ export class App extends Disposable {
   readonly panels: PanelHost;
   /** Sealed rooms' links and the server's room secret, in the secret storage. */
   readonly rooms: RoomSecrets;
+  /** The rooms besides the default one, each a session of its own (issue 11). */
+  readonly hub: RoomHub;
+  private keys: Promise<Keys> | undefined;
+  private main: ChatSession | undefined;
+  /** The room whose people the sidebar lists: the one whose panel last had the focus. */
+  private focused = MAIN_ROOM;
+  private rendering: NodeJS.Immediate | undefined;
   private sessionPromise: Promise<ChatSession> | undefined;
   private starting: Promise<ChatSession | undefined> | undefined;
   private askedName = false;
@@ -58,7 +72,21 @@ export class App extends Disposable {
         serverInfo: () => (this.server.info ? { address: this.server.info.address, shared: this.server.info.shared } : undefined),
       }, this.notifier),
     );
+    this.hub = this._register(
+      new RoomHub({
+        globalState: context.globalState,
+        storageDir: context.globalStorageUri.fsPath,
+        log: this.notifier.log,
+        open: (joined, storage, keys) => this.openRoomSession(joined, storage, keys),
+        keys: (relay, room) => rooms.forRoom(relay, room),
+      }),
+    );
+    this._register(this.hub.onDidChange(() => this.refreshViews()));
+    this._register(this.panels.onDidChangeRoomPanel(() => this.focusChanged()));
+    this._register(this.panels.onDidChangeVisibility(() => this.focusChanged()));
+    this._register({ dispose: () => clearImmediate(this.rendering) });
     for (const d of registerCommands(this)) this._register(d);
+    for (const d of registerRoomCommands(this)) this._register(d);
     // A clicked vscode://whatsudp.whatsudp/join... link: asks, naming the room and relay, then joins.
     this._register(vscode.window.registerUriHandler({ handleUri: (uri) => void handleJoinUri(this, uri).catch((err: unknown) => this.notifier.report(err, 'Opening the link')) }));
     this._register(vscode.workspace.onDidChangeConfiguration((e) => {
@@ -84,7 +112,8 @@ export class App extends Disposable {
       return undefined;
     });
     if (!storage) log.warn('Another window keeps the WhatsUDP history: this window keeps its own, in memory.');
-    const keys = await loadKeys(this.context.secrets, this.context.globalStorageUri.fsPath, log);
+    this.keys ??= loadKeys(this.context.secrets, this.context.globalStorageUri.fsPath, log);
+    const keys = await this.keys;
     const session = await ChatSession.open({
       ...keys,
       server: this.configuredServer() ?? { host: '127.0.0.1', port: DEFAULT_PORT },
@@ -93,21 +122,79 @@ export class App extends Disposable {
       log,
       maxMessages: settings.maxMessages(),
     });
-    session.on('unread', (unread) => {
-      this.statusBar.update({ unread });
-      this.sidebar.update({ unread });
-    });
+    this.main = session;
+    session.on('unread', () => this.refreshViews());
     session.on('connection', (connection) => {
       this.statusBar.update({ connection });
-      this.sidebar.update({ connection });
+      this.refreshViews();
     });
-    session.on('members', (members) => this.sidebar.update({ members }));
+    session.on('members', () => this.refreshViews());
     session.on('self', (self) => this.statusBar.update({ name: self.name }));
-    session.on('incoming', (m, info) => this.notifyIncoming(m, info.backfill, info.mentionsMe));
+    session.on('incoming', (m, info) => this.notifyIncoming(m, info.backfill, info.mentionsMe, MAIN_ROOM));
     // Met on a rejoin (the relay restarted with another key): said the same way as on a join.
     session.on('relayKeyChanged', (err) => this.relayKeyChanged(session, err));
     this.statusBar.update({ connection: session.connection, name: session.name, unread: session.unread });
     return session;
+  }
+
+  /** A room's session besides the default one: the same keys, name and settings, its own history. */
+  private async openRoomSession(joined: JoinedRoom, storage: HistoryStorage, room: RoomKeys | undefined): Promise<ChatSession> {
+    const main = await this.session();
+    const keys = await this.keys!;
+    const dmKeys = joined.dm ? sortedKeys(keys.identity.publicKey, Buffer.from(joined.dm.key, 'base64url')) : undefined;
+    const session = await ChatSession.open({
+      ...keys,
+      server: main.server,
+      name: main.name,
+      storage,
+      log: this.notifier.log,
+      maxMessages: settings.maxMessages(),
+      room: joined.room,
+      ...(joined.created || joined.dm ? { create: true } : {}),
+      ...(dmKeys ? { dmKeys } : {}),
+    });
+    session.setServer(main.server, room);
+    session.on('unread', () => this.refreshViews());
+    session.on('connection', () => this.refreshViews());
+    session.on('members', () => this.refreshViews());
+    session.on('incoming', (m, info) => this.notifyIncoming(m, info.backfill, info.mentionsMe, joined.room, joined.dm?.peer));
+    return session;
+  }
+
+  /** The sidebar, the view badge and the status bar from every room's state: once per turn. */
+  refreshViews(): void {
+    if (this.isDisposed) return;
+    this.rendering ??= setImmediate(() => {
+      this.rendering = undefined;
+      const main = this.main;
+      if (!main) return;
+      const rows: RoomRow[] = [
+        { room: MAIN_ROOM, title: MAIN_ROOM, unread: main.unread, muted: this.hub.isMuted(MAIN_ROOM), sealed: main.connection.sealed === true, dm: false, connection: main.connection },
+        ...this.hub.list.map(({ joined, session }) => ({
+          room: joined.room, title: joined.dm ? joined.dm.peer : joined.room, unread: session.unread, muted: this.hub.isMuted(joined.room),
+          sealed: session.connection.sealed === true, dm: joined.dm !== undefined, connection: session.connection,
+        })),
+      ];
+      const unread = unreadTotal(rows, this.hub.mutedRooms());
+      const focused = this.hub.entry(this.focused)?.session ?? main;
+      this.statusBar.update({ unread });
+      this.sidebar.update({ rooms: main.started ? rows : [], others: this.hub.others, members: focused.members, membersOf: focused === main ? MAIN_ROOM : this.focused, unread });
+    });
+  }
+
+  private focusChanged(): void {
+    const active = this.panels.activeRoom;
+    if (active && active !== this.focused) this.focused = active;
+    if (!this.hub.entry(this.focused)) this.focused = MAIN_ROOM;
+    this.refreshViews();
+  }
+
+  /** The pinned key fingerprint of the relay at `server` (pinned at the first join there). */
+  async relayFingerprint(server: Address): Promise<string | undefined> {
+    const keys = await this.keys;
+    const text = await keys?.relayPins.get().catch(() => undefined);
+    const key = text ? new RelayPins(text).key(pinAddress(formatAddress(server))) : undefined;
+    return key ? fingerprint(nodeCrypto, key) : undefined;
   }
 
   /** Joins the room unless already joined; undefined when there is no usable name or address.
@@ -136,11 +223,12 @@ export class App extends Disposable {
   private async join(session: ChatSession, server: Address, interactive: boolean, beforeJoin?: () => Promise<unknown>): Promise<void> {
     const room = await this.roomFor(server);
     session.setServer(server, room);
-    this.sidebar.update({ sealed: room !== undefined });
     await beforeJoin?.();
     try {
       await session.connect();
+      void this.hub.setRelay(server, true).then(() => this.hub.refresh(session));
     } catch (err) {
+      void this.hub.setRelay(server, false);
       if (!interactive) return; // logged by the session; the status bar and the banner say offline
       const where = formatAddress(session.server);
       const actions = {
@@ -178,9 +266,19 @@ export class App extends Disposable {
       this.notifier.warn(`This window runs its own WhatsUDP server, and its chat is in that room. Stop the server ("WhatsUDP: Stop Server"), then open the link to ${formatAddress(relay)} again.`);
       return;
     }
-    await this.rooms.remember(inv);
     const current = this.configuredServer();
-    if (!current || formatAddress(current) !== formatAddress(relay)) await settings.updateSetting('relayAddress', formatAddress(relay));
+    const elsewhere = !current || formatAddress(current) !== formatAddress(relay);
+    if (inv.room !== MAIN_ROOM) {
+      // A named room's link (Create Room): a room of its own beside the default room of that relay.
+      const keys = { secret: inv.secret, fingerprints: inv.fingerprints };
+      await this.rooms.rememberRoom(relay, inv.room, keys);
+      if (elsewhere) await settings.updateSetting('relayAddress', formatAddress(relay));
+      if (elsewhere || !(await this.session()).started) await this.reconnect();
+      await joinRoom(this, inv.room, {}, keys);
+      return;
+    }
+    await this.rooms.remember(inv);
+    if (elsewhere) await settings.updateSetting('relayAddress', formatAddress(relay));
     await this.reconnect();
     await this.panels.open();
   }
@@ -259,7 +357,7 @@ export class App extends Disposable {
     if (e.affectsConfiguration('whatsudp.history.maxMessages')) session.setMaxMessages(settings.maxMessages());
     if (e.affectsConfiguration('whatsudp.name')) {
       const { name, problem } = settings.chatName();
-      if (name) await session.rename(name);
+      if (name) await Promise.all([session, ...this.hub.list.map((e) => e.session)].map((x) => x.rename(name)));
       else if (problem) this.notifier.error(problem.message, { 'Open Settings': () => settings.openSettings('whatsudp.name') });
     }
     if (e.affectsConfiguration('whatsudp.relayAddress') && !this.server.info) {
@@ -287,22 +385,29 @@ export class App extends Disposable {
     if (session?.started && server) void this.join(session, server, false);
   }
 
-  private notifyIncoming(m: RoomMessage, backfill: boolean, mentionsMe: boolean): void {
-    if (backfill || this.panels.visible) return;
+  /** A message from someone else in `room`. A muted room notifies only a mention (and says it is muted);
+   * a room other than the default one is named, so the toast says where to answer. */
+  private notifyIncoming(m: RoomMessage, backfill: boolean, mentionsMe: boolean, room: string, dmPeer?: string): void {
+    const shown = room === MAIN_ROOM ? this.panels.visible : this.panels.roomPanel(room)?.visible === true;
+    if (backfill || shown) return;
+    const muted = this.hub.isMuted(room);
     const policy = settings.notifyPolicy();
-    if (policy === 'off' || (policy === 'mentions' && !mentionsMe)) return;
+    if (policy === 'off' || ((policy === 'mentions' || muted) && !mentionsMe)) return;
     const now = Date.now();
     if (!mentionsMe && now - this.lastToast < TOAST_GAP_MS) return;
     this.lastToast = now;
-    this.notifier.info(preview(m), { 'Open Chat': () => this.openChat() });
+    const where = this.hub.list.length === 0 && room === MAIN_ROOM ? '' : `${dmPeer !== undefined ? `DM ${dmPeer}` : room}${muted ? ' (muted; a mention still notifies)' : ''}: `;
+    const open = room === MAIN_ROOM ? () => this.openChat() : () => vscode.commands.executeCommand('whatsudp.openRoom', room);
+    this.notifier.info(`${where}${preview(m)}`, { [room === MAIN_ROOM ? 'Open Chat' : 'Open Room']: open });
   }
 
   /** Leaves the room, stops the server, writes the history: awaited by deactivate(). */
   async shutdown(): Promise<void> {
     const relay = this.server.close();
+    const others = this.hub.close();
     const session = this.sessionPromise?.then((s) => s.dispose(), () => undefined);
     this.dispose();
-    await Promise.all([relay, session]);
+    await Promise.all([relay, others, session]);
   }
 
   override dispose(): void {
@@ -311,4 +416,9 @@ export class App extends Disposable {
     void this.sessionPromise?.then((s) => s.dispose(), () => undefined);
     super.dispose();
   }
+}
+
+/** A DM room's two device keys, ascending bytewise (rooms-design.md). */
+function sortedKeys(a: Uint8Array, b: Uint8Array): [Uint8Array, Uint8Array] {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b)) <= 0 ? [a, b] : [b, a];
 }

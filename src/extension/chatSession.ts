@@ -10,6 +10,7 @@ import { TypedEmitter } from '../chat';
 import { conflictText, NameWatch, newIdentity, type DeviceIdentity, type MemberPins, type NameConflict, type TextStore } from '../chat/identity';
 import { nodeCrypto, type Bytes } from '../protocol/crypto';
 import type { ChatItem, ConnectionView, MemberView, Snapshot } from '../common/messages';
+import { MAIN_ROOM, type RoomInfo } from './roomList';
 import { isAction, textProblem, type ActionBody } from '../common/message';
 import { Conversation, type Change } from './conversation';
 import type { HistoryStorage, PersistedState, StoredEntry } from './history';
@@ -64,6 +65,12 @@ export interface SessionOptions {
   relayPins?: ClientOptions['relayPins'];
   /** Names pinned to keys (trust on first use); without it, names are not checked. */
   memberPins?: TextStore;
+  /** (issue 11) The relay's room this session joins: absent, the relay's default room (`main`), with
+   * a Hello byte for byte what it was before rooms. `create`: the relay makes the room if it has none
+   * by that name (sealed iff the session has a room secret); `dmKeys`: a DM room's two device keys. */
+  room?: string;
+  create?: boolean;
+  dmKeys?: [Uint8Array, Uint8Array];
 }
 
 const RETRY_MIN_MS = 3000;
@@ -183,6 +190,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       acceptRelayKey: this.acceptRelayKey,
       activity: true, // who is typing and who has seen what: a panel shows them
       ...(this.room ? { roomSecret: this.room.secret, relayFingerprints: this.room.fingerprints } : {}),
+      ...this.roomOptions(),
     });
     this.client = client;
     this.wire(client, this.resume !== undefined);
@@ -210,6 +218,34 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       if (!(err instanceof ChatError && (err.code === 'REFUSED' || err.code === 'RELAY_KEY_CHANGED'))) this.scheduleRetry();
       throw err;
     }
+  }
+
+  /** The room fields of the engine's options (rooms-design.md); none for the default room, so its
+   * Hello stays what it was. */
+  private roomOptions(): Pick<SessionOptions, 'room' | 'create' | 'dmKeys'> {
+    const { room, create, dmKeys } = this.opts;
+    if (room === undefined || room === MAIN_ROOM) return {};
+    return { room, ...(create ? { create: true } : {}), ...(dmKeys ? { dmKeys } : {}) };
+  }
+
+  /** The relay's rooms (issue 11), as the joined client asks for them; rejects with a ChatError when
+   * not joined, or when the relay does not answer (one that serves one room). */
+  async rooms(): Promise<RoomInfo[]> {
+    // The engine's rooms() (issue 11) is reached through this shape while it lands in steps.
+    const client = this.client as unknown as { rooms?: () => Promise<RoomInfo[]> } | undefined;
+    if (!client || this.state?.state !== 'connected') throw new ChatError('CLOSED', 'Not connected to the relay: its rooms are listed once the chat is in.');
+    if (!client.rooms) throw new ChatError('UNREACHABLE', 'This version of WhatsUDP cannot list a relay\'s rooms.');
+    return client.rooms.call(this.client);
+  }
+
+  /** This device's key pair and its certified DH key (direct messages derive their secret from it). */
+  get deviceIdentity(): DeviceIdentity {
+    return this.identity;
+  }
+
+  /** The relay's room this session is in. */
+  get roomName(): string {
+    return this.opts.room ?? MAIN_ROOM;
   }
 
   private scheduleRetry(): void {

@@ -31,8 +31,15 @@ export interface WhatsUdpApi {
   /** The list Verify Member shows now, 'member' or 'code' (the test answers it with the list's own
    * commands, as keys would), or undefined. */
   verifyStep(): string | undefined;
-  /** The sidebar's rows as they read now: the room, then its people (empty before the chat starts). */
+  /** The sidebar's rows as they read now: the rooms, the groups, the people (empty before the chat starts). */
   sidebarRows(): { label: string; description: string }[];
+  /** (issue 11) The rooms joined besides the default one, and each one's session and panel. */
+  rooms: {
+    joined(): string[];
+    session(room: string): ChatSession | undefined;
+    inspect(room: string): Promise<RenderReport>;
+    isVisible(room: string): boolean;
+  };
 }
 
 let app: App | undefined;
@@ -66,6 +73,12 @@ export function activate(context: vscode.ExtensionContext): WhatsUdpApi {
     serverAddress: () => a.server.info?.address,
     verifyStep,
     sidebarRows: () => a.sidebar.rows(),
+    rooms: {
+      joined: () => a.hub.list.map((e) => e.joined.room),
+      session: (room) => a.hub.entry(room)?.session,
+      inspect: (room) => a.panels.roomPanel(room)?.inspect() ?? Promise.reject(new Error(`The panel of room ${room} is not open.`)),
+      isVisible: (room) => a.panels.roomPanel(room)?.visible === true,
+    },
   };
 }
 

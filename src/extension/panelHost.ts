@@ -1,14 +1,25 @@
-// Keeps at most one chat panel: Open Chat reveals it if it exists, and after a reload VS Code hands
-// the old one back through the serializer (the panel returns where the user left it).
+// One chat panel per room (issue 11): a tab each, side by side, each with its own scroll, draft and
+// history. Open Chat reveals the default room's panel if it exists, and after a reload VS Code hands
+// it back through the serializer (the panel returns where the user left it). The other rooms' panels
+// (view type whatsudp.room) are not restored after a reload: the sidebar opens them again.
 import * as vscode from 'vscode';
 import type { RenderReport, WebviewToHost } from '../common/messages';
 import type { ChatSession } from './chatSession';
 import { ChatPanel, type PanelActions, VIEW_TYPE } from './chatPanel';
 import { Disposable } from './dispose';
 import type { Notifier } from './notify';
+import { MAIN_ROOM, panelTitle } from './roomList';
+
+/** The view type of a room's panel other than the default room's. */
+export const ROOM_VIEW_TYPE = 'whatsudp.room';
 
 export class PanelHost extends Disposable {
   private current: ChatPanel | undefined;
+  /** The other rooms' panels, by room name. */
+  private readonly rooms = new Map<string, ChatPanel>();
+  private readonly _onDidChangeRoomPanel = this._register(new vscode.EventEmitter<string>());
+  /** A room's panel opened, closed, showed, hid or took the focus (the room's name). */
+  readonly onDidChangeRoomPanel = this._onDidChangeRoomPanel.event;
   private readonly _onDidChangeVisibility = this._register(new vscode.EventEmitter<boolean>());
   /** Fires with the panel's visibility whenever it changes (and false when it closes). */
   readonly onDidChangeVisibility = this._onDidChangeVisibility.event;
@@ -33,6 +44,46 @@ export class PanelHost extends Disposable {
         },
       }),
     );
+    // A room's panel from before a reload: closed, its room's row in the sidebar opens it again.
+    this._register(vscode.window.registerWebviewPanelSerializer(ROOM_VIEW_TYPE, { deserializeWebviewPanel: (panel: vscode.WebviewPanel) => Promise.resolve(panel.dispose()) }));
+  }
+
+  /** The panel of a room other than the default one, if open. */
+  roomPanel(room: string): ChatPanel | undefined {
+    return this.rooms.get(room);
+  }
+
+  /** Opens a room's own panel beside the editor, or reveals it (`session`: that room's). */
+  openRoom(room: string, session: ChatSession, dmPeer?: string, preserveFocus = false): ChatPanel {
+    if (room === MAIN_ROOM) throw new Error('The default room opens with open().');
+    let chat = this.rooms.get(room);
+    if (!chat) {
+      const panel = vscode.window.createWebviewPanel(ROOM_VIEW_TYPE, panelTitle(room, dmPeer), { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, { enableScripts: true, retainContextWhenHidden: false });
+      const opened = new ChatPanel(panel, session, this.extensionUri, this.actions, this.notifier);
+      chat = opened;
+      this.rooms.set(room, opened);
+      const state = panel.onDidChangeViewState(() => this._onDidChangeRoomPanel.fire(room));
+      opened.onDidDispose(() => {
+        state.dispose();
+        if (this.rooms.get(room) === opened) this.rooms.delete(room);
+        this._onDidChangeRoomPanel.fire(room);
+      });
+    }
+    chat.reveal(preserveFocus);
+    this._onDidChangeRoomPanel.fire(room);
+    return chat;
+  }
+
+  /** Closes a room's panel (the room was left). */
+  closeRoom(room: string): void {
+    this.rooms.get(room)?.dispose();
+  }
+
+  /** The room whose panel has the focus, if one has. */
+  get activeRoom(): string | undefined {
+    if (this.current?.panel.active) return MAIN_ROOM;
+    for (const [room, chat] of this.rooms) if (chat.panel.active) return room;
+    return undefined;
   }
 
   get visible(): boolean {
@@ -91,6 +142,7 @@ export class PanelHost extends Disposable {
 
   override dispose(): void {
     this.current?.release(); // not dispose(): a window reloading restores the panel
+    for (const chat of this.rooms.values()) chat.release();
     super.dispose();
   }
 }

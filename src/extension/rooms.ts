@@ -42,6 +42,29 @@ export class RoomSecrets {
     }
   }
 
+  /** (issue 11) A named sealed room's keys on `server` (created here, joined by link, or a DM's). */
+  async forRoom(server: Address, room: string): Promise<RoomKeys | undefined> {
+    const text = await this.read(roomKeysId(server, room));
+    if (!text) return undefined;
+    try {
+      const k = JSON.parse(text) as { secret?: unknown; fingerprints?: unknown };
+      const secret = typeof k.secret === 'string' ? Buffer.from(k.secret, 'base64url') : undefined;
+      if (secret?.length !== ROOM_SECRET_BYTES || !Array.isArray(k.fingerprints)) throw new Error('not a room secret');
+      return { secret: Uint8Array.from(secret), fingerprints: k.fingerprints.filter((f): f is string => typeof f === 'string') };
+    } catch (err) {
+      this.log.warn(`The keys kept for room ${room} at ${formatAddress(server)} cannot be read (${(err as Error).message}).`);
+      return undefined;
+    }
+  }
+
+  async rememberRoom(server: Address, room: string, keys: RoomKeys): Promise<void> {
+    try {
+      await this.secrets.store(roomKeysId(server, room), JSON.stringify({ secret: Buffer.from(keys.secret).toString('base64url'), fingerprints: keys.fingerprints }));
+    } catch (err) {
+      this.log.warn(`Cannot keep room ${room}'s secret in VS Code's secret storage (${(err as Error).message}): a restart needs its link again.`);
+    }
+  }
+
   /** The secret of the sealed room this window's server makes: the same across restarts, so the
    * links given out keep working; a secret for this window only if the secret storage fails. */
   async serverSecret(crypto: Crypto): Promise<Uint8Array> {
@@ -66,6 +89,8 @@ export class RoomSecrets {
     }
   }
 }
+
+const roomKeysId = (server: Address, room: string): string => `whatsudp.roomKeys.${pinAddress(formatAddress(server))} ${room}`;
 
 /** What joining from a link needs of the App. */
 export interface LinkJoiner {

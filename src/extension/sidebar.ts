@@ -1,29 +1,53 @@
-// The WhatsUDP view in the Activity Bar (movable to the secondary side bar, as any view): the room with
-// its connection and unread count, and its people with presence and verification. Quiet: it never opens
-// the chat by itself; clicking the room opens it. Its title bar has Find Relays on My Network, Join Room
+// The WhatsUDP view in the Activity Bar (movable to the secondary side bar, as any view): the joined
+// rooms with their connection and unread count, direct messages, the relay's other rooms, and the
+// people of the room in focus with presence and verification. Quiet: it never opens a chat by itself;
+// clicking a room opens its panel. Its title bar has Find Relays on My Network, Join Room
 // from Link and Start Server; with no chat yet, the view's welcome offers the same (package.json).
 import * as vscode from 'vscode';
 import type { ConnectionView, MemberView } from '../common/messages';
 import { shortFingerprint } from '../common/keys';
 import { Disposable } from './dispose';
+import { MAIN_ROOM, type RoomInfo } from './roomList';
 
 export const SIDEBAR_VIEW = 'whatsudp.sidebar';
 
-type Node = { kind: 'room' } | { kind: 'people' } | { kind: 'member'; m: MemberView };
+type Node =
+  | { kind: 'room'; r: RoomRow }
+  | { kind: 'dms' }
+  | { kind: 'more' }
+  | { kind: 'other'; r: RoomInfo }
+  | { kind: 'people' }
+  | { kind: 'member'; m: MemberView };
 
-export interface SidebarState {
-  connection?: ConnectionView;
+/** A joined room's row: the default room first, then the others as joined, then the DMs. */
+export interface RoomRow {
+  room: string;
+  /** Shown: the room's name, or for a DM the other person's. */
+  title: string;
   unread: number;
-  members: MemberView[];
-  /** Whether the room is sealed (joined by an invite link), when known. */
-  sealed?: boolean;
+  muted: boolean;
+  sealed: boolean;
+  dm: boolean;
+  connection: ConnectionView;
 }
 
-/** One room today (one relay serves one room); rooms and direct messages join this list with issue 11. */
+export interface SidebarState {
+  rooms: RoomRow[];
+  /** The relay's rooms not joined here, to join with a click. */
+  others: RoomInfo[];
+  /** The people of the room in focus (`membersOf`). */
+  members: MemberView[];
+  membersOf: string;
+  /** What the view badge counts: unread of unmuted rooms. */
+  unread: number;
+}
+
+/** Rooms joined on the relay, direct messages, the relay's other rooms, and the people of the room in
+ * focus. Nothing opens by itself: a click on a room opens its panel. */
 export class Sidebar extends Disposable implements vscode.TreeDataProvider<Node> {
   private readonly changed = this._register(new vscode.EventEmitter<Node | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
-  private state: SidebarState = { unread: 0, members: [] };
+  private state: SidebarState = { rooms: [], others: [], members: [], membersOf: MAIN_ROOM, unread: 0 };
   private readonly view: vscode.TreeView<Node>;
 
   constructor() {
@@ -33,13 +57,14 @@ export class Sidebar extends Disposable implements vscode.TreeDataProvider<Node>
   }
 
   update(change: Partial<SidebarState>): void {
+    const had = this.state.rooms.length > 0;
     this.state = { ...this.state, ...change };
-    if (change.connection) void vscode.commands.executeCommand('setContext', 'whatsudp.hasRoom', true);
+    if (!had && this.state.rooms.length > 0) void vscode.commands.executeCommand('setContext', 'whatsudp.hasRoom', true);
     this.view.badge = this.state.unread > 0 ? { value: this.state.unread, tooltip: unreadText(this.state.unread) } : undefined;
     this.changed.fire(undefined);
   }
 
-  /** Every row as it reads now (the room, People, each person): for the integration tests. */
+  /** Every row as it reads now (rooms, groups, people): for the integration tests. */
   rows(): { label: string; description: string }[] {
     const walk = (nodes: Node[]): Node[] => nodes.flatMap((n) => [n, ...walk(this.getChildren(n))]);
     return walk(this.getChildren()).map((n) => {
@@ -49,36 +74,80 @@ export class Sidebar extends Disposable implements vscode.TreeDataProvider<Node>
   }
 
   getChildren(node?: Node): Node[] {
-    if (!this.state.connection) return []; // the view's welcome text and buttons show instead
-    if (!node) return [{ kind: 'room' }, { kind: 'people' }];
-    if (node.kind === 'people') return sortedMembers(this.state.members).map((m) => ({ kind: 'member', m }));
+    const s = this.state;
+    if (s.rooms.length === 0) return []; // the view's welcome text and buttons show instead
+    if (!node) {
+      return [
+        ...s.rooms.filter((r) => !r.dm).map((r): Node => ({ kind: 'room', r })),
+        ...(s.rooms.some((r) => r.dm) ? [{ kind: 'dms' } as const] : []),
+        ...(s.others.length ? [{ kind: 'more' } as const] : []),
+        { kind: 'people' },
+      ];
+    }
+    if (node.kind === 'dms') return s.rooms.filter((r) => r.dm).map((r) => ({ kind: 'room', r }));
+    if (node.kind === 'more') return s.others.map((r) => ({ kind: 'other', r }));
+    if (node.kind === 'people') return sortedMembers(s.members).map((m) => ({ kind: 'member', m }));
     return [];
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
-    if (node.kind === 'room') return roomItem(this.state);
-    if (node.kind === 'people') {
-      const online = this.state.members.filter((m) => m.presence === 'online').length;
-      const item = new vscode.TreeItem('People', vscode.TreeItemCollapsibleState.Expanded);
-      item.description = `${online} online${this.state.members.length > online ? `, ${this.state.members.length - online} away` : ''}`;
-      return item;
+    switch (node.kind) {
+      case 'room':
+        return roomItem(node.r);
+      case 'other':
+        return otherRoomItem(node.r);
+      case 'dms': {
+        const item = new vscode.TreeItem('Direct Messages', vscode.TreeItemCollapsibleState.Expanded);
+        const unread = this.state.rooms.filter((r) => r.dm && !r.muted).reduce((n, r) => n + r.unread, 0);
+        item.description = unread > 0 ? `${unread} unread` : '';
+        return item;
+      }
+      case 'more': {
+        const item = new vscode.TreeItem('More Rooms on This Relay', vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = `${this.state.others.length}`;
+        item.tooltip = 'Rooms on this relay you have not joined: click one to join it.';
+        return item;
+      }
+      case 'people': {
+        const online = this.state.members.filter((m) => m.presence === 'online').length;
+        const item = new vscode.TreeItem('People', vscode.TreeItemCollapsibleState.Expanded);
+        const away = this.state.members.length > online ? `, ${this.state.members.length - online} away` : '';
+        const where = this.state.rooms.length > 1 ? ` · in ${this.state.rooms.find((r) => r.room === this.state.membersOf)?.title ?? this.state.membersOf}` : '';
+        item.description = `${online} online${away}${where}`;
+        return item;
+      }
+      case 'member':
+        return memberItem(node.m);
     }
-    return memberItem(node.m);
   }
 }
 
 const unreadText = (n: number): string => (n === 1 ? '1 unread message' : `${n} unread messages`);
 
-/** The room's row: where, how it is doing, and what is unread; clicking opens the chat. */
-export function roomItem(s: SidebarState): vscode.TreeItem {
-  const c = s.connection!;
-  const item = new vscode.TreeItem(c.relay, vscode.TreeItemCollapsibleState.None);
+/** A joined room's row: its name, how it is doing, what is unread; clicking opens its panel. */
+export function roomItem(r: RoomRow): vscode.TreeItem {
+  const c = r.connection;
+  const main = r.room === MAIN_ROOM;
+  const item = new vscode.TreeItem(main ? `${MAIN_ROOM} (${c.relay})` : r.title, vscode.TreeItemCollapsibleState.None);
   const state = c.state === 'connected' ? 'connected' : c.state === 'connecting' ? 'connecting…' : `${c.state}: ${c.reason}`;
-  item.description = `${s.unread > 0 ? `${s.unread} unread · ` : ''}${state}`;
-  item.iconPath = new vscode.ThemeIcon(s.sealed ? 'lock' : 'comment-discussion', c.state === 'offline' ? new vscode.ThemeColor('list.warningForeground') : undefined);
-  item.tooltip = `${s.sealed ? 'Sealed room (only holders of its invite link can join and read)' : 'Room'} at ${c.relay}: ${state}. ${s.unread > 0 ? unreadText(s.unread) : 'No unread messages'}. Click to open the chat.`;
-  item.command = { command: 'whatsudp.openChat', title: 'Open Chat' };
-  item.contextValue = 'room';
+  item.description = `${r.unread > 0 ? `${r.unread} unread · ` : ''}${r.muted ? 'muted · ' : ''}${state}`;
+  item.iconPath = new vscode.ThemeIcon(r.dm ? 'person' : r.sealed ? 'lock' : 'comment-discussion', c.state === 'offline' ? new vscode.ThemeColor('list.warningForeground') : undefined);
+  const what = r.dm ? `Direct messages with ${r.title}` : r.sealed ? `Sealed room ${r.room} (only holders of its invite link can join and read)` : `Room ${r.room}`;
+  const muted = r.muted ? ' Muted: not counted in the badge or the status bar; a mention still notifies.' : '';
+  item.tooltip = `${what} at ${c.relay}: ${state}. ${r.unread > 0 ? unreadText(r.unread) : 'No unread messages'}.${muted} Click to open it.`;
+  item.command = main ? { command: 'whatsudp.openChat', title: 'Open Chat' } : { command: 'whatsudp.openRoom', title: 'Open Room', arguments: [r.room] };
+  item.contextValue = `room${main ? '-main' : ''}${r.muted ? '-muted' : ''}`;
+  return item;
+}
+
+/** A room of the relay not joined here: clicking joins it. */
+export function otherRoomItem(r: RoomInfo): vscode.TreeItem {
+  const item = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.None);
+  item.description = `${r.members === 1 ? '1 member' : `${r.members} members`}${r.sealed ? ' · sealed' : ''}`;
+  item.iconPath = new vscode.ThemeIcon(r.sealed ? 'lock' : 'add');
+  item.tooltip = r.sealed ? `Sealed room ${r.name}: only its invite link lets you in.` : `Room ${r.name}: click to join.`;
+  item.command = { command: 'whatsudp.joinRoom', title: 'Join Room', arguments: [r.name] };
+  item.contextValue = 'otherRoom';
   return item;
 }
 
