@@ -109,6 +109,12 @@ export interface ClientOptions {
   /** The relay key fingerprints an invite link names: the relay must present one of them, pinned or
    * not (a different key fails the join as a changed key does). */
   relayFingerprints?: string[];
+  /** The room to join (issue 11; lower case, 1..64 of a-z 0-9 . _ -). Default: the relay's default room. */
+  room?: string;
+  /** Create the room if the relay has none of that name (sealed iff roomSecret is given); else a join. */
+  create?: boolean;
+  /** A direct-message room's two device keys (sent sorted): only with a `dm-` room. */
+  dmKeys?: [Uint8Array, Uint8Array];
 }
 
 export interface ClientEvents {
@@ -166,9 +172,22 @@ export interface RelayOptions {
   roomVerifier?: Uint8Array;
 }
 
-export interface RelayStats {
+/** A room of a relay, as its Rooms list shows it (issue 11). */
+export interface RoomInfo {
+  name: string;
+  sealed: boolean;
+  /** A direct-message room (listed only to its two members). */
+  dm: boolean;
   members: number;
   headSeq: number;
+}
+
+export interface RelayStats {
+  /** The default room's members and head. */
+  members: number;
+  headSeq: number;
+  /** Rooms the relay serves, the default one included. */
+  rooms?: number;
   datagramsIn: number;
   datagramsOut: number;
   bytesIn: number;
@@ -184,10 +203,10 @@ export interface RelayStats {
 }
 
 export interface RelayEvents {
-  /** A message was sequenced (and stored). */
-  message: [msg: RoomMessage];
-  joined: [member: Member & { address: Address }];
-  left: [member: Member & { reason: 'leave' | 'timeout' }];
+  /** A message was sequenced (and stored) in `room`. */
+  message: [msg: RoomMessage & { room: string }];
+  joined: [member: Member & { address: Address; room: string }];
+  left: [member: Member & { reason: 'leave' | 'timeout'; room: string }];
   /** A bad datagram or a limit hit: never fatal. */
   warning: [err: Error];
   /** The store stopped taking writes (a full disk: messages are refused) or takes them again; once

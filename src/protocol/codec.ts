@@ -3,7 +3,8 @@
 // are in parts.ts. encode sizes the packet by summing its parts' lengths, allocates once and writes.
 import { ProtocolError, Reader, Writer } from './bytes';
 import { dataHeaderLength, ENVELOPE_BYTES, fieldLength, head, MAX_DETAIL_BYTES, MAX_NAME_BYTES, msgHeaderLength, ROSTER_HEADER_BYTES, rosterEntry, strLength, truncateUtf8 } from './parts';
-import { CLIENT_ID_BYTES, COOKIE_BYTES, MAGIC, MAX_DATAGRAM, VERSION, PacketType, type MessageHead, type Packet, type RosterEntry } from './packets';
+import { CLIENT_ID_BYTES, COOKIE_BYTES, DEVICE_KEY_BYTES, DH_CERTIFICATE_BYTES, MAGIC, MAX_DATAGRAM, VERSION, PacketType, type MessageHead, type Packet, type RosterEntry } from './packets';
+import { roomEntry, type RoomEntry } from './rooms';
 
 export { ProtocolError } from './bytes';
 export { MAX_NAME_BYTES, truncateUtf8 } from './parts';
@@ -167,7 +168,46 @@ const BODIES: { [T in PacketType]: Body<PacketOf<T>> } = {
     (w, p) => w.bytes(p.clientId).u32(p.seq),
     (r) => ({ type: PacketType.Seen, clientId: r.bytes(CLIENT_ID_BYTES, 'clientId'), seq: r.u32('seq') }),
   ),
+  [PacketType.RoomsRequest]: fixed(0, () => undefined, () => ({ type: PacketType.RoomsRequest })),
+  [PacketType.Rooms]: {
+    length: (p) => 2 + 2 + p.entries.reduce((n, e) => n + roomEntry.encodingLength(e), 0),
+    write(w, p) {
+      w.u8(p.page).u8(p.pageCount).u16(p.entries.length);
+      for (const e of p.entries) roomEntry.write(w, e);
+    },
+    read(r) {
+      const page = r.u8('page');
+      const pageCount = r.u8('pageCount');
+      if (pageCount === 0 || page >= pageCount) throw new ProtocolError(`Cannot decode Rooms (page ${page} of ${pageCount})`);
+      const count = r.u16('count');
+      const entries: RoomEntry[] = [];
+      for (let i = 0; i < count; i++) entries.push(roomEntry.read(r));
+      return { type: PacketType.Rooms, page, pageCount, entries };
+    },
+  },
+  [PacketType.KeyRequest]: fixed(DEVICE_KEY_BYTES, (w, p) => w.bytes(checkKey(p.deviceKey)), (r) => ({ type: PacketType.KeyRequest, deviceKey: r.bytes(DEVICE_KEY_BYTES, 'deviceKey') })),
+  [PacketType.Key]: {
+    length: (p) => DEVICE_KEY_BYTES + 1 + (p.found ? DEVICE_KEY_BYTES + DH_CERTIFICATE_BYTES : 0),
+    write(w, p) {
+      w.bytes(checkKey(p.deviceKey)).u8(p.found ? 1 : 0);
+      if (!p.found) return;
+      if (p.found.x25519.length !== DEVICE_KEY_BYTES || p.found.certificate.length !== DH_CERTIFICATE_BYTES) throw new ProtocolError('Cannot encode Key (an X25519 key is 32 bytes, its certificate 64)');
+      w.bytes(p.found.x25519).bytes(p.found.certificate);
+    },
+    read(r) {
+      const deviceKey = r.bytes(DEVICE_KEY_BYTES, 'deviceKey');
+      const found = r.u8('found');
+      if (found > 1) throw new ProtocolError(`Cannot decode Key (found ${found})`);
+      if (found === 0) return { type: PacketType.Key, deviceKey };
+      return { type: PacketType.Key, deviceKey, found: { x25519: r.bytes(DEVICE_KEY_BYTES, 'x25519'), certificate: r.bytes(DH_CERTIFICATE_BYTES, 'certificate') } };
+    },
+  },
 };
+
+function checkKey(key: Buffer): Buffer {
+  if (key.length !== DEVICE_KEY_BYTES) throw new ProtocolError(`Cannot encode a device key of ${key.length} bytes (32)`);
+  return key;
+}
 
 function codecFor<P extends Packet>(p: P): Body<P> {
   const body = BODIES[p.type] as Body<P> | undefined;

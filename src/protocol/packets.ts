@@ -1,5 +1,6 @@
 // The packets of WhatsUDP protocol version 1, as values. `codec.ts` turns them into bytes and back.
 // docs/PROTOCOL.md is the prose version of this file; keep the two in step.
+import type { RoomEntry } from './rooms';
 
 /** First byte of every WhatsUDP datagram. 0xF5..0xFF never occur in UTF-8, so no seed datagram
  * (plain UTF-8 `name: text`) can be taken for one of ours, and none of ours for text. */
@@ -40,6 +41,11 @@ export enum PacketType {
   Typing = 17,
   Seen = 18,
   SeenCount = 19,
+  /** Rooms (issue 11): the rooms a relay serves, and a device's certified X25519 key (for DMs). */
+  RoomsRequest = 20,
+  Rooms = 21,
+  KeyRequest = 22,
+  Key = 23,
 }
 
 /** What fragment 0 of a message carries besides its first chunk: the body without its text. A kind
@@ -229,6 +235,14 @@ export enum RefuseReason {
   Upgrade = 6,
   /** A sealed room, and the Hello proves no secret of it (no invite link, or another room's). */
   Sealed = 7,
+  /** Rooms (issue 11): the Hello names a room this relay does not have (and does not ask to create it). */
+  NoSuchRoom = 8,
+  /** The relay serves as many rooms as it may: no new one. */
+  TooManyRooms = 9,
+  /** A direct-message room of two other device keys. */
+  NotYours = 10,
+  /** A sealed room whose key was rotated without this member (issue 9). */
+  Removed = 11,
 }
 
 /** relay -> client: the relay will not take this Hello or message. */
@@ -271,7 +285,40 @@ export interface SeenCount {
   count: number;
 }
 
+/** client -> relay: which rooms do you serve? */
+export interface RoomsRequest {
+  type: PacketType.RoomsRequest;
+}
+
+/** relay -> client: one page of the rooms list (a DM room only to its two members). */
+export interface Rooms {
+  type: PacketType.Rooms;
+  page: number;
+  pageCount: number;
+  entries: RoomEntry[];
+}
+
+export const DEVICE_KEY_BYTES = 32;
+export const DH_CERTIFICATE_BYTES = 64;
+
+/** client -> relay: the certified X25519 key of this device key, if the relay has seen it. */
+export interface KeyRequest {
+  type: PacketType.KeyRequest;
+  deviceKey: Buffer; // 32
+}
+
+/** relay -> client: the answer; the client checks the certificate before using the key. */
+export interface Key {
+  type: PacketType.Key;
+  deviceKey: Buffer; // 32
+  found?: { x25519: Buffer; certificate: Buffer };
+}
+
 export type Packet =
+  | RoomsRequest
+  | Rooms
+  | KeyRequest
+  | Key
   | SeenCount
   | Typing
   | Seen

@@ -1,7 +1,7 @@
 // Protocol version 2 on the wire: the v1 packets of packets.ts, carried inside an authenticated
 // session (docs/SECURITY.md, "The handshake" and "Datagrams in a session"). Pure functions over bytes.
 //
-//   Hello    MAGIC 2 Hello  | v1 Hello body | with a cookie: relay address (str8) | ClientAuth (136) | extensions
+//   Hello    MAGIC 2 Hello  | v1 Hello body | with a cookie: relay address (str8) | ClientAuth (136) | extensions (hello-extensions.ts)
 //   Retry    MAGIC 2 Retry  | v1 Retry body                   (in clear: a cookie proves nothing)
 //   NotJoined MAGIC 2 NotJoined | v1 body                     (in clear: the relay may not know the session)
 //   Welcome  MAGIC 2 Welcome | session id | RelayAuth (128) | packet number | AES-GCM(v1 Welcome or Refused) | tag
@@ -11,7 +11,7 @@
 // and the relay's history keeps one encoding per fragment, sealed per recipient on the way out.
 import { ProtocolError, Reader, Writer } from './bytes';
 import { decode, encode } from './codec';
-import { SIGNATURE_BYTES } from './crypto';
+import { decodeExtensions, encodeExtensions, type HelloExtensions } from './hello-extensions';
 import { CLIENT_AUTH_BYTES, decodeClientAuth, decodeRelayAuth, encodeClientAuth, encodeRelayAuth, RELAY_AUTH_BYTES, SESSION_ID_BYTES, type ClientAuth, type RelayAuth } from './handshake';
 import { CLIENT_ID_BYTES, MAGIC, MAX_DATAGRAM, PacketType, type Hello, type NotJoined, type Packet, type Retry } from './packets';
 import { SEAL_OVERHEAD } from './session-cipher';
@@ -27,21 +27,13 @@ export const SEALED_OVERHEAD = SEALED_PREFIX_BYTES + SEAL_OVERHEAD;
 /** Relay addresses as the client wrote them (HOST:PORT) are at most this long in a Hello. */
 export const MAX_RELAY_ADDRESS_BYTES = 255;
 
-/**
- * What a Hello may carry after its ClientAuth, each as type (u8) | length (u8) | value, each type at most
- * once. A relay skips a type it does not know, so a later client's Hello still gets in.
- */
-export enum HelloExtension {
-  /** A sealed room's join proof (src/protocol/sealed-room.ts): 64 bytes. An open relay ignores it. */
-  JoinProof = 1,
-}
+export { HelloExtension, type HelloExtensions } from './hello-extensions';
 
-/** A Hello's handshake part: what a Hello with a cookie carries besides the v1 body. */
-export interface HelloAuth {
+/** A Hello's handshake part: what a Hello with a cookie carries besides the v1 body, and its
+ * extensions (hello-extensions.ts: join proof, room, create, dm, device DH key). */
+export interface HelloAuth extends HelloExtensions {
   relayAddress: string;
   client: ClientAuth;
-  /** The proof that the member holds the sealed room's secret, bound to this handshake. */
-  joinProof?: Uint8Array;
 }
 
 /** What a datagram is, from its first bytes and its size alone (no keys needed). */
@@ -59,11 +51,8 @@ export function encodeHello(h: Hello, auth?: HelloAuth): Buffer {
   if (!auth) return withVersion(v1);
   const address = Buffer.from(auth.relayAddress, 'utf8');
   if (address.length > MAX_RELAY_ADDRESS_BYTES) throw new ProtocolError(`Cannot encode Hello (relay address over ${MAX_RELAY_ADDRESS_BYTES} bytes)`);
-  const proof = auth.joinProof;
-  if (proof && proof.length !== SIGNATURE_BYTES) throw new ProtocolError(`Cannot encode Hello (a join proof is ${SIGNATURE_BYTES} bytes)`);
-  const w = new Writer(v1.length + 1 + address.length + CLIENT_AUTH_BYTES + (proof ? 2 + proof.length : 0)).bytes(v1).str(address).bytes(encodeClientAuth(auth.client));
-  if (proof) w.u8(HelloExtension.JoinProof).u8(proof.length).bytes(proof);
-  const out = w.done();
+  const ext = encodeExtensions(auth);
+  const out = new Writer(v1.length + 1 + address.length + CLIENT_AUTH_BYTES + ext.length).bytes(v1).str(address).bytes(encodeClientAuth(auth.client)).bytes(ext).done();
   if (out.length > MAX_DATAGRAM) throw new ProtocolError(`Cannot encode Hello (${out.length} bytes, over ${MAX_DATAGRAM})`);
   out[1] = VERSION_2;
   return out;
@@ -128,16 +117,7 @@ function decodeHello(buf: Buffer): Framed {
   if (hello.cookie.length === 0) throw new ProtocolError('Cannot decode Hello (the handshake without a cookie)');
   if (!hello.clientId.equals(client.sessionId)) throw new ProtocolError('Cannot decode Hello (its clientId is not its session id)');
   const auth: HelloAuth = { relayAddress, client };
-  const seen = new Set<number>();
-  while (r.offset < buf.length) {
-    const type = r.u8('extension type');
-    const value = r.bytes(r.u8('extension length'), 'extension');
-    if (seen.has(type)) throw new ProtocolError(`Cannot decode Hello (extension ${type} twice)`);
-    seen.add(type);
-    if (type !== (HelloExtension.JoinProof as number)) continue; // a later client's: not ours to read
-    if (value.length !== SIGNATURE_BYTES) throw new ProtocolError(`Cannot decode Hello (a join proof is ${SIGNATURE_BYTES} bytes, not ${value.length})`);
-    auth.joinProof = Uint8Array.from(value);
-  }
+  decodeExtensions(r, buf.length, auth);
   return { kind: 'hello', hello, auth };
 }
 

@@ -13,10 +13,13 @@ import { CLIENT_TIMERS } from '../limits';
 import type { ClientEvents, ClientOptions, ConnectionState, Member, OutgoingMessage } from '../types';
 import { checkName, nameProblem } from '../validate';
 import { Link } from './link';
+import { roomOf } from './rooms';
 import { newOutgoing } from './outbox';
 
 export class ChatClient extends TypedEmitter<ClientEvents> {
   readonly clientId: string;
+  /** The room this client joins (ClientOptions.room; the relay's default room, 'main', if none). */
+  readonly room: string;
   private readonly id: Buffer;
   private readonly link: Link;
   private myName: string;
@@ -26,6 +29,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   constructor(opts: ClientOptions) {
     super();
     this.myName = checkName(opts.name);
+    this.room = roomOf(opts);
     if (opts.clientId !== undefined && !/^[0-9a-f]{16}$/.test(opts.clientId)) throw new ChatError('BAD_OPTION', 'A client id is 16 hex digits.');
     this.clientId = opts.clientId ?? randomBytes(8).toString('hex');
     this.id = Buffer.from(this.clientId, 'hex');

@@ -17,6 +17,7 @@ import { Join } from './join';
 import { Outbox } from './outbox';
 import { ClientRoster } from './roster';
 import { RttEstimator } from './rtt';
+import { helloExtensions } from './rooms';
 import { ClientSecurity } from './secure';
 import { cannotOpen, checkSealable, isSealed, RoomSeal } from './room-seal';
 import { SignatureChecker, signWire, type Check } from './signatures';
@@ -111,7 +112,7 @@ export class Link {
     this.checker = new SignatureChecker(crypto);
     if (this.opts.roomSecret) this.seal = new RoomSeal(crypto, this.opts.roomSecret);
     const { socket, relay } = await openClientSocket(this.opts.server, this.opts.bind);
-    this.secure = new ClientSecurity({ crypto, identity, relayAddress: formatAddress(this.opts.server), pins: this.opts.relayPins, acceptRelayKey: this.opts.acceptRelayKey, roomSecret: this.opts.roomSecret, relayFingerprints: this.opts.relayFingerprints }, this.id);
+    this.secure = new ClientSecurity({ crypto, identity, relayAddress: formatAddress(this.opts.server), pins: this.opts.relayPins, acceptRelayKey: this.opts.acceptRelayKey, roomSecret: this.opts.roomSecret, relayFingerprints: this.opts.relayFingerprints, extensions: helloExtensions(crypto, identity, this.opts) }, this.id);
     if (this.join.phase === 'closed') {
       // close() came while the socket was opening: a closed client must not join after all.
       socket.close();

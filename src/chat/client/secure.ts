@@ -8,6 +8,7 @@ import { joinProof } from '../../protocol/sealed-room';
 import { finishHandshake, startHandshake, type PendingHandshake, type RelayAuth } from '../../protocol/handshake';
 import type { Hello, Packet } from '../../protocol/packets';
 import { SessionOpener, SessionSealer } from '../../protocol/session-cipher';
+import type { HelloExtensions } from '../../protocol/hello-extensions';
 import { decodeInner, encodeHello, SEALED_PREFIX_BYTES, sealedPrefix, WELCOME_PREFIX_BYTES } from '../../protocol/v2';
 import { RelayKeyChangedError, type ChatError } from '../errors';
 import { RelayPins, type DeviceIdentity, type TextStore } from '../identity';
@@ -23,6 +24,8 @@ export interface SecureOptions {
   roomSecret?: Uint8Array;
   /** The fingerprints an invite link names: the relay's key must be one of them (before any pin). */
   relayFingerprints?: string[];
+  /** The room extensions every Hello with a cookie carries (rooms.ts helloExtensions). */
+  extensions?: Omit<HelloExtensions, 'joinProof'>;
 }
 
 /** What a Welcome datagram came to. */
@@ -66,7 +69,7 @@ export class ClientSecurity {
     const { roomSecret, crypto } = this.o;
     // Signed over the client's half of this handshake: the relay can check it, not reuse it elsewhere.
     const proof = roomSecret ? joinProof(crypto, roomSecret, p.hs.helloHash, this.o.identity.signingKey.publicKey) : undefined;
-    return encodeHello(h, { relayAddress: this.o.relayAddress, client: p.hs.hello, ...(proof ? { joinProof: proof } : {}) });
+    return encodeHello(h, { relayAddress: this.o.relayAddress, client: p.hs.hello, ...this.o.extensions, ...(proof ? { joinProof: proof } : {}) });
   }
 
   /** A packet sealed for the relay; undefined before the first Welcome (nothing else is sent then). */

@@ -12,10 +12,14 @@ import { ProtocolError } from '../../protocol/bytes';
 import { nameProblem } from '../validate';
 import type { CookieJar } from './cookies';
 import type { RoomGate } from './gate';
-import type { Members, MemberState } from './members';
+import type { Directory, MemberState } from './members';
 import type { RelaySession, RelaySessions } from './sessions';
 import type { Stranger } from './strangers';
 import type { Wire } from './wire';
+
+/** The room a Hello asks for, as the relay sees it: its gate (a sealed room's secret to prove), or
+ * why the Hello cannot have it (no such room, too many rooms, another pair's DM room). */
+export type RoomChoice = { ok: true; gate?: RoomGate } | { ok: false; reason: RefuseReason; detail: string };
 
 /** A Hello that got through: its session, and how to answer it (sealed behind the relay's auth). */
 export interface Entry {
@@ -28,11 +32,9 @@ export class Door {
   constructor(
     private readonly cookies: CookieJar,
     private readonly sessions: RelaySessions,
-    private readonly joined: Members,
+    private readonly joined: Directory,
     private readonly wire: Wire,
     private readonly warn: (message: string) => void,
-    /** A sealed room's: a Hello must prove the room's secret too. */
-    private readonly gate?: RoomGate,
   ) {}
 
   /** A protocol 1 Hello: an older WhatsUDP. It is told, in its own protocol and within the 3x budget
@@ -43,7 +45,7 @@ export class Door {
   }
 
   /** The Hello's way in, or undefined once it has been answered (a Retry, a refusal) or dropped. */
-  enter(p: Hello, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number, signed?: HelloAuth): Entry | undefined {
+  enter(p: Hello, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number, signed: HelloAuth | undefined, choose: (auth: HelloAuth) => RoomChoice): Entry | undefined {
     const { address: host, port } = from;
     const key = `${host}|${port}`;
     // No public-key work for an address that has not shown it receives what is sent to it.
@@ -74,8 +76,14 @@ export class Door {
       refuse(RefuseReason.Malformed, 'This session id belongs to another device: start a new session.');
       return undefined;
     }
-    // A sealed room's secret, checked only now: after the cookie and the handshake, never for a stranger.
-    const verdict = this.gate?.admits(signed, p.cookie);
+    // The room it asks for, and a sealed room's secret, checked only now: after the cookie and the
+    // handshake, never for a stranger.
+    const choice = choose(signed);
+    if (!choice.ok) {
+      refuse(choice.reason, choice.detail);
+      return undefined;
+    }
+    const verdict = choice.gate?.admits(signed, p.cookie);
     if (verdict && !verdict.ok) {
       refuse(RefuseReason.Sealed, verdict.detail);
       return undefined;

@@ -14,11 +14,28 @@ export const SEALED_DETAIL = 'this room is sealed: you need its invite link';
 export const WRONG_SECRET_DETAIL = "this room is sealed, and your invite link is not this room's: ask for its link again";
 
 export class RoomGate {
+  private verifier: Uint8Array;
+
   constructor(
     private readonly crypto: Crypto,
-    private readonly verifier: Uint8Array,
+    verifier: Uint8Array,
   ) {
+    this.verifier = RoomGate.checked(verifier);
+  }
+
+  /** The room's verifier now (persisted in a store's room.json). */
+  get current(): Uint8Array {
+    return this.verifier;
+  }
+
+  /** A new verifier (the room's key was rotated, issue 9): proofs from then on must check against it. */
+  replace(verifier: Uint8Array): void {
+    this.verifier = RoomGate.checked(verifier);
+  }
+
+  private static checked(verifier: Uint8Array): Uint8Array {
     if (verifier.length !== 32) throw new ChatError('BAD_OPTION', `A sealed room's verifier is 32 bytes, not ${verifier.length}.`);
+    return Uint8Array.from(verifier);
   }
 
   /** Whether the Hello proves the room's secret for this very handshake (its cookie, address,

@@ -72,13 +72,14 @@ const NONE: Step[] = [];
 export const newPending = (expect: number): Pending => ({ expect });
 
 export class Intake {
-  private pendingBytes = 0;
 
   constructor(
     private readonly limits: IntakeLimits,
     /** The seq of a message already sequenced, FORGOTTEN, or 0 (the room's de-duplication table). */
     private readonly seqOf: (senderHex: string, msgId: number) => number,
     private readonly epoch: () => number,
+    /** Bytes of partly received and waiting messages across the relay: shared by every room's intake. */
+    private readonly total: { pendingBytes: number } = { pendingBytes: 0 },
   ) {}
 
   /** One Data fragment from member `m`. */
@@ -142,18 +143,18 @@ export class Intake {
 
   /** Whether `n` more bytes fit this member's cap and the relay's. */
   private fits(q: Pending, n: number): boolean {
-    return (q.bytes ?? 0) + n <= this.limits.memberPendingBytes && this.pendingBytes + n <= this.limits.pendingBytes;
+    return (q.bytes ?? 0) + n <= this.limits.memberPendingBytes && this.total.pendingBytes + n <= this.limits.pendingBytes;
   }
 
   private count(q: Pending, entry: { cost: number }, n: number): void {
     entry.cost += n;
     q.bytes = (q.bytes ?? 0) + n;
-    this.pendingBytes += n;
+    this.total.pendingBytes += n;
   }
 
   private uncount(q: Pending, n: number): void {
     q.bytes = (q.bytes ?? 0) - n;
-    this.pendingBytes -= n;
+    this.total.pendingBytes -= n;
   }
 
   /** A fragment or message that cannot be right: refused to the sender, then reported. */
@@ -234,7 +235,7 @@ export class Intake {
 
   /** Bytes of partly received and held messages across the relay, as counted against the caps. */
   get pendingTotal(): number {
-    return this.pendingBytes;
+    return this.total.pendingBytes;
   }
 
   private ack(p: Data, seq: number): Packet {

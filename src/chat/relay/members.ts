@@ -13,6 +13,7 @@ import type { Address, Member } from '../types';
 import type { RepairBudget } from './budget';
 import { newPending, type IntakeMember, type Pending } from './intake';
 import type { RelaySession } from './sessions';
+import type { RoomHost } from './room-host';
 
 /** A room's idle members ping at most 1000/10 = 100 times a second in all: the heartbeat period is the
  * configured one up to 500 members, then grows with the room (50 s at 5,000). */
@@ -45,6 +46,26 @@ export interface MemberState extends IntakeMember {
   samePort: MemberState | undefined;
   /** Where it is in the list every fan-out walks. */
   index: number;
+  /** The room it is in (a session is in one room); undefined only for a Members of its own (tests). */
+  room: RoomHost | undefined;
+}
+
+/** Where every member of the relay is, whatever its room: by address (asked for every datagram) and
+ * by session id. Shared by the rooms' Members, so an address or a session is in one room at a time. */
+export class Directory {
+  readonly byPort = new Map<number, MemberState>();
+  readonly byClient = new Map<string, MemberState>();
+
+  /** The member at an address: by port number (a Map of numbers), then the host, with no key string to build. */
+  at(host: string, port: number): MemberState | undefined {
+    for (let m = this.byPort.get(port); m; m = m.samePort) if (m.host === host) return m;
+    return undefined;
+  }
+
+  /** The member whose clientId (a protocol 2 session id) is `hex`. */
+  client(hex: string): MemberState | undefined {
+    return this.byClient.get(hex);
+  }
 }
 
 export interface MemberLimits {
@@ -73,8 +94,8 @@ const NO_KEY = Buffer.alloc(ROSTER_KEY_BYTES);
 
 export class Members {
   private readonly list: MemberState[] = [];
-  private readonly byPort = new Map<number, MemberState>();
-  private readonly byClient = new Map<string, MemberState>();
+  private readonly byPort: Map<number, MemberState>;
+  private readonly byClient: Map<string, MemberState>;
   private nextMemberId = 1;
   private version = 1;
   private changed = false;
@@ -83,7 +104,13 @@ export class Members {
     private readonly limits: MemberLimits,
     /** Per-host state, shared with the relay's check of every datagram. */
     readonly hosts: Hosts = new Hosts(hostLimitsOf(undefined, { ...RELAY_LIMITS, ...limits })),
-  ) {}
+    /** The relay's directory of every room's members (one of its own unless given). */
+    readonly directory: Directory = new Directory(),
+    private readonly owner?: RoomHost,
+  ) {
+    this.byPort = directory.byPort;
+    this.byClient = directory.byClient;
+  }
 
   get size(): number {
     return this.list.length;
@@ -109,13 +136,12 @@ export class Members {
   /** The member at an address: asked for every datagram, so by port number (a Map of numbers),
    * then the host, with no key string to build. */
   at(host: string, port: number): MemberState | undefined {
-    for (let m = this.byPort.get(port); m; m = m.samePort) if (m.host === host) return m;
-    return undefined;
+    return this.directory.at(host, port);
   }
 
   /** The member whose clientId (a protocol 2 session id) is `hex`. */
   client(hex: string): MemberState | undefined {
-    return this.byClient.get(hex);
+    return this.directory.client(hex);
   }
 
   /** Admits a Hello from `from` (whose cookie, if it needed one, was good), where `current` is the
@@ -153,7 +179,7 @@ export class Members {
       messages: new TokenBucket(l.memberMessagesPerSecond, l.memberBurst, now),
       hostState,
       pending: newPending(p.firstUnacked), lastSlowDown: 0, samePort: undefined, index: this.list.length,
-      session: undefined, repair: undefined, // set later, but here from the start: one shape, no spill array
+      room: this.owner, session: undefined, repair: undefined, // set later, but here from the start: one shape, no spill array
     };
     this.list.push(m);
     this.place(m);
