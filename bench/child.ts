@@ -10,6 +10,7 @@ import { proxyRole } from './roles/proxy';
 import { relayRole } from './roles/relay';
 import { legacyBenchRole } from './legacy';
 import { activateRole } from './roles/activate';
+import { floodRole } from './roles/flood';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each role takes its own options, which the parent built for it
 const roles: Record<string, (opts: any) => Promise<Role>> = {
@@ -21,6 +22,7 @@ const roles: Record<string, (opts: any) => Promise<Role>> = {
   proxy: proxyRole,
   'legacy-bench': legacyBenchRole,
   activate: activateRole,
+  flood: floodRole,
 };
 
 const send = (m: unknown) => process.send?.(m);

@@ -1,6 +1,6 @@
 // `npm run bench`: every measure of docs/BENCHMARKS.md in one run, a table on the terminal and the
 // same figures in bench-results/latest.json. Options: --quick (seconds, still real measurements),
-// --only=throughput,legacy,latency,loss,scale,extension,panel,crypto, --profile (CPU profiles of the relay
+// --only=throughput,legacy,latency,loss,scale,extension,panel,crypto,neighbour, --profile (CPU profiles of the relay
 // into bench-results/profiles/, taken in extra runs so they never touch the table's figures),
 // --no-priority (do not raise the benchmark's scheduling priority).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { enableProfiles, profilePath } from './lib/profiling';
 import { markdown, ms, notMeasured, num, pct, row, table, kib, type Row } from './lib/report';
 import { round } from './lib/stats';
 import { lossRecovery } from './loss';
+import { neighbour } from './neighbour';
 import { netnsUnavailable } from './netns';
 import { panel, panelUnavailable } from './panel';
 import { formatHotSpots, hotSpots } from './profile';
@@ -241,6 +242,23 @@ const sections: Section[] = [
           row(`6. panel: backfill of ${r.itemCount.toLocaleString('en-US')} messages into the extension host, join to last message, after the chat suite (code-server)`, `${ms(r.backfill.medianMs, 0)}${of(r.runs.map((x) => x.backfillMs), 0)}; from writing the setting ${ms(r.backfill.fromSettingMedianMs, 0)}`, '< 1 s', r.backfill.medianMs < 1000),
           row(`6. panel: snapshot of ${r.itemCount.toLocaleString('en-US')} messages (webview-reported, code-server)`, `${ms(r.snapshot.medianMs, 1)}${of(r.runs.map((x) => x.snapshotRenderMs), 1)}`, '< 300 ms', r.snapshot.medianMs < 300),
           row(`6. panel: append one message (webview-reported, code-server)`, `${ms(r.append.medianMs, 2)}${of(r.runs.map((x) => x.appendRenderMs), 2)}`, '< 5 ms', r.append.medianMs < 5),
+        ],
+        data: r,
+      };
+    },
+  },
+  {
+    name: 'neighbour',
+    run: async () => {
+      const [rounds, dur] = quick ? [2, 2000] : [5, 5000];
+      const r = await neighbour(rounds, dur);
+      const fmt = (x: typeof r.idle) => `p50 ${ms(x.p50.median, 2)}, p99 ${ms(x.p99.median, 2)} (runs ${ms(x.p99.min, 2)}..${ms(x.p99.max, 2)})`;
+      const ratio = r.busy.p99.median / r.idle.p99.median;
+      return {
+        rows: [
+          row(`11. quiet room (2 members, 20 msg/s), neighbour room idle, ${rounds} runs`, fmt(r.idle)),
+          row(`11. quiet room (2 members, 20 msg/s), neighbour room of 10 flooding (${num(r.busyRate.median)} msg/s sequenced, default limits)`, `${fmt(r.busy)}${r.missing ? `; ${r.missing} deliveries missing` : ''}`),
+          row('11. quiet room p99, neighbour flooding / idle', `${ratio.toFixed(2)}x`, '< 3x, nothing missing', ratio < 3 && r.missing === 0),
         ],
         data: r,
       };
