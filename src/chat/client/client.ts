@@ -10,7 +10,7 @@ import type { SendableBody } from '../../protocol/packets';
 import { TypedEmitter } from '../emitter';
 import { ChatError } from '../errors';
 import { CLIENT_TIMERS } from '../limits';
-import type { ClientEvents, ClientOptions, ConnectionState, Member, OutgoingMessage } from '../types';
+import type { ClientEvents, ClientOptions, ConnectionState, Member, OutgoingMessage, RoomInfo } from '../types';
 import { checkName, nameProblem } from '../validate';
 import { Link } from './link';
 import { roomOf } from './rooms';
@@ -124,6 +124,21 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   /** The person has seen the room up to `seq` (shown on screen, not merely received). */
   seen(seq: number): void {
     this.link.seen(seq);
+  }
+
+  /** The relay's rooms (issue 11): every open and sealed room, and a DM room only if this device is one
+   * of its two. Rejects (UNREACHABLE) when the relay does not answer within a few seconds, as an older
+   * relay that serves a single room does not; CLOSED once closed. */
+  rooms(): Promise<RoomInfo[]> {
+    if (this.link.join.phase === 'closed') return Promise.reject(new ChatError('CLOSED', 'This chat client is closed.'));
+    return this.link.queries.listRooms();
+  }
+
+  /** A device's X25519 key (for a DM with it), as the relay last saw it in that device's Hello, its
+   * certificate checked here; undefined when the relay has not seen that device. */
+  deviceKeyOf(key: Uint8Array): Promise<{ x25519: Uint8Array } | undefined> {
+    if (this.link.join.phase === 'closed') return Promise.reject(new ChatError('CLOSED', 'This chat client is closed.'));
+    return this.link.queries.keyOf(key);
   }
 
   /** Joins again under a new name. Rejects (BAD_OPTION) a name the relay would refuse. */

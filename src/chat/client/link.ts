@@ -17,6 +17,7 @@ import { Join } from './join';
 import { Outbox } from './outbox';
 import { ClientRoster } from './roster';
 import { RttEstimator } from './rtt';
+import { RelayQueries } from './queries';
 import { helloExtensions } from './rooms';
 import { ClientSecurity } from './secure';
 import { cannotOpen, checkSealable, isSealed, RoomSeal } from './room-seal';
@@ -55,6 +56,9 @@ export class Link {
   readonly outbox: Outbox;
   readonly heartbeat: Heartbeat;
   readonly roster: ClientRoster | undefined;
+  /** The relay's rooms and devices' DH keys, asked for by the client (issue 11). */
+  readonly queries: RelayQueries;
+  private crypto: Crypto | undefined;
   private readonly alarm = new Alarm(() => this.onTimer());
   private socket: dgram.Socket | undefined;
   private secure: ClientSecurity | undefined;
@@ -92,6 +96,11 @@ export class Link {
         left: (m) => host.emit('left', m),
       });
     }
+    this.queries = new RelayQueries(
+      (p) => this.join.phase === 'joined' && (this.send(p), true),
+      () => this.crypto,
+      formatAddress(opts.server),
+    );
     this.roomId = opts.resume ? BigInt(`0x${opts.resume.roomId}`) : 0n;
     if (opts.resume) this.inbox.reset(opts.resume.lastSeq + 1);
   }
@@ -107,6 +116,7 @@ export class Link {
   /** Opens the socket and joins; resolves on the first Welcome (see Join.begin for the rejections). */
   async open(): Promise<void> {
     const { crypto } = await selectCrypto();
+    this.crypto = crypto;
     const identity = this.opts.identity ?? (this.opts.identityStore ? await loadIdentity(crypto, this.opts.identityStore) : newIdentity(crypto).identity);
     this.signingKey = identity.signingKey;
     this.checker = new SignatureChecker(crypto);
@@ -137,6 +147,7 @@ export class Link {
   async close(leave: boolean): Promise<void> {
     const wasJoined = this.join.phase === 'joined';
     this.join.close();
+    this.queries.close();
     this.alarm.clear();
     const socket = this.socket;
     this.socket = undefined;
@@ -308,6 +319,10 @@ export class Link {
       case PacketType.SeenCount:
         if (this.opts.activity) this.host.emit('seenCount', p.seq, p.count);
         return;
+      case PacketType.Rooms:
+        return this.queries.onRooms(p);
+      case PacketType.Key:
+        return this.queries.onKey(p);
       default:
         return;
     }

@@ -4,7 +4,8 @@
 // datagrams become 'warning' events; nothing a peer sends can throw out of the receive handler. From
 // the socket handler down, a datagram goes: look up the sender, rate limit, decode, its room.
 import type * as dgram from 'node:dgram';
-import { decode, isEnvelope, ProtocolError } from '../../protocol/codec';
+import { decode, encode, isEnvelope, ProtocolError } from '../../protocol/codec';
+import { dmRoomName } from '../../protocol/dm';
 import { selectCrypto, type Crypto } from '../../protocol/crypto';
 import { encodeClear, frame, isV2, type HelloAuth } from '../../protocol/v2';
 import { readLegacy } from '../../protocol/legacy';
@@ -15,6 +16,7 @@ import { ChatError } from '../errors';
 import { RELAY_LIMITS, RELAY_TIMERS, TokenBucket } from '../limits';
 import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStats, RelayTimers, RoomInfo } from '../types';
 import { CookieJar } from './cookies';
+import { DeviceKeys } from './device-keys';
 import { Door, type RoomChoice } from './door';
 import { RoomGate } from './gate';
 import { LegacyBridge } from './legacy-bridge';
@@ -41,6 +43,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly sessions: RelaySessions;
   private readonly door: Door;
   private readonly rooms_: RoomRegistry;
+  /** Devices' certified X25519 keys, for members opening a DM (KeyRequest). */
+  private readonly deviceKeys: DeviceKeys;
   /** The default room: a Hello without a room extension, the legacy bridge, members() and stats(). */
   private readonly main: RoomHost;
   private tick: NodeJS.Timeout | undefined;
@@ -68,7 +72,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.door = new Door(this.cookies, sessions, this.directory, this.wire, (message) => this.warn(message));
     const ctx: RoomContext = { wire: this.wire, limits, timers: this.timers, hosts: this.hosts, directory: this.directory, pending: { pendingBytes: 0 }, events: { emit: (e, ...a) => this.emit(e, ...a), listens: (e) => this.listens(e) } };
     this.main = new RoomHost(DEFAULT_ROOM, room, { ...ctx, legacy: { bridge: this.legacy, port: bound.port } }, gate);
-    this.rooms_ = new RoomRegistry(this.main, crypto, limits.maxRooms, (name, g, owners) => this.makeRoom(ctx, name, g, owners));
+    const dmName = (pair: Uint8Array) => dmRoomName(crypto, pair.subarray(0, 32), pair.subarray(32, 64));
+    this.rooms_ = new RoomRegistry(this.main, crypto, limits.maxRooms, (name, g, owners) => this.makeRoom(ctx, name, g, owners), dmName);
+    this.deviceKeys = new DeviceKeys(crypto);
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
     socket.on('error', (err) => this.emit('warning', err));
     this.tick = setInterval(() => this.onTick(), Math.max(10, Math.min(250, this.timers.heartbeatMs / 4)));
@@ -247,10 +253,16 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.dispatch(p, from, m, undefined, now);
   }
 
-  /** A member's packet, to its room; the rooms list is the relay's. */
+  /** A member's packet, to its room; the rooms list and the device keys are the relay's, sent within
+   * the member's byte budget like a roster. */
   private onMemberPacket(p: Data | Packet, m: MemberState, now: number): void {
     const room = m.room ?? this.main;
     if (p.type === PacketType.RoomsRequest) return room.sendPages(this.rooms_.pagesFor(m.session?.devicePublicKey), m, now);
+    if (p.type === PacketType.KeyRequest) {
+      const found = this.deviceKeys.get(p.deviceKey);
+      const key = encode({ type: PacketType.Key, deviceKey: p.deviceKey, ...(found ? { found: { x25519: Buffer.from(found.x25519), certificate: Buffer.from(found.certificate) } } : {}) });
+      return room.sendPages([key], m, now);
+    }
     room.memberPacket(p, m, now);
   }
 
@@ -294,6 +306,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (holder?.room && holder.room !== room) holder.room.drop(holder, 'leave');
     const { address: host, port } = from;
     if (room.admit(p, entry, { host, port }, current, now)) this.strangers.delete(`${host}|${port}`);
+    // Its DH key, kept once its certificate checks, for a peer that wants to open a DM with it.
+    if (signed.deviceDh && !this.deviceKeys.offer(signed.client.devicePublicKey, signed.deviceDh)) this.warn(`A Hello's device DH key has a certificate that does not check (datagram from ${host}:${port})`);
   }
 
   private warn(message: string): void {
