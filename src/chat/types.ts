@@ -4,6 +4,7 @@ import type { SigningKey } from '../protocol/crypto';
 import type { MessageBody, SendableBody } from '../protocol/packets';
 import type { DeviceIdentity } from './identity/device';
 import type { TextStore } from './identity/store';
+import type { Keyring } from './identity/keyring';
 import type { CLIENT_TIMER_OPTIONS, OptionValues, RELAY_LIMIT_OPTIONS, RELAY_TIMER_OPTIONS } from './options';
 
 export interface Address {
@@ -115,6 +116,9 @@ export interface ClientOptions {
   create?: boolean;
   /** A direct-message room's two device keys (sent sorted): only with a `dm-` room. */
   dmKeys?: [Uint8Array, Uint8Array];
+  /** Where a sealed room's secrets by epoch are kept (identity/keyring.ts): epochs learnt from a rekey
+   * (issue 9) stay readable across restarts. In memory only without one. */
+  keyring?: Keyring;
 }
 
 export interface ClientEvents {

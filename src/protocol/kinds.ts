@@ -6,11 +6,14 @@
 import { actionProblem, isAction, MAX_TEXT_BYTES, placeholder, reactionProblem, type MessageBody, type SendableBody } from '../common/message';
 import { ProtocolError } from './bytes';
 import type { MessageHead } from './packets';
+import { parseRekey, rekeyNotice } from './rekey';
 
 export const KIND_REPLY = 10;
 export const KIND_REACTION = 11;
 export const KIND_EDIT = 12;
 export const KIND_DELETE = 13;
+/** A sealed room's new key (issue 9, rekey.ts): signed like any message, never content-sealed. */
+export const KIND_REKEY = 14;
 
 /** A seq a message refers to: a u32 seq, never 0. */
 const isSeq = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 0xffffffff;
@@ -41,6 +44,7 @@ export function wireOf(body: SendableBody): { head: MessageHead; text: Buffer } 
 export function bodyOf(head: MessageHead, text: string): MessageBody {
   if (head.kind === 'text') return { kind: 'text', text };
   if (head.kind === 'snippet') return { kind: 'snippet', text, path: head.path, startLine: head.startLine, endLine: head.endLine, language: head.language };
+  if (head.code === KIND_REKEY) return rekeyNotice(text);
   if (head.code < KIND_REPLY || head.code > KIND_DELETE) return placeholder.unknownKind(head.code);
   let f: Record<string, unknown>;
   try {
@@ -63,4 +67,4 @@ export function bodyOf(head: MessageHead, text: string): MessageBody {
   }
 }
 
-export { isAction };
+export { isAction, parseRekey };

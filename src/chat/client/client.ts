@@ -13,6 +13,7 @@ import { CLIENT_TIMERS } from '../limits';
 import type { ClientEvents, ClientOptions, ConnectionState, Member, OutgoingMessage, RoomInfo } from '../types';
 import { checkName, nameProblem } from '../validate';
 import { Link } from './link';
+import type { RoomSeal } from './room-seal';
 import { roomOf } from './rooms';
 import { newOutgoing } from './outbox';
 
@@ -57,6 +58,11 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
 
   get members(): Member[] {
     return this.link.roster?.list ?? [];
+  }
+
+  /** A sealed room's keys by epoch, once started (rotation.ts); undefined for an open room. */
+  get roomSeal(): RoomSeal | undefined {
+    return this.link.roomSeal;
   }
 
   /** Retransmissions so far (for benchmarks and the log). */

@@ -18,9 +18,9 @@ import { Outbox } from './outbox';
 import { ClientRoster } from './roster';
 import { RttEstimator } from './rtt';
 import { RelayQueries } from './queries';
-import { helloExtensions } from './rooms';
+import { helloExtensions, roomOf } from './rooms';
 import { ClientSecurity } from './secure';
-import { cannotOpen, checkSealable, isSealed, RoomSeal } from './room-seal';
+import { cannotOpen, checkSealable, isRekey, isSealed, RoomSeal } from './room-seal';
 import { SignatureChecker, signWire, type Check } from './signatures';
 import { openClientSocket } from './socket';
 import { Alarm, Heartbeat } from './timing';
@@ -105,6 +105,11 @@ export class Link {
     if (opts.resume) this.inbox.reset(opts.resume.lastSeq + 1);
   }
 
+  /** A sealed room's keys (rotation.ts sends a rekey through them); undefined for an open room. */
+  get roomSeal(): RoomSeal | undefined {
+    return this.seal;
+  }
+
   get unauthenticated(): number {
     return this.secure?.unauthenticated ?? 0;
   }
@@ -120,7 +125,7 @@ export class Link {
     const identity = this.opts.identity ?? (this.opts.identityStore ? await loadIdentity(crypto, this.opts.identityStore) : newIdentity(crypto).identity);
     this.signingKey = identity.signingKey;
     this.checker = new SignatureChecker(crypto);
-    if (this.opts.roomSecret) this.seal = new RoomSeal(crypto, this.opts.roomSecret);
+    if (this.opts.roomSecret) this.seal = RoomSeal.load(crypto, this.opts.roomSecret, { room: roomOf(this.opts), identity, keyring: this.opts.keyring });
     const { socket, relay } = await openClientSocket(this.opts.server, this.opts.bind);
     this.secure = new ClientSecurity({ crypto, identity, relayAddress: formatAddress(this.opts.server), pins: this.opts.relayPins, acceptRelayKey: this.opts.acceptRelayKey, roomSecret: this.opts.roomSecret, relayFingerprints: this.opts.relayFingerprints, extensions: helloExtensions(crypto, identity, this.opts) }, this.id);
     if (this.join.phase === 'closed') {
@@ -385,6 +390,8 @@ export class Link {
   /** A sealed message whose signature checked out: opened with the room's key, or a placeholder that
    * says it cannot be (a member without the key, or content moved to another author or msgId). */
   private opened(c: Check, f: Msg, head: MessageHead, text: Buffer): Check & { body?: MessageBody } {
+    // A rekey (issue 9) that names this member gives it the room's new key; shown as what it is (kinds.ts).
+    if (c.ok && this.seal && isRekey(head)) this.seal.rekey(text.toString('utf8')).catch((err: unknown) => this.host.emit('warning', err instanceof Error ? err : new Error(String(err))));
     if (!c.ok || !isSealed(head)) return c;
     return { ...c, body: this.seal ? this.seal.open(this.roomId, f.senderId, f.msgId, text) : cannotOpen() };
   }

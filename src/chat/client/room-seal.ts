@@ -3,11 +3,22 @@
 // relay sequences, stores and backfills what it cannot read. The header the relay needs (room,
 // author session, msgId) is bound as associated data: content moved to another room, author or msgId
 // does not open. A message that does not open is a placeholder that says so, never garbage.
+//
+// Key rotation (rekey.ts): a member holds the room's secret by epoch (the invite link's, and each one
+// a rekey wrapped to it since, kept in its keyring), seals with the newest and opens any epoch it
+// holds, so history stays readable. A link's secret comes without its epoch (a link made after a
+// rotation is the new secret's): it is filed under its epoch once a rekey names its verifier, and
+// until then content whose epoch is not filed is tried with every secret held (a handful at most).
 import type { PlaceholderBody } from '../../common/message';
 import type { Crypto } from '../../protocol/crypto';
+import { unwrapSecret, wrapSecret } from '../../protocol/key-wrap';
+import { KIND_REKEY } from '../../protocol/kinds';
 import type { MessageBody, MessageHead, SendableBody } from '../../protocol/packets';
+import { formatRekey, parseRekey, rekeyWrapAd, type RekeyFields } from '../../protocol/rekey';
 import { decodeContent, encodeContent, SEALED_KIND, sealedBytes, sealedText } from '../../protocol/sealed-content';
-import { RoomKey } from '../../protocol/sealed-room';
+import { RoomKey, roomVerifier, sealedEpoch } from '../../protocol/sealed-room';
+import type { DeviceIdentity } from '../identity/device';
+import type { Keyring } from '../identity/keyring';
 
 /** What a member without the room's key (or with another room's) is shown. */
 export const cannotOpen = (): PlaceholderBody => ({ kind: 'placeholder', text: '', reason: "can't read this message: it was sealed with a key you don't have" });
@@ -19,30 +30,163 @@ export function checkSealable(body: SendableBody): void {
 
 /** Whether a message's head says its bytes are sealed content. */
 export const isSealed = (h: MessageHead): boolean => h.kind === 'other' && h.code === SEALED_KIND;
+/** Whether a message is a rekey (never sealed: the relay acts on it). */
+export const isRekey = (h: MessageHead): boolean => h.kind === 'other' && h.code === KIND_REKEY;
+
+export interface RoomSealOptions {
+  /** The room's name (what a rekey's wraps are bound to). */
+  room: string;
+  /** This device: its X25519 key opens the wraps a rekey names it in. */
+  identity?: DeviceIdentity;
+  /** Where epochs learnt from rekeys are kept (0600 / SecretStorage); in memory only without one. */
+  keyring?: Keyring;
+}
+
+const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+interface Held {
+  secret: Uint8Array;
+  verifier: string;
+  /** Undefined for a link's secret until a rekey names its verifier. */
+  epoch?: number;
+}
 
 export class RoomSeal {
-  /** Epoch 0: rotation, which moves a room to a new secret and epoch, is not built. */
-  private readonly key: RoomKey;
+  private readonly held: Held[] = [];
+  private readonly keys = new Map<string, RoomKey>(); // secret hex | epoch
+  /** Rekeys this member is sending, by the body object handed to the outbox (rotation.ts). */
+  private readonly rekeys = new WeakMap<SendableBody, Buffer>();
+  /** The room's newest epoch a rekey said (0 until one): a rotation makes the next. */
+  private roomEpoch = 0;
 
-  constructor(crypto: Crypto, secret: Uint8Array) {
-    this.key = new RoomKey(crypto, secret, 0);
+  constructor(
+    private readonly crypto: Crypto,
+    secret: Uint8Array,
+    private readonly o: RoomSealOptions = { room: '' },
+  ) {
+    this.hold(secret, undefined);
   }
 
-  /** The head and message bytes that carry `body` sealed, for this room, author and msgId. */
+  /** A seal with the epochs the keyring holds for the room of this link's secret. */
+  static load(crypto: Crypto, secret: Uint8Array, o: RoomSealOptions): RoomSeal {
+    const seal = new RoomSeal(crypto, secret, o);
+    for (const e of o.keyring?.secrets(seal.ringName) ?? []) seal.hold(e.secret, e.epoch);
+    return seal;
+  }
+
+  /** The keyring's name for this room: the verifier of the secret it was joined with. */
+  private get ringName(): string {
+    return `room:${this.held[0].verifier}`;
+  }
+
+  /** Whether `key` is this member's own device key. */
+  isMine(key: Uint8Array): boolean {
+    return this.o.identity !== undefined && b64(key) === b64(this.o.identity.publicKey);
+  }
+
+  /** The newest epoch this member can seal with (a link's secret of unknown epoch counts as 0). */
+  get epoch(): number {
+    return Math.max(0, ...this.held.map((h) => h.epoch ?? 0));
+  }
+
+  /** The room's newest epoch as far as this member has read. */
+  get latestEpoch(): number {
+    return Math.max(this.roomEpoch, this.epoch);
+  }
+
+  private hold(secret: Uint8Array, epoch: number | undefined): void {
+    const verifier = b64(roomVerifier(this.crypto, secret));
+    const same = this.held.find((h) => h.verifier === verifier);
+    if (same) same.epoch ??= epoch;
+    else this.held.push({ secret: Uint8Array.from(secret), verifier, epoch });
+  }
+
+  private key(secret: Uint8Array, epoch: number): RoomKey {
+    const id = `${hex(secret)}|${epoch}`;
+    let k = this.keys.get(id);
+    if (!k) this.keys.set(id, (k = new RoomKey(this.crypto, secret, epoch)));
+    return k;
+  }
+
+  private newest(): Held {
+    return this.held.reduce((a, b) => ((b.epoch ?? 0) > (a.epoch ?? 0) ? b : a));
+  }
+
+  /** The head and message bytes that carry `body` sealed, for this room, author and msgId; a rekey
+   * this member sends (prepareRekey) as it is, unsealed. */
   seal(roomId: bigint, author: Buffer, msgId: number, body: SendableBody): { head: MessageHead; text: Buffer } {
-    const text = sealedText(this.key.seal({ roomId, author, msgId }, encodeContent(body)));
+    const rekey = this.rekeys.get(body);
+    if (rekey) return { head: { kind: 'other', code: KIND_REKEY, totalBytes: rekey.length }, text: rekey };
+    const h = this.newest();
+    const text = sealedText(this.key(h.secret, h.epoch ?? 0).seal({ roomId, author, msgId }, encodeContent(body)));
     return { head: { kind: 'other', code: SEALED_KIND, totalBytes: text.length }, text };
   }
 
   /** The message in sealed bytes, or why it cannot be shown. */
   open(roomId: bigint, author: Buffer, msgId: number, text: Buffer): MessageBody {
     const sealed = sealedBytes(text);
-    const content = sealed && this.key.open({ roomId, author, msgId }, sealed);
-    if (!content) return cannotOpen();
-    try {
-      return decodeContent(content);
-    } catch {
-      return cannotOpen(); // sealed by a member who holds the key and wrote nonsense: still not shown
+    const epoch = sealed && sealedEpoch(sealed);
+    if (!sealed || epoch === undefined) return cannotOpen();
+    const filed = this.held.filter((h) => h.epoch === epoch);
+    const others = this.held.filter((h) => h.epoch !== epoch);
+    for (const h of [...filed, ...others]) {
+      const content = this.key(h.secret, epoch).open({ roomId, author, msgId }, sealed);
+      if (!content) continue;
+      try {
+        return decodeContent(content);
+      } catch {
+        return cannotOpen(); // sealed by a member who holds the key and wrote nonsense: still not shown
+      }
     }
+    return cannotOpen();
+  }
+
+  /**
+   * A rekey read in the room (its signature checked): its secret unwrapped if it names this member,
+   * checked against its verifier, and kept (keyring too); a link's secret it names is filed under its
+   * epoch. Returns the new epoch's secret when this member got one. Never throws for bad input.
+   */
+  async rekey(text: string): Promise<{ epoch: number; secret: Uint8Array } | undefined> {
+    const f = parseRekey(text);
+    if (!f) return undefined;
+    this.roomEpoch = Math.max(this.roomEpoch, f.epoch);
+    const verifier = b64(f.verifier);
+    let secret = this.held.find((h) => h.verifier === verifier)?.secret;
+    const me = this.o.identity;
+    const mine = me && f.keep.find((k) => b64(k.key) === b64(me.publicKey));
+    if (!secret && me && mine) {
+      const opened = unwrapSecret(this.crypto, me.dhKey, mine.wrap, rekeyWrapAd(this.o.room, f.epoch, me.publicKey));
+      // A wrap whose secret is not the one the relay now checks proofs against is not the room's key.
+      if (opened && b64(roomVerifier(this.crypto, opened)) === verifier) secret = opened;
+    }
+    if (!secret) return undefined;
+    this.hold(secret, f.epoch);
+    await this.o.keyring?.add(this.ringName, f.epoch, secret);
+    return { epoch: f.epoch, secret };
+  }
+
+  /**
+   * A rekey to send: a new secret for the next epoch wrapped to each member in `keep` (device key and
+   * certified X25519 key; this member is added), and the body to hand the client's send(): this seal
+   * carries it as the rekey, unsealed. The secret is held once the rekey comes back sequenced (rekey()):
+   * a rekey the relay refuses leaves nothing sealed with a key nobody else got.
+   */
+  prepareRekey(keep: { key: Uint8Array; x25519: Uint8Array }[], admins?: Uint8Array[]): { body: SendableBody; fields: RekeyFields; secret: Uint8Array } {
+    const me = this.o.identity;
+    if (!me) throw new Error('A rotation needs the device identity');
+    const epoch = this.latestEpoch + 1;
+    const secret = this.crypto.random(32);
+    const all = [{ key: me.publicKey, x25519: me.dhKey.publicKey }, ...keep.filter((k) => b64(k.key) !== b64(me.publicKey))];
+    const unique = [...new Map(all.map((k) => [b64(k.key), k])).values()];
+    const fields: RekeyFields = {
+      epoch,
+      verifier: roomVerifier(this.crypto, secret),
+      keep: unique.map((k) => ({ key: Uint8Array.from(k.key), wrap: wrapSecret(this.crypto, k.x25519, secret, rekeyWrapAd(this.o.room, epoch, k.key)) })),
+      ...(admins?.length ? { admins } : {}),
+    };
+    const body: SendableBody = { kind: 'text', text: "changed the room's key" };
+    this.rekeys.set(body, formatRekey(fields));
+    return { body, fields, secret };
   }
 }

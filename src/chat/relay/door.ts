@@ -85,7 +85,7 @@ export class Door {
     }
     const verdict = choice.gate?.admits(signed, p.cookie);
     if (verdict && !verdict.ok) {
-      refuse(RefuseReason.Sealed, verdict.detail);
+      refuse(verdict.reason ?? RefuseReason.Sealed, verdict.detail);
       return undefined;
     }
     const problem = nameProblem(p.name);

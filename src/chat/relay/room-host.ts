@@ -7,6 +7,9 @@ import { encode } from '../../protocol/codec';
 import { HelloFlags, PacketType, RefuseReason, type Data, type Hello, type Packet } from '../../protocol/packets';
 import { DEFAULT_ROOM, RoomFlags, type RoomEntry } from '../../protocol/rooms';
 import type { Address, RelayEvents, RelayLimits, RelayTimers, RoomInfo } from '../types';
+import { equalBytes } from '../../protocol/crypto';
+import { KIND_REKEY } from '../../protocol/kinds';
+import type { RekeyFields } from '../../protocol/rekey';
 import { Activity } from './activity';
 import { RepairBudget } from './budget';
 import type { Entry } from './door';
@@ -15,6 +18,7 @@ import { Heartbeat } from './heartbeat';
 import type { Hosts } from './hosts';
 import { Intake, type Ready, type Step } from './intake';
 import type { LegacyBridge } from './legacy-bridge';
+import { checkRekey, rotate } from './rekey';
 import { Members, toMember, type Directory, type MemberState } from './members';
 import { resendPlan, resumePoint } from './repair';
 import type { Room } from './room';
@@ -56,6 +60,9 @@ export class RoomHost {
   /** Members joined before the room last rolled over and not since (empty but for a moment every 2^32 messages). */
   private beforeRoll: Set<MemberState> | undefined;
   private storeRefusing = false;
+  /** Writes what the store keeps of the room (room-info.json: its verifier, creator, DM keys), with a
+   * store; call it after the gate changes (a rekey). Throws a ChatError when it cannot be written. */
+  persist: () => void = () => undefined;
 
   constructor(
     readonly name: string,
@@ -184,15 +191,32 @@ export class RoomHost {
    * sender's retransmission meets the de-duplication table and gets an explicit Ack with the seq. */
   private sequence(m: MemberState, r: Ready, now: number): void {
     const room = this.room.roomId;
+    // A sealed room's new key (issue 9, rekey.ts): only from its creator or an admin, checked before it has a seq.
+    const rekey = r.head.kind === 'other' && r.head.code === KIND_REKEY ? checkRekey(this.gate, this.owners, m.session?.devicePublicKey, r.text.toString('utf8')) : undefined;
+    if (rekey && !rekey.ok) return this.ctx.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId: r.msgId, detail: rekey.detail }), m);
     const s = this.stored(() => this.room.sequence(m, false, r.msgId, r.head, r.text, now));
     // Not on disk, so not acknowledged and no seq used: the sender shows why and can send it again.
     if (s instanceof NotStoredError) return this.ctx.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.NotStored, msgId: r.msgId, detail: s.message }), m);
     this.fanOut(s, now);
+    if (rekey?.ok) this.rotated(rekey.fields, m);
     // The room rolled over: its members' messages in flight are signed for the old room, so each is
     // sent to join again (and sign them anew) before anything more of theirs is sequenced.
     if (this.room.roomId !== room) {
       this.beforeRoll = new Set(this.joined.all());
       this.activity.clear();
+    }
+  }
+
+  /** A rekey was sequenced: the gate moves to the new verifier, and each member it leaves out is told
+   * to join again (NotJoined), which its old proof no longer does (Refused, reason Removed). */
+  private rotated(fields: RekeyFields, by: MemberState): void {
+    const gate = this.gate!;
+    const creator = this.owners.creator;
+    rotate(gate, fields, creator !== undefined && by.session !== undefined && equalBytes(creator, by.session.devicePublicKey));
+    for (const x of [...this.joined.all()]) {
+      if (x.session && gate.rotation?.keeps(x.session.devicePublicKey)) continue;
+      this.ctx.wire.send(encode({ type: PacketType.NotJoined, epoch: this.room.epoch }), x);
+      this.drop(x, 'leave');
     }
   }
 

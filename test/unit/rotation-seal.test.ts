@@ -1,0 +1,125 @@
+// Key rotation on the client side (issue 9): a rekey's new secret reaches exactly the members it
+// keeps; they read old and new messages alike, a removed member reads nothing sealed after it, a
+// newcomer with the new link reads the new epoch, and a rekey whose wrap does not match its verifier
+// is not taken. No relay here: rotation-relay.test.ts runs the same through one.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RoomSeal } from '../../src/chat/client/room-seal';
+import { newIdentity } from '../../src/chat/identity/device';
+import { Keyring } from '../../src/chat/identity/keyring';
+import { MemoryStore } from '../../src/chat/identity/store';
+import { nodeCrypto as c } from '../../src/protocol/crypto';
+import { bodyOf, KIND_REKEY } from '../../src/protocol/kinds';
+import { formatRekey, parseRekey } from '../../src/protocol/rekey';
+import { newRoomSecret, sealedEpoch } from '../../src/protocol/sealed-room';
+import { sealedBytes } from '../../src/protocol/sealed-content';
+
+const room = 'team';
+const roomId = 7n;
+const author = Buffer.alloc(8, 1);
+const text = (body: ReturnType<RoomSeal['open']>) => (body.kind === 'placeholder' ? `[${body.reason}]` : body.text);
+
+function members(secret: Uint8Array, keyring?: Keyring) {
+  const [a, b, x] = [newIdentity(c).identity, newIdentity(c).identity, newIdentity(c).identity];
+  const seal = (id: typeof a, ring?: Keyring) => RoomSeal.load(c, secret, { room, identity: id, ...(ring ? { keyring: ring } : {}) });
+  return { a, b, x, alice: seal(a), bob: seal(b, keyring), mallory: seal(x) };
+}
+
+/** Alice rotates keeping Bob (not Mallory); every member reads the rekey as the relay sequenced it. */
+async function rotate(m: ReturnType<typeof members>) {
+  const { body, fields, secret } = m.alice.prepareRekey([{ key: m.b.publicKey, x25519: m.b.dhKey.publicKey }]);
+  const wire = m.alice.seal(roomId, author, 5, body);
+  assert.equal(wire.head.kind === 'other' && wire.head.code, KIND_REKEY);
+  const t = wire.text.toString('utf8');
+  const got = await Promise.all([m.alice.rekey(t), m.bob.rekey(t), m.mallory.rekey(t)]);
+  return { fields, secret, got, t };
+}
+
+describe('rotation, client side', () => {
+  test('the kept read old and new messages; the removed one reads old, not new', async () => {
+    const m = members(newRoomSecret(c));
+    const before = m.mallory.seal(roomId, author, 1, { kind: 'text', text: 'before the rotation' });
+    const { secret, got } = await rotate(m);
+    assert.equal(got[0]?.epoch, 1);
+    assert.equal(Buffer.from(got[1]!.secret).toString('hex'), Buffer.from(secret).toString('hex'), 'bob unwrapped the new secret');
+    assert.equal(got[2], undefined, 'mallory got nothing');
+    const after = m.alice.seal(roomId, author, 2, { kind: 'text', text: 'after the rotation' });
+    assert.equal(sealedEpoch(sealedBytes(after.text)!), 1);
+    assert.equal(text(m.bob.open(roomId, author, 2, after.text)), 'after the rotation');
+    assert.equal(text(m.bob.open(roomId, author, 1, before.text)), 'before the rotation');
+    assert.equal(text(m.alice.open(roomId, author, 1, before.text)), 'before the rotation');
+    assert.match(text(m.mallory.open(roomId, author, 2, after.text)), /sealed with a key you don't have/);
+    // Mallory's own messages after it are sealed with what it has, which the kept can still read; the
+    // relay refuses its session (reason 11), so there are none in a real room.
+    assert.equal(m.mallory.epoch, 0);
+  });
+
+  test('epochs learnt are kept in the keyring: after a restart the member still reads both', async () => {
+    const store = new MemoryStore();
+    const secret0 = newRoomSecret(c);
+    const m = members(secret0, await Keyring.load(store));
+    const old = m.alice.seal(roomId, author, 1, { kind: 'text', text: 'old' });
+    await rotate(m);
+    const fresh = m.alice.seal(roomId, author, 2, { kind: 'text', text: 'new' });
+    const restarted = RoomSeal.load(c, secret0, { room, identity: m.b, keyring: await Keyring.load(store) });
+    assert.equal(restarted.epoch, 1);
+    assert.equal(text(restarted.open(roomId, author, 1, old.text)), 'old');
+    assert.equal(text(restarted.open(roomId, author, 2, fresh.text)), 'new');
+    const without = RoomSeal.load(c, secret0, { room, identity: m.b });
+    assert.match(text(without.open(roomId, author, 2, fresh.text)), /key you don't have/, 'and without the keyring it would not');
+  });
+
+  test('a newcomer with the new link reads the new epoch at once, and files its secret under it on reading the rekey', async () => {
+    const m = members(newRoomSecret(c));
+    const { secret, t } = await rotate(m);
+    const carol = RoomSeal.load(c, secret, { room, identity: newIdentity(c).identity });
+    const fromAlice = m.alice.seal(roomId, author, 3, { kind: 'text', text: 'welcome carol' });
+    assert.equal(text(carol.open(roomId, author, 3, fromAlice.text)), 'welcome carol');
+    const early = carol.seal(roomId, author, 4, { kind: 'text', text: 'hi' }); // epoch not known yet
+    assert.equal(text(m.bob.open(roomId, author, 4, early.text)), 'hi');
+    await carol.rekey(t);
+    assert.equal(carol.epoch, 1);
+    assert.equal(sealedEpoch(sealedBytes(carol.seal(roomId, author, 5, { kind: 'text', text: 'x' }).text)!), 1);
+  });
+
+  test('a second rotation moves on from the newest epoch read; the member kept in both holds three', async () => {
+    const m = members(newRoomSecret(c));
+    await rotate(m);
+    const again = m.alice.prepareRekey([{ key: m.b.publicKey, x25519: m.b.dhKey.publicKey }]);
+    assert.equal(again.fields.epoch, 2);
+    const t = m.alice.seal(roomId, author, 9, again.body).text.toString('utf8');
+    assert.equal((await m.bob.rekey(t))?.epoch, 2);
+    assert.equal(m.bob.epoch, 2);
+  });
+
+  test('a wrap that opens to a secret other than the verifier says, or moved to another member, is not taken', async () => {
+    const m = members(newRoomSecret(c));
+    const { fields } = m.alice.prepareRekey([{ key: m.b.publicKey, x25519: m.b.dhKey.publicKey }]);
+    const other = m.alice.prepareRekey([{ key: m.b.publicKey, x25519: m.b.dhKey.publicKey }]);
+    const lying = formatRekey({ ...fields, verifier: other.fields.verifier });
+    assert.equal(await m.bob.rekey(lying.toString('utf8')), undefined, 'verifier of another secret');
+    const bobWrap = fields.keep.find((k) => Buffer.from(k.key).equals(Buffer.from(m.b.publicKey)))!.wrap;
+    const moved = formatRekey({ ...fields, keep: [{ key: m.x.publicKey, wrap: bobWrap }] });
+    assert.equal(await m.mallory.rekey(moved.toString('utf8')), undefined, "bob's wrap under mallory's key");
+    assert.equal(m.bob.epoch, 0);
+  });
+
+  test('rekey fields round trip; malformed ones are not a rekey, and show as such', () => {
+    const m = members(newRoomSecret(c));
+    const { fields } = m.alice.prepareRekey([{ key: m.b.publicKey, x25519: m.b.dhKey.publicKey }], [m.b.publicKey]);
+    const t = formatRekey(fields).toString('utf8');
+    const parsed = parseRekey(t);
+    assert.equal(parsed && formatRekey(parsed).toString('utf8'), t);
+    assert.equal(parsed?.keep.length, 2);
+    assert.equal(parsed?.admins?.length, 1);
+    const body = bodyOf({ kind: 'other', code: KIND_REKEY, totalBytes: t.length }, t);
+    assert.equal(body.kind, 'placeholder');
+    assert.match(body.kind === 'placeholder' ? body.reason : '', /changed the room's key \(epoch 1\): 2 members keep access/);
+    const j = JSON.parse(t) as Record<string, unknown>;
+    for (const bad of ['', 'null', '[]', JSON.stringify({ ...j, epoch: 0 }), JSON.stringify({ ...j, epoch: 1.5 }), JSON.stringify({ ...j, keep: [] }), JSON.stringify({ ...j, verifier: 'AAAA' }), JSON.stringify({ ...j, keep: [{ key: 'x', wrap: 'y' }] }), JSON.stringify({ ...j, admins: ['short'] }), JSON.stringify({ ...j, keep: [...(j.keep as unknown[]), (j.keep as unknown[])[0]] })]) {
+      assert.equal(parseRekey(bad), undefined, bad.slice(0, 60));
+    }
+    const shown = bodyOf({ kind: 'other', code: KIND_REKEY, totalBytes: 2 }, '{}');
+    assert.match(shown.kind === 'placeholder' ? shown.reason : '', /could not be decoded/);
+  });
+});
