@@ -2,8 +2,13 @@
 // member can find an offline peer's key and open a direct message with it. A key is kept only once its
 // certificate (the device key's signature) checks; the relay cannot make one, and a member checks it
 // again before use. Bounded: beyond MAX_DEVICE_KEYS the least recently seen is forgotten.
+import * as fs from 'node:fs';
 import type { Crypto } from '../../protocol/crypto';
+import { replaceFileSync } from '../fs';
 import { checkDhCertificate } from '../identity/device';
+
+/** With a store: the devices' certified DH keys, so a DM can be opened with a device after a restart. */
+export const DH_KEYS_FILE = 'dhkeys.json';
 
 export const MAX_DEVICE_KEYS = 65536;
 
@@ -66,5 +71,39 @@ export class DeviceKeys {
     }
     this.onChange = saved;
     return skipped;
+  }
+}
+
+/** DIR/dhkeys.json (0600): read at start, written at most once a second after a key was learnt. */
+export class DeviceKeysFile {
+  private dirty = false;
+  private savedAt = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly keys: DeviceKeys,
+    private readonly fsync: boolean,
+  ) {}
+
+  /** Reads the file into the keys; returns what the operator should hear (damage, keys dropped). */
+  load(): string[] {
+    const notices: string[] = [];
+    try {
+      const skipped = this.keys.load(JSON.parse(fs.readFileSync(this.file, 'utf8')));
+      if (skipped > 0) notices.push(`${skipped} device keys in ${this.file} did not check and were dropped.`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') notices.push(`${this.file} cannot be read (${(err as Error).message}): devices' DH keys are learnt again from their Hellos.`);
+    }
+    this.keys.onChange = () => (this.dirty = true);
+    return notices;
+  }
+
+  /** Writes the keys if one was learnt (and a second has passed, unless `now` is the last call). Throws
+   * when the file cannot be written; it is tried again at the next call. */
+  save(now: number, last = false): void {
+    if (!this.dirty || (!last && now - this.savedAt < 1000)) return;
+    this.savedAt = now;
+    replaceFileSync(this.file, JSON.stringify(this.keys.toJson()) + '\n', { fsync: this.fsync });
+    this.dirty = false;
   }
 }

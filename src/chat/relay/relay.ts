@@ -4,21 +4,22 @@
 // datagrams become 'warning' events; nothing a peer sends can throw out of the receive handler. From
 // the socket handler down, a datagram goes: look up the sender, rate limit, decode, its room.
 import type * as dgram from 'node:dgram';
+import * as path from 'node:path';
 import { decode, encode, isEnvelope, ProtocolError } from '../../protocol/codec';
 import { dmRoomName } from '../../protocol/dm';
 import { selectCrypto, type Crypto } from '../../protocol/crypto';
 import { encodeClear, frame, isV2, type HelloAuth } from '../../protocol/v2';
 import { readLegacy } from '../../protocol/legacy';
-import { DEFAULT_PORT, PacketType, type Data, type Hello, type Packet } from '../../protocol/packets';
+import { DEFAULT_PORT, PacketType, RefuseReason, type Data, type Hello, type Packet } from '../../protocol/packets';
 import { DEFAULT_ROOM } from '../../protocol/rooms';
 import { TypedEmitter } from '../emitter';
 import { ChatError } from '../errors';
 import { RELAY_LIMITS, RELAY_TIMERS, TokenBucket } from '../limits';
 import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStats, RelayTimers, RoomInfo } from '../types';
 import { CookieJar } from './cookies';
-import { DeviceKeys } from './device-keys';
+import { DeviceKeys, DeviceKeysFile, DH_KEYS_FILE } from './device-keys';
 import { Door, type RoomChoice } from './door';
-import { RoomGate } from './gate';
+import { RoomGate, RotationState } from './gate';
 import { LegacyBridge } from './legacy-bridge';
 import { Directory, toMember, type MemberState } from './members';
 import { Room } from './room';
@@ -29,6 +30,7 @@ import { relayKey, RelaySessions } from './sessions';
 import { Strangers, type Stranger } from './strangers';
 import { hostLimitsOf, Hosts, takeMessage } from './hosts';
 import { Wire } from './wire';
+import { readRoomInfos, roomDir, writeRoomInfo } from './store/room-info';
 
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly notices: string[] = [];
@@ -47,6 +49,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly deviceKeys: DeviceKeys;
   /** The default room: a Hello without a room extension, the legacy bridge, members() and stats(). */
   private readonly main: RoomHost;
+  /** With a store: DIR/dhkeys.json, written on the tick after a key was learnt. */
+  private dhKeysFile: DeviceKeysFile | undefined;
   private tick: NodeJS.Timeout | undefined;
   private sweptAt = 0;
   private closed = false;
@@ -75,6 +79,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const dmName = (pair: Uint8Array) => dmRoomName(crypto, pair.subarray(0, 32), pair.subarray(32, 64));
     this.rooms_ = new RoomRegistry(this.main, crypto, limits.maxRooms, (name, g, owners) => this.makeRoom(ctx, name, g, owners), dmName);
     this.deviceKeys = new DeviceKeys(crypto);
+    if (opts.store) this.loadRooms(opts.store, ctx, crypto);
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
     socket.on('error', (err) => this.emit('warning', err));
     this.tick = setInterval(() => this.onTick(), Math.max(10, Math.min(250, this.timers.heartbeatMs / 4)));
@@ -147,16 +152,58 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.tick);
+    this.saveDeviceKeys(Date.now(), true);
     this.rooms_.close();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
     this.removeAllListeners();
   }
 
-  /** A room a member asked to create: in memory, with the default room's history limits. */
-  private makeRoom(ctx: RoomContext, name: string, gate: RoomGate | undefined, owners: RoomOwners): RoomHost {
+  /** A room a member asked to create, with the default room's history limits; with a store, kept in
+   * its own directory (store/room-info.ts), its room-info.json written before anything else. */
+  private makeRoom(ctx: RoomContext, name: string, gate: RoomGate | undefined, owners: RoomOwners, loadedFrom?: string): RoomHost {
+    const fsync = this.opts.fsync ?? false;
+    const dir = loadedFrom ?? (this.opts.store ? roomDir(this.opts.store, name) : undefined);
+    const save = () => {
+      const r = gate?.rotation;
+      const rotation = r ? { epoch: r.epoch, older: r.older, kept: r.kept, admins: r.admins } : undefined;
+      if (dir) writeRoomInfo(dir, { name, verifier: gate?.current, ...owners, ...(rotation ? { rotation } : {}) }, fsync);
+    };
+    if (!loadedFrom) save();
     const l = this.limits;
-    const room = new Room({ fsync: this.opts.fsync ?? false, historyMessages: l.historyMessages, historyBytes: l.historyBytes });
-    return new RoomHost(name, room, ctx, gate, owners);
+    const room = new Room({ storeDir: dir, fsync, historyMessages: l.historyMessages, historyBytes: l.historyBytes, storeBytes: l.storeBytes });
+    const host = new RoomHost(name, room, ctx, gate, owners);
+    host.persist = save;
+    return host;
+  }
+
+  /** Every room the store keeps besides the default one, and the devices' DH keys; what cannot be
+   * read is said once in the notices and left as it is. */
+  private loadRooms(store: string, ctx: RoomContext, crypto: Crypto): void {
+    const { rooms, notices } = readRoomInfos(store);
+    this.notices.push(...notices);
+    for (const { dir, info } of rooms) {
+      try {
+        const gate = info.verifier ? new RoomGate(crypto, info.verifier) : undefined;
+        const r = info.rotation;
+        if (gate && r) gate.rotation = new RotationState(r.epoch, r.older, r.kept, r.admins);
+        const owners: RoomOwners = { ...(info.creator ? { creator: info.creator } : {}), ...(info.dmKeys ? { dmKeys: info.dmKeys } : {}) };
+        const host = this.rooms_.restore(this.makeRoom(ctx, info.name, gate, owners, dir));
+        this.notices.push(...host.room.storeNotices.map((n) => `room ${info.name}: ${n}`));
+      } catch (err) {
+        this.notices.push(`The room ${info.name} in ${dir} cannot be loaded: ${(err as Error).message}`);
+      }
+    }
+    this.dhKeysFile = new DeviceKeysFile(path.join(store, DH_KEYS_FILE), this.deviceKeys, this.opts.fsync ?? false);
+    this.notices.push(...this.dhKeysFile.load());
+  }
+
+  /** dhkeys.json, when a key was learnt: a failure is said and tried again at the next tick. */
+  private saveDeviceKeys(now: number, last = false): void {
+    try {
+      this.dhKeysFile?.save(now, last);
+    } catch (err) {
+      this.warn(`Cannot write the devices' DH keys: ${(err as Error).message}`);
+    }
   }
 
   // ---- a datagram, top to bottom ----
@@ -296,7 +343,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
     let chosen: RoomChoice | undefined;
     const entry = this.door.enter(p, from, member, stranger, now, signed, (auth) => (chosen = this.rooms_.choose(auth)));
     if (!entry || !signed || !chosen?.ok) return;
-    const room = this.rooms_.open(signed, chosen);
+    let room: RoomHost;
+    try {
+      room = this.rooms_.open(signed, chosen);
+    } catch (err) {
+      // A new room the store cannot keep (a full disk): not made, and the member told why.
+      return entry.refuse(RefuseReason.NotStored, `the relay cannot keep a new room now: ${(err as Error).message}`);
+    }
     let current = member;
     if (current?.room && current.room !== room) {
       current.room.drop(current, 'leave');
@@ -317,6 +370,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private onTick(): void {
     const now = Date.now();
     this.legacy.expire(now);
+    this.saveDeviceKeys(now);
     // Leases are counted in heartbeat periods, so a sweep every quarter period (at most every
     // second) is precise enough; sweeping thousands of idle members four times a second is not free.
     const sweep = now - this.sweptAt >= Math.min(1000, this.timers.heartbeatMs / 4);

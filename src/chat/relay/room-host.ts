@@ -213,6 +213,11 @@ export class RoomHost {
     const gate = this.gate!;
     const creator = this.owners.creator;
     rotate(gate, fields, creator !== undefined && by.session !== undefined && equalBytes(creator, by.session.devicePublicKey));
+    try {
+      this.persist(); // with a store: the new verifier and who may still prove an older one survive a restart
+    } catch (err) {
+      this.ctx.events.emit('warning', new Error(`The room ${this.name}'s new key could not be stored (${(err as Error).message}): a restart would forget the rotation.`));
+    }
     for (const x of [...this.joined.all()]) {
       if (x.session && gate.rotation?.keeps(x.session.devicePublicKey)) continue;
       this.ctx.wire.send(encode({ type: PacketType.NotJoined, epoch: this.room.epoch }), x);

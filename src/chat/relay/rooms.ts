@@ -86,6 +86,12 @@ export class RoomRegistry {
     return host;
   }
 
+  /** A room read back from the store at start (the room cap is for new rooms only). */
+  restore(host: RoomHost): RoomHost {
+    this.byName.set(host.name, host);
+    return host;
+  }
+
   /** The rooms `device` may see, in Rooms datagrams of at most MAX_PACKET bytes. */
   pagesFor(device: Uint8Array | undefined): Buffer[] {
     const pages: RoomEntry[][] = [[]];
