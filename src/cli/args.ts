@@ -9,6 +9,7 @@ import { isLoopback, PROBE_PORT } from '../chat/discovery';
 import { defaultIdentityPath } from '../chat/identity';
 import { parseFingerprint } from '../protocol/fingerprint';
 import { InviteError, parseInvite, type Invite } from '../protocol/invite';
+import { roomArgs } from './room-args';
 import { CHAT_NUMBER_FLAGS, CHAT_OPTIONS, DISCOVER_NUMBER_FLAGS, DISCOVER_OPTIONS, RELAY_NUMBER_FLAGS, type NumberFlag } from './flags';
 
 export class UsageError extends Error {
@@ -164,6 +165,10 @@ export interface ChatArgs {
   commands: boolean;
   /** Text output prefixes each message with #SEQ (--seq). */
   seq: boolean;
+  /** The room to join first (--room, the invite's, or the default room), and whether to make it. */
+  room: string;
+  create: boolean;
+  sealed: boolean;
 }
 
 
@@ -178,6 +183,9 @@ export function parseChatArgs(args: string[]): ChatArgs {
     identity: { type: 'string' },
     'accept-relay-key': { type: 'string' },
     invite: { type: 'string' },
+    room: { type: 'string' },
+    create: { type: 'boolean' },
+    sealed: { type: 'boolean' },
     ...stringFlags(CHAT_NUMBER_FLAGS),
   });
   const typed = str(v.name);
@@ -196,6 +204,8 @@ export function parseChatArgs(args: string[]): ChatArgs {
   // One relay serves one room today: a link naming several (a cluster's) is joined at its first.
   const note = viaServer ?? (invite && invite.relays.length > 1 ? `the invite names ${invite.relays.length} relays; joining the first, ${fromLink}` : undefined);
   const legacy = v.legacy === true;
+  const rooms = roomArgs({ room: str(v.room), create: v.create === true, sealed: v.sealed === true, legacy }, invite);
+  if ('error' in rooms) throw new UsageError(rooms.error);
   if (legacy && invite) throw new UsageError('--legacy cannot join a sealed room: the original chat has no invite links');
   if (legacy && (v.commands === true || v.seq === true)) throw new UsageError(`${v.commands === true ? '--commands' : '--seq'} is for WhatsUDP rooms: the original chat has no seqs, replies or reactions`);
   // The original chat is IPv4 broadcast: there is no IPv6 form of it to talk to.
@@ -210,13 +220,16 @@ export function parseChatArgs(args: string[]): ChatArgs {
     identity: identity ?? defaultIdentityPath(),
     ...(acceptRelayKey ? { acceptRelayKey } : {}),
     ...(invite ? { invite } : {}),
-    ...(note ? { note } : {}),
+    ...(note || rooms.note ? { note: [note, rooms.note].filter(Boolean).join('; ') } : {}),
     name,
     server,
     json: v.json === true,
     legacy,
     commands: v.commands === true,
     seq: v.seq === true,
+    room: rooms.room,
+    create: rooms.create,
+    sealed: rooms.sealed,
     waitMs: n.waitMs ?? CHAT_OPTIONS.waitMs.default,
     joinTimeoutMs: n.joinTimeoutMs ?? CHAT_OPTIONS.joinTimeoutMs.default,
   };

@@ -1,8 +1,10 @@
 // What a line of `whatsudp chat`'s standard input means when commands are on (standard input is a
 // terminal, or --commands): a line that starts with "/" is a command, "//" sends a line that starts
 // with "/", anything else is a message. Piped lines stay messages unless --commands is given, as
-// the README promises. An unknown command sends nothing and says so.
+// the README promises. An unknown command sends nothing and says so. The room commands (/rooms,
+// /join, /create, /dm, /leave; issue 11) are read here and carried out by room-commands.ts.
 import type { SendableBody } from '../common/message';
+import { roomNameProblem } from '../protocol/rooms';
 
 export const COMMANDS_HELP = [
   'commands (a line starting with "/"; "//" sends a line that starts with "/"):',
@@ -10,11 +12,62 @@ export const COMMANDS_HELP = [
   '  /react SEQ EMOJI    react to message #SEQ; /unreact SEQ EMOJI takes it back',
   '  /edit SEQ TEXT      replace the text of your message #SEQ',
   '  /delete SEQ         delete your message #SEQ',
+  '  /rooms              the relay\'s rooms: a lock for a sealed one, members, what you have not read',
+  '  /join ROOM          join ROOM (or go back to it) and make it the current room: lines go there',
+  '  /create ROOM [--sealed]  make ROOM and join it; --sealed prints its invite link (stderr)',
+  '  /dm NAME            a direct message with NAME, a member of the current room',
+  '  /leave [ROOM]       leave ROOM (default: the current room; the first room you joined is current then)',
   '  /help               this list',
-  'SEQ is the number --seq prints before each message (and --json has as "seq").',
+  'SEQ is the number --seq prints before each message (and --json has as "seq"). Messages of a joined',
+  'room other than the current one print after "[ROOM] " (a direct message\'s after "[dm NAME] ").',
 ];
 
-export type Command = { send: SendableBody } | { help: true } | { error: string };
+/** What a room command asks for (room-commands.ts carries it out). Names are lower-cased already. */
+export type RoomCommand =
+  | { kind: 'rooms' }
+  | { kind: 'join'; room: string }
+  | { kind: 'create'; room: string; sealed: boolean }
+  | { kind: 'dm'; who: string }
+  | { kind: 'leave'; room?: string };
+
+export type Command = { send: SendableBody } | { help: true } | { room: RoomCommand } | { error: string };
+
+/** A room's name as typed: lower-cased (room names are), or why it cannot be one. */
+export function typedRoom(typed: string): { room: string } | { error: string } {
+  const room = typed.trim().toLowerCase();
+  const problem = roomNameProblem(room);
+  return problem ? { error: problem } : { room };
+}
+
+function roomCommand(name: string, rest: string): Command | undefined {
+  const words = rest.trim() === '' ? [] : rest.trim().split(/\s+/);
+  const usage = (u: string): Command => ({ error: `usage: ${u}` });
+  const one = (u: string, make: (room: string) => RoomCommand): Command => {
+    if (words.length !== 1) return usage(u);
+    const r = typedRoom(words[0]);
+    return 'error' in r ? r : { room: make(r.room) };
+  };
+  switch (name) {
+    case 'rooms':
+      return rest.trim() === '' ? { room: { kind: 'rooms' } } : usage('/rooms');
+    case 'join':
+      return one('/join ROOM', (room) => ({ kind: 'join', room }));
+    case 'create': {
+      const sealed = words.includes('--sealed');
+      const names = words.filter((w) => w !== '--sealed');
+      if (names.length !== 1 || words.length - names.length > 1) return usage('/create ROOM [--sealed]');
+      const r = typedRoom(names[0]);
+      return 'error' in r ? r : { room: { kind: 'create', room: r.room, sealed } };
+    }
+    case 'dm':
+      // A member's name may have spaces: the rest of the line is the name.
+      return rest.trim() === '' ? usage('/dm NAME (a member of the current room)') : { room: { kind: 'dm', who: rest.trim() } };
+    case 'leave':
+      return rest.trim() === '' ? { room: { kind: 'leave' } } : one('/leave [ROOM]', (room) => ({ kind: 'leave', room }));
+    default:
+      return undefined;
+  }
+}
 
 const SEQ = /^#?(\d{1,10})$/;
 
@@ -29,6 +82,8 @@ export function lineToCommand(line: string, commands: boolean): Command {
   const to = seq ? Number(seq[1]) : 0;
   const text = rest.slice((seqWord ?? '').length).replace(/^\s+/, '');
   const needSeq = (usage: string): Command => ({ error: `usage: ${usage} (SEQ is a message's number, as --seq shows it)` });
+  const room = roomCommand(name, rest);
+  if (room) return room;
   switch (name) {
     case 'help':
       return { help: true };

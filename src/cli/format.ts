@@ -123,9 +123,11 @@ export interface MessageJson {
   /** A reaction's emoji, and whether it takes the reaction back; null for every other kind. */
   emoji: string | null;
   remove: boolean | null;
+  /** The room the message is in (issue 11: a chat can be in several); null for a seed line. */
+  room: string | null;
 }
 
-export function messageJson(msg: RoomMessage, backfill: boolean): MessageJson {
+export function messageJson(msg: RoomMessage, backfill: boolean, room = 'main'): MessageJson {
   const snippet = msg.kind === 'snippet' ? msg : undefined;
   return {
     seq: msg.seq,
@@ -146,6 +148,7 @@ export function messageJson(msg: RoomMessage, backfill: boolean): MessageJson {
     to: isAction(msg) ? msg.to : null,
     emoji: msg.kind === 'reaction' ? msg.emoji : null,
     remove: msg.kind === 'reaction' ? msg.remove : null,
+    room,
   };
 }
 
@@ -172,6 +175,7 @@ export function legacyJson(name: string, text: string, time: number): MessageJso
     to: null,
     emoji: null,
     remove: null,
+    room: null,
   };
 }
 

@@ -29,7 +29,7 @@ const EXIT_TABLE = `Exit codes:
   4    cannot listen: the UDP port is in use, or the address is not this machine's
   5    some messages were not delivered (each is named on stderr), or a line was too long
   6    the relay refused to let us in (room full, name refused, a sealed room without its
-       invite link)
+       invite link, no room of that name, too many rooms on the relay)
   7    the relay's --store cannot be read or written
   8    the relay's key is not the one pinned for its address: both fingerprints are on stderr
        (someone may be impersonating it; --accept-relay-key FP trusts the new one)
@@ -102,14 +102,15 @@ ${EXIT_TABLE}
 
 export const CHAT_HELP = `Usage: whatsudp chat --name NAME [options]
 
-Joins the room. Each line of stdin is one message (empty lines are skipped); the room's messages
-are printed on stdout in room order as "name: text", further lines of a message indented by two
-spaces, code snippets as "name: [path:start-end]" with the code indented below. A message from the
-original Python chat, whose name anyone can claim, shows as "name [unverified]: text" (with --legacy,
-every message does). Control characters
-from peers are shown as visible escapes (ESC as \\x1b, U+202E as \\u202e); tabs are kept. Joins,
-leaves, reconnects and errors go to stderr. At the end of stdin it waits until its messages are in
-the room (at most --wait-ms), leaves, and exits 0, or 5 naming each message that was not delivered.
+Joins a room of the relay (its default room, main, unless --room or --invite names another). Each
+line of stdin is one message (empty lines are skipped); the room's messages are printed on stdout in
+room order as "name: text", further lines of a message indented by two spaces, code snippets as
+"name: [path:start-end]" with the code indented below. A message from the original Python chat,
+whose name anyone can claim, shows as "name [unverified]: text" (with --legacy, every message
+does). Control characters from peers are shown as visible escapes (ESC as \\x1b, U+202E as
+\\u202e); tabs are kept. Joins, leaves, reconnects and errors go to stderr. At the end of stdin it
+waits until its messages are in the room (at most --wait-ms), leaves, and exits 0, or 5 naming each
+message that was not delivered.
 
   printf 'hi\\nthere\\n' | whatsudp chat --name ann
 
@@ -122,19 +123,34 @@ Options:
                        link names (else exit 8). With --server too, that address is used and
                        the link's key still checked. A malformed link exits 2 saying what is
                        wrong with it
+  --room NAME          join the relay's room NAME (lower case: a-z, 0-9, ".", "_", "-"; what
+                       you type is lower-cased). A room the relay does not have exits 6
+  --create             with --room: make the room if the relay has none of that name (open,
+                       unless --sealed); if it has one, join it
+  --sealed             with --create: a sealed room. This chat makes its secret (the relay only
+                       gets a verifier) and prints the room's invite link once, on stderr, as
+                       "invite link: whatsudp://...": SAVE IT, it is shown only now
   --json               print one JSON object per message instead: seq, time, msgId,
                        sender {id, name, legacy}, kind (text, snippet, reaction, edit, delete,
                        placeholder), text, path, startLine, endLine, language, reason,
                        backfill, verified (true for a message whose author's signature checked
                        out), fingerprint (the key that signed it), replyTo (the seq a reply
-                       answers), to (the seq a reaction, edit or delete acts on), emoji, remove;
-                       null where they do not apply
+                       answers), to (the seq a reaction, edit or delete acts on), emoji, remove,
+                       room (the room it is in); null where they do not apply
   --seq                print each message's seq before it: "#12 ann: hi" (what commands take)
   --commands           lines starting with "/" are commands even when stdin is not a terminal
                        (at a terminal they always are): /reply SEQ TEXT, /react SEQ EMOJI,
-                       /unreact SEQ EMOJI, /edit SEQ TEXT, /delete SEQ, /help; "//" sends a
+                       /unreact SEQ EMOJI, /edit SEQ TEXT, /delete SEQ, /help, and for rooms:
+                       /rooms (the relay's rooms: a lock for a sealed one, members, messages
+                       you have not read), /join ROOM (join it, or go back to it: your lines
+                       go there), /create ROOM [--sealed] (make it and join it; --sealed
+                       prints its invite link), /dm NAME (a direct message with a member of
+                       the current room: a sealed room of your two device keys), /leave [ROOM].
+                       Messages of a joined room other than the current one print after
+                       "[ROOM] " (a direct message's after "[dm NAME] "). "//" sends a
                        line starting with "/"; an unknown command sends nothing and says so
-                       (and counts as not sent for the exit code). Replies print the message
+                       (it, and a room command that could not be done, count as not sent
+                       for the exit code). Replies print the message
                        they answer on the next line, indented; reactions, edits and deletes
                        print as "* ann edited #12: ..." lines, and one that is not allowed
                        (an edit of someone else's message) as "* ignored: ..."

@@ -4,7 +4,8 @@ import os from 'node:os';
 import type { Address } from '../chat';
 import { formatInvite } from '../protocol/invite';
 
-/** One relay serves one room today (rooms are issue 11); discovery names it the same. */
+/** `relay --sealed` seals the relay's default room (other rooms are made by members: chat --create);
+ * discovery names it the same. */
 export const INVITE_ROOM = 'main';
 
 /**

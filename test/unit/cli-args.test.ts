@@ -76,7 +76,7 @@ describe('cli args: relay', () => {
 describe('cli args: chat', () => {
   it('has defaults for all but the name', () => {
     assert.deepEqual(parseChatArgs(['--name', 'ann']), {
-      name: 'ann', server: { host: '127.0.0.1', port: 2410 }, json: false, legacy: false, commands: false, seq: false, waitMs: 10000, joinTimeoutMs: 5000, identity: defaultIdentityPath(),
+      name: 'ann', server: { host: '127.0.0.1', port: 2410 }, json: false, legacy: false, commands: false, seq: false, room: 'main', create: false, sealed: false, waitMs: 10000, joinTimeoutMs: 5000, identity: defaultIdentityPath(),
     });
   });
 

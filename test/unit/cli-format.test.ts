@@ -98,6 +98,7 @@ describe('cli format: JSON lines', () => {
       to: null,
       emoji: null,
       remove: null,
+      room: 'main',
     });
   });
 

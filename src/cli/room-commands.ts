@@ -1,0 +1,237 @@
+// The room commands of `whatsudp chat` (issue 11): /rooms, /join, /create, /dm, /leave, carried out
+// on the relay the chat is on. Each says on stderr what it did or why it could not; a command that
+// could not do what it asked counts as a line not sent (exit 5), as an unknown command does.
+import path from 'node:path';
+import { ChatError, formatAddress, normalizeName, type Member, type RoomInfo } from '../chat';
+import { openDm } from '../chat/dm';
+import { FileStore, loadOrCreateIdentity, pinAddress, RelayPins, type DeviceIdentity } from '../chat/identity';
+import { nodeCrypto } from '../protocol/crypto';
+import { dmRoomName } from '../protocol/dm';
+import { fingerprint } from '../protocol/fingerprint';
+import { formatInvite } from '../protocol/invite';
+import { isDmRoom } from '../protocol/rooms';
+import { newRoomSecret } from '../protocol/sealed-room';
+import type { ChatArgs } from './args';
+import type { RoomCommand } from './commands';
+import { escapeName } from './format';
+import { JoinedRoom, type RoomHost, type RoomSpec } from './room-view';
+import { errorLine, type Io } from './session';
+
+/** The rooms a chat is in, and which one its lines go to. */
+export class RoomsChat {
+  rooms: JoinedRoom[] = [];
+  current!: JoinedRoom;
+  /** For rooms left: the newest seq read there, so /rooms counts what came since. */
+  readonly looked = new Map<string, number>();
+
+  constructor(
+    readonly args: ChatArgs,
+    readonly io: Io,
+    private readonly host: RoomHost,
+  ) {}
+
+  enter(spec: RoomSpec): JoinedRoom {
+    const room = new JoinedRoom(this.args, spec, this.io, this.host);
+    this.rooms.push(room);
+    return room;
+  }
+
+  /** Makes `room` the one lines go to; what it printed so far counts as read. */
+  focus(room: JoinedRoom): void {
+    this.current = room;
+    room.looked = room.printedSeq;
+  }
+
+  async drop(room: JoinedRoom, leave: boolean): Promise<void> {
+    this.rooms = this.rooms.filter((r) => r !== room);
+    this.looked.set(room.name, room.looked);
+    if (this.current === room && this.rooms.length > 0) this.focus(this.rooms[0]);
+    await Promise.race([room.client.close({ leave }).catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+  }
+
+  find(name: string): JoinedRoom | undefined {
+    return this.rooms.find((r) => r.name === name || r.label === name);
+  }
+}
+
+/** Carries out one room command; false when it could not (said on stderr). */
+export async function runRoomCommand(chat: RoomsChat, c: RoomCommand): Promise<boolean> {
+  const say = (text: string): void => chat.io.err(text);
+  switch (c.kind) {
+    case 'rooms':
+      return listRooms(chat);
+    case 'join': {
+      const joined = chat.find(c.room);
+      if (joined) return goTo(chat, joined);
+      if (isDmRoom(c.room)) {
+        const peer = (await dmPeers(chat)).get(c.room);
+        if (peer) return openDirect(chat, peer.name);
+        say(`whatsudp: ${c.room} is a direct message: "/dm NAME" opens yours with a member of this room`);
+        return false;
+      }
+      return enter(chat, { room: c.room });
+    }
+    case 'create': {
+      if (chat.find(c.room)) return goTo(chat, chat.find(c.room)!);
+      const spec: RoomSpec = { room: c.room, create: true, ...(c.sealed ? { roomSecret: newRoomSecret(nodeCrypto) } : {}) };
+      if (!(await enter(chat, spec))) return false;
+      if (!c.sealed) return true;
+      const made = chat.current;
+      if (await sealedInvite(chat, made)) return true;
+      await chat.drop(made, true);
+      chat.io.err(`* left ${made.name}; lines go to ${escapeName(chat.current.label)}`);
+      return false;
+    }
+    case 'dm':
+      return openDirect(chat, c.who);
+    case 'leave': {
+      const room = c.room === undefined ? chat.current : chat.find(c.room);
+      if (!room) return (say(`whatsudp: you are not in room ${c.room ?? ''}`), false);
+      if (chat.rooms.length === 1) return (say('whatsudp: this is the only room you are in: end the chat with Ctrl-D (end of input) or Ctrl-C'), false);
+      const undelivered = await room.settle(chat.args.waitMs);
+      const wasCurrent = room === chat.current;
+      await chat.drop(room, true);
+      say(`* left ${escapeName(room.label)}${wasCurrent ? `; lines go to ${escapeName(chat.current.label)} now` : ''}`);
+      return undelivered === 0;
+    }
+    default: {
+      const _exhaustive: never = c;
+      return _exhaustive;
+    }
+  }
+}
+
+function goTo(chat: RoomsChat, room: JoinedRoom): boolean {
+  if (room === chat.current) chat.io.err(`* you are in ${escapeName(room.label)} already; lines go there`);
+  else {
+    chat.focus(room);
+    chat.io.err(`* lines go to ${escapeName(room.label)} now`);
+  }
+  return true;
+}
+
+/** Joins a room and makes it current; a refusal puts the lines back where they went. */
+async function enter(chat: RoomsChat, spec: RoomSpec): Promise<boolean> {
+  const before = chat.current;
+  const room = chat.enter(spec);
+  chat.focus(room);
+  try {
+    await room.client.start();
+    return true;
+  } catch (err) {
+    await chat.drop(room, false);
+    if (chat.current !== before && chat.rooms.includes(before)) chat.focus(before);
+    const what = spec.peer !== undefined ? `a direct message with ${escapeName(spec.peer)}` : `room ${spec.room}`;
+    chat.io.err(`whatsudp: cannot join ${what}: ${errorLine(err).replace(/^whatsudp: /, '')} (lines still go to ${escapeName(chat.current.label)})`);
+    return false;
+  }
+}
+
+function identityOf(args: ChatArgs): Promise<DeviceIdentity> {
+  return loadOrCreateIdentity(nodeCrypto, new FileStore(args.identity)).then((x) => x.identity);
+}
+
+/** /dm NAME: the member of the current room of that name (one device key), in a DM room of you two. */
+async function openDirect(chat: RoomsChat, typed: string): Promise<boolean> {
+  const say = (text: string): void => chat.io.err(text);
+  const who = normalizeName(typed) ?? typed;
+  const here = chat.current;
+  const me = await identityOf(chat.args);
+  const mine = Buffer.from(me.publicKey).toString('base64url');
+  const others = here.client.members.filter((m) => m.id !== here.client.clientId && m.key !== mine);
+  const named = others.filter((m) => m.name === who);
+  const keys = [...new Set(named.map((m) => m.key).filter((k): k is string => k !== undefined))];
+  if (keys.length === 0) {
+    const names = [...new Set(others.map((m) => escapeName(m.name)))].slice(0, 10);
+    say(`whatsudp: no one named "${escapeName(who)}" is in ${escapeName(here.label)}${names.length ? ` (members: ${names.join(', ')})` : ' (no one else is there)'}`);
+    return false;
+  }
+  if (keys.length > 1) {
+    const fps = named.map((m) => m.fingerprint?.slice(0, 8) ?? '?');
+    say(`whatsudp: "${escapeName(who)}" is ambiguous: ${keys.length} devices in ${escapeName(here.label)} have that name (keys ${[...new Set(fps)].join(', ')}); "whatsudp verify ${escapeName(who)}" tells them apart`);
+    return false;
+  }
+  let opts;
+  try {
+    opts = await openDm(here.client, me, Buffer.from(keys[0], 'base64url'), nodeCrypto);
+  } catch (err) {
+    if (!(err instanceof ChatError)) throw err;
+    say(`whatsudp: cannot open a direct message with ${escapeName(who)}: ${errorLine(err).replace(/^whatsudp: /, '')}`);
+    return false;
+  }
+  const joined = chat.find(opts.room);
+  if (joined) return goTo(chat, joined);
+  return enter(chat, { ...opts, peer: who });
+}
+
+/** The DM rooms this device could have with the members it sees, by room name. */
+async function dmPeers(chat: RoomsChat): Promise<Map<string, Member>> {
+  const me = await identityOf(chat.args);
+  const mine = Buffer.from(me.publicKey).toString('base64url');
+  const out = new Map<string, Member>();
+  for (const m of chat.rooms.flatMap((r) => r.client.members)) {
+    if (m.key === undefined || m.key === mine) continue;
+    out.set(dmRoomName(nodeCrypto, me.publicKey, Buffer.from(m.key, 'base64url')), m);
+  }
+  return out;
+}
+
+export interface RoomRow {
+  label: string;
+  sealed: boolean;
+  members: number;
+  unread: number;
+  state: 'current' | 'joined' | 'not joined';
+}
+
+/** /rooms as lines: one room a line, the current one first. */
+export function roomsLines(relay: string, rows: RoomRow[]): string[] {
+  const order = { current: 0, joined: 1, 'not joined': 2 } as const;
+  const sorted = [...rows].sort((a, b) => order[a.state] - order[b.state] || a.label.localeCompare(b.label));
+  const width = Math.max(...sorted.map((r) => r.label.length + (r.sealed ? 3 : 0)), 4);
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  return [
+    `rooms on ${relay} (${rows.length}):`,
+    ...sorted.map((r) => `  ${(escapeName(r.label) + (r.sealed ? ' 🔒' : '')).padEnd(width)}  ${plural(r.members, 'member').padEnd(11)}  ${`${r.unread} unread`.padEnd(10)}  ${r.state}`),
+  ];
+}
+
+async function listRooms(chat: RoomsChat): Promise<boolean> {
+  let list: RoomInfo[];
+  try {
+    list = await chat.current.client.rooms();
+  } catch (err) {
+    chat.io.err(`whatsudp: cannot list the rooms: ${errorLine(err).replace(/^whatsudp: /, '')}`);
+    return false;
+  }
+  const peers = list.some((r) => r.dm) ? await dmPeers(chat) : new Map<string, Member>();
+  const rows = list.map((info): RoomRow => {
+    const joined = chat.rooms.find((r) => r.name === info.name);
+    const peer = peers.get(info.name);
+    const label = joined?.label ?? (info.dm && peer ? `dm ${peer.name}` : info.name);
+    const looked = joined === chat.current ? info.headSeq : (joined?.looked ?? chat.looked.get(info.name) ?? 0);
+    return { label, sealed: info.sealed, members: info.members, unread: Math.max(0, info.headSeq - looked), state: joined === chat.current ? 'current' : joined ? 'joined' : 'not joined' };
+  });
+  roomsLines(formatAddress(chat.args.server), rows).forEach((l) => chat.io.err(l));
+  return true;
+}
+
+/** A sealed room this chat made: its invite link, once, on stderr (the relay keeps no copy of the
+ * secret). False, said, when the relay had an open room of that name already: a create of an existing
+ * room is a join, and lines sealed with a key nobody else has would reach no one. */
+export async function sealedInvite(chat: RoomsChat, room: JoinedRoom): Promise<boolean> {
+  const { args, io } = chat;
+  const secret = room.spec.roomSecret;
+  if (!secret) return false;
+  const info = (await room.client.rooms().catch(() => undefined))?.find((r) => r.name === room.name);
+  if (info && !info.sealed) {
+    io.err(`whatsudp: the relay has an open room ${room.name} already: it was joined, not made sealed (a room's kind never changes); choose another name`);
+    return false;
+  }
+  const pins = new FileStore(path.join(path.dirname(args.identity), 'known_relays'));
+  const key = new RelayPins((await pins.get().catch(() => undefined)) ?? '').key(pinAddress(formatAddress(args.server)));
+  const fingerprints = key ? [fingerprint(nodeCrypto, key)] : [];
+  io.err(`invite link: ${formatInvite({ relays: [{ host: args.server.host, port: args.server.port }], room: room.name, fingerprints, secret })}`);
+  io.err(`* give it only to those who should read ${room.name}: anyone holding it can join and read; it is shown only now, and the relay keeps no copy`);
+  return true;
+}
