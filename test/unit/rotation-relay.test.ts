@@ -4,6 +4,7 @@
 // creator cannot rotate (reason 4), nor can anyone in an open room.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as dgram from 'node:dgram';
 import { ChatError, type ConnectionState } from '../../src/chat';
 import { newIdentity } from '../../src/chat/identity';
 import { Keyring } from '../../src/chat/identity/keyring';
@@ -12,6 +13,7 @@ import { rotateRoomKey } from '../../src/chat/rotation';
 import { nodeCrypto as c } from '../../src/protocol/crypto';
 import { newRoomSecret } from '../../src/protocol/sealed-room';
 import { Harness, until, type Recorder } from './helpers/engine';
+import { LossyProxy } from './helpers/proxy';
 
 let h: Harness;
 afterEach(() => h.close());
@@ -79,4 +81,64 @@ test("a member that is not the creator cannot rotate (reason 4); an open room's 
   assert.ok(late.client.connection.state === 'connected', 'the old link still lets people in: no rotation happened');
   const open = await h.client(relay.address(), 'olly', { room: 'lobby', create: true });
   await assert.rejects(rotateRoomKey(open.client), (e: unknown) => e instanceof ChatError && e.code === 'BAD_OPTION');
+});
+
+/** A forwarder between one client and the relay that drops the first relay-to-client datagram the
+ * test picks (by size: the datagrams are sealed), so that datagram's seq is complete last. */
+async function dropOnce(relay: { host: string; port: number }, pick: (size: number) => boolean) {
+  const front = dgram.createSocket('udp4');
+  const up = dgram.createSocket('udp4');
+  await Promise.all([new Promise<void>((r) => front.bind(0, '127.0.0.1', r)), new Promise<void>((r) => up.bind(0, '127.0.0.1', r))]);
+  let client: dgram.RemoteInfo | undefined;
+  let dropped = 0;
+  front.on('message', (buf, rinfo) => {
+    client = rinfo;
+    up.send(buf, relay.port, relay.host);
+  });
+  up.on('message', (buf) => {
+    if (dropped === 0 && pick(buf.length)) return void dropped++;
+    if (client) front.send(buf, client.port, client.address);
+  });
+  return {
+    address: { host: '127.0.0.1', port: front.address().port },
+    dropped: () => dropped,
+    close: async () => void (await Promise.all([front, up].map((s) => new Promise<void>((r) => s.close(() => r()))))),
+  };
+}
+
+test('a message of the new epoch complete before the rekey (its datagram lost once) still reads at a kept member', async () => {
+  h = new Harness();
+  const relay = await h.relay();
+  const secret = newRoomSecret(c);
+  const [a, b] = [newIdentity(c).identity, newIdentity(c).identity];
+  const room = { room: 'team', roomSecret: secret };
+  const ann = await h.client(relay.address(), 'ann', { identity: a, ...room, create: true });
+  const fwd = await dropOnce(relay.address(), (size) => size > 400); // the rekey: two wraps make it the only large one
+  h.track(() => fwd.close());
+  const bob = await h.client(fwd.address, 'bob', { identity: b, ...room });
+  await until(() => ann.client.members.length === 2, 5000, 'ann sees bob');
+  await rotateRoomKey(ann.client);
+  ann.client.send({ kind: 'text', text: 'first after' });
+  ann.client.send({ kind: 'text', text: 'second after' });
+  await until(() => bob.messages.length === 3, 10000, 'the rekey (repaired) and two messages at bob');
+  assert.equal(fwd.dropped(), 1, 'the rekey datagram was lost once');
+  assert.deepEqual(texts(bob).slice(1), ['first after', 'second after']);
+});
+
+test('through 30% loss: a rotation and the 30 messages after it all read at a kept member', async () => {
+  h = new Harness();
+  const relay = await h.relay({ limits: { memberBurst: 1000, memberMessagesPerSecond: 1000 } });
+  const proxy = await LossyProxy.start(relay.address(), { drop: 0.3, reorder: 0.2, seed: 9 });
+  h.track(() => proxy.close());
+  const secret = newRoomSecret(c);
+  const [a, b] = [newIdentity(c).identity, newIdentity(c).identity];
+  const room = { room: 'team', roomSecret: secret, timers: { joinTimeoutMs: 15000 } };
+  const ann = await h.client(relay.address(), 'ann', { identity: a, ...room, create: true });
+  const bob = await h.client(proxy.address, 'bob', { identity: b, ...room });
+  await until(() => ann.client.members.length === 2, 5000, 'ann sees bob');
+  await rotateRoomKey(ann.client);
+  for (let i = 0; i < 30; i++) ann.client.send({ kind: 'text', text: `after ${i}` });
+  await until(() => bob.messages.length === 31, 30000, 'the rekey and 30 messages at bob');
+  assert.deepEqual(texts(bob).slice(1), Array.from({ length: 30 }, (_, i) => `after ${i}`));
+  assert.ok(proxy.counts.dropped > 5, `the proxy really dropped: ${JSON.stringify(proxy.counts)}`);
 });

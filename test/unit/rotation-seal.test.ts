@@ -123,3 +123,24 @@ describe('rotation, client side', () => {
     assert.match(shown.kind === 'placeholder' ? shown.reason : '', /could not be decoded/);
   });
 });
+
+test('a message of the new epoch put together before the rekey that brings its key opens at its delivery', async () => {
+  const m = members(newRoomSecret(c));
+  const { body } = m.alice.prepareRekey([{ key: m.b.publicKey, x25519: m.b.dhKey.publicKey }]);
+  const rekeyText = m.alice.seal(roomId, author, 5, body).text.toString('utf8');
+  await m.alice.rekey(rekeyText);
+  const after = m.alice.seal(roomId, author, 6, { kind: 'text', text: 'sealed under epoch 1' });
+  // Bob completes seq 11 (the new message) before seq 10 (the rekey), as loss can make him.
+  const early = m.bob.openAt(11, roomId, author, 6, after.text);
+  assert.match(text(early), /key you don't have/);
+  await m.bob.rekey(rekeyText);
+  const delivered = m.bob.reopen({ ...early, seq: 11, time: 1, msgId: 6, sender: { id: author.toString('hex'), name: 'ann', legacy: false }, verified: true });
+  assert.equal(text(delivered), 'sealed under epoch 1');
+  assert.equal(delivered.seq, 11);
+  assert.equal(delivered.verified, true);
+  assert.ok(!('reason' in delivered), 'no placeholder reason left over');
+  // Mallory, not kept, still cannot; and a message already open is left as it is.
+  const hers = m.mallory.openAt(11, roomId, author, 6, after.text);
+  await m.mallory.rekey(rekeyText);
+  assert.match(text(m.mallory.reopen({ ...hers, seq: 11, time: 1, msgId: 6, sender: { id: author.toString('hex'), name: 'ann', legacy: false }, verified: true })), /key you don't have/);
+});

@@ -378,7 +378,11 @@ export class Link {
   }
 
   private deliver(messages: RoomMessage[]): void {
-    for (const m of messages) this.host.emit('message', m, { backfill: m.seq <= this.joinHead });
+    for (const m of messages) {
+      // One sealed under a key a rekey just before it brought (room-seal.ts reopen): opened now.
+      const shown = this.seal ? this.seal.reopen(m) : m;
+      this.host.emit('message', shown, { backfill: m.seq <= this.joinHead });
+    }
   }
 
   /** An outgoing message that was delivered or failed: the user is told. */
@@ -393,7 +397,7 @@ export class Link {
     // A rekey (issue 9) that names this member gives it the room's new key; shown as what it is (kinds.ts).
     if (c.ok && this.seal && isRekey(head)) this.seal.rekey(text.toString('utf8')).catch((err: unknown) => this.host.emit('warning', err instanceof Error ? err : new Error(String(err))));
     if (!c.ok || !isSealed(head)) return c;
-    return { ...c, body: this.seal ? this.seal.open(this.roomId, f.senderId, f.msgId, text) : cannotOpen() };
+    return { ...c, body: this.seal ? this.seal.openAt(f.seq, this.roomId, f.senderId, f.msgId, text) : cannotOpen() };
   }
 
   private settle(out: OutgoingMessage | undefined): boolean {

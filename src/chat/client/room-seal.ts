@@ -19,6 +19,7 @@ import { decodeContent, encodeContent, SEALED_KIND, sealedBytes, sealedText } fr
 import { RoomKey, roomVerifier, sealedEpoch } from '../../protocol/sealed-room';
 import type { DeviceIdentity } from '../identity/device';
 import type { Keyring } from '../identity/keyring';
+import type { RoomMessage } from '../types';
 
 /** What a member without the room's key (or with another room's) is shown. */
 export const cannotOpen = (): PlaceholderBody => ({ kind: 'placeholder', text: '', reason: "can't read this message: it was sealed with a key you don't have" });
@@ -41,6 +42,9 @@ export interface RoomSealOptions {
   /** Where epochs learnt from rekeys are kept (0600 / SecretStorage); in memory only without one. */
   keyring?: Keyring;
 }
+
+/** Unopened messages remembered for their delivery, at most (a relay that never fills the gap before them). */
+const MAX_UNOPENED = 1024;
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -140,6 +144,34 @@ export class RoomSeal {
       }
     }
     return cannotOpen();
+  }
+
+  /** Sealed messages that did not open when they were put together, by seq: opened again when they are
+   * delivered (in seq order), since one sealed under a new epoch may be complete before the rekey
+   * that brings its key (loss, a backfill repaired out of order). */
+  private readonly unopened = new Map<number, { roomId: bigint; author: Buffer; msgId: number; text: Buffer }>();
+
+  /** open(), remembering a message that does not open for reopen() at its delivery. */
+  openAt(seq: number, roomId: bigint, author: Buffer, msgId: number, text: Buffer): MessageBody {
+    const body = this.open(roomId, author, msgId, text);
+    if (body.kind === 'placeholder') {
+      if (this.unopened.size >= MAX_UNOPENED) this.unopened.delete(this.unopened.keys().next().value!);
+      this.unopened.set(seq, { roomId, author, msgId, text });
+    }
+    return body;
+  }
+
+  /** A message about to be delivered: if it did not open when it was put together, tried again now
+   * that every earlier seq (a rekey among them) has been read. */
+  reopen(m: RoomMessage): RoomMessage {
+    const u = this.unopened.get(m.seq);
+    if (!u) return m;
+    this.unopened.delete(m.seq);
+    if (u.msgId !== m.msgId || u.author.toString('hex') !== m.sender.id) return m; // another room's seq (the relay started over)
+    const body = this.open(u.roomId, u.author, u.msgId, u.text);
+    if (body.kind === 'placeholder') return m;
+    const { seq, time, msgId, sender, verified } = m;
+    return { ...body, seq, time, msgId, sender, verified };
   }
 
   /**
