@@ -10,7 +10,8 @@ import type { ChatArgs } from './args';
 import { COMMANDS_HELP, lineToCommand, type RoomCommand } from './commands';
 import { EXIT } from './help';
 import { MessageLines } from './input';
-import { RoomsChat, runRoomCommand, sealedInvite } from './room-commands';
+import { runRoomCommand, sealedInvite } from './room-commands';
+import { RoomsChat } from './rooms-chat';
 import type { RoomHost, RoomSpec } from './room-view';
 import { bounded, errorLine, exitCodeFor, type Io, type Session } from './session';
 

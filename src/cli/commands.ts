@@ -4,6 +4,7 @@
 // the README promises. An unknown command sends nothing and says so. The room commands (/rooms,
 // /join, /create, /dm, /leave; issue 11) are read here and carried out by room-commands.ts.
 import type { SendableBody } from '../common/message';
+import { InviteError, parseInvite, type Invite } from '../protocol/invite';
 import { roomNameProblem } from '../protocol/rooms';
 
 export const COMMANDS_HELP = [
@@ -13,7 +14,8 @@ export const COMMANDS_HELP = [
   '  /edit SEQ TEXT      replace the text of your message #SEQ',
   '  /delete SEQ         delete your message #SEQ',
   '  /rooms              the relay\'s rooms: a lock for a sealed one, members, what you have not read',
-  '  /join ROOM          join ROOM (or go back to it) and make it the current room: lines go there',
+  '  /join ROOM          join ROOM (or go back to it) and make it the current room: lines go there;',
+  '  /join LINK          a sealed room by its invite link (a room of the relay this chat is on)',
   '  /create ROOM [--sealed]  make ROOM and join it; --sealed prints its invite link (stderr)',
   '  /dm NAME            a direct message with NAME, a member of the current room',
   '  /leave [ROOM]       leave ROOM (default: the current room; the first room you joined is current then)',
@@ -25,7 +27,7 @@ export const COMMANDS_HELP = [
 /** What a room command asks for (room-commands.ts carries it out). Names are lower-cased already. */
 export type RoomCommand =
   | { kind: 'rooms' }
-  | { kind: 'join'; room: string }
+  | { kind: 'join'; room: string; invite?: Invite }
   | { kind: 'create'; room: string; sealed: boolean }
   | { kind: 'dm'; who: string }
   | { kind: 'leave'; room?: string };
@@ -37,6 +39,18 @@ export function typedRoom(typed: string): { room: string } | { error: string } {
   const room = typed.trim().toLowerCase();
   const problem = roomNameProblem(room);
   return problem ? { error: problem } : { room };
+}
+
+/** /join LINK: a sealed room by its invite link (either form), or what is wrong with the link. */
+function joinLink(link: string): Command {
+  try {
+    const invite = parseInvite(link);
+    const r = typedRoom(invite.room);
+    return 'error' in r ? r : { room: { kind: 'join', room: r.room, invite } };
+  } catch (err) {
+    if (err instanceof InviteError) return { error: `/join: ${err.message.replace(/\.$/, '')}` };
+    throw err;
+  }
 }
 
 function roomCommand(name: string, rest: string): Command | undefined {
@@ -51,6 +65,7 @@ function roomCommand(name: string, rest: string): Command | undefined {
     case 'rooms':
       return rest.trim() === '' ? { room: { kind: 'rooms' } } : usage('/rooms');
     case 'join':
+      if (words.length === 1 && words[0].includes('://')) return joinLink(words[0]);
       return one('/join ROOM', (room) => ({ kind: 'join', room }));
     case 'create': {
       const sealed = words.includes('--sealed');

@@ -143,7 +143,8 @@ Options:
                        /unreact SEQ EMOJI, /edit SEQ TEXT, /delete SEQ, /help, and for rooms:
                        /rooms (the relay's rooms: a lock for a sealed one, members, messages
                        you have not read), /join ROOM (join it, or go back to it: your lines
-                       go there), /create ROOM [--sealed] (make it and join it; --sealed
+                       go there; /join LINK joins a sealed room of this relay by its invite
+                       link), /create ROOM [--sealed] (make it and join it; --sealed
                        prints its invite link), /dm NAME (a direct message with a member of
                        the current room: a sealed room of your two device keys), /leave [ROOM].
                        Messages of a joined room other than the current one print after

@@ -1,58 +1,19 @@
 // The room commands of `whatsudp chat` (issue 11): /rooms, /join, /create, /dm, /leave, carried out
 // on the relay the chat is on. Each says on stderr what it did or why it could not; a command that
 // could not do what it asked counts as a line not sent (exit 5), as an unknown command does.
-import path from 'node:path';
 import { ChatError, formatAddress, normalizeName, type Member, type RoomInfo } from '../chat';
 import { openDm } from '../chat/dm';
-import { FileStore, loadOrCreateIdentity, pinAddress, RelayPins, type DeviceIdentity } from '../chat/identity';
+import { pinAddress } from '../chat/identity';
 import { nodeCrypto } from '../protocol/crypto';
 import { dmRoomName } from '../protocol/dm';
-import { fingerprint } from '../protocol/fingerprint';
-import { formatInvite } from '../protocol/invite';
+import { formatInvite, type Invite } from '../protocol/invite';
 import { isDmRoom } from '../protocol/rooms';
 import { newRoomSecret } from '../protocol/sealed-room';
-import type { ChatArgs } from './args';
 import type { RoomCommand } from './commands';
 import { escapeName } from './format';
-import { JoinedRoom, type RoomHost, type RoomSpec } from './room-view';
-import { errorLine, type Io } from './session';
-
-/** The rooms a chat is in, and which one its lines go to. */
-export class RoomsChat {
-  rooms: JoinedRoom[] = [];
-  current!: JoinedRoom;
-  /** For rooms left: the newest seq read there, so /rooms counts what came since. */
-  readonly looked = new Map<string, number>();
-
-  constructor(
-    readonly args: ChatArgs,
-    readonly io: Io,
-    private readonly host: RoomHost,
-  ) {}
-
-  enter(spec: RoomSpec): JoinedRoom {
-    const room = new JoinedRoom(this.args, spec, this.io, this.host);
-    this.rooms.push(room);
-    return room;
-  }
-
-  /** Makes `room` the one lines go to; what it printed so far counts as read. */
-  focus(room: JoinedRoom): void {
-    this.current = room;
-    room.looked = room.printedSeq;
-  }
-
-  async drop(room: JoinedRoom, leave: boolean): Promise<void> {
-    this.rooms = this.rooms.filter((r) => r !== room);
-    this.looked.set(room.name, room.looked);
-    if (this.current === room && this.rooms.length > 0) this.focus(this.rooms[0]);
-    await Promise.race([room.client.close({ leave }).catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
-  }
-
-  find(name: string): JoinedRoom | undefined {
-    return this.rooms.find((r) => r.name === name || r.label === name);
-  }
-}
+import type { JoinedRoom, RoomSpec } from './room-view';
+import { identityOf, pinnedFingerprint, type RoomsChat } from './rooms-chat';
+import { errorLine } from './session';
 
 /** Carries out one room command; false when it could not (said on stderr). */
 export async function runRoomCommand(chat: RoomsChat, c: RoomCommand): Promise<boolean> {
@@ -63,6 +24,7 @@ export async function runRoomCommand(chat: RoomsChat, c: RoomCommand): Promise<b
     case 'join': {
       const joined = chat.find(c.room);
       if (joined) return goTo(chat, joined);
+      if (c.invite) return joinByLink(chat, c.invite);
       if (isDmRoom(c.room)) {
         const peer = (await dmPeers(chat)).get(c.room);
         if (peer) return openDirect(chat, peer.name);
@@ -101,6 +63,24 @@ export async function runRoomCommand(chat: RoomsChat, c: RoomCommand): Promise<b
   }
 }
 
+/** A sealed room's link names its relay: this chat joins rooms of its own relay only (a link to
+ * another is for `chat --invite`). The link's fingerprints are checked as --invite checks them. */
+async function joinByLink(chat: RoomsChat, invite: Invite): Promise<boolean> {
+  const here = pinAddress(formatAddress(chat.args.server));
+  if (!invite.relays.some((a) => pinAddress(formatAddress(a)) === here)) {
+    chat.io.err(`whatsudp: that link is for the relay at ${invite.relays.map(formatAddress).join(', ')}, and this chat is on ${here}: join it with whatsudp chat --invite LINK`);
+    return false;
+  }
+  // Said here rather than found by the join: a changed relay key ends the whole chat (exit 8).
+  const pinned = await pinnedFingerprint(chat.args);
+  if (pinned && invite.fingerprints.length > 0 && !invite.fingerprints.includes(pinned)) {
+    chat.io.err(`whatsudp: that link names another key than the one of the relay at ${here} (${pinned.slice(0, 16)}...): it is not this relay's room, or the relay is not who it says`);
+    return false;
+  }
+  return enter(chat, { room: invite.room, roomSecret: invite.secret, relayFingerprints: invite.fingerprints });
+}
+
+
 function goTo(chat: RoomsChat, room: JoinedRoom): boolean {
   if (room === chat.current) chat.io.err(`* you are in ${escapeName(room.label)} already; lines go there`);
   else {
@@ -122,14 +102,12 @@ async function enter(chat: RoomsChat, spec: RoomSpec): Promise<boolean> {
     await chat.drop(room, false);
     if (chat.current !== before && chat.rooms.includes(before)) chat.focus(before);
     const what = spec.peer !== undefined ? `a direct message with ${escapeName(spec.peer)}` : `room ${spec.room}`;
-    chat.io.err(`whatsudp: cannot join ${what}: ${errorLine(err).replace(/^whatsudp: /, '')} (lines still go to ${escapeName(chat.current.label)})`);
+    const hint = !spec.roomSecret && err instanceof ChatError && err.code === 'REFUSED' && /sealed/.test(err.message) ? '; /join LINK joins it with its invite link' : '';
+    chat.io.err(`whatsudp: cannot join ${what}: ${errorLine(err).replace(/^whatsudp: /, '')} (lines still go to ${escapeName(chat.current.label)}${hint})`);
     return false;
   }
 }
 
-function identityOf(args: ChatArgs): Promise<DeviceIdentity> {
-  return loadOrCreateIdentity(nodeCrypto, new FileStore(args.identity)).then((x) => x.identity);
-}
 
 /** /dm NAME: the member of the current room of that name (one device key), in a DM room of you two. */
 async function openDirect(chat: RoomsChat, typed: string): Promise<boolean> {
@@ -228,9 +206,8 @@ export async function sealedInvite(chat: RoomsChat, room: JoinedRoom): Promise<b
     io.err(`whatsudp: the relay has an open room ${room.name} already: it was joined, not made sealed (a room's kind never changes); choose another name`);
     return false;
   }
-  const pins = new FileStore(path.join(path.dirname(args.identity), 'known_relays'));
-  const key = new RelayPins((await pins.get().catch(() => undefined)) ?? '').key(pinAddress(formatAddress(args.server)));
-  const fingerprints = key ? [fingerprint(nodeCrypto, key)] : [];
+  const pinned = await pinnedFingerprint(args);
+  const fingerprints = pinned ? [pinned] : [];
   io.err(`invite link: ${formatInvite({ relays: [{ host: args.server.host, port: args.server.port }], room: room.name, fingerprints, secret })}`);
   io.err(`* give it only to those who should read ${room.name}: anyone holding it can join and read; it is shown only now, and the relay keeps no copy`);
   return true;

@@ -1,8 +1,8 @@
 // Sealed rooms and direct messages made from `whatsudp chat` (issues 9 and 11): `/create x --sealed`
-// and `--create --sealed` make the secret in the chat and print the room's invite link once, which
-// a second `chat --invite LINK` joins; `/dm NAME` opens a sealed room of two device keys that the
-// other one finds in /rooms as "dm NAME" and joins with /dm too, and that a third member never sees.
-// A person at a terminal (a pty) gets the room commands without --commands.
+// and `--create --sealed` make the secret in the chat and print the room's invite link once, which a
+// second `chat --invite LINK` (or `/join LINK` in a chat) joins; `/dm NAME` opens a sealed room of two
+// device keys that the other one finds in /rooms as "dm NAME" and joins with /dm too, and that a third
+// member never sees. A person at a terminal (a pty) gets the room commands without --commands.
 import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CLI, cliBuilt, spawnCli, spawnProc, startRelay, stopAll, type Proc } from './helpers/cli-proc';
@@ -48,6 +48,15 @@ describe('whatsudp chat: sealed rooms and direct messages', { skip, timeout: 90_
     assert.deepEqual([got.room, got.verified], ['ops', true]);
     bob.end();
     assert.equal((await bob.exitWithin(15_000)).code, 0);
+
+    // Inside a chat: by name the sealed room is closed (with the hint), by its link it opens.
+    const cy = await joinedChat(address, 'cy', ['--commands']);
+    cy.write('/join ops\n');
+    await cy.waitForLine('stderr', /cannot join room ops: .*sealed.*\(lines still go to main; \/join LINK joins it with its invite link\)/);
+    cy.write(`/join ${link}\nhello ops\n`);
+    await cy.waitForLine('stderr', /^\* joined the sealed room ops at /);
+    await ann.waitForLine('stdout', 'cy: hello ops');
+    await cy.waitForLine('stdout', 'ann: the deploy key is 4321'); // the backfill, opened with the link's secret
   });
 
   it('chat --room x --create --sealed prints the link on stderr, nothing of it on stdout', async () => {

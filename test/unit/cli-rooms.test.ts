@@ -35,6 +35,10 @@ describe('room commands and flags, as values', () => {
       assert.match((lineToCommand(bad, true) as { error: string }).error, /^usage: /, bad);
     }
     assert.match((lineToCommand('/join no/such', true) as { error: string }).error, /cannot be a room name/);
+    const link = 'whatsudp://127.0.0.1:2410/ops#v1.' + Buffer.alloc(32, 7).toString('base64url');
+    const byLink = lineToCommand(`/join ${link}`, true) as { room: { kind: string; room: string; invite?: { secret: Uint8Array } } };
+    assert.deepEqual([byLink.room.kind, byLink.room.room, byLink.room.invite?.secret.length], ['join', 'ops', 32]);
+    assert.match((lineToCommand('/join whatsudp://127.0.0.1:2410/ops', true) as { error: string }).error, /^\/join: The invite has lost its secret/);
   });
 
   it('takes --room, --create and --sealed, refusing what cannot go together', () => {
