@@ -29,6 +29,8 @@ import { preview } from './views';
 const HAS_CHATTED = 'whatsudp.hasChatted';
 /** With `notifications: all`, at most one toast this often; the status bar counts the rest. */
 const TOAST_GAP_MS = 10_000;
+/** How often the relay's room list is asked for again while the sidebar is in sight. */
+const ROOMS_RELIST_MS = 60_000;
 
 export class App extends Disposable {
   readonly notifier: Notifier;
@@ -82,6 +84,10 @@ export class App extends Disposable {
       }),
     );
     this._register(this.hub.onDidChange(() => this.refreshViews()));
+    this._register(this.sidebar.onDidShow(() => void this.refreshRooms()));
+    // Rooms others make appear in the sidebar within a minute while it is in sight (or on Refresh Rooms).
+    const relist = setInterval(() => this.sidebar.visible && void this.refreshRooms(), ROOMS_RELIST_MS);
+    this._register({ dispose: () => clearInterval(relist) });
     this._register(this.panels.onDidChangeRoomPanel(() => this.focusChanged()));
     this._register(this.panels.onDidChangeVisibility(() => this.focusChanged()));
     this._register({ dispose: () => clearImmediate(this.rendering) });
@@ -180,6 +186,11 @@ export class App extends Disposable {
       this.statusBar.update({ unread });
       this.sidebar.update({ rooms: main.started ? rows : [], others: this.hub.others, members: focused.members, membersOf: focused === main ? MAIN_ROOM : this.focused, unread });
     });
+  }
+
+  /** Asks the relay for its rooms again (after a join or a leave, and when the sidebar shows). */
+  async refreshRooms(): Promise<void> {
+    if (this.main?.started) await this.hub.refresh(this.main);
   }
 
   private focusChanged(): void {

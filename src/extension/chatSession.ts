@@ -4,13 +4,13 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Address, ChatClient, ChatError, type ClientEvents, type ClientOptions, type ConnectionState, isSendable, type SendableBody,
-  type Member, type RoomMessage, formatAddress, MAX_TEXT_BYTES, RelayKeyChangedError,
+  type Member, type RoomInfo, type RoomMessage, formatAddress, MAX_TEXT_BYTES, RelayKeyChangedError,
 } from '../chat';
 import { TypedEmitter } from '../chat';
 import { conflictText, NameWatch, newIdentity, type DeviceIdentity, type MemberPins, type NameConflict, type TextStore } from '../chat/identity';
 import { nodeCrypto, type Bytes } from '../protocol/crypto';
 import type { ChatItem, ConnectionView, MemberView, Snapshot } from '../common/messages';
-import { MAIN_ROOM, type RoomInfo } from './roomList';
+import { MAIN_ROOM } from './roomList';
 import { isAction, textProblem, type ActionBody } from '../common/message';
 import { Conversation, type Change } from './conversation';
 import type { HistoryStorage, PersistedState, StoredEntry } from './history';
@@ -231,11 +231,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   /** The relay's rooms (issue 11), as the joined client asks for them; rejects with a ChatError when
    * not joined, or when the relay does not answer (one that serves one room). */
   async rooms(): Promise<RoomInfo[]> {
-    // The engine's rooms() (issue 11) is reached through this shape while it lands in steps.
-    const client = this.client as unknown as { rooms?: () => Promise<RoomInfo[]> } | undefined;
+    const client = this.client;
     if (!client || this.state?.state !== 'connected') throw new ChatError('CLOSED', 'Not connected to the relay: its rooms are listed once the chat is in.');
-    if (!client.rooms) throw new ChatError('UNREACHABLE', 'This version of WhatsUDP cannot list a relay\'s rooms.');
-    return client.rooms.call(this.client);
+    return client.rooms();
   }
 
   /** This device's key pair and its certified DH key (direct messages derive their secret from it). */

@@ -22,6 +22,8 @@ export interface RoomApp {
   /** Joins the default room if not yet (asking for a name): rooms live on the relay it is on. */
   startChat(interactive: boolean): Promise<ChatSession | undefined>;
   openChat(): Promise<void>;
+  /** Asks the relay for its rooms again (the sidebar's "More Rooms"). */
+  refreshRooms(): Promise<void>;
   /** The pinned key fingerprint of the relay at `server`, once joined there. */
   relayFingerprint(server: Address): Promise<string | undefined>;
 }
@@ -35,6 +37,7 @@ export function registerRoomCommands(app: RoomApp): vscode.Disposable[] {
     command('whatsudp.joinRoom', 'Joining a room', (name) => joinRoom(app, named(name))),
     command('whatsudp.openRoom', 'Opening the room', (name) => openRoom(app, named(name) ?? roomOf(name))),
     command('whatsudp.leaveRoom', 'Leaving the room', (name) => leaveRoom(app, named(name) ?? roomOf(name))),
+    command('whatsudp.refreshRooms', 'Listing the relay\'s rooms', () => app.refreshRooms()),
     command('whatsudp.muteRoom', 'Muting the room', (name) => muteRoom(app, named(name) ?? roomOf(name), true)),
     command('whatsudp.unmuteRoom', 'Unmuting the room', (name) => muteRoom(app, named(name) ?? roomOf(name), false)),
   ];
@@ -117,6 +120,7 @@ export async function join(app: RoomApp, room: string, spec: { created?: boolean
     }
     throw err;
   }
+  void app.refreshRooms();
   await openRoom(app, room);
 }
 
@@ -127,10 +131,12 @@ async function openRoom(app: RoomApp, room: string | undefined): Promise<void> {
   app.panels.openRoom(room, e.session, e.joined.dm?.peer);
 }
 
-async function pickJoined(app: RoomApp, title: string, filter: (room: string) => boolean = () => true): Promise<string | undefined> {
-  const items = app.hub.list.filter((e) => filter(e.joined.room)).map((e) => ({ label: e.joined.dm ? `DM ${e.joined.dm.peer}` : e.joined.room, room: e.joined.room }));
+async function pickJoined(app: RoomApp, title: string, filter?: (room: string) => boolean): Promise<string | undefined> {
+  const joined = app.hub.list.map((e) => ({ label: e.joined.dm ? `DM ${e.joined.dm.peer}` : e.joined.room, room: e.joined.room }));
+  // Leave offers the rooms besides the default one; Mute and Unmute (a filter) offer the default one too.
+  const items = filter ? [{ label: MAIN_ROOM, room: MAIN_ROOM }, ...joined].filter((i) => filter(i.room)) : joined;
   if (items.length === 0) {
-    app.notifier.info('You are in no room besides the default one.');
+    app.notifier.info(filter ? 'There is no room to do that to.' : 'You are in no room besides the default one.');
     return undefined;
   }
   return (await vscode.window.showQuickPick(items, { title }))?.room;
@@ -142,6 +148,7 @@ async function leaveRoom(app: RoomApp, given?: string): Promise<void> {
   if (room === MAIN_ROOM) return app.notifier.info('The default room is where the chat lives on this relay: it is not left, only muted ("WhatsUDP: Mute Room").');
   app.panels.closeRoom(room);
   await app.hub.leave(room);
+  void app.refreshRooms();
   app.notifier.info(`You left room ${room}. Its conversation stays on this machine; join it again to read on.`);
 }
 

@@ -8,14 +8,8 @@ import * as path from 'node:path';
 export const MAIN_ROOM = 'main';
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-/** One room of the relay's list (rooms-design.md; the engine's RoomInfo). */
-export interface RoomInfo {
-  name: string;
-  sealed: boolean;
-  dm: boolean;
-  members: number;
-  headSeq: number;
-}
+import type { RoomInfo } from '../chat';
+export type { RoomInfo };
 
 /** A room this profile joined, kept in globalState so a restart rejoins it. */
 export interface JoinedRoom {

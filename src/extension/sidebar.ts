@@ -49,11 +49,18 @@ export class Sidebar extends Disposable implements vscode.TreeDataProvider<Node>
   readonly onDidChangeTreeData = this.changed.event;
   private state: SidebarState = { rooms: [], others: [], members: [], membersOf: MAIN_ROOM, unread: 0 };
   private readonly view: vscode.TreeView<Node>;
+  /** The view came into sight (the relay's room list is asked for again then). */
+  readonly onDidShow: (fn: () => void) => vscode.Disposable;
 
   constructor() {
     super();
     this.view = this._register(vscode.window.createTreeView(SIDEBAR_VIEW, { treeDataProvider: this, showCollapseAll: false }));
+    this.onDidShow = (fn) => this.view.onDidChangeVisibility((e) => e.visible && fn());
     void vscode.commands.executeCommand('setContext', 'whatsudp.hasRoom', false);
+  }
+
+  get visible(): boolean {
+    return this.view.visible;
   }
 
   update(change: Partial<SidebarState>): void {

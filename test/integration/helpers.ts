@@ -85,8 +85,9 @@ export class Peer {
   readonly messages: RoomMessage[] = [];
   readonly client: ChatClient;
 
-  constructor(server: Address, name: string, timers?: ClientOptions['timers']) {
-    this.client = new ChatClient({ server, name, timers });
+  /** `more`: further client options, e.g. a room to join or create (issue 11). */
+  constructor(server: Address, name: string, timers?: ClientOptions['timers'], more: Partial<ClientOptions> = {}) {
+    this.client = new ChatClient({ ...more, server, name, timers });
     this.client.on('message', (m) => this.messages.push(m));
   }
 

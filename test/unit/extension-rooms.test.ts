@@ -2,9 +2,13 @@
 // name or is refused with the reason, the joined list survives what globalState may hold, the badge
 // and the status bar leave muted rooms out, panels are titled by room, and each room's history has a
 // folder of its own beside the default room's.
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { type Address, ChatError } from '../../src/chat';
+import { ChatSession, type Logger } from '../../src/extension/chatSession';
+import { MemoryHistory } from '../../src/extension/history';
+import { FAST_CLIENT, Harness, until } from './helpers/engine';
 import {
   joinedRooms, MAIN_ROOM, normalizeRoomName, otherRooms, panelTitle, roomHistoryDir, roomNameProblem, unreadTotal, withoutRoom, withRoom,
 } from '../../src/extension/roomList';
@@ -55,5 +59,47 @@ describe('rooms in the extension', () => {
   test("the relay's other rooms: not the default one, not one joined, never a DM, by name", () => {
     const r = (name: string, dm = false) => ({ name, sealed: false, dm, members: 1, headSeq: 0 });
     assert.deepEqual(otherRooms([r('zeta'), r(MAIN_ROOM), r('alpha'), r('design'), r('dm-x', true)], new Set(['design'])).map((x) => x.name), ['alpha', 'zeta']);
+  });
+});
+
+describe('ChatSessions in rooms, against a relay', () => {
+  const h = new Harness();
+  afterEach(() => h.close());
+  const log: Logger = { info: () => undefined, warn: () => undefined };
+  async function session(server: Address, room?: string, create = false) {
+    const s = await ChatSession.open({ server, name: 'ann', storage: new MemoryHistory(), log, maxMessages: 100, timers: FAST_CLIENT, ...(room ? { room, create } : {}) });
+    h.track(() => s.dispose());
+    return s;
+  }
+
+  test("a session in the default room lists the relay's rooms; a room's session sees its messages only and counts them unread", async () => {
+    const relay = await h.relay();
+    const main = await session(relay.address());
+    await main.connect();
+    const carol = await h.client(relay.address(), 'carol', { room: 'design', create: true });
+    const listed = await main.rooms();
+    assert.deepEqual(otherRooms(listed, new Set()).map((r) => [r.name, r.members]), [['design', 1]]);
+    const design = await session(relay.address(), 'design');
+    assert.equal(design.roomName, 'design');
+    await design.connect();
+    const bob = await h.client(relay.address(), 'bob');
+    carol.client.send({ kind: 'text', text: 'mockups are up' });
+    bob.client.send({ kind: 'text', text: 'lunch?' });
+    await until(() => design.unread === 1 && main.unread === 1, 5000, 'one unread in each room');
+    assert.deepEqual(design.snapshot().items.flatMap((i) => (i.type === 'message' ? [i.body.text] : [])), ['mockups are up']);
+    assert.deepEqual(main.snapshot().items.flatMap((i) => (i.type === 'message' ? [i.body.text] : [])), ['lunch?']);
+    design.setVisible(true);
+    assert.equal(design.unread, 0, 'opening the room clears its count');
+    assert.equal(main.unread, 1);
+  });
+
+  test('a room that does not exist is refused with the reason unless the session creates it, and then does not retry', async () => {
+    const relay = await h.relay();
+    const s = await session(relay.address(), 'nowhere');
+    const err = await s.connect().then(() => assert.fail('joined a room that does not exist'), (e: unknown) => e);
+    assert.ok(err instanceof ChatError && err.code === 'REFUSED' && /there is no room nowhere on this relay/.test(err.message), String(err));
+    const made = await session(relay.address(), 'somewhere', true);
+    await made.connect();
+    assert.deepEqual(relay.rooms().map((r) => r.name).sort(), ['main', 'somewhere']);
   });
 });
