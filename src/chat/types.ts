@@ -174,6 +174,10 @@ export interface RelayOptions {
    * the room's secret get in; the others are refused (reason Sealed). The relay cannot read the room
    * with it. Absent: an open room. */
   roomVerifier?: Uint8Array;
+  /** The device key that may rotate the sealed default room's key (issue 9): the identity of whoever
+   * started the relay (the CLI's for `relay --sealed`, the extension's for Start Server). Without one,
+   * nobody can. */
+  roomCreator?: Uint8Array;
 }
 
 /** A room of a relay, as its Rooms list shows it (issue 11). */

@@ -31,6 +31,7 @@ import { Strangers, type Stranger } from './strangers';
 import { hostLimitsOf, Hosts, takeMessage } from './hosts';
 import { Wire } from './wire';
 import { readRoomInfos, roomDir, writeRoomInfo } from './store/room-info';
+import { loadMainRotation, saveMainRotation } from './main-rotation';
 
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly notices: string[] = [];
@@ -75,7 +76,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.wire = new Wire(socket, (session, packet) => sessions.seal(session, packet));
     this.door = new Door(this.cookies, sessions, this.directory, this.wire, (message) => this.warn(message));
     const ctx: RoomContext = { wire: this.wire, limits, timers: this.timers, hosts: this.hosts, directory: this.directory, pending: { pendingBytes: 0 }, events: { emit: (e, ...a) => this.emit(e, ...a), listens: (e) => this.listens(e) } };
-    this.main = new RoomHost(DEFAULT_ROOM, room, { ...ctx, legacy: { bridge: this.legacy, port: bound.port } }, gate);
+    this.main = new RoomHost(DEFAULT_ROOM, room, { ...ctx, legacy: { bridge: this.legacy, port: bound.port } }, gate, opts.roomCreator ? { creator: Uint8Array.from(opts.roomCreator) } : {});
+    const store = opts.store;
+    if (gate && store) this.main.persist = () => saveMainRotation(store, gate, opts.fsync ?? false); // a rotation survives a restart
     const dmName = (pair: Uint8Array) => dmRoomName(crypto, pair.subarray(0, 32), pair.subarray(32, 64));
     this.rooms_ = new RoomRegistry(this.main, crypto, limits.maxRooms, (name, g, owners) => this.makeRoom(ctx, name, g, owners), dmName);
     this.deviceKeys = new DeviceKeys(crypto);
@@ -107,6 +110,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
     try {
       crypto = (await selectCrypto()).crypto;
       if (opts.roomVerifier) gate = new RoomGate(crypto, opts.roomVerifier);
+      const rotated = gate && opts.store ? loadMainRotation(opts.store, gate) : undefined;
+      if (rotated) notices.push(rotated);
       sessions = new RelaySessions(crypto, opts.key ?? (opts.keyFile ? await relayKey(crypto, opts.keyFile, opts.store) : crypto.signingKey(crypto.random(32))));
       socket = await bindRelaySocket(host, port, opts, notices);
     } catch (err) {
