@@ -62,6 +62,9 @@ export const RELAY_LIMIT_OPTIONS = {
   historyMessages: { default: 4096, min: 1, flag: 'history', help: 'messages kept for repair and backfill' },
   /** Bytes of text the history ring may hold. */
   historyBytes: { default: 64 * MiB, min: 1, flag: 'history-bytes', help: 'bytes the kept messages may take', unit: 'bytes' },
+  /** The same for each room but the default one (issue 11): members make those, up to maxRooms, so
+   * their history together stays a bounded share of the relay's memory (and a store's disk: twice this each). */
+  roomHistoryBytes: { default: 4 * MiB, min: 1, flag: 'room-history-bytes', help: 'bytes the kept messages of each other room may take (members make those)', unit: 'bytes' },
   /** Bytes the --store's files may take while running; the oldest go first. Its default is twice
    * historyBytes (so what a restart reads back fits with room to spare), shown here for the default
    * history. The least holds a few of the largest messages in each of the store's eight segments. */

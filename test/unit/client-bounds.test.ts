@@ -18,12 +18,12 @@ afterEach(() => h?.close());
 /** The relay's own session with a member, to say something as the relay: protocol 2 seals every
  * datagram, so only the relay (a malicious one, here) can say anything a client will act on. */
 function relayInside(relay: Relay) {
-  const r = relay as unknown as { joined: { client(hex: string): MemberState | undefined }; sessions: RelaySessions; socket: dgram.Socket };
+  const r = relay as unknown as { directory: { client(hex: string): MemberState | undefined }; sessions: RelaySessions; socket: dgram.Socket };
   return {
     sessions: r.sessions,
     /** Sends `p` to the member `clientId`, sealed in its session, from the relay's socket. */
     send(clientId: string, p: Packet): void {
-      const m = r.joined.client(clientId)!;
+      const m = r.directory.client(clientId)!;
       r.socket.send(r.sessions.seal(m.session!, encode(p)), m.port, m.host);
     },
   };

@@ -109,3 +109,21 @@ test('a room name that cannot be one is refused before anything is sent', () => 
     assert.throws(() => new ChatClient({ server: { host: '127.0.0.1', port: 1 }, name: 'ann', room }), (e: unknown) => e instanceof ChatError && e.code === 'BAD_OPTION', room);
   }
 });
+
+test("a room members made keeps history within roomHistoryBytes; the default room within historyBytes", async () => {
+  h = new Harness();
+  const relay = await h.relay({ limits: { roomHistoryBytes: 3000 } });
+  const text = (i: number) => `${i} ${'x'.repeat(996)}`;
+  const ann = await h.client(relay.address(), 'ann', { room: 'small', create: true });
+  const cat = await h.client(relay.address(), 'cat');
+  for (let i = 0; i < 10; i++) {
+    ann.client.send({ kind: 'text', text: text(i) });
+    cat.client.send({ kind: 'text', text: text(i) });
+  }
+  await until(() => ann.messages.length === 10 && cat.messages.length === 10, 5000, 'ten messages in each room');
+  const late = await h.client(relay.address(), 'bob', { room: 'small' });
+  const lateMain = await h.client(relay.address(), 'dan');
+  await until(() => lateMain.messages.length === 10, 5000, "main's whole history at dan");
+  await until(() => late.messages.at(-1)?.text === text(9), 5000, "the small room's newest message at bob");
+  assert.ok(late.messages.length >= 1 && late.messages.length <= 3, `the small room kept at most 3 KB: ${late.messages.length} messages`);
+});

@@ -15,6 +15,7 @@ import { DEFAULT_ROOM } from '../../protocol/rooms';
 import { TypedEmitter } from '../emitter';
 import { ChatError } from '../errors';
 import { RELAY_LIMITS, RELAY_TIMERS, TokenBucket } from '../limits';
+import { RELAY_LIMIT_OPTIONS } from '../options';
 import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStats, RelayTimers, RoomInfo } from '../types';
 import { CookieJar } from './cookies';
 import { DeviceKeys, DeviceKeysFile, DH_KEYS_FILE } from './device-keys';
@@ -32,6 +33,9 @@ import { hostLimitsOf, Hosts, takeMessage } from './hosts';
 import { Wire } from './wire';
 import { readRoomInfos, roomDir, writeRoomInfo } from './store/room-info';
 import { loadMainRotation, saveMainRotation } from './main-rotation';
+
+/** The least store the options allow (store.ts needs room for a few of the largest records). */
+const MIN_STORE_BYTES = RELAY_LIMIT_OPTIONS.storeBytes.min;
 
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly notices: string[] = [];
@@ -175,7 +179,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
     };
     if (!loadedFrom) save();
     const l = this.limits;
-    const room = new Room({ storeDir: dir, fsync, historyMessages: l.historyMessages, historyBytes: l.historyBytes, storeBytes: l.storeBytes });
+    // A room members made: its history within roomHistoryBytes, its store within twice that (at least the
+    // least store a segment needs), so 256 of them are a bounded share of the relay's memory and disk.
+    const historyBytes = Math.min(l.historyBytes, l.roomHistoryBytes);
+    const room = new Room({ storeDir: dir, fsync, historyMessages: l.historyMessages, historyBytes, storeBytes: Math.max(MIN_STORE_BYTES, 2 * historyBytes) });
     const host = new RoomHost(name, room, ctx, gate, owners);
     host.persist = save;
     return host;
