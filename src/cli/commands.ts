@@ -19,6 +19,8 @@ export const COMMANDS_HELP = [
   '  /create ROOM [--sealed]  make ROOM and join it; --sealed prints its invite link (stderr)',
   '  /dm NAME            a direct message with NAME, a member of the current room',
   '  /leave [ROOM]       leave ROOM (default: the current room; the first room you joined is current then)',
+  '  /rotate [--remove NAME]  a new key for the current sealed room (its creator or admins), without',
+  '                      NAME if given; prints the new invite link: the old one lets no one new in',
   '  /help               this list',
   'SEQ is the number --seq prints before each message (and --json has as "seq"). Messages of a joined',
   'room other than the current one print after "[ROOM] " (a direct message\'s after "[dm NAME] ").',
@@ -30,7 +32,8 @@ export type RoomCommand =
   | { kind: 'join'; room: string; invite?: Invite }
   | { kind: 'create'; room: string; sealed: boolean }
   | { kind: 'dm'; who: string }
-  | { kind: 'leave'; room?: string };
+  | { kind: 'leave'; room?: string }
+  | { kind: 'rotate'; remove?: string };
 
 export type Command = { send: SendableBody } | { help: true } | { room: RoomCommand } | { error: string };
 
@@ -79,6 +82,11 @@ function roomCommand(name: string, rest: string): Command | undefined {
       return rest.trim() === '' ? usage('/dm NAME (a member of the current room)') : { room: { kind: 'dm', who: rest.trim() } };
     case 'leave':
       return rest.trim() === '' ? { room: { kind: 'leave' } } : one('/leave [ROOM]', (room) => ({ kind: 'leave', room }));
+    case 'rotate': {
+      if (rest.trim() === '') return { room: { kind: 'rotate' } };
+      const who = /^--remove\s+(\S.*)$/s.exec(rest.trim())?.[1].trim();
+      return who ? { room: { kind: 'rotate', remove: who } } : usage('/rotate [--remove NAME]');
+    }
     default:
       return undefined;
   }

@@ -5,6 +5,7 @@ import { isAction, type ActionBody } from '../common/message';
 import type { Change, Entry } from '../common/thread';
 import type { RoomMessage, Sender } from '../chat';
 import { controlPattern } from '../common/control';
+import { KIND_REKEY } from '../protocol/kinds';
 
 // What a peer must not send raw to a terminal: every control character (common/control.ts says why
 // each is one) and all the bidirectional controls, which can make a line read differently from what
@@ -48,6 +49,8 @@ export function formatMessage(name: string, body: MessageBody, unverified = fals
   if (isAction(body)) return formatAction(name, body, { kind: 'message' });
   const who = escapeName(name) + (unverified ? UNVERIFIED_MARK : '');
   // In the place of a message this version cannot show: marked, so it is never taken for text.
+  // A sealed room's new key (issue 9) is an event of the room, said as one, not a message withheld.
+  if (body.kind === 'placeholder' && body.code === KIND_REKEY) return `* ${who} ${escapeName(body.reason)}`;
   if (body.kind === 'placeholder') return `${who}: [not shown: ${escapeName(body.reason)}]`;
   if (body.kind === 'snippet') {
     const lines = textLines(body.text);

@@ -6,13 +6,14 @@ import { openDm } from '../chat/dm';
 import { pinAddress } from '../chat/identity';
 import { nodeCrypto } from '../protocol/crypto';
 import { dmRoomName } from '../protocol/dm';
-import { formatInvite, type Invite } from '../protocol/invite';
+import type { Invite } from '../protocol/invite';
 import { isDmRoom } from '../protocol/rooms';
 import { newRoomSecret } from '../protocol/sealed-room';
 import type { RoomCommand } from './commands';
 import { escapeName } from './format';
 import type { JoinedRoom, RoomSpec } from './room-view';
-import { identityOf, pinnedFingerprint, type RoomsChat } from './rooms-chat';
+import { identityOf, memberKey, pinnedFingerprint, printInvite, type RoomsChat } from './rooms-chat';
+import { rotate } from './rotate-command';
 import { errorLine } from './session';
 
 /** Carries out one room command; false when it could not (said on stderr). */
@@ -46,6 +47,8 @@ export async function runRoomCommand(chat: RoomsChat, c: RoomCommand): Promise<b
     }
     case 'dm':
       return openDirect(chat, c.who);
+    case 'rotate':
+      return rotate(chat, c.remove);
     case 'leave': {
       const room = c.room === undefined ? chat.current : chat.find(c.room);
       if (!room) return (say(`whatsudp: you are not in room ${c.room ?? ''}`), false);
@@ -114,24 +117,11 @@ async function openDirect(chat: RoomsChat, typed: string): Promise<boolean> {
   const say = (text: string): void => chat.io.err(text);
   const who = normalizeName(typed) ?? typed;
   const here = chat.current;
-  const me = await identityOf(chat.args);
-  const mine = Buffer.from(me.publicKey).toString('base64url');
-  const others = here.client.members.filter((m) => m.id !== here.client.clientId && m.key !== mine);
-  const named = others.filter((m) => m.name === who);
-  const keys = [...new Set(named.map((m) => m.key).filter((k): k is string => k !== undefined))];
-  if (keys.length === 0) {
-    const names = [...new Set(others.map((m) => escapeName(m.name)))].slice(0, 10);
-    say(`whatsudp: no one named "${escapeName(who)}" is in ${escapeName(here.label)}${names.length ? ` (members: ${names.join(', ')})` : ' (no one else is there)'}`);
-    return false;
-  }
-  if (keys.length > 1) {
-    const fps = named.map((m) => m.fingerprint?.slice(0, 8) ?? '?');
-    say(`whatsudp: "${escapeName(who)}" is ambiguous: ${keys.length} devices in ${escapeName(here.label)} have that name (keys ${[...new Set(fps)].join(', ')}); "whatsudp verify ${escapeName(who)}" tells them apart`);
-    return false;
-  }
+  const key = await memberKey(chat, who);
+  if (key === undefined) return false;
   let opts;
   try {
-    opts = await openDm(here.client, me, Buffer.from(keys[0], 'base64url'), nodeCrypto);
+    opts = await openDm(here.client, await identityOf(chat.args), Buffer.from(key, 'base64url'), nodeCrypto);
   } catch (err) {
     if (!(err instanceof ChatError)) throw err;
     say(`whatsudp: cannot open a direct message with ${escapeName(who)}: ${errorLine(err).replace(/^whatsudp: /, '')}`);
@@ -198,7 +188,7 @@ async function listRooms(chat: RoomsChat): Promise<boolean> {
  * secret). False, said, when the relay had an open room of that name already: a create of an existing
  * room is a join, and lines sealed with a key nobody else has would reach no one. */
 export async function sealedInvite(chat: RoomsChat, room: JoinedRoom): Promise<boolean> {
-  const { args, io } = chat;
+  const { io } = chat;
   const secret = room.spec.roomSecret;
   if (!secret) return false;
   const info = (await room.client.rooms().catch(() => undefined))?.find((r) => r.name === room.name);
@@ -206,9 +196,7 @@ export async function sealedInvite(chat: RoomsChat, room: JoinedRoom): Promise<b
     io.err(`whatsudp: the relay has an open room ${room.name} already: it was joined, not made sealed (a room's kind never changes); choose another name`);
     return false;
   }
-  const pinned = await pinnedFingerprint(args);
-  const fingerprints = pinned ? [pinned] : [];
-  io.err(`invite link: ${formatInvite({ relays: [{ host: args.server.host, port: args.server.port }], room: room.name, fingerprints, secret })}`);
+  await printInvite(chat, room.name, secret);
   io.err(`* give it only to those who should read ${room.name}: anyone holding it can join and read; it is shown only now, and the relay keeps no copy`);
   return true;
 }

@@ -5,7 +5,9 @@ import { formatAddress } from '../chat';
 import { FileStore, loadOrCreateIdentity, pinAddress, RelayPins, type DeviceIdentity } from '../chat/identity';
 import { nodeCrypto } from '../protocol/crypto';
 import { fingerprint } from '../protocol/fingerprint';
+import { formatInvite } from '../protocol/invite';
 import type { ChatArgs } from './args';
+import { escapeName } from './format';
 import { JoinedRoom, type RoomHost, type RoomSpec } from './room-view';
 import { bounded, type Io } from './session';
 
@@ -55,4 +57,30 @@ export async function pinnedFingerprint(args: ChatArgs): Promise<string | undefi
   const pins = new FileStore(path.join(path.dirname(args.identity), 'known_relays'));
   const key = new RelayPins((await pins.get().catch(() => undefined)) ?? '').key(pinAddress(formatAddress(args.server)));
   return key ? fingerprint(nodeCrypto, key) : undefined;
+}
+
+/** The device key (base64url) of the one member of the current room named `who`, not this device;
+ * undefined, said, when no one or several devices have that name. */
+export async function memberKey(chat: RoomsChat, who: string): Promise<string | undefined> {
+  const here = chat.current;
+  const mine = Buffer.from((await identityOf(chat.args)).publicKey).toString('base64url');
+  const others = here.client.members.filter((m) => m.id !== here.client.clientId && m.key !== mine);
+  const named = others.filter((m) => m.name === who);
+  const keys = [...new Set(named.map((m) => m.key).filter((k): k is string => k !== undefined))];
+  if (keys.length === 0) {
+    const names = [...new Set(others.map((m) => escapeName(m.name)))].slice(0, 10);
+    chat.io.err(`whatsudp: no one named "${escapeName(who)}" is in ${escapeName(here.label)}${names.length ? ` (members: ${names.join(', ')})` : ' (no one else is there)'}`);
+  } else if (keys.length > 1) {
+    const fps = named.map((m) => m.fingerprint?.slice(0, 8) ?? '?');
+    chat.io.err(`whatsudp: "${escapeName(who)}" is ambiguous: ${keys.length} devices in ${escapeName(here.label)} have that name (keys ${[...new Set(fps)].join(', ')}); "whatsudp verify ${escapeName(who)}" tells them apart`);
+  }
+  return keys.length === 1 ? keys[0] : undefined;
+}
+
+/** A sealed room's invite link, on stderr as "invite link: ...": this relay as the chat reaches it,
+ * the key pinned for it, the room and its secret. */
+export async function printInvite(chat: RoomsChat, room: string, secret: Uint8Array): Promise<void> {
+  const { args, io } = chat;
+  const pinned = await pinnedFingerprint(args);
+  io.err(`invite link: ${formatInvite({ relays: [{ host: args.server.host, port: args.server.port }], room, fingerprints: pinned ? [pinned] : [], secret })}`);
 }

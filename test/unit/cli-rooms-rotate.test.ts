@@ -1,0 +1,58 @@
+// /rotate in `whatsudp chat` (issue 9): the creator of a sealed room gives it a new key without a
+// member, and prints the new invite link; the member left out is shut out, the others read on; the
+// old link lets no one new in, the new one does; anyone but the creator is refused, saying why.
+import { after, afterEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { lineToCommand } from '../../src/cli/commands';
+import { CLI, cliBuilt, spawnCli, startRelay, stopAll, type Proc } from './helpers/cli-proc';
+
+const skip = !cliBuilt() && `${CLI} is not built (run node esbuild.mjs)`;
+const LINK = /^invite link: (whatsudp:\/\/\S+)$/;
+
+async function joinedChat(address: string, name: string, extra: string[] = []): Promise<Proc> {
+  const p = spawnCli(['chat', '--name', name, '--server', address, ...extra]);
+  await p.waitForLine('stderr', /^\* joined the /, 5000);
+  return p;
+}
+
+afterEach(stopAll);
+after(stopAll);
+
+describe('/rotate', { skip, timeout: 90_000 }, () => {
+  it('reads /rotate and /rotate --remove NAME', () => {
+    assert.deepEqual(lineToCommand('/rotate', true), { room: { kind: 'rotate' } });
+    assert.deepEqual(lineToCommand('/rotate --remove Ann Lee', true), { room: { kind: 'rotate', remove: 'Ann Lee' } });
+    assert.match((lineToCommand('/rotate cy', true) as { error: string }).error, /^usage: \/rotate \[--remove NAME\]/);
+  });
+
+  it('the creator removes a member: a new link, the member shut out, the others read on', async () => {
+    const { address } = await startRelay();
+    const ann = await joinedChat(address, 'ann', ['--room', 'ops', '--create', '--sealed', '--commands']);
+    const first = LINK.exec(await ann.waitForLine('stderr', LINK))![1];
+    const bob = await joinedChat(address, 'bob', ['--invite', first, '--commands']);
+    const cy = await joinedChat(address, 'cy', ['--invite', first]);
+    await ann.waitForLine('stderr', '* cy joined');
+
+    bob.write('/rotate\n');
+    await bob.waitForLine('stderr', /cannot rotate the key of ops: .*only the room's creator or its admins rotate its key/);
+
+    ann.write('/rotate --remove cy\n');
+    await ann.waitForLine('stderr', /^\* ops has a new key \(epoch \d+\): 2 members kept; removed 1 /);
+    const links = ann.stderr.filter((l) => LINK.test(l));
+    assert.equal(links.length, 2);
+    const second = LINK.exec(links[1])![1];
+    assert.notEqual(second, first);
+    await cy.waitForLine('stderr', /you were removed from this sealed room/, 10_000);
+    await bob.waitForLine('stdout', /^\* ann changed the room's key \(epoch \d+\): /);
+
+    ann.write('after the rotation\n');
+    await bob.waitForLine('stdout', 'ann: after the rotation');
+    assert.ok(!cy.stdout.some((l) => l.includes('after the rotation')), cy.stdout.join('\n'));
+
+    const old = spawnCli(['chat', '--name', 'eve', '--invite', first, '--join-timeout-ms', '3000']);
+    old.end('hi\n');
+    assert.equal((await old.exitWithin(10_000)).code, 6, old.stderr.join('\n'));
+    const dan = await joinedChat(address, 'dan', ['--invite', second]);
+    await dan.waitForLine('stdout', 'ann: after the rotation'); // the backfill, opened with the new secret
+  });
+});
