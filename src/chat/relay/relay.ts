@@ -15,27 +15,23 @@ import { DEFAULT_ROOM } from '../../protocol/rooms';
 import { TypedEmitter } from '../emitter';
 import { ChatError } from '../errors';
 import { RELAY_LIMITS, RELAY_TIMERS, TokenBucket } from '../limits';
-import { RELAY_LIMIT_OPTIONS } from '../options';
 import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStats, RelayTimers, RoomInfo } from '../types';
 import { CookieJar } from './cookies';
 import { DeviceKeys, DeviceKeysFile, DH_KEYS_FILE } from './device-keys';
 import { Door, type RoomChoice } from './door';
-import { RoomGate, RotationState } from './gate';
+import { RoomGate } from './gate';
 import { LegacyBridge } from './legacy-bridge';
 import { Directory, toMember, type MemberState } from './members';
 import { Room } from './room';
-import { RoomHost, type RoomContext, type RoomOwners } from './room-host';
+import { RoomHost, type RoomContext } from './room-host';
 import { RoomRegistry } from './rooms';
 import { bindRelaySocket, checkRelayOptions } from './socket';
 import { relayKey, RelaySessions } from './sessions';
 import { Strangers, type Stranger } from './strangers';
 import { hostLimitsOf, Hosts, takeMessage } from './hosts';
 import { Wire } from './wire';
-import { readRoomInfos, roomDir, writeRoomInfo } from './store/room-info';
 import { loadMainRotation, saveMainRotation } from './main-rotation';
-
-/** The least store the options allow (store.ts needs room for a few of the largest records). */
-const MIN_STORE_BYTES = RELAY_LIMIT_OPTIONS.storeBytes.min;
+import { loadRoomHosts, makeRoomHost } from './room-store';
 
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly notices: string[] = [];
@@ -84,7 +80,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const store = opts.store;
     if (gate && store) this.main.persist = () => saveMainRotation(store, gate, opts.fsync ?? false); // a rotation survives a restart
     const dmName = (pair: Uint8Array) => dmRoomName(crypto, pair.subarray(0, 32), pair.subarray(32, 64));
-    this.rooms_ = new RoomRegistry(this.main, crypto, limits.maxRooms, (name, g, owners) => this.makeRoom(ctx, name, g, owners), dmName);
+    this.rooms_ = new RoomRegistry(this.main, crypto, limits.maxRooms, (name, g, owners) => makeRoomHost({ store, fsync: opts.fsync ?? false, limits }, ctx, name, g, owners), dmName);
     this.deviceKeys = new DeviceKeys(crypto);
     if (opts.store) this.loadRooms(opts.store, ctx, crypto);
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
@@ -167,45 +163,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.removeAllListeners();
   }
 
-  /** A room a member asked to create, with the default room's history limits; with a store, kept in
-   * its own directory (store/room-info.ts), its room-info.json written before anything else. */
-  private makeRoom(ctx: RoomContext, name: string, gate: RoomGate | undefined, owners: RoomOwners, loadedFrom?: string): RoomHost {
-    const fsync = this.opts.fsync ?? false;
-    const dir = loadedFrom ?? (this.opts.store ? roomDir(this.opts.store, name) : undefined);
-    const save = () => {
-      const r = gate?.rotation;
-      const rotation = r ? { epoch: r.epoch, older: r.older, kept: r.kept, admins: r.admins } : undefined;
-      if (dir) writeRoomInfo(dir, { name, verifier: gate?.current, ...owners, ...(rotation ? { rotation } : {}) }, fsync);
-    };
-    if (!loadedFrom) save();
-    const l = this.limits;
-    // A room members made: its history within roomHistoryBytes, its store within twice that (at least the
-    // least store a segment needs), so 256 of them are a bounded share of the relay's memory and disk.
-    const historyBytes = Math.min(l.historyBytes, l.roomHistoryBytes);
-    const room = new Room({ storeDir: dir, fsync, historyMessages: l.historyMessages, historyBytes, storeBytes: Math.max(MIN_STORE_BYTES, 2 * historyBytes) });
-    const host = new RoomHost(name, room, ctx, gate, owners);
-    host.persist = save;
-    return host;
-  }
-
-  /** Every room the store keeps besides the default one, and the devices' DH keys; what cannot be
-   * read is said once in the notices and left as it is. */
+  /** Every room the store keeps besides the default one (room-store.ts), and the devices' DH keys. */
   private loadRooms(store: string, ctx: RoomContext, crypto: Crypto): void {
-    const { rooms, notices } = readRoomInfos(store);
-    this.notices.push(...notices);
-    for (const { dir, info } of rooms) {
-      try {
-        const gate = info.verifier ? new RoomGate(crypto, info.verifier) : undefined;
-        const r = info.rotation;
-        if (gate && r) gate.rotation = new RotationState(r.epoch, r.older, r.kept, r.admins);
-        const owners: RoomOwners = { ...(info.creator ? { creator: info.creator } : {}), ...(info.dmKeys ? { dmKeys: info.dmKeys } : {}) };
-        const host = this.rooms_.restore(this.makeRoom(ctx, info.name, gate, owners, dir));
-        this.notices.push(...host.room.storeNotices.map((n) => `room ${info.name}: ${n}`));
-      } catch (err) {
-        this.notices.push(`The room ${info.name} in ${dir} cannot be loaded: ${(err as Error).message}`);
-      }
-    }
-    this.dhKeysFile = new DeviceKeysFile(path.join(store, DH_KEYS_FILE), this.deviceKeys, this.opts.fsync ?? false);
+    const o = { store, fsync: this.opts.fsync ?? false, limits: this.limits };
+    this.notices.push(...loadRoomHosts(o, ctx, crypto, (host) => this.rooms_.restore(host)));
+    this.dhKeysFile = new DeviceKeysFile(path.join(store, DH_KEYS_FILE), this.deviceKeys, o.fsync);
     this.notices.push(...this.dhKeysFile.load());
   }
 
