@@ -17,8 +17,9 @@ import { nodeCrypto } from '../protocol/crypto';
 import { pinAddress, RelayPins } from '../chat/identity';
 import { join as joinRoom, registerRoomCommands } from './roomCommands';
 import { RoomHub } from './roomHub';
+import { dmRoomWith, registerDmCommands } from './dmCommands';
 import { type JoinedRoom, MAIN_ROOM, unreadTotal } from './roomList';
-import type { RoomRow } from './sidebar';
+import type { DmOffer, RoomRow } from './sidebar';
 import { Server, type ServerInfo } from './server';
 import * as settings from './settings';
 import { Sidebar } from './sidebar';
@@ -93,6 +94,7 @@ export class App extends Disposable {
     this._register({ dispose: () => clearImmediate(this.rendering) });
     for (const d of registerCommands(this)) this._register(d);
     for (const d of registerRoomCommands(this)) this._register(d);
+    for (const d of registerDmCommands(this)) this._register(d);
     // A clicked vscode://whatsudp.whatsudp/join... link: asks, naming the room and relay, then joins.
     this._register(vscode.window.registerUriHandler({ handleUri: (uri) => void handleJoinUri(this, uri).catch((err: unknown) => this.notifier.report(err, 'Opening the link')) }));
     this._register(vscode.workspace.onDidChangeConfiguration((e) => {
@@ -172,25 +174,48 @@ export class App extends Disposable {
     if (this.isDisposed) return;
     this.rendering ??= setImmediate(() => {
       this.rendering = undefined;
-      const main = this.main;
-      if (!main) return;
-      const rows: RoomRow[] = [
-        { room: MAIN_ROOM, title: MAIN_ROOM, unread: main.unread, muted: this.hub.isMuted(MAIN_ROOM), sealed: main.connection.sealed === true, dm: false, connection: main.connection },
-        ...this.hub.list.map(({ joined, session }) => ({
-          room: joined.room, title: joined.dm ? joined.dm.peer : joined.room, unread: session.unread, muted: this.hub.isMuted(joined.room),
-          sealed: session.connection.sealed === true, dm: joined.dm !== undefined, connection: session.connection,
-        })),
-      ];
-      const unread = unreadTotal(rows, this.hub.mutedRooms());
-      const focused = this.hub.entry(this.focused)?.session ?? main;
-      this.statusBar.update({ unread });
-      this.sidebar.update({ rooms: main.started ? rows : [], others: this.hub.others, members: focused.members, membersOf: focused === main ? MAIN_ROOM : this.focused, unread });
+      try {
+        this.renderViews();
+      } catch (err) {
+        this.notifier.log.error('Showing the rooms failed', err); // never out of a timer into the host
+      }
     });
+  }
+
+  /** The sidebar, the view badge and the status bar from every room's state. */
+  private renderViews(): void {
+    const main = this.main;
+    if (!main) return;
+    const rows: RoomRow[] = [
+      { room: MAIN_ROOM, title: MAIN_ROOM, unread: main.unread, muted: this.hub.isMuted(MAIN_ROOM), sealed: main.connection.sealed === true, dm: false, connection: main.connection },
+      ...this.hub.list.map(({ joined, session }) => ({
+        room: joined.room, title: joined.dm ? joined.dm.peer : joined.room, unread: session.unread, muted: this.hub.isMuted(joined.room),
+        sealed: session.connection.sealed === true, dm: joined.dm !== undefined, connection: session.connection,
+      })),
+    ];
+    const unread = unreadTotal(rows, this.hub.mutedRooms());
+    const focused = this.hub.entry(this.focused)?.session ?? main;
+    this.statusBar.update({ unread });
+    this.sidebar.update({ rooms: main.started ? rows : [], others: this.hub.others, dmOffers: this.dmOffers(main), members: focused.members, membersOf: focused === main ? MAIN_ROOM : this.focused, unread });
   }
 
   /** Asks the relay for its rooms again (after a join or a leave, and when the sidebar shows). */
   async refreshRooms(): Promise<void> {
     if (this.main?.started) await this.hub.refresh(this.main);
+  }
+
+  /** DMs the relay lists to this device, each matched to a person present in a room here (the DM's
+   * name is made from both keys, so it is recognised by trying each key). */
+  private dmOffers(main: ChatSession): DmOffer[] {
+    const offers = this.hub.dmOffers;
+    if (offers.length === 0) return [];
+    const mine = main.deviceIdentity.publicKey;
+    const self = Buffer.from(mine).toString('base64url'); // this device's own windows are no one to write to
+    const people = [main, ...this.hub.list.map((e) => e.session)].flatMap((s) => s.verifyContext().members).filter((m) => m.key && m.key !== self);
+    return offers.flatMap((o) => {
+      const m = people.find((p) => dmRoomWith(mine, p.key!) === o.name);
+      return m ? [{ room: o.name, peer: m.name, key: m.key! }] : [];
+    });
   }
 
   private focusChanged(): void {

@@ -236,6 +236,12 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return client.rooms();
   }
 
+  /** A device's DH key as the relay saw it (certificate checked by the engine), for a direct message. */
+  deviceKeyOf(key: Uint8Array): Promise<{ x25519: Uint8Array } | undefined> {
+    if (!this.client || this.state?.state !== 'connected') return Promise.reject(new ChatError('CLOSED', 'Not connected to the relay: a direct message opens once the chat is in.'));
+    return this.client.deviceKeyOf(key);
+  }
+
   /** This device's key pair and its certified DH key (direct messages derive their secret from it). */
   get deviceIdentity(): DeviceIdentity {
     return this.identity;

@@ -51,6 +51,11 @@ export class RoomHub extends Disposable {
     return otherRooms(this.relayRooms, new Set(this.entries.keys()));
   }
 
+  /** DM rooms the relay lists to this device (someone opened one with it) not joined here. */
+  get dmOffers(): RoomInfo[] {
+    return this.relayRooms.filter((r) => r.dm && !this.entries.has(r.name));
+  }
+
   entry(room: string): RoomEntry | undefined {
     return this.entries.get(room);
   }

@@ -16,6 +16,7 @@ type Node =
   | { kind: 'dms' }
   | { kind: 'more' }
   | { kind: 'other'; r: RoomInfo }
+  | { kind: 'offer'; o: DmOffer }
   | { kind: 'people' }
   | { kind: 'member'; m: MemberView };
 
@@ -31,7 +32,16 @@ export interface RoomRow {
   connection: ConnectionView;
 }
 
+/** A DM someone opened with this device, not opened here yet: whom it is with, when known. */
+export interface DmOffer {
+  room: string;
+  peer: string;
+  /** Their device key (base64url). */
+  key: string;
+}
+
 export interface SidebarState {
+  dmOffers: DmOffer[];
   rooms: RoomRow[];
   /** The relay's rooms not joined here, to join with a click. */
   others: RoomInfo[];
@@ -47,7 +57,7 @@ export interface SidebarState {
 export class Sidebar extends Disposable implements vscode.TreeDataProvider<Node> {
   private readonly changed = this._register(new vscode.EventEmitter<Node | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
-  private state: SidebarState = { rooms: [], others: [], members: [], membersOf: MAIN_ROOM, unread: 0 };
+  private state: SidebarState = { dmOffers: [], rooms: [], others: [], members: [], membersOf: MAIN_ROOM, unread: 0 };
   private readonly view: vscode.TreeView<Node>;
   /** The view came into sight (the relay's room list is asked for again then). */
   readonly onDidShow: (fn: () => void) => vscode.Disposable;
@@ -67,6 +77,8 @@ export class Sidebar extends Disposable implements vscode.TreeDataProvider<Node>
     const had = this.state.rooms.length > 0;
     this.state = { ...this.state, ...change };
     if (!had && this.state.rooms.length > 0) void vscode.commands.executeCommand('setContext', 'whatsudp.hasRoom', true);
+    // The relay every room here is on, beside the view's title.
+    this.view.description = this.state.rooms[0]?.connection.relay;
     this.view.badge = this.state.unread > 0 ? { value: this.state.unread, tooltip: unreadText(this.state.unread) } : undefined;
     this.changed.fire(undefined);
   }
@@ -86,12 +98,12 @@ export class Sidebar extends Disposable implements vscode.TreeDataProvider<Node>
     if (!node) {
       return [
         ...s.rooms.filter((r) => !r.dm).map((r): Node => ({ kind: 'room', r })),
-        ...(s.rooms.some((r) => r.dm) ? [{ kind: 'dms' } as const] : []),
+        ...(s.rooms.some((r) => r.dm) || s.dmOffers.length ? [{ kind: 'dms' } as const] : []),
         ...(s.others.length ? [{ kind: 'more' } as const] : []),
         { kind: 'people' },
       ];
     }
-    if (node.kind === 'dms') return s.rooms.filter((r) => r.dm).map((r) => ({ kind: 'room', r }));
+    if (node.kind === 'dms') return [...s.rooms.filter((r) => r.dm).map((r): Node => ({ kind: 'room', r })), ...s.dmOffers.map((o): Node => ({ kind: 'offer', o }))];
     if (node.kind === 'more') return s.others.map((r) => ({ kind: 'other', r }));
     if (node.kind === 'people') return sortedMembers(s.members).map((m) => ({ kind: 'member', m }));
     return [];
@@ -103,10 +115,19 @@ export class Sidebar extends Disposable implements vscode.TreeDataProvider<Node>
         return roomItem(node.r);
       case 'other':
         return otherRoomItem(node.r);
+      case 'offer': {
+        const item = new vscode.TreeItem(node.o.peer, vscode.TreeItemCollapsibleState.None);
+        item.description = 'new · click to open';
+        item.iconPath = new vscode.ThemeIcon('mail');
+        item.tooltip = `${node.o.peer} opened a direct message with you. Click to open it.`;
+        item.command = { command: 'whatsudp.directMessage', title: 'Direct Message...', arguments: [node.o.key] };
+        return item;
+      }
       case 'dms': {
         const item = new vscode.TreeItem('Direct Messages', vscode.TreeItemCollapsibleState.Expanded);
         const unread = this.state.rooms.filter((r) => r.dm && !r.muted).reduce((n, r) => n + r.unread, 0);
-        item.description = unread > 0 ? `${unread} unread` : '';
+        const offers = this.state.dmOffers.length;
+        item.description = [unread > 0 ? `${unread} unread` : '', offers > 0 ? `${offers} new` : ''].filter(Boolean).join(' · ');
         return item;
       }
       case 'more': {
@@ -135,7 +156,7 @@ const unreadText = (n: number): string => (n === 1 ? '1 unread message' : `${n} 
 export function roomItem(r: RoomRow): vscode.TreeItem {
   const c = r.connection;
   const main = r.room === MAIN_ROOM;
-  const item = new vscode.TreeItem(main ? `${MAIN_ROOM} (${c.relay})` : r.title, vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(r.title, vscode.TreeItemCollapsibleState.None);
   const state = c.state === 'connected' ? 'connected' : c.state === 'connecting' ? 'connecting…' : `${c.state}: ${c.reason}`;
   item.description = `${r.unread > 0 ? `${r.unread} unread · ` : ''}${r.muted ? 'muted · ' : ''}${state}`;
   item.iconPath = new vscode.ThemeIcon(r.dm ? 'person' : r.sealed ? 'lock' : 'comment-discussion', c.state === 'offline' ? new vscode.ThemeColor('list.warningForeground') : undefined);

@@ -5,6 +5,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { type Address, ChatError } from '../../src/chat';
+import { openDm } from '../../src/chat/dm';
+import { newIdentity } from '../../src/chat/identity';
+import { nodeCrypto } from '../../src/protocol/crypto';
 import type { WhatsUdpApi } from '../../src/extension/extension';
 import { closeChatTab, extensionApi, notificationsSince, Peer, resetTheme, screenshot, Settings, startServer, waitFor, workspaceFile } from './helpers';
 
@@ -26,8 +29,8 @@ describe('WhatsUDP rooms', function () {
       if (row(label)?.description === description) return true;
       throw new Error(`the sidebar reads ${JSON.stringify(api.sidebarRows())}`);
     });
-  const peer = async (name: string, room?: string, create = false) => {
-    const p = new Peer(server, name, undefined, room ? { room, create } : {});
+  const peer = async (name: string, room?: string, create = false, more: ConstructorParameters<typeof Peer>[3] = {}) => {
+    const p = new Peer(server, name, undefined, { ...more, ...(room ? { room, create } : {}) });
     peers.push(p);
     return p.start();
   };
@@ -128,5 +131,28 @@ describe('WhatsUDP rooms', function () {
     await waitFor('plans in the sidebar', () => api.sidebarRows().some((x) => x.label === 'plans' && x.description === 'connected'));
     const err = await peer('mallory', 'plans').then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof ChatError && err.code === 'REFUSED' && /sealed/.test(err.message), String(err));
+  });
+
+  it('a direct message: dave opens one, alice finds it under Direct Messages and opens it; only the two can be in it', async () => {
+    const { identity } = newIdentity(nodeCrypto);
+    const dave = await peer('dave', undefined, false, { identity });
+    const alice = await waitFor('dave sees alice with her key', () => dave.client.members.find((m) => m.name === 'alice' && m.key));
+    const dm = await openDm(dave.client, identity, Buffer.from(alice.key!, 'base64url'), nodeCrypto);
+    const daveDm = await peer('dave', dm.room, true, { identity, roomSecret: dm.roomSecret, dmKeys: dm.dmKeys });
+    await vscode.commands.executeCommand('whatsudp.refreshRooms');
+    await rowReads('the DM offered under Direct Messages', 'dave', 'new · click to open');
+    // Its row's click: Direct Message with dave's key; alice's side computes the same room and secret.
+    await vscode.commands.executeCommand('whatsudp.directMessage', Buffer.from(identity.publicKey).toString('base64url'));
+    await waitFor('the DM tab', () => roomTab('DM dave'));
+    daveDm.say('just between us');
+    await waitFor('the DM panel shows it', async () => (await api.rooms.inspect(dm.room)).lastRows.some((t) => t.includes('just between us')));
+    api.rooms.session(dm.room)!.send('understood');
+    await waitFor('dave got the answer', () => daveDm.texts().includes('alice: understood'));
+    assert.ok(!dave.texts().includes('alice: understood'), 'not in the default room');
+    await rowReads('the DM joined, under Direct Messages', 'dave', 'connected');
+    await screenshot('rooms-dm-dark', 'Default Dark Modern');
+    // A third device, even with the room's name and secret, is not one of its two keys.
+    const err = await peer('mallory', dm.room, true, { roomSecret: dm.roomSecret, dmKeys: dm.dmKeys }).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof ChatError && err.code === 'REFUSED', String(err));
   });
 });
