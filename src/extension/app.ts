@@ -68,7 +68,7 @@ export class App extends Disposable {
     );
     this.panels = this._register(
       new PanelHost(context.extensionUri, () => this.session(), {
-        openSnippet: (key, column) => openSnippet(this, key, column).catch((err: unknown) => this.notifier.report(err, 'Opening the snippet')),
+        openSnippet: (key, column, session) => openSnippet(this, key, column, session).catch((err: unknown) => this.notifier.report(err, 'Opening the snippet')),
         changeName: () => changeName(this).catch((err: unknown) => this.notifier.report(err, 'Changing your name')),
         reconnect: () => this.reconnect(),
         verify: (memberId) => vscode.commands.executeCommand('whatsudp.verifyMember', memberId),

@@ -15,7 +15,8 @@ const INSPECT_TIMEOUT_MS = 10_000;
 
 /** What the panel asks of the rest of the extension. */
 export interface PanelActions {
-  openSnippet(key: string, panelColumn: vscode.ViewColumn | undefined): unknown;
+  /** `session`: the room's whose panel asked (the default room's if absent). */
+  openSnippet(key: string, panelColumn: vscode.ViewColumn | undefined, session?: ChatSession): unknown;
   changeName(): unknown;
   reconnect(): unknown;
   /** Verify Member for this session (the member list's Verify button). */

@@ -83,9 +83,10 @@ async function clearHistory(app: ChatCommands): Promise<void> {
   app.notifier.info('WhatsUDP: the chat history in this window is cleared. Messages still being sent were kept.');
 }
 
-/** The webview's `openSnippet`: the file a colleague's snippet names, at its lines, if this workspace has it. */
-export async function openSnippet(app: ChatCommands, key: string, chatColumn: vscode.ViewColumn | undefined): Promise<void> {
-  const entry = (await app.session()).find(key);
+/** The webview's `openSnippet`: the file a colleague's snippet names, at its lines, if this workspace has it
+ * (`session`: the room's whose panel asked; the default room's if absent). */
+export async function openSnippet(app: ChatCommands, key: string, chatColumn: vscode.ViewColumn | undefined, session?: ChatSession): Promise<void> {
+  const entry = (session ?? (await app.session())).find(key);
   if (!entry || entry.body.kind !== 'snippet') return;
   const { path, startLine, endLine } = entry.body;
   const shown = plain(path);

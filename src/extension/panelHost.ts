@@ -59,7 +59,7 @@ export class PanelHost extends Disposable {
     let chat = this.rooms.get(room);
     if (!chat) {
       const panel = vscode.window.createWebviewPanel(ROOM_VIEW_TYPE, panelTitle(room, dmPeer), { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, { enableScripts: true, retainContextWhenHidden: false });
-      const opened = new ChatPanel(panel, session, this.extensionUri, this.actions, this.notifier);
+      const opened = new ChatPanel(panel, session, this.extensionUri, { ...this.actions, ...this.roomActions(session) }, this.notifier);
       chat = opened;
       this.rooms.set(room, opened);
       const state = panel.onDidChangeViewState(() => this._onDidChangeRoomPanel.fire(room));
@@ -72,6 +72,15 @@ export class PanelHost extends Disposable {
     chat.reveal(preserveFocus);
     this._onDidChangeRoomPanel.fire(room);
     return chat;
+  }
+
+  /** What a room's panel does differently from the default room's: its Reconnect rejoins that room,
+   * and a snippet it shows is looked up in that room's conversation. */
+  private roomActions(session: ChatSession): Pick<PanelActions, 'reconnect' | 'openSnippet'> {
+    return {
+      reconnect: () => session.connect().catch((err: unknown) => this.notifier.report(err, `Rejoining room ${session.roomName}`)),
+      openSnippet: (key, column) => this.actions.openSnippet(key, column, session),
+    };
   }
 
   /** Closes a room's panel (the room was left). */
