@@ -4,6 +4,7 @@
 // put the chat in more rooms of the same relay (issue 11): lines go to the current one, and the
 // others' messages print after "[ROOM] " (room-view.ts; the commands are in room-commands.ts).
 import { RelayKeyChangedError } from '../chat';
+import { loadKeyring } from './keyring-file';
 import { nodeCrypto } from '../protocol/crypto';
 import { newRoomSecret } from '../protocol/sealed-room';
 import type { ChatArgs } from './args';
@@ -32,7 +33,9 @@ export function startChat(args: ChatArgs, io: Io): Session {
     lines.close();
     finish(code);
   };
-  const closeAll = (leave: boolean): Promise<void> => bounded(Promise.all(chat.rooms.map((r) => r.client.close({ leave }))), 2000);
+  // Closing waits for the keyring too: a rekey just taken in is being written.
+  const closeAll = (leave: boolean): Promise<void> =>
+    bounded(Promise.all([...chat.rooms.map((r) => r.client.close({ leave })), keys.then((k) => k.idle())]), 2000);
 
   const host: RoomHost = {
     isCurrent: (r) => r === chat.current,
@@ -49,10 +52,16 @@ export function startChat(args: ChatArgs, io: Io): Session {
 
   const chat = new RoomsChat(args, io, host);
 
-  // Sent at once even before the join completes: the client queues them until it is in the room.
-  const first = chat.enter(firstRoom(args));
-  chat.focus(first);
-  const started = first.client.start();
+  // A sealed room's newer keys (issue 9: learnt from a rekey) are kept beside the identity, so a
+  // restart with the room's first link still reads what came after the rotation.
+  const keys = loadKeyring(args.identity);
+  const ready = keys.then(({ keyring }) => {
+    chat.keyring = keyring;
+    const first = chat.enter(firstRoom(args));
+    chat.focus(first);
+    return first;
+  });
+  const started = ready.then((first) => first.client.start());
   const failed = (code: number): void => {
     over = true;
     void closeAll(false).then(() => end(code));
@@ -62,7 +71,7 @@ export function startChat(args: ChatArgs, io: Io): Session {
   const invited = started.then(
     async () => {
       if (!args.sealed || over) return;
-      if (!(await sealedInvite(chat, first).catch((err: unknown) => (io.err(errorLine(err)), false)))) failed(EXIT.REFUSED);
+      if (!(await sealedInvite(chat, chat.current).catch((err: unknown) => (io.err(errorLine(err)), false)))) failed(EXIT.REFUSED);
     },
     (err: unknown) => {
       if (over) return;
@@ -71,21 +80,20 @@ export function startChat(args: ChatArgs, io: Io): Session {
     },
   );
 
-  // Room commands wait for the relay (a list, a key): the lines after one wait for it, in order.
-  let queue: Promise<void> = args.sealed ? invited : Promise.resolve();
-  let queued = args.sealed ? 1 : 0;
-  if (args.sealed) void invited.finally(() => queued--);
+  // Lines wait for the first room to exist (its client queues them until it is in the room; a sealed
+  // room's until its link is out), and room commands for the relay (a list, a key), in order.
+  let queue: Promise<void> = args.sealed ? invited : ready.then(() => undefined, () => undefined);
+  let queued = 1;
+  void queue.finally(() => queued--);
   const act = async (c: RoomCommand): Promise<void> => {
     if (!(await runRoomCommand(chat, c))) lines.problems++;
   };
   const later = (what: () => void | Promise<void>): void => {
+    const lineNo = lines.lineNo;
     queued++;
     queue = queue
       .then(what)
-      .catch((err: unknown) => {
-        lines.problems++;
-        io.err(`whatsudp: not sent: ${errorLine(err).replace(/^whatsudp: /, '')}`);
-      })
+      .catch((err: unknown) => lines.notSent(lineNo, err))
       .finally(() => queued--);
   };
 

@@ -160,7 +160,8 @@ Options:
 ${flagLines(CHAT_NUMBER_FLAGS, 21, 'words')}
   --identity FILE      this device's key (made on first use, 0600; default
                        $XDG_CONFIG_HOME/whatsudp/identity, else ~/.config/whatsudp/identity); relay
-                       keys are pinned in known_relays beside it, per relay address
+                       keys are pinned in known_relays beside it, per relay address, and sealed
+                       rooms' newer keys (after a /rotate) kept in keyring (0600)
   --accept-relay-key FP
                        trust this key fingerprint for the relay even though another one is pinned
                        for its address (exit 8 names both): only once its owner has confirmed it

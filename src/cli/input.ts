@@ -7,10 +7,15 @@ import { errorLine, type Io } from './session';
 export class MessageLines {
   problems = 0;
   private readonly rl: Interface;
-  private lineNo = 0;
+  /** The number of the line read last (from 1): what a line sent later is named by if it fails. */
+  lineNo = 0;
   private closed = false;
 
-  constructor(io: Io, send: (text: string) => void, atEnd: () => void) {
+  constructor(
+    private readonly io: Io,
+    send: (text: string) => void,
+    atEnd: () => void,
+  ) {
     this.rl = createInterface({ input: io.stdin, crlfDelay: Infinity, terminal: false });
     this.rl.on('line', (line) => {
       this.lineNo++;
@@ -25,13 +30,18 @@ export class MessageLines {
       try {
         send(line);
       } catch (err) {
-        this.problems++;
-        io.err(`whatsudp: line ${this.lineNo} not sent: ${errorLine(err).replace(/^whatsudp: /, '')}`);
+        this.notSent(this.lineNo, err);
       }
     });
     this.rl.on('close', () => {
       if (!this.closed) atEnd();
     });
+  }
+
+  /** Line `lineNo` could not be sent (`err` says why): said on stderr, and counted. */
+  notSent(lineNo: number, err: unknown): void {
+    this.problems++;
+    this.io.err(`whatsudp: line ${lineNo} not sent: ${errorLine(err).replace(/^whatsudp: /, '')}`);
   }
 
   /** Stops reading (the session is over for another reason); `atEnd` is not called. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ChatClient, type ClientOptions, type OutgoingMessage, type RoomMessage } from '../chat';
 import { formatAddress } from '../chat';
 import { conflictText, FileStore, NameWatch } from '../chat/identity';
+import type { Keyring } from '../chat/identity/keyring';
 import { isAction } from '../common/message';
 import { Thread } from '../common/thread';
 import { nodeCrypto } from '../protocol/crypto';
@@ -51,6 +52,7 @@ export class JoinedRoom {
     readonly spec: RoomSpec,
     private readonly io: Io,
     private readonly host: RoomHost,
+    keyring?: Keyring,
   ) {
     const { room, create, roomSecret, relayFingerprints, dmKeys } = spec;
     // The default room goes without a room extension: a relay from before rooms lets it in as before.
@@ -62,6 +64,7 @@ export class JoinedRoom {
       identityStore: new FileStore(args.identity),
       relayPins: new FileStore(path.join(path.dirname(args.identity), 'known_relays')),
       acceptRelayKey: args.acceptRelayKey,
+      ...(keyring ? { keyring } : {}),
       ...roomOpts,
     });
     this.listen();

@@ -6,6 +6,7 @@ import { FileStore, loadOrCreateIdentity, pinAddress, RelayPins, type DeviceIden
 import { nodeCrypto } from '../protocol/crypto';
 import { fingerprint } from '../protocol/fingerprint';
 import { formatInvite } from '../protocol/invite';
+import type { Keyring } from '../chat/identity/keyring';
 import type { ChatArgs } from './args';
 import { escapeName } from './format';
 import { JoinedRoom, type RoomHost, type RoomSpec } from './room-view';
@@ -17,6 +18,8 @@ export class RoomsChat {
   current!: JoinedRoom;
   /** For rooms left: the newest seq read there, so /rooms counts what came since. */
   readonly looked = new Map<string, number>();
+  /** Sealed rooms' secrets by epoch (identity/keyring.ts), shared by every room of the chat. */
+  keyring?: Keyring;
 
   constructor(
     readonly args: ChatArgs,
@@ -25,7 +28,7 @@ export class RoomsChat {
   ) {}
 
   enter(spec: RoomSpec): JoinedRoom {
-    const room = new JoinedRoom(this.args, spec, this.io, this.host);
+    const room = new JoinedRoom(this.args, spec, this.io, this.host, this.keyring);
     this.rooms.push(room);
     return room;
   }

@@ -1,8 +1,12 @@
 // /rotate in `whatsudp chat` (issue 9): the creator of a sealed room gives it a new key without a
 // member, and prints the new invite link; the member left out is shut out, the others read on; the
-// old link lets no one new in, the new one does; anyone but the creator is refused, saying why.
+// old link lets no one new in, the new one does; anyone but the creator is refused, saying why. A
+// member kept keeps the new key in its keyring, so it reads on when it comes back with the old link.
 import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { lineToCommand } from '../../src/cli/commands';
 import { CLI, cliBuilt, spawnCli, startRelay, stopAll, type Proc } from './helpers/cli-proc';
 
@@ -15,8 +19,12 @@ async function joinedChat(address: string, name: string, extra: string[] = []): 
   return p;
 }
 
+const dirs: string[] = [];
 afterEach(stopAll);
-after(stopAll);
+after(async () => {
+  await stopAll();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('/rotate', { skip, timeout: 90_000 }, () => {
   it('reads /rotate and /rotate --remove NAME', () => {
@@ -54,5 +62,26 @@ describe('/rotate', { skip, timeout: 90_000 }, () => {
     assert.equal((await old.exitWithin(10_000)).code, 6, old.stderr.join('\n'));
     const dan = await joinedChat(address, 'dan', ['--invite', second]);
     await dan.waitForLine('stdout', 'ann: after the rotation'); // the backfill, opened with the new secret
+  });
+
+  it('a member kept through a rotation keeps the new key (keyring, 0600): back with the first link, it reads on', async () => {
+    // A backfill of one message: the rekey is not in it when bob comes back, only what followed it.
+    const { address } = await startRelay(['--backfill', '1']);
+    const ann = await joinedChat(address, 'ann', ['--room', 'ops', '--create', '--sealed', '--commands']);
+    const first = LINK.exec(await ann.waitForLine('stderr', LINK))![1];
+    const home = mkdtempSync(path.join(os.tmpdir(), 'whatsudp-bob-'));
+    dirs.push(home);
+    const bob = spawnCli(['chat', '--name', 'bob', '--invite', first], { configHome: home });
+    await ann.waitForLine('stderr', '* bob joined');
+    ann.write('/rotate\nafter the rotation\n');
+    await bob.waitForLine('stdout', 'ann: after the rotation');
+    bob.end();
+    assert.equal((await bob.exitWithin(15_000)).code, 0);
+    assert.deepEqual(readdirSync(path.join(home, 'whatsudp')).filter((f) => f.endsWith('.tmp')), [], 'no write left half done');
+    assert.equal(statSync(path.join(home, 'whatsudp', 'keyring')).mode & 0o777, 0o600);
+
+    const back = spawnCli(['chat', '--name', 'bob', '--invite', first], { configHome: home });
+    await back.waitForLine('stdout', 'ann: after the rotation');
+    assert.ok(!back.stdout.some((l) => /not shown/.test(l)), back.stdout.join('\n'));
   });
 });
