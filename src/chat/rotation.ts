@@ -6,11 +6,14 @@
 import { fingerprint } from '../protocol/fingerprint';
 import { selectCrypto } from '../protocol/crypto';
 import type { ChatClient } from './client/client';
+import { ProtocolError } from '../protocol/bytes';
 import { ChatError } from './errors';
 import type { OutgoingMessage } from './types';
 
 export interface RotateOptions {
-  /** Members to remove, by fingerprint (or device key, base64url). Everyone else in the room now stays. */
+  /** Members to remove, by fingerprint (or device key, base64url). Everyone else in the room now, and
+   * everyone the last rotation kept, stays; a member offline now who joined since the last rotation
+   * (or ever, before the first) stays only if named in `keep`. */
   remove?: string[];
   /** Device keys to keep besides the members in the room now: people offline, who must have joined
    * this relay once (the relay passes their X25519 key on). */
@@ -47,6 +50,7 @@ export async function rotateRoomKey(client: Rotating, opts: RotateOptions = {}):
   const removing = new Set(opts.remove ?? []);
   const gone = (key: Uint8Array) => removing.has(fingerprint(crypto, key)) || removing.has(b64(key));
   const candidates = new Map<string, Uint8Array>();
+  for (const k of seal.lastKept) candidates.set(b64(k), k);
   for (const m of client.members) if (m.key) candidates.set(m.key, Uint8Array.from(Buffer.from(m.key, 'base64url')));
   for (const k of opts.keep ?? []) candidates.set(b64(k), Uint8Array.from(k));
   const keep: { key: Uint8Array; x25519: Uint8Array }[] = [];
@@ -57,7 +61,14 @@ export async function rotateRoomKey(client: Rotating, opts: RotateOptions = {}):
     if (dh) keep.push({ key, x25519: dh.x25519 });
     else removed.push(fingerprint(crypto, key));
   }
-  const { body, fields, secret } = seal.prepareRekey(keep, opts.admins);
+  let prepared: ReturnType<typeof seal.prepareRekey>;
+  try {
+    prepared = seal.prepareRekey(keep, opts.admins);
+  } catch (err) {
+    if (err instanceof ProtocolError) throw new ChatError('TOO_LARGE', `The new key cannot go to ${keep.length + 1} members in one message: ${err.message}.`);
+    throw err;
+  }
+  const { body, fields, secret } = prepared;
   await sequenced(client, body, opts.timeoutMs ?? 10_000);
   return { epoch: fields.epoch, secret, kept: fields.keep.map((k) => fingerprint(crypto, k.key)), removed };
 }

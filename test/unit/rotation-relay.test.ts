@@ -142,3 +142,25 @@ test('through 30% loss: a rotation and the 30 messages after it all read at a ke
   assert.deepEqual(texts(bob).slice(1), Array.from({ length: 30 }, (_, i) => `after ${i}`));
   assert.ok(proxy.counts.dropped > 5, `the proxy really dropped: ${JSON.stringify(proxy.counts)}`);
 });
+
+test('a member the last rotation kept stays kept in the next, even while offline; one never seen by a rotation must be named', async () => {
+  h = new Harness();
+  const relay = await h.relay();
+  const secret = newRoomSecret(c);
+  const [a, b, d] = [newIdentity(c).identity, newIdentity(c).identity, newIdentity(c).identity];
+  const room = { room: 'team', roomSecret: secret };
+  const ann = await h.client(relay.address(), 'ann', { identity: a, ...room, create: true });
+  const bob = await h.client(relay.address(), 'bob', { identity: b, ...room });
+  const dan = await h.client(relay.address(), 'dan', { identity: d, ...room });
+  await until(() => ann.client.members.length === 3, 5000, 'three members');
+  await rotateRoomKey(ann.client);
+  await bob.client.close();
+  await dan.client.close();
+  await until(() => ann.client.members.length === 1, 5000, 'bob and dan gone');
+  const second = await rotateRoomKey(ann.client, { keep: [] });
+  assert.equal(second.epoch, 2);
+  assert.deepEqual([...second.kept].sort(), [a.fingerprint, b.fingerprint, d.fingerprint].sort(), 'the offline members the first rotation kept');
+  ann.client.send({ kind: 'text', text: 'epoch two' });
+  const bobBack = await h.client(relay.address(), 'bob', { identity: b, ...room });
+  await until(() => texts(bobBack).includes('epoch two'), 5000, 'bob, offline at the rotation, joins with the old link and reads on');
+});

@@ -63,6 +63,9 @@ export class RoomSeal {
   private readonly rekeys = new WeakMap<SendableBody, Buffer>();
   /** The room's newest epoch a rekey said (0 until one): a rotation makes the next. */
   private roomEpoch = 0;
+  /** The device keys the newest rekey read kept: a next rotation keeps them too unless told otherwise
+   * (members offline at the time are not in the roster). */
+  private kept: Uint8Array[] = [];
 
   constructor(
     private readonly crypto: Crypto,
@@ -82,6 +85,11 @@ export class RoomSeal {
   /** The keyring's name for this room: the verifier of the secret it was joined with. */
   private get ringName(): string {
     return `room:${this.held[0].verifier}`;
+  }
+
+  /** The device keys the newest rekey this member read kept. */
+  get lastKept(): Uint8Array[] {
+    return this.kept.map((k) => Uint8Array.from(k));
   }
 
   /** Whether `key` is this member's own device key. */
@@ -182,6 +190,7 @@ export class RoomSeal {
   async rekey(text: string): Promise<{ epoch: number; secret: Uint8Array } | undefined> {
     const f = parseRekey(text);
     if (!f) return undefined;
+    if (f.epoch >= this.roomEpoch) this.kept = f.keep.map((k) => k.key);
     this.roomEpoch = Math.max(this.roomEpoch, f.epoch);
     const verifier = b64(f.verifier);
     let secret = this.held.find((h) => h.verifier === verifier)?.secret;
