@@ -80,7 +80,8 @@ Options:
                           (~/.config/whatsudp/relay-key); with --log its fingerprint is printed
                           on stderr at start
   --log                   print each message (name: text; name [unverified]: text from the
-                          original chat) on stdout, joins, leaves and warnings on stderr
+                          original chat) on stdout, joins, leaves and warnings on stderr; those
+                          of a room other than the default one, main, after "[ROOM] "
   --sealed                a sealed room: only members with its invite link get in. The link
                           (whatsudp://HOST:PORT/main?fp=KEY#v1.SECRET) is printed once, on
                           stdout right after the address line: SAVE IT, the relay keeps only a

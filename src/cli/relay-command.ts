@@ -13,6 +13,7 @@ import type { RelayArgs } from './args';
 import { escapeName, formatMessage } from './format';
 import { EXIT } from './help';
 import { bounded, errorLine, exitCodeFor, type Io, type Session } from './session';
+import { DEFAULT_ROOM } from '../protocol/rooms';
 
 export function startRelay(args: RelayArgs, io: Io): Session {
   let relay: Relay | undefined;
@@ -38,9 +39,11 @@ export function startRelay(args: RelayArgs, io: Io): Session {
       // learns, once, why their lines go nowhere and how to let them in.
       r.on('legacyDropped', (from) => io.err(legacyDroppedNote(formatAddress(from))));
       if (args.log) {
-        r.on('message', (msg) => io.out(formatMessage(msg.sender.name, msg, msg.sender.legacy)));
-        r.on('joined', (m) => io.err(`* ${escapeName(m.name)} joined from ${formatAddress(m.address)}`));
-        r.on('left', (m) => io.err(`* ${escapeName(m.name)} left${m.reason === 'timeout' ? ' (no heartbeat)' : ''}`));
+        // The default room's lines as before rooms; every line of another room's after "[ROOM] " (issue 11).
+        const inRoom = (room: string, text: string): string => (room === DEFAULT_ROOM ? text : text.split('\n').map((l) => `[${room}] ${l}`).join('\n'));
+        r.on('message', (msg) => io.out(inRoom(msg.room, formatMessage(msg.sender.name, msg, msg.sender.legacy))));
+        r.on('joined', (m) => io.err(inRoom(m.room, `* ${escapeName(m.name)} joined from ${formatAddress(m.address)}`)));
+        r.on('left', (m) => io.err(inRoom(m.room, `* ${escapeName(m.name)} left${m.reason === 'timeout' ? ' (no heartbeat)' : ''}`)));
         r.on('warning', (err) => io.err(`whatsudp: warning: ${escapeName(err.message)}`));
       }
       // Without --log a relay stays quiet about traffic: a busy room must not fill a log nobody reads.

@@ -86,7 +86,7 @@ describe('whatsudp chat in rooms', { skip, timeout: 90_000 }, () => {
   });
 
   it('with --commands: /create and /join move lines between rooms; others print after [ROOM]; --json has the room', async () => {
-    const { address } = await startRelay();
+    const { relay, address } = await startRelay(['--log']);
     const ann = await joinedChat(address, 'ann', ['--commands']);
     const cy = await joinedChat(address, 'cy', ['--json']); // in main
     ann.write('/create design\n');
@@ -97,10 +97,13 @@ describe('whatsudp chat in rooms', { skip, timeout: 90_000 }, () => {
     assert.equal((JSON.parse(bob.stdout.find((l) => l.includes('in design'))!) as { room: string }).room, 'design');
     assert.ok(!cy.stdout.some((l) => l.includes('in design')), 'the main room did not get it');
 
+    await relay.waitForLine('stdout', '[design] ann: in design');
+    await relay.waitForLine('stderr', /^\[design\] \* bob joined from /);
     cy.write('from main\n');
     await ann.waitForLine('stdout', '[main] cy: from main');
     assert.equal((JSON.parse(await cy.waitForLine('stdout', /"text":"from main"/)) as { room: string }).room, 'main');
     assert.ok(!bob.stdout.some((l) => l.includes('from main')), 'design did not get it');
+    await relay.waitForLine('stdout', 'cy: from main'); // the default room as before rooms
 
     ann.write('/rooms\n');
     await ann.waitForLine('stderr', /^rooms on 127\.0\.0\.1:\d+ \(2\):$/);
