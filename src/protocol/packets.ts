@@ -1,6 +1,5 @@
 // The packets of WhatsUDP protocol version 1, as values. `codec.ts` turns them into bytes and back.
 // docs/PROTOCOL.md is the prose version of this file; keep the two in step.
-import type { RoomEntry } from './rooms';
 
 /** First byte of every WhatsUDP datagram. 0xF5..0xFF never occur in UTF-8, so no seed datagram
  * (plain UTF-8 `name: text`) can be taken for one of ours, and none of ours for text. */
@@ -283,6 +282,14 @@ export interface SeenCount {
   type: PacketType.SeenCount;
   seq: number;
   count: number;
+}
+
+/** One room in a Rooms page (rooms.ts reads and writes it; RoomFlags there). */
+export interface RoomEntry {
+  name: string;
+  flags: number; // RoomFlags: 1 sealed, 2 DM
+  members: number;
+  headSeq: number;
 }
 
 /** client -> relay: which rooms do you serve? */

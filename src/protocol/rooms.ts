@@ -1,7 +1,10 @@
 // Rooms (issue 11): one relay serves many named rooms. Their names, and the Rooms list's entries,
 // as pure values and bytes. docs/PROTOCOL.md, "Rooms (issue 11)", is the prose version.
 import { ProtocolError, type Reader, type Writer } from './bytes';
+import type { RoomEntry } from './packets';
 import { strLength } from './parts';
+
+export type { RoomEntry } from './packets';
 
 /** The room a Hello without a room extension joins, and the one the legacy bridge feeds. */
 export const DEFAULT_ROOM = 'main';
@@ -23,13 +26,6 @@ export enum RoomFlags {
   Dm = 2,
 }
 
-/** One room in a Rooms page. */
-export interface RoomEntry {
-  name: string;
-  flags: number; // RoomFlags
-  members: number;
-  headSeq: number;
-}
 
 export const roomEntry = {
   encodingLength: (e: RoomEntry): number => strLength(e.name, MAX_ROOM_NAME_BYTES, 'room name') + 1 + 4 + 4,

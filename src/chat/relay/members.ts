@@ -13,7 +13,7 @@ import type { Address, Member } from '../types';
 import type { RepairBudget } from './budget';
 import { newPending, type IntakeMember, type Pending } from './intake';
 import type { RelaySession } from './sessions';
-import type { RoomHost } from './room-host';
+import type { Packet } from '../../protocol/packets';
 
 /** A room's idle members ping at most 1000/10 = 100 times a second in all: the heartbeat period is the
  * configured one up to 500 members, then grows with the room (50 s at 5,000). */
@@ -47,7 +47,17 @@ export interface MemberState extends IntakeMember {
   /** Where it is in the list every fan-out walks. */
   index: number;
   /** The room it is in (a session is in one room); undefined only for a Members of its own (tests). */
-  room: RoomHost | undefined;
+  room: MemberRoom | undefined;
+}
+
+/** A member's room as the relay's front routes to it (room-host.ts's RoomHost is one). */
+export interface MemberRoom {
+  readonly name: string;
+  readonly joined: Members;
+  memberPacket(p: Packet, m: MemberState, now: number): void;
+  sendPages(pages: Buffer[], m: MemberState, now: number): void;
+  slowDown(m: MemberState, now: number): void;
+  drop(m: MemberState, reason: 'leave' | 'timeout'): void;
 }
 
 /** Where every member of the relay is, whatever its room: by address (asked for every datagram) and
@@ -106,7 +116,7 @@ export class Members {
     readonly hosts: Hosts = new Hosts(hostLimitsOf(undefined, { ...RELAY_LIMITS, ...limits })),
     /** The relay's directory of every room's members (one of its own unless given). */
     readonly directory: Directory = new Directory(),
-    private readonly owner?: RoomHost,
+    private readonly owner?: MemberRoom,
   ) {
     this.byPort = directory.byPort;
     this.byClient = directory.byClient;
