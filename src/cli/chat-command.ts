@@ -7,7 +7,7 @@ import { RelayKeyChangedError } from '../chat';
 import { loadKeyring } from './keyring-file';
 import { nodeCrypto } from '../protocol/crypto';
 import { newRoomSecret } from '../protocol/sealed-room';
-import type { ChatArgs } from './args';
+import { UsageError, type ChatArgs } from './args';
 import { COMMANDS_HELP, lineToCommand, type RoomCommand } from './commands';
 import { EXIT } from './help';
 import { MessageLines } from './input';
@@ -104,7 +104,8 @@ export function startChat(args: ChatArgs, io: Io): Session {
     (line) => {
       const c = lineToCommand(line, commands);
       if ('help' in c) return COMMANDS_HELP.forEach((l) => io.err(l));
-      if ('error' in c) throw new Error(c.error);
+      // A mistake in the line, the user's to fix: said as such, never as an internal error.
+      if ('error' in c) throw new UsageError(c.error);
       if ('room' in c) return later(() => act(c.room));
       const send = (): void => void (over ? undefined : chat.current.client.send(c.send));
       if (queued === 0) send();

@@ -122,6 +122,9 @@ describe('whatsudp chat in rooms', { skip, timeout: 90_000 }, () => {
     await ann.waitForLine('stderr', /cannot join room nosuch: .*there is no room nosuch on this relay \(lines still go to main\)/);
     await cy.waitForLine('stdout', /"text":"still main"/);
 
+    ann.write('/join\n');
+    assert.match(await ann.waitForLine('stderr', /usage: \/join ROOM/), /^whatsudp: line \d+ not sent: usage: \/join ROOM$/, 'a mistake, not an internal error');
+
     ann.write('/leave design\n');
     await ann.waitForLine('stderr', '* left design');
     await bob.waitForLine('stderr', '* ann left');
