@@ -130,3 +130,26 @@ test("a room members made keeps history within roomHistoryBytes; the default roo
   await until(() => late.messages.at(-1)?.text === text(9), 5000, "the small room's newest message at bob");
   assert.ok(late.messages.length >= 1 && late.messages.length <= 3, `the small room kept at most 3 KB: ${late.messages.length} messages`);
 });
+
+test("seed lines go to the default room only; the relay's events name each member's and message's room", async () => {
+  h = new Harness();
+  const relay = await h.relay({ legacyBridge: true });
+  const events: string[] = [];
+  relay.on('joined', (m) => events.push(`joined ${m.name} ${m.room}`));
+  relay.on('left', (m) => events.push(`left ${m.name} ${m.room}`));
+  relay.on('message', (m) => events.push(`message ${m.sender.name} ${m.room}`));
+  const red = await h.client(relay.address(), 'ann', { room: 'red', create: true });
+  const main = await h.client(relay.address(), 'bob');
+  const seed = (await import('node:dgram')).createSocket('udp4');
+  h.track(() => new Promise<void>((r) => seed.close(() => r())));
+  seed.send(Buffer.from('carol: hello from the seed'), relay.address().port, '127.0.0.1');
+  await until(() => main.messages.length === 1, 5000, 'the seed line in main');
+  red.client.send({ kind: 'text', text: 'red only' });
+  await until(() => red.messages.length === 1, 5000, "ann's line in red");
+  await red.client.close();
+  await until(() => events.includes('left ann red'), 5000, 'ann leaving red');
+  assert.equal(main.messages[0].text, 'hello from the seed');
+  assert.ok(main.messages[0].sender.legacy);
+  assert.deepEqual(red.messages.map((m) => m.text), ['red only'], 'red never saw the seed line');
+  assert.deepEqual(events, ['joined ann red', 'joined bob main', 'message carol main', 'message ann red', 'left ann red']);
+});
