@@ -29,7 +29,8 @@ const EXIT_TABLE = `Exit codes:
   4    cannot listen: the UDP port is in use, or the address is not this machine's
   5    some messages were not delivered (each is named on stderr), or a line was too long
   6    the relay refused to let us in (room full, name refused, a sealed room without its
-       invite link, no room of that name, too many rooms on the relay)
+       invite link or whose key was rotated without you, no room of that name, too many
+       rooms on the relay), or a sealed room made with --create --sealed was there, open
   7    the relay's --store cannot be read or written
   8    the relay's key is not the one pinned for its address: both fingerprints are on stderr
        (someone may be impersonating it; --accept-relay-key FP trusts the new one)
