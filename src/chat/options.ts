@@ -31,12 +31,12 @@ const HOUR_MS = 3_600_000;
 // The doc comments say what each option is for; its numbers are in the entry only, never in prose,
 // so the two cannot disagree again.
 export const RELAY_LIMIT_OPTIONS = {
-  /** Members at once; a Hello beyond it is refused as "room full". */
-  maxMembers: { default: 4096, min: 1, flag: 'max-members', help: 'members at once' },
+  /** Members at once in one room; a Hello beyond it is refused as "room full". */
+  maxMembers: { default: 4096, min: 1, flag: 'max-members', help: 'members at once in each room' },
   /** Rooms the relay serves at once, the default one included; a Hello asking to create one more is refused. */
   maxRooms: { default: 256, min: 1, flag: 'max-rooms', help: 'rooms at once, the default room included' },
-  /** Members from one host (an IPv6 /64 counts as one host); a terminal server hosts several people. */
-  membersPerHost: { default: 64, min: 1, flag: 'members-per-host', help: 'members at once from one host (IPv6: one /64)' },
+  /** Members from one host (an IPv6 /64 counts as one host), in all rooms together; a terminal server hosts several people. */
+  membersPerHost: { default: 64, min: 1, flag: 'members-per-host', help: 'members at once from one host, in all rooms (IPv6: one /64)' },
   /** Messages a member may send per second (token bucket rate); above it the relay sends SlowDown. */
   memberMessagesPerSecond: { default: 50, min: 1, flag: 'rate', help: 'messages per second a member may send' },
   /** The bucket's size: messages a member may send at once after a quiet spell. */

@@ -153,3 +153,12 @@ test("seed lines go to the default room only; the relay's events name each membe
   assert.deepEqual(red.messages.map((m) => m.text), ['red only'], 'red never saw the seed line');
   assert.deepEqual(events, ['joined ann red', 'joined bob main', 'message carol main', 'message ann red', 'left ann red']);
 });
+
+test('membersPerHost counts a host\'s members in all rooms together; maxMembers is per room', async () => {
+  h = new Harness();
+  const relay = await h.relay({ limits: { membersPerHost: 2, maxMembers: 1 } });
+  await h.client(relay.address(), 'ann', { room: 'red', create: true });
+  await assert.rejects(h.client(relay.address(), 'bob', { room: 'red' }), refused(/The room is full \(1 members\)/));
+  await h.client(relay.address(), 'bob');
+  await assert.rejects(h.client(relay.address(), 'cat', { room: 'blue', create: true }), refused(/Too many members from 127\.0\.0\.1 \(2 per host\)/));
+});
