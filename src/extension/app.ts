@@ -18,6 +18,9 @@ import { pinAddress, RelayPins } from '../chat/identity';
 import { join as joinRoom, registerRoomCommands } from './roomCommands';
 import { RoomHub } from './roomHub';
 import { dmRoomWith, registerDmCommands } from './dmCommands';
+import { registerRotateCommand } from './rotateCommand';
+import { Keyring } from '../chat/identity/keyring';
+import { secretStore } from './identity';
 import { type JoinedRoom, MAIN_ROOM, unreadTotal } from './roomList';
 import type { DmOffer, RoomRow } from './sidebar';
 import { Server, type ServerInfo } from './server';
@@ -45,6 +48,7 @@ export class App extends Disposable {
   /** The rooms besides the default one, each a session of its own (issue 11). */
   readonly hub: RoomHub;
   private keys: Promise<Keys> | undefined;
+  private keyringPromise: Promise<Keyring | undefined> | undefined;
   private main: ChatSession | undefined;
   /** The room whose people the sidebar lists: the one whose panel last had the focus. */
   private focused = MAIN_ROOM;
@@ -95,6 +99,7 @@ export class App extends Disposable {
     for (const d of registerCommands(this)) this._register(d);
     for (const d of registerRoomCommands(this)) this._register(d);
     for (const d of registerDmCommands(this)) this._register(d);
+    this._register(registerRotateCommand(this));
     // A clicked vscode://whatsudp.whatsudp/join... link: asks, naming the room and relay, then joins.
     this._register(vscode.window.registerUriHandler({ handleUri: (uri) => void handleJoinUri(this, uri).catch((err: unknown) => this.notifier.report(err, 'Opening the link')) }));
     this._register(vscode.workspace.onDidChangeConfiguration((e) => {
@@ -145,6 +150,15 @@ export class App extends Disposable {
     return session;
   }
 
+  /** Sealed rooms' secrets by epoch (issue 9), in the secret storage; none (logged) if unreadable. */
+  private keyring(): Promise<Keyring | undefined> {
+    this.keyringPromise ??= Keyring.load(secretStore(this.context.secrets, 'whatsudp.keyring')).catch((err: unknown) => {
+      this.notifier.log.warn(`Cannot read the sealed rooms' keyring: ${(err as Error).message}`);
+      return undefined;
+    });
+    return this.keyringPromise;
+  }
+
   /** A room's session besides the default one: the same keys, name and settings, its own history. */
   private async openRoomSession(joined: JoinedRoom, storage: HistoryStorage, room: RoomKeys | undefined): Promise<ChatSession> {
     const main = await this.session();
@@ -158,6 +172,7 @@ export class App extends Disposable {
       log: this.notifier.log,
       maxMessages: settings.maxMessages(),
       room: joined.room,
+      keyring: await this.keyring(),
       ...(joined.created || joined.dm ? { create: true } : {}),
       ...(dmKeys ? { dmKeys } : {}),
     });

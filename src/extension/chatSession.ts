@@ -7,6 +7,7 @@ import {
   type Member, type RoomInfo, type RoomMessage, formatAddress, MAX_TEXT_BYTES, RelayKeyChangedError,
 } from '../chat';
 import { TypedEmitter } from '../chat';
+import { rotateRoomKey, type RotateOptions, type Rotation } from '../chat/rotation';
 import { conflictText, NameWatch, newIdentity, type DeviceIdentity, type MemberPins, type NameConflict, type TextStore } from '../chat/identity';
 import { nodeCrypto, type Bytes } from '../protocol/crypto';
 import type { ChatItem, ConnectionView, MemberView, Snapshot } from '../common/messages';
@@ -71,6 +72,8 @@ export interface SessionOptions {
   room?: string;
   create?: boolean;
   dmKeys?: [Uint8Array, Uint8Array];
+  /** (issue 9) A sealed room's secrets by epoch, learnt from rotations: older messages stay readable. */
+  keyring?: ClientOptions['keyring'];
 }
 
 const RETRY_MIN_MS = 3000;
@@ -191,6 +194,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       activity: true, // who is typing and who has seen what: a panel shows them
       ...(this.room ? { roomSecret: this.room.secret, relayFingerprints: this.room.fingerprints } : {}),
       ...this.roomOptions(),
+      ...(this.opts.keyring ? { keyring: this.opts.keyring } : {}),
     });
     this.client = client;
     this.wire(client, this.resume !== undefined);
@@ -240,6 +244,15 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   deviceKeyOf(key: Uint8Array): Promise<{ x25519: Uint8Array } | undefined> {
     if (!this.client || this.state?.state !== 'connected') return Promise.reject(new ChatError('CLOSED', 'Not connected to the relay: a direct message opens once the chat is in.'));
     return this.client.deviceKeyOf(key);
+  }
+
+  /** (issue 9) Rotates this sealed room's key: everyone in it now stays but `opts.remove`; resolves
+   * with the new secret (the new link), which this session proves from then on. */
+  async rotateKey(opts: RotateOptions = {}): Promise<Rotation> {
+    if (!this.client || this.state?.state !== 'connected') throw new ChatError('CLOSED', 'Not connected to the room: its key is rotated while you are in it.');
+    const rotation = await rotateRoomKey(this.client, opts);
+    if (this.room) this.room = { ...this.room, secret: rotation.secret };
+    return rotation;
   }
 
   /** This device's key pair and its certified DH key (direct messages derive their secret from it). */

@@ -10,12 +10,12 @@ import type { Logger } from './chatSession';
 const SECRET_KEY = 'whatsudp.identity';
 
 /** SecretStorage as the engine's small get/set interface. */
-export function secretStore(secrets: vscode.SecretStorage): TextStore {
+export function secretStore(secrets: vscode.SecretStorage, key = SECRET_KEY): TextStore {
   return {
     where: "VS Code's secret storage",
-    get: async () => (await secrets.get(SECRET_KEY)) ?? undefined,
+    get: async () => (await secrets.get(key)) ?? undefined,
     set: async (value) => {
-      await secrets.store(SECRET_KEY, value);
+      await secrets.store(key, value);
     },
   };
 }

@@ -118,7 +118,7 @@ describe('WhatsUDP rooms', function () {
     assert.deepEqual(api.rooms.joined(), []);
   });
 
-  it('makes a sealed room from the palette: its own tab with the lock, and a peer without its secret is refused', async () => {
+  it('makes a sealed room from the palette: its own tab with the lock, a peer without its secret is refused, and its key rotates', async () => {
     const shown = notificationsSince(api);
     await vscode.commands.executeCommand('whatsudp.createRoom', 'plans', 'sealed');
     await waitFor('the plans tab', () => roomTab('WhatsUDP: plans'));
@@ -131,6 +131,16 @@ describe('WhatsUDP rooms', function () {
     await waitFor('plans in the sidebar', () => api.sidebarRows().some((x) => x.label === 'plans' && x.description === 'connected'));
     const err = await peer('mallory', 'plans').then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof ChatError && err.code === 'REFUSED' && /sealed/.test(err.message), String(err));
+    // Rotate Room Key (issue 9): alice made the room, so the relay takes her rekey; the window keeps the
+    // new secret and offers the new link; the room rejoins and carries messages after it.
+    await vscode.commands.executeCommand('whatsudp.rotateRoomKey', 'plans', []);
+    const rotated = await waitFor('the rotation told', () => shown().find((n) => n.startsWith('The key of plans is rotated')));
+    assert.match(rotated, /\(key 1\); 1 member keeps it\. The old invite link lets no one new in/);
+    const plans = api.rooms.session('plans')!;
+    await plans.connect();
+    assert.equal(plans.connection.state, 'connected', 'rejoined after the rotation');
+    plans.send('after the rotation');
+    await waitFor('it went out under the new key', async () => (await api.rooms.inspect('plans')).lastStates.includes('delivered'));
   });
 
   it('a direct message: dave opens one, alice finds it under Direct Messages and opens it; only the two can be in it', async () => {

@@ -1,0 +1,57 @@
+// "WhatsUDP: Rotate Room Key" (issue 9): the creator of a sealed room (or an admin it named) gives the
+// room a new secret, wrapped by the engine to each member who stays; those left out are dropped by the
+// relay and cannot come back with the old link. The rotating window keeps the new secret and offers
+// the new invite link to copy (never shown in full).
+import * as vscode from 'vscode';
+import { ChatError } from '../chat';
+import { shortFingerprint } from '../common/keys';
+import { guarded } from './notify';
+import { inviteActions, type RoomApp } from './roomCommands';
+
+export function registerRotateCommand(app: RoomApp): vscode.Disposable {
+  return vscode.commands.registerCommand('whatsudp.rotateRoomKey', guarded(app.notifier, 'Rotating the room key', (room: unknown, remove: unknown) =>
+    rotate(app, typeof room === 'string' ? room : roomOf(room), Array.isArray(remove) ? remove.filter((x): x is string => typeof x === 'string') : undefined)));
+}
+
+function roomOf(node: unknown): string | undefined {
+  const r = (node as { r?: { room?: unknown } } | undefined)?.r;
+  return typeof r?.room === 'string' ? r.room : undefined;
+}
+
+/** `remove`: fingerprints (or keys) to leave out; asked for when not given. */
+async function rotate(app: RoomApp, given: string | undefined, remove: string[] | undefined): Promise<void> {
+  const sealed = app.hub.list.filter((e) => e.session.connection.sealed && !e.joined.dm);
+  const room = given ?? (await vscode.window.showQuickPick(sealed.map((e) => e.joined.room), { title: 'WhatsUDP: Rotate Room Key', placeHolder: 'Which sealed room (one you made, or are an admin of)' }));
+  if (!room) return;
+  const e = app.hub.entry(room);
+  if (!e || !e.session.connection.sealed || e.joined.dm) {
+    return app.notifier.warn(`Only a sealed room you are in and made (or are an admin of) can have its key rotated${e ? '' : `, and you are not in ${room}`}: the default room's key is its server's.`);
+  }
+  const session = e.session;
+  let out = remove;
+  if (!out) {
+    const self = Buffer.from(session.deviceIdentity.publicKey).toString('base64url');
+    const others = session.verifyContext().members.filter((m) => m.key && m.key !== self && m.fingerprint);
+    const picked = await vscode.window.showQuickPick(
+      others.map((m) => ({ label: m.name, description: shortFingerprint(m.fingerprint!), fp: m.fingerprint! })),
+      { title: `WhatsUDP: Rotate the key of ${room}`, placeHolder: 'Pick whom to remove (none: everyone stays, the old link stops letting anyone new in)', canPickMany: true },
+    );
+    if (!picked) return;
+    out = picked.map((p) => p.fp);
+  }
+  let rotation;
+  try {
+    rotation = await session.rotateKey({ remove: out });
+  } catch (err) {
+    if (err instanceof ChatError) return app.notifier.error(`The key of ${room} was not rotated: ${err.message}`);
+    throw err;
+  }
+  const fp = await app.relayFingerprint(session.server);
+  const keys = { secret: rotation.secret, fingerprints: fp ? [fp] : [] };
+  await app.rooms.rememberRoom(session.server, room, keys);
+  const gone = rotation.removed.length ? ` Removed: ${rotation.removed.length === 1 ? '1 member' : `${rotation.removed.length} members`}.` : '';
+  app.notifier.info(
+    `The key of ${room} is rotated (key ${rotation.epoch}); ${rotation.kept.length === 1 ? '1 member keeps' : `${rotation.kept.length} members keep`} it.${gone} The old invite link lets no one new in: give the new one to whoever should join.`,
+    inviteActions({ relays: [{ host: session.server.host, port: session.server.port }], room, fingerprints: keys.fingerprints, secret: rotation.secret }),
+  );
+}
