@@ -148,7 +148,8 @@ Options:
                        go there; /join LINK joins a sealed room of this relay by its invite
                        link), /create ROOM [--sealed] (make it and join it; --sealed
                        prints its invite link), /dm NAME (a direct message with a member of
-                       the current room: a sealed room of your two device keys), /leave [ROOM],
+                       the current room, or one away whose key this device has seen under
+                       NAME: a sealed room of your two device keys), /leave [ROOM],
                        /rotate [--remove NAME] (a new key for the current sealed room, without
                        NAME: its creator only, or an admin it named; prints the new invite link).
                        Messages of a joined room other than the current one print after

@@ -1,7 +1,7 @@
 // The room commands of `whatsudp chat` (issue 11): /rooms, /join, /create, /dm, /leave, carried out
 // on the relay the chat is on. Each says on stderr what it did or why it could not; a command that
 // could not do what it asked counts as a line not sent (exit 5), as an unknown command does.
-import { ChatError, formatAddress, normalizeName, type Member, type RoomInfo } from '../chat';
+import { ChatError, formatAddress, normalizeName, type RoomInfo } from '../chat';
 import { openDm } from '../chat/dm';
 import { pinAddress } from '../chat/identity';
 import { nodeCrypto } from '../protocol/crypto';
@@ -12,7 +12,7 @@ import { newRoomSecret } from '../protocol/sealed-room';
 import type { RoomCommand } from './commands';
 import { escapeName } from './format';
 import type { JoinedRoom, RoomSpec } from './room-view';
-import { identityOf, memberKey, pinnedFingerprint, printInvite, type RoomsChat } from './rooms-chat';
+import { identityOf, knownMembers, memberKey, pinnedFingerprint, printInvite, type RoomsChat } from './rooms-chat';
 import { rotate } from './rotate-command';
 import { errorLine } from './session';
 
@@ -28,8 +28,8 @@ export async function runRoomCommand(chat: RoomsChat, c: RoomCommand): Promise<b
       if (c.invite) return joinByLink(chat, c.invite);
       if (isDmRoom(c.room)) {
         const peer = (await dmPeers(chat)).get(c.room);
-        if (peer) return openDirect(chat, peer.name);
-        say(`whatsudp: ${c.room} is a direct message: "/dm NAME" opens yours with a member of this room`);
+        if (peer) return openDirect(chat, peer.name, peer.key);
+        say(`whatsudp: ${c.room} is a direct message with no one this device has seen: "/dm NAME" opens yours with someone`);
         return false;
       }
       return enter(chat, { room: c.room });
@@ -112,12 +112,14 @@ async function enter(chat: RoomsChat, spec: RoomSpec): Promise<boolean> {
 }
 
 
-/** /dm NAME: the member of the current room of that name (one device key), in a DM room of you two. */
-async function openDirect(chat: RoomsChat, typed: string): Promise<boolean> {
+/** /dm NAME: the member of the current room of that name (one device key), or the one key seen under
+ * that name on this device (the relay passes on their X25519 key if they ever joined it), in a DM
+ * room of you two. `knownKey`: the key already (a DM room found in /rooms). */
+async function openDirect(chat: RoomsChat, typed: string, knownKey?: string): Promise<boolean> {
   const say = (text: string): void => chat.io.err(text);
   const who = normalizeName(typed) ?? typed;
   const here = chat.current;
-  const key = await memberKey(chat, who);
+  const key = knownKey ?? (await memberKey(chat, who, true));
   if (key === undefined) return false;
   let opts;
   try {
@@ -133,14 +135,16 @@ async function openDirect(chat: RoomsChat, typed: string): Promise<boolean> {
 }
 
 /** The DM rooms this device could have with the members it sees, by room name. */
-async function dmPeers(chat: RoomsChat): Promise<Map<string, Member>> {
+async function dmPeers(chat: RoomsChat): Promise<Map<string, { name: string; key: string }>> {
   const me = await identityOf(chat.args);
   const mine = Buffer.from(me.publicKey).toString('base64url');
-  const out = new Map<string, Member>();
-  for (const m of chat.rooms.flatMap((r) => r.client.members)) {
-    if (m.key === undefined || m.key === mine) continue;
-    out.set(dmRoomName(nodeCrypto, me.publicKey, Buffer.from(m.key, 'base64url')), m);
-  }
+  const out = new Map<string, { name: string; key: string }>();
+  const seen = await knownMembers(chat.args);
+  const keys = [
+    ...seen.names().flatMap((name) => seen.keysOf(nodeCrypto, name).map((k) => ({ name, key: Buffer.from(k.key).toString('base64url') }))),
+    ...chat.rooms.flatMap((r) => r.client.members).flatMap((m) => (m.key ? [{ name: m.name, key: m.key }] : [])), // the name they have now wins
+  ];
+  for (const k of keys) if (k.key !== mine) out.set(dmRoomName(nodeCrypto, me.publicKey, Buffer.from(k.key, 'base64url')), k);
   return out;
 }
 
@@ -172,7 +176,7 @@ async function listRooms(chat: RoomsChat): Promise<boolean> {
     chat.io.err(`whatsudp: cannot list the rooms: ${errorLine(err).replace(/^whatsudp: /, '')}`);
     return false;
   }
-  const peers = list.some((r) => r.dm) ? await dmPeers(chat) : new Map<string, Member>();
+  const peers = list.some((r) => r.dm) ? await dmPeers(chat) : new Map<string, { name: string }>();
   const rows = list.map((info): RoomRow => {
     const joined = chat.rooms.find((r) => r.name === info.name);
     const peer = peers.get(info.name);

@@ -2,7 +2,7 @@
 // this device's files for them: its identity (for DMs) and the key pinned for its relay (for links).
 import path from 'node:path';
 import { formatAddress } from '../chat';
-import { FileStore, loadOrCreateIdentity, pinAddress, RelayPins, type DeviceIdentity } from '../chat/identity';
+import { FileStore, loadOrCreateIdentity, MemberPins, pinAddress, RelayPins, type DeviceIdentity } from '../chat/identity';
 import { nodeCrypto } from '../protocol/crypto';
 import { fingerprint } from '../protocol/fingerprint';
 import { formatInvite } from '../protocol/invite';
@@ -62,20 +62,35 @@ export async function pinnedFingerprint(args: ChatArgs): Promise<string | undefi
   return key ? fingerprint(nodeCrypto, key) : undefined;
 }
 
+/** The keys seen under each name on this device (known_members beside the identity, `chat` pins
+ * every member it meets): who a direct message can be opened with while they are away. */
+export async function knownMembers(args: ChatArgs): Promise<MemberPins> {
+  const store = new FileStore(path.join(path.dirname(args.identity), 'known_members'));
+  return new MemberPins((await store.get().catch(() => undefined)) ?? '');
+}
+
 /** The device key (base64url) of the one member of the current room named `who`, not this device;
- * undefined, said, when no one or several devices have that name. */
-export async function memberKey(chat: RoomsChat, who: string): Promise<string | undefined> {
+ * with `away`, else of the one key seen under that name on this device. Undefined, said, when no one
+ * or several devices have that name. */
+export async function memberKey(chat: RoomsChat, who: string, away = false): Promise<string | undefined> {
   const here = chat.current;
   const mine = Buffer.from((await identityOf(chat.args)).publicKey).toString('base64url');
   const others = here.client.members.filter((m) => m.id !== here.client.clientId && m.key !== mine);
   const named = others.filter((m) => m.name === who);
-  const keys = [...new Set(named.map((m) => m.key).filter((k): k is string => k !== undefined))];
+  let keys = [...new Set(named.map((m) => m.key).filter((k): k is string => k !== undefined))];
+  let fps = named.map((m) => m.fingerprint?.slice(0, 8) ?? '?');
+  const seen = keys.length === 0 && away ? (await knownMembers(chat.args)).keysOf(nodeCrypto, who).filter((k) => Buffer.from(k.key).toString('base64url') !== mine) : [];
+  if (seen.length > 0) {
+    keys = seen.map((k) => Buffer.from(k.key).toString('base64url'));
+    fps = seen.map((k) => k.fingerprint.slice(0, 8));
+    if (keys.length === 1) chat.io.err(`* ${escapeName(who)} is not in ${escapeName(here.label)} now: the key seen under that name on this device is ${fps[0]}...`);
+  }
   if (keys.length === 0) {
     const names = [...new Set(others.map((m) => escapeName(m.name)))].slice(0, 10);
-    chat.io.err(`whatsudp: no one named "${escapeName(who)}" is in ${escapeName(here.label)}${names.length ? ` (members: ${names.join(', ')})` : ' (no one else is there)'}`);
+    const elsewhere = away ? ', and no one of that name has been seen on this device' : '';
+    chat.io.err(`whatsudp: no one named "${escapeName(who)}" is in ${escapeName(here.label)}${names.length ? ` (members: ${names.join(', ')})` : ' (no one else is there)'}${elsewhere}`);
   } else if (keys.length > 1) {
-    const fps = named.map((m) => m.fingerprint?.slice(0, 8) ?? '?');
-    chat.io.err(`whatsudp: "${escapeName(who)}" is ambiguous: ${keys.length} devices in ${escapeName(here.label)} have that name (keys ${[...new Set(fps)].join(', ')}); "whatsudp verify ${escapeName(who)}" tells them apart`);
+    chat.io.err(`whatsudp: "${escapeName(who)}" is ambiguous: ${keys.length} devices ${seen.length ? 'seen on this device' : `in ${escapeName(here.label)}`} have that name (keys ${[...new Set(fps)].join(', ')}); "whatsudp verify ${escapeName(who)}" tells them apart`);
   }
   return keys.length === 1 ? keys[0] : undefined;
 }

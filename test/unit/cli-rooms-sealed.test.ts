@@ -5,6 +5,9 @@
 // member never sees. A person at a terminal (a pty) gets the room commands without --commands.
 import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { CLI, cliBuilt, spawnCli, spawnProc, startRelay, stopAll, type Proc } from './helpers/cli-proc';
 
 const skip = !cliBuilt() && `${CLI} is not built (run node esbuild.mjs)`;
@@ -24,8 +27,12 @@ async function linkOf(p: Proc): Promise<string> {
   return LINK.exec(links[0])![1];
 }
 
+const dirs: string[] = [];
 afterEach(stopAll);
-after(stopAll);
+after(async () => {
+  await stopAll();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('whatsudp chat: sealed rooms and direct messages', { skip, timeout: 90_000 }, () => {
   it('/create x --sealed prints a link that `chat --invite LINK` joins; without it the room is closed', async () => {
@@ -109,6 +116,30 @@ describe('whatsudp chat: sealed rooms and direct messages', { skip, timeout: 90_
     await ann.waitForLine('stdout', '[dm bob] bob: still private');
     assert.ok(!cy.stdout.some((l) => /psst|only you|still private/.test(l)), cy.stdout.join('\n'));
     await bob.waitForLine('stdout', '[main] ann: to everyone');
+  });
+
+  it('/dm NAME reaches someone away by the key this device saw under NAME; back, they find it in /rooms', async () => {
+    const { address } = await startRelay();
+    const home = mkdtempSync(path.join(os.tmpdir(), 'whatsudp-bob-'));
+    dirs.push(home);
+    const ann = await joinedChat(address, 'ann', ['--commands']);
+    const bob = spawnCli(['chat', '--name', 'bob', '--server', address], { configHome: home });
+    await ann.waitForLine('stderr', '* bob joined');
+    bob.end();
+    assert.equal((await bob.exitWithin(15_000)).code, 0);
+    await ann.waitForLine('stderr', '* bob left');
+
+    ann.write('/dm bob\nwhile you were away\n');
+    await ann.waitForLine('stderr', /^\* bob is not in main now: the key seen under that name on this device is [a-z2-7]{8}\.\.\.$/);
+    await ann.waitForLine('stdout', 'ann: while you were away');
+    const back = spawnCli(['chat', '--name', 'bob', '--server', address, '--commands'], { configHome: home });
+    await back.waitForLine('stderr', /^\* joined the room at /);
+    back.write('/rooms\n');
+    await back.waitForLine('stderr', /^ {2}dm ann 🔒 +1 member +1 unread +not joined$/);
+    back.write('/join dm ann\n'); // a label is no room name: said, nothing joined
+    await back.waitForLine('stderr', /usage: \/join ROOM/);
+    back.write('/dm ann\n');
+    await back.waitForLine('stdout', 'ann: while you were away');
   });
 
   it('at a terminal (a pty) the room commands work without --commands', async () => {
