@@ -1,15 +1,18 @@
 // A sealed room's key rotation as it travels (issue 9): a message of kind 14 (kinds.ts KIND_REKEY)
 // whose bytes are a JSON object, signed by its author like every message and NOT content-sealed, so
 // the relay can read what it must act on:
-//   { "epoch": u32, "verifier": b64url(32), "keep": [{ "key": b64url(32), "wrap": b64url(92) }], "admins"?: [b64url(32)] }
+//   { "epoch": u32, "verifier": b64url(32), "keep": [{ "key": b64url(32), "wrap": b64url(92) }], "admins"?: [b64url(32)],
+//     "proof": b64url(64) }
 // `verifier` is the new secret's (sealed-room.ts roomVerifier): the relay admits proofs under it from
 // then on. `keep` names every member that stays, with the new secret wrapped to its certified X25519
 // key (key-wrap.ts) under rekeyWrapAd; a member not named is removed. `admins` are further device
-// keys the creator lets rotate the key. The relay sees who stays and who goes, never the secret.
+// keys the creator lets rotate the key. `proof` is the replaced secret's join key's signature over the
+// room name and the other fields (rekeySigned): only a holder of the room's current key makes one.
+// The relay sees who stays and who goes, never the secret.
 import type { PlaceholderBody } from '../common/message';
 import { MAX_TEXT_BYTES } from '../common/message';
 import { ProtocolError } from './bytes';
-import { KEY_BYTES } from './crypto';
+import { KEY_BYTES, SIGNATURE_BYTES } from './crypto';
 import { WRAPPED_SECRET_BYTES } from './key-wrap';
 
 export interface RekeyFields {
@@ -17,6 +20,8 @@ export interface RekeyFields {
   verifier: Uint8Array;
   keep: { key: Uint8Array; wrap: Uint8Array }[];
   admins?: Uint8Array[];
+  /** sealed-room.ts rekeyProof with the secret being replaced, over rekeySigned(...) of the rest. */
+  proof?: Uint8Array;
 }
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
@@ -33,11 +38,23 @@ export function rekeyWrapAd(room: string, epoch: number, recipient: Uint8Array):
   return out;
 }
 
+/** What a rekey's proof signs: the room's name and the fields but the proof, as formatRekey writes them. */
+export function rekeySigned(room: string, f: RekeyFields): Uint8Array {
+  const { proof: _proof, ...rest } = f;
+  return new Uint8Array([...utf8(`${room}\0`), ...formatRekey(rest)]);
+}
+
 /** The message bytes of a rekey. Throws ProtocolError for fields that cannot be sent. */
 export function formatRekey(f: RekeyFields): Buffer {
   const problem = fieldsProblem(f);
   if (problem) throw new ProtocolError(`Cannot encode rekey (${problem})`);
-  const json = { epoch: f.epoch, verifier: b64(f.verifier), keep: f.keep.map((k) => ({ key: b64(k.key), wrap: b64(k.wrap) })), ...(f.admins?.length ? { admins: f.admins.map(b64) } : {}) };
+  const json = {
+    epoch: f.epoch,
+    verifier: b64(f.verifier),
+    keep: f.keep.map((k) => ({ key: b64(k.key), wrap: b64(k.wrap) })),
+    ...(f.admins?.length ? { admins: f.admins.map(b64) } : {}),
+    ...(f.proof ? { proof: b64(f.proof) } : {}),
+  };
   const text = Buffer.from(JSON.stringify(json), 'utf8');
   if (text.length > MAX_TEXT_BYTES) throw new ProtocolError(`Cannot encode rekey (${f.keep.length} members kept take ${text.length} bytes, over ${MAX_TEXT_BYTES})`);
   return text;
@@ -75,7 +92,9 @@ export function parseRekey(text: string): RekeyFields | undefined {
     if (!key) return undefined;
     admins.push(key);
   }
-  const f: RekeyFields = { epoch: o.epoch as number, verifier, keep, ...(admins.length ? { admins } : {}) };
+  const proof = o.proof === undefined ? undefined : bytesOf(o.proof, SIGNATURE_BYTES);
+  if (o.proof !== undefined && !proof) return undefined;
+  const f: RekeyFields = { epoch: o.epoch as number, verifier, keep, ...(admins.length ? { admins } : {}), ...(proof ? { proof } : {}) };
   return fieldsProblem(f) ? undefined : f;
 }
 
@@ -90,6 +109,7 @@ function fieldsProblem(f: RekeyFields): string | undefined {
     seen.add(b64(k.key));
   }
   if (f.admins?.some((a) => a.length !== KEY_BYTES)) return 'an admin is a 32-byte key';
+  if (f.proof && f.proof.length !== SIGNATURE_BYTES) return 'a proof is 64 bytes';
   return undefined;
 }
 

@@ -48,6 +48,21 @@ export function checkJoinProof(c: Crypto, verifier: Bytes, transcriptHash: Bytes
   return c.verifyKey(verifier).verify(proofInput(transcriptHash, devicePublicKey), proof);
 }
 
+const rekeyProofInput = (rekey: Bytes) => new Uint8Array([...utf8('whatsudp rekey proof v1\0'), ...rekey]);
+
+/** A key rotation's proof that its author holds the secret being replaced (rekey.ts): the join key's
+ * signature over the rekey's fields, checkable by the relay (with the verifier it keeps) and by every
+ * member, so nobody without the room's current secret (a relay, a removed member) can hand members a
+ * key of its own choosing. Its label keeps it apart from a join proof. */
+export function rekeyProof(c: Crypto, secret: Bytes, rekey: Bytes): Bytes {
+  return joinKey(c, secret).sign(rekeyProofInput(rekey));
+}
+
+export function checkRekeyProof(c: Crypto, verifier: Bytes, rekey: Bytes, proof: Bytes): boolean {
+  if (verifier.length !== KEY_BYTES) return false;
+  return c.verifyKey(verifier).verify(rekeyProofInput(rekey), proof);
+}
+
 /** What the sealed content is bound to, and the relay sees in clear: a message moved to another room, author or msgId does not open. */
 export interface RoomHeader {
   roomId: bigint;

@@ -10,8 +10,8 @@ import { Keyring } from '../../src/chat/identity/keyring';
 import { MemoryStore } from '../../src/chat/identity/store';
 import { nodeCrypto as c } from '../../src/protocol/crypto';
 import { bodyOf, KIND_REKEY } from '../../src/protocol/kinds';
-import { formatRekey, parseRekey } from '../../src/protocol/rekey';
-import { newRoomSecret, sealedEpoch } from '../../src/protocol/sealed-room';
+import { formatRekey, parseRekey, rekeySigned } from '../../src/protocol/rekey';
+import { newRoomSecret, rekeyProof, sealedEpoch } from '../../src/protocol/sealed-room';
 import { sealedBytes } from '../../src/protocol/sealed-content';
 
 const room = 'team';
@@ -69,17 +69,43 @@ describe('rotation, client side', () => {
     assert.match(text(without.open(roomId, author, 2, fresh.text)), /key you don't have/, 'and without the keyring it would not');
   });
 
-  test('a newcomer with the new link reads the new epoch at once, and files its secret under it on reading the rekey', async () => {
+  test('a newcomer with the new link reads the new epoch at once, and its secret is filed under its epoch by the next rekey', async () => {
     const m = members(newRoomSecret(c));
-    const { secret, t } = await rotate(m);
-    const carol = RoomSeal.load(c, secret, { room, identity: newIdentity(c).identity });
+    const { secret } = await rotate(m);
+    const carolId = newIdentity(c).identity;
+    const carol = RoomSeal.load(c, secret, { room, identity: carolId });
     const fromAlice = m.alice.seal(roomId, author, 3, { kind: 'text', text: 'welcome carol' });
     assert.equal(text(carol.open(roomId, author, 3, fromAlice.text)), 'welcome carol');
     const early = carol.seal(roomId, author, 4, { kind: 'text', text: 'hi' }); // epoch not known yet
     assert.equal(text(m.bob.open(roomId, author, 4, early.text)), 'hi');
-    await carol.rekey(t);
-    assert.equal(carol.epoch, 1);
-    assert.equal(sealedEpoch(sealedBytes(carol.seal(roomId, author, 5, { kind: 'text', text: 'x' }).text)!), 1);
+    const next = m.alice.prepareRekey([{ key: carolId.publicKey, x25519: carolId.dhKey.publicKey }]);
+    assert.equal((await carol.rekey(m.alice.seal(roomId, author, 9, next.body).text.toString('utf8')))?.epoch, 2);
+    assert.equal(carol.epoch, 2);
+    assert.equal(text(carol.open(roomId, author, 3, fromAlice.text)), 'welcome carol', 'epoch 1, filed now, still opens');
+  });
+
+  test('a rekey not proven with the secret it replaces is not taken: a stranger, a removed member, a second one for an epoch', async () => {
+    const m = members(newRoomSecret(c));
+    const bobKey = { key: m.b.publicKey, x25519: m.b.dhKey.publicKey };
+    // A stranger (a relay, or someone it let in) who knows the members' DH keys but not the secret.
+    const stranger = RoomSeal.load(c, newRoomSecret(c), { room, identity: m.x });
+    const forged = stranger.prepareRekey([bobKey]);
+    assert.equal(await m.bob.rekey(stranger.seal(roomId, author, 1, forged.body).text.toString('utf8')), undefined, "a stranger's");
+    const unproven = formatRekey({ ...forged.fields, proof: undefined }).toString('utf8');
+    assert.equal(await m.bob.rekey(unproven), undefined, 'no proof');
+    // Mallory, removed at epoch 1, still holds epoch 0's secret: neither a rekey for epoch 2 made with it
+    // nor a second one for epoch 1 is taken.
+    const secret0 = (m.alice as unknown as { held: { secret: Uint8Array }[] }).held[0].secret;
+    await rotate(m);
+    const asBefore = RoomSeal.load(c, secret0, { room, identity: m.x }); // mallory as it was before the rotation
+    const lost = asBefore.prepareRekey([bobKey]);
+    assert.equal(await m.bob.rekey(asBefore.seal(roomId, author, 2, lost.body).text.toString('utf8')), undefined, "a removed member's, for the epoch it lost");
+    const fields2 = { ...lost.fields, epoch: 2, proof: undefined };
+    const proof = rekeyProof(c, secret0, rekeySigned(room, fields2));
+    assert.equal(await m.bob.rekey(formatRekey({ ...fields2, proof }).toString('utf8')), undefined, "a removed member's, for the next epoch");
+    assert.throws(() => m.mallory.prepareRekey([bobKey]), /no longer holds the room's newest key/, 'and its own client says it cannot');
+    assert.equal(m.bob.epoch, 1);
+    assert.equal(m.bob.latestEpoch, 1);
   });
 
   test('a second rotation moves on from the newest epoch read; the member kept in both holds three', async () => {
@@ -96,10 +122,13 @@ describe('rotation, client side', () => {
     const m = members(newRoomSecret(c));
     const { fields } = m.alice.prepareRekey([{ key: m.b.publicKey, x25519: m.b.dhKey.publicKey }]);
     const other = m.alice.prepareRekey([{ key: m.b.publicKey, x25519: m.b.dhKey.publicKey }]);
-    const lying = formatRekey({ ...fields, verifier: other.fields.verifier });
+    const lyingFields = { ...fields, verifier: other.fields.verifier, proof: undefined };
+    const s0 = (m.alice as unknown as { held: { secret: Uint8Array }[] }).held[0].secret;
+    const lying = formatRekey({ ...lyingFields, proof: rekeyProof(c, s0, rekeySigned(room, lyingFields)) });
     assert.equal(await m.bob.rekey(lying.toString('utf8')), undefined, 'verifier of another secret');
     const bobWrap = fields.keep.find((k) => Buffer.from(k.key).equals(Buffer.from(m.b.publicKey)))!.wrap;
-    const moved = formatRekey({ ...fields, keep: [{ key: m.x.publicKey, wrap: bobWrap }] });
+    const movedFields = { ...fields, keep: [{ key: m.x.publicKey, wrap: bobWrap }], proof: undefined };
+    const moved = formatRekey({ ...movedFields, proof: rekeyProof(c, s0, rekeySigned(room, movedFields)) });
     assert.equal(await m.mallory.rekey(moved.toString('utf8')), undefined, "bob's wrap under mallory's key");
     assert.equal(m.bob.epoch, 0);
   });

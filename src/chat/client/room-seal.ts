@@ -6,17 +6,19 @@
 //
 // Key rotation (rekey.ts): a member holds the room's secret by epoch (the invite link's, and each one
 // a rekey wrapped to it since, kept in its keyring), seals with the newest and opens any epoch it
-// holds, so history stays readable. A link's secret comes without its epoch (a link made after a
-// rotation is the new secret's): it is filed under its epoch once a rekey names its verifier, and
+// holds, so history stays readable. A rekey counts only with a proof made with the secret it
+// replaces (sealed-room.ts rekeyProof). A link's secret comes without its epoch (a link made after a
+// rotation is the new secret's): it is filed under its epoch once a rekey proven with it comes, and
 // until then content whose epoch is not filed is tried with every secret held (a handful at most).
 import type { PlaceholderBody } from '../../common/message';
 import type { Crypto } from '../../protocol/crypto';
 import { unwrapSecret, wrapSecret } from '../../protocol/key-wrap';
 import { KIND_REKEY } from '../../protocol/kinds';
 import type { MessageBody, MessageHead, SendableBody } from '../../protocol/packets';
-import { formatRekey, parseRekey, rekeyWrapAd, type RekeyFields } from '../../protocol/rekey';
+import { formatRekey, parseRekey, rekeySigned, rekeyWrapAd, type RekeyFields } from '../../protocol/rekey';
 import { decodeContent, encodeContent, SEALED_KIND, sealedBytes, sealedText } from '../../protocol/sealed-content';
-import { RoomKey, roomVerifier, sealedEpoch } from '../../protocol/sealed-room';
+import { checkRekeyProof, rekeyProof, RoomKey, roomVerifier, sealedEpoch } from '../../protocol/sealed-room';
+import { ChatError } from '../errors';
 import type { DeviceIdentity } from '../identity/device';
 import type { Keyring } from '../identity/keyring';
 import type { RoomMessage } from '../types';
@@ -52,7 +54,8 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 interface Held {
   secret: Uint8Array;
   verifier: string;
-  /** Undefined for a link's secret until a rekey names its verifier. */
+  verifierBytes: Uint8Array;
+  /** Undefined for a link's secret until a rekey made with it says its epoch. */
   epoch?: number;
 }
 
@@ -108,10 +111,11 @@ export class RoomSeal {
   }
 
   private hold(secret: Uint8Array, epoch: number | undefined): void {
-    const verifier = b64(roomVerifier(this.crypto, secret));
+    const verifierBytes = roomVerifier(this.crypto, secret);
+    const verifier = b64(verifierBytes);
     const same = this.held.find((h) => h.verifier === verifier);
     if (same) same.epoch ??= epoch;
-    else this.held.push({ secret: Uint8Array.from(secret), verifier, epoch });
+    else this.held.push({ secret: Uint8Array.from(secret), verifier, verifierBytes, epoch });
   }
 
   private key(secret: Uint8Array, epoch: number): RoomKey {
@@ -183,16 +187,26 @@ export class RoomSeal {
   }
 
   /**
-   * A rekey read in the room (its signature checked): its secret unwrapped if it names this member,
-   * checked against its verifier, and kept (keyring too); a link's secret it names is filed under its
-   * epoch. Returns the new epoch's secret when this member got one. Never throws for bad input.
+   * A rekey read in the room (its signature checked): if proven with the secret it replaces, its secret
+   * unwrapped if it names this member, checked against its verifier, and kept (keyring too). Returns
+   * the new epoch's secret when this member got one. Never throws for bad input.
    */
   async rekey(text: string): Promise<{ epoch: number; secret: Uint8Array } | undefined> {
     const f = parseRekey(text);
-    if (!f) return undefined;
+    if (!f?.proof) return undefined;
+    // Made by a holder of the secret it replaces (the epoch before, or a link's secret whose epoch is
+    // not known yet): a relay, a stranger it let in or a member removed earlier cannot make one.
+    const signed = rekeySigned(this.o.room, f);
+    const proof = f.proof;
+    const replaced = this.held.find((h) => (h.epoch === undefined || h.epoch === f.epoch - 1) && checkRekeyProof(this.crypto, h.verifierBytes, signed, proof));
+    if (!replaced) return undefined;
+    const filed = replaced.epoch === undefined;
+    replaced.epoch = f.epoch - 1;
+    const verifier = b64(f.verifier);
+    const same = this.held.find((h) => h.epoch === f.epoch);
+    if (same) return same.verifier === verifier ? { epoch: f.epoch, secret: same.secret } : undefined; // the first for an epoch stays
     if (f.epoch >= this.roomEpoch) this.kept = f.keep.map((k) => k.key);
     this.roomEpoch = Math.max(this.roomEpoch, f.epoch);
-    const verifier = b64(f.verifier);
     let secret = this.held.find((h) => h.verifier === verifier)?.secret;
     const me = this.o.identity;
     const mine = me && f.keep.find((k) => b64(k.key) === b64(me.publicKey));
@@ -201,11 +215,14 @@ export class RoomSeal {
       // A wrap whose secret is not the one the relay now checks proofs against is not the room's key.
       if (opened && b64(roomVerifier(this.crypto, opened)) === verifier) secret = opened;
     }
+    // Held before anything is awaited: the messages delivered next may be sealed with it.
+    if (secret) this.hold(secret, f.epoch);
+    if (filed) await this.o.keyring?.add(this.ringName, replaced.epoch, replaced.secret); // a restart knows its epoch too
     if (!secret) return undefined;
-    this.hold(secret, f.epoch);
     await this.o.keyring?.add(this.ringName, f.epoch, secret);
     return { epoch: f.epoch, secret };
   }
+
 
   /**
    * A rekey to send: a new secret for the next epoch wrapped to each member in `keep` (device key and
@@ -216,6 +233,8 @@ export class RoomSeal {
   prepareRekey(keep: { key: Uint8Array; x25519: Uint8Array }[], admins?: Uint8Array[]): { body: SendableBody; fields: RekeyFields; secret: Uint8Array } {
     const me = this.o.identity;
     if (!me) throw new Error('A rotation needs the device identity');
+    const current = this.newest();
+    if (current.epoch !== undefined && current.epoch < this.latestEpoch) throw new ChatError('REFUSED', `This device no longer holds the room's newest key (epoch ${this.latestEpoch}): it was not kept by the last rotation.`);
     const epoch = this.latestEpoch + 1;
     const secret = this.crypto.random(32);
     const all = [{ key: me.publicKey, x25519: me.dhKey.publicKey }, ...keep.filter((k) => b64(k.key) !== b64(me.publicKey))];
@@ -226,6 +245,7 @@ export class RoomSeal {
       keep: unique.map((k) => ({ key: Uint8Array.from(k.key), wrap: wrapSecret(this.crypto, k.x25519, secret, rekeyWrapAd(this.o.room, epoch, k.key)) })),
       ...(admins?.length ? { admins } : {}),
     };
+    fields.proof = rekeyProof(this.crypto, current.secret, rekeySigned(this.o.room, fields));
     const body: SendableBody = { kind: 'text', text: "changed the room's key" };
     this.rekeys.set(body, formatRekey(fields));
     return { body, fields, secret };

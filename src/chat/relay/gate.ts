@@ -3,7 +3,7 @@
 // cookie and the handshake checked out, so a stranger costs it no signature check here.
 import { equalBytes, type Crypto } from '../../protocol/crypto';
 import { clientHelloHash } from '../../protocol/handshake';
-import { checkJoinProof } from '../../protocol/sealed-room';
+import { checkJoinProof, checkRekeyProof } from '../../protocol/sealed-room';
 import type { HelloAuth } from '../../protocol/v2';
 import { ChatError } from '../errors';
 import { RefuseReason } from '../../protocol/packets';
@@ -50,6 +50,11 @@ export class RoomGate {
   /** The room's verifier now (persisted in a store's room.json). */
   get current(): Uint8Array {
     return this.verifier;
+  }
+
+  /** Whether a rekey's proof is the current secret's (sealed-room.ts rekeyProof): its author holds the key it replaces. */
+  provesRekey(signed: Uint8Array, proof: Uint8Array): boolean {
+    return checkRekeyProof(this.crypto, this.verifier, signed, proof);
   }
 
   /** A new verifier (the room's key was rotated, issue 9): proofs from then on must check against it. */

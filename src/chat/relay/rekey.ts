@@ -4,7 +4,7 @@
 // keeps may still prove an older one (it may have been offline, and must be able to join to read
 // the rekey), and everyone else is dropped (Refused, reason Removed). The relay never sees a secret.
 import { equalBytes } from '../../protocol/crypto';
-import { parseRekey, type RekeyFields } from '../../protocol/rekey';
+import { parseRekey, rekeySigned, type RekeyFields } from '../../protocol/rekey';
 import { RotationState, type RoomGate } from './gate';
 
 /** Who may rotate: the room's creator (room-host.ts RoomOwners); a DM room is never rotated. */
@@ -18,7 +18,7 @@ export const NOT_ALLOWED_DETAIL = "only the room's creator or its admins rotate 
 export type RekeyVerdict = { ok: true; fields: RekeyFields } | { ok: false; detail: string };
 
 /** Whether `author` (its session's device key) may send this rekey to this room. */
-export function checkRekey(gate: RoomGate | undefined, owners: Owners, author: Uint8Array | undefined, text: string): RekeyVerdict {
+export function checkRekey(gate: RoomGate | undefined, owners: Owners, author: Uint8Array | undefined, text: string, room: string): RekeyVerdict {
   if (!gate) return { ok: false, detail: 'an open room has no key to rotate' };
   if (owners.dmKeys) return { ok: false, detail: "a direct message's key is made from its two members' keys: it is not rotated" };
   const admins = gate.rotation?.admins ?? [];
@@ -26,6 +26,7 @@ export function checkRekey(gate: RoomGate | undefined, owners: Owners, author: U
   if (!allowed) return { ok: false, detail: NOT_ALLOWED_DETAIL };
   const fields = parseRekey(text);
   if (!fields) return { ok: false, detail: 'a key change that is not one (its fields do not decode)' };
+  if (!fields.proof || !gate.provesRekey(rekeySigned(room, fields), fields.proof)) return { ok: false, detail: "a key change not proven with the room's current key" };
   if (fields.epoch <= (gate.rotation?.epoch ?? 0)) return { ok: false, detail: `the room's key changed meanwhile (epoch ${gate.rotation?.epoch ?? 0}): read the room and rotate again` };
   return { ok: true, fields };
 }

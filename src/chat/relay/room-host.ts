@@ -192,7 +192,7 @@ export class RoomHost {
   private sequence(m: MemberState, r: Ready, now: number): void {
     const room = this.room.roomId;
     // A sealed room's new key (issue 9, rekey.ts): only from its creator or an admin, checked before it has a seq.
-    const rekey = r.head.kind === 'other' && r.head.code === KIND_REKEY ? checkRekey(this.gate, this.owners, m.session?.devicePublicKey, r.text.toString('utf8')) : undefined;
+    const rekey = r.head.kind === 'other' && r.head.code === KIND_REKEY ? checkRekey(this.gate, this.owners, m.session?.devicePublicKey, r.text.toString('utf8'), this.name) : undefined;
     if (rekey && !rekey.ok) return this.ctx.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId: r.msgId, detail: rekey.detail }), m);
     const s = this.stored(() => this.room.sequence(m, false, r.msgId, r.head, r.text, now));
     // Not on disk, so not acknowledged and no seq used: the sender shows why and can send it again.
