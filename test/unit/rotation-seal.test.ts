@@ -173,3 +173,14 @@ test('a message of the new epoch put together before the rekey that brings its k
   await m.mallory.rekey(rekeyText);
   assert.match(text(m.mallory.reopen({ ...hers, seq: 11, time: 1, msgId: 6, sender: { id: author.toString('hex'), name: 'ann', legacy: false }, verified: true })), /key you don't have/);
 });
+
+test("a member that rejoins with the rotation's new link (the extension keeps it for rejoins) still reads the epochs before", async () => {
+  const store = new MemoryStore();
+  const secret0 = newRoomSecret(c);
+  const m = members(secret0, await Keyring.load(store));
+  const old = m.alice.seal(roomId, author, 1, { kind: 'text', text: 'from epoch 0' });
+  const { secret } = await rotate(m);
+  const rejoined = RoomSeal.load(c, secret, { room, identity: m.b, keyring: await Keyring.load(store) });
+  assert.equal(text(rejoined.open(roomId, author, 1, old.text)), 'from epoch 0');
+  assert.equal(rejoined.epoch, 1);
+});

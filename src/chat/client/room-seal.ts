@@ -76,19 +76,20 @@ export class RoomSeal {
     private readonly o: RoomSealOptions = { room: '' },
   ) {
     this.hold(secret, undefined);
+    this.ringName = `room:${this.held[0].verifier}`;
   }
 
   /** A seal with the epochs the keyring holds for the room of this link's secret. */
   static load(crypto: Crypto, secret: Uint8Array, o: RoomSealOptions): RoomSeal {
     const seal = new RoomSeal(crypto, secret, o);
+    seal.ringName = o.keyring?.roomHolding(secret) ?? seal.ringName;
     for (const e of o.keyring?.secrets(seal.ringName) ?? []) seal.hold(e.secret, e.epoch);
     return seal;
   }
 
-  /** The keyring's name for this room: the verifier of the secret it was joined with. */
-  private get ringName(): string {
-    return `room:${this.held[0].verifier}`;
-  }
+  /** The keyring's name for this room: the verifier of the first secret it was joined with (found again
+   * by any secret of the room it holds, so a rejoin with a rotation's new link keeps the old epochs). */
+  private ringName: string;
 
   /** The device keys the newest rekey this member read kept. */
   get lastKept(): Uint8Array[] {

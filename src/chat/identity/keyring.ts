@@ -80,6 +80,13 @@ export class Keyring {
     return [...(this.rooms.get(room) ?? [])].sort(([a], [b]) => a - b).map(([epoch, secret]) => ({ epoch, secret: Uint8Array.from(secret) }));
   }
 
+  /** The room holding `secret` under some epoch (the first by name), or undefined: a member that rejoins
+   * with a rotation's new secret finds the epochs it kept under the old one. */
+  roomHolding(secret: Uint8Array): string | undefined {
+    const names = [...this.rooms.keys()].sort();
+    return names.find((room) => [...(this.rooms.get(room)?.values() ?? [])].some((s) => same(s, secret)));
+  }
+
   /** The newest epoch's secret for `room`, or undefined if none is held. */
   newest(room: string): EpochSecret | undefined {
     return this.secrets(room).at(-1);
