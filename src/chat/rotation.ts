@@ -70,8 +70,20 @@ export async function rotateRoomKey(client: Rotating, opts: RotateOptions = {}):
   }
   const { body, fields, secret } = prepared;
   await sequenced(client, body, opts.timeoutMs ?? 10_000);
+  // Our copy of the rekey comes back just after the relay says it is sequenced. If another rekey for
+  // this epoch came first (only a relay that does not check who rotates lets two in), members took
+  // that one: say so rather than hand out a link to a key nobody uses.
+  const until = Date.now() + TAKEN_WAIT_MS;
+  while (!seal.secretOf(fields.epoch) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  const taken = seal.secretOf(fields.epoch);
+  if (taken && !Buffer.from(taken).equals(Buffer.from(secret))) {
+    throw new ChatError('REFUSED', `Someone else changed the room's key at the same time (epoch ${fields.epoch}), and the room uses theirs: rotate again.`);
+  }
   return { epoch: fields.epoch, secret, kept: fields.keep.map((k) => fingerprint(crypto, k.key)), removed };
 }
+
+/** How long to wait for our own rekey to come back after it was sequenced (it is on its way already). */
+const TAKEN_WAIT_MS = 2000;
 
 /** Sends the rekey and waits until the relay sequenced it (or refused it). */
 function sequenced(client: Rotating, body: Parameters<ChatClient['send']>[0], timeoutMs: number): Promise<void> {

@@ -4,7 +4,9 @@
 // is not taken. No relay here: rotation-relay.test.ts runs the same through one.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { RoomSeal } from '../../src/chat/client/room-seal';
+import { rotateRoomKey } from '../../src/chat/rotation';
 import { newIdentity } from '../../src/chat/identity/device';
 import { Keyring } from '../../src/chat/identity/keyring';
 import { MemoryStore } from '../../src/chat/identity/store';
@@ -183,4 +185,30 @@ test("a member that rejoins with the rotation's new link (the extension keeps it
   const rejoined = RoomSeal.load(c, secret, { room, identity: m.b, keyring: await Keyring.load(store) });
   assert.equal(text(rejoined.open(roomId, author, 1, old.text)), 'from epoch 0');
   assert.equal(rejoined.epoch, 1);
+});
+
+test('rotateRoomKey says so when another rekey for the same epoch came first (a relay that lets two in)', async () => {
+  const m = members(newRoomSecret(c));
+  const bobKey = { key: m.b.publicKey, x25519: m.b.dhKey.publicKey };
+  // Bob, holding the same secret, rotates first; the relay sequences his rekey, then Alice's.
+  const bobs = m.bob.prepareRekey([{ key: m.a.publicKey, x25519: m.a.dhKey.publicKey }]);
+  const first = m.bob.seal(roomId, author, 1, bobs.body).text.toString('utf8');
+  const events = new EventEmitter();
+  const client = {
+    roomSeal: m.alice,
+    members: [],
+    deviceKeyOf: (key: Uint8Array) => Promise.resolve(Buffer.from(key).equals(Buffer.from(m.b.publicKey)) ? { x25519: bobKey.x25519 } : undefined),
+    on: (e: string, f: (...a: unknown[]) => void) => events.on(e, f),
+    off: (e: string, f: (...a: unknown[]) => void) => events.off(e, f),
+    send: (body: Parameters<RoomSeal['seal']>[3]) => {
+      const mine = m.alice.seal(roomId, author, 2, body).text.toString('utf8');
+      setImmediate(() => {
+        events.emit('delivery', { msgId: 2, state: 'delivered' });
+        void m.alice.rekey(first).then(() => m.alice.rekey(mine));
+      });
+      return { msgId: 2 };
+    },
+  } as unknown as Parameters<typeof rotateRoomKey>[0];
+  await assert.rejects(rotateRoomKey(client, { keep: [m.b.publicKey] }), /Someone else changed the room's key at the same time \(epoch 1\)/);
+  assert.deepEqual(Buffer.from(m.alice.secretOf(1)!), Buffer.from(bobs.secret), "the room uses bob's");
 });

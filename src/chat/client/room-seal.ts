@@ -96,6 +96,12 @@ export class RoomSeal {
     return this.kept.map((k) => Uint8Array.from(k));
   }
 
+  /** The secret this member holds for `epoch`, if any. */
+  secretOf(epoch: number): Uint8Array | undefined {
+    const h = this.held.find((x) => x.epoch === epoch);
+    return h && Uint8Array.from(h.secret);
+  }
+
   /** Whether `key` is this member's own device key. */
   isMine(key: Uint8Array): boolean {
     return this.o.identity !== undefined && b64(key) === b64(this.o.identity.publicKey);
