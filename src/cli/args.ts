@@ -77,6 +77,8 @@ export interface RelayArgs {
   announce: boolean;
   /** A sealed room: only members with its invite link get in (the link is printed once, made). */
   sealed: boolean;
+  /** The identity whose device key may rotate the sealed room's key (chat's --identity). */
+  identity: string;
 }
 
 export function parseRelayArgs(args: string[]): RelayArgs {
@@ -91,6 +93,7 @@ export function parseRelayArgs(args: string[]): RelayArgs {
     log: { type: 'boolean' },
     announce: { type: 'boolean' },
     sealed: { type: 'boolean' },
+    identity: { type: 'string' },
     ...stringFlags(RELAY_NUMBER_FLAGS),
   };
   const v = parse(args, spec);
@@ -124,7 +127,9 @@ export function parseRelayArgs(args: string[]): RelayArgs {
     limits,
     timers,
   };
-  return { options: dropUndefined(options), log: v.log === true, announce, sealed };
+  const identity = str(v.identity);
+  if (identity === '') throw new UsageError('--identity needs a file name');
+  return { options: dropUndefined(options), log: v.log === true, announce, sealed, identity: identity ?? defaultIdentityPath() };
 }
 
 /** `--host` alone never announces, and `--announce` on loopback (the default host) is a mistake to

@@ -89,8 +89,12 @@ Options:
                           verifier that cannot make it again (in DIR/room-verifier with --store,
                           0600, so a restart keeps the room and its link; without --store the
                           room lasts as long as the relay). A new room: remove room-verifier.
+                          Its key can be rotated (chat's /rotate) by --identity's device only.
                           Not with --legacy-bridge or --legacy-broadcast (the original chat
                           would read and write the room in clear)
+  --identity FILE         with --sealed: the device that may rotate the room's key (default
+                          $XDG_CONFIG_HOME/whatsudp/identity, else ~/.config/whatsudp/identity, as
+                          chat's; made on first use, 0600)
   --announce              let people on the network find the relay (whatsudp discover): DNS-SD
                           over mDNS (_whatsudp._udp) and answers to the broadcast probe on UDP
                           ${PROBE_PORT}. Needs --host 0.0.0.0 or an address of this machine (not

@@ -1,12 +1,12 @@
 // `whatsudp relay`: runs a relay until a signal. Its first stdout line is the bound address, so a
 // script (or a test) started with `--port 0` learns the port by reading one line. With --announce it
 // also lets the network find it (src/chat/discovery), and says goodbye there before closing.
-import { Relay } from '../chat';
+import { ChatError, Relay } from '../chat';
 import { formatAddress } from '../chat';
 import { Announcer, PROBE_PORT } from '../chat/discovery';
-import { relayKeyPath } from '../chat/identity';
+import { FileStore, IdentityError, loadOrCreateIdentity, relayKeyPath } from '../chat/identity';
 import { displayFingerprint } from '../protocol/fingerprint';
-import { selectCrypto } from '../protocol/crypto';
+import { selectCrypto, type Crypto } from '../protocol/crypto';
 import { sealedRoom, type SealedRoom } from '../chat/relay/room-verifier';
 import { INVITE_ROOM, inviteLine } from './invite-line';
 import type { RelayArgs } from './args';
@@ -69,8 +69,11 @@ export function startRelay(args: RelayArgs, io: Io): Session {
 /** The relay, with its sealed room if asked for: kept in the store, or made now and, once the relay
  * listens, kept there (a relay that could not start leaves no room behind). */
 async function openRelay(args: RelayArgs): Promise<{ r: Relay; sealed?: SealedRoom }> {
-  const sealed = args.sealed ? await sealedRoom((await selectCrypto()).crypto, args.options.store) : undefined;
-  const r = await Relay.start({ keyFile: relayKeyPath(args.options.store), ...args.options, ...(sealed ? { roomVerifier: sealed.verifier } : {}) });
+  const { crypto } = await selectCrypto();
+  const sealed = args.sealed ? await sealedRoom(crypto, args.options.store) : undefined;
+  // Who may rotate the sealed room's key (issue 9): this machine's identity, as `chat` uses it.
+  const roomCreator = sealed ? await ownerKey(crypto, args.identity) : undefined;
+  const r = await Relay.start({ keyFile: relayKeyPath(args.options.store), ...args.options, ...(sealed ? { roomVerifier: sealed.verifier } : {}), ...(roomCreator ? { roomCreator } : {}) });
   try {
     await sealed?.keep?.();
   } catch (err) {
@@ -78,6 +81,17 @@ async function openRelay(args: RelayArgs): Promise<{ r: Relay; sealed?: SealedRo
     throw err;
   }
   return { r, sealed };
+}
+
+/** The device key of the identity in `file` (made on first use); one that cannot be used is the
+ * user's to fix (exit 2), as for `chat`. */
+async function ownerKey(crypto: Crypto, file: string): Promise<Uint8Array> {
+  try {
+    return (await loadOrCreateIdentity(crypto, new FileStore(file))).identity.publicKey;
+  } catch (err) {
+    if (err instanceof IdentityError) throw new ChatError('BAD_OPTION', err.message);
+    throw err;
+  }
 }
 
 /** The sealed room's link, on stdout right after the address, the one time it exists (the relay

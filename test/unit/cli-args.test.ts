@@ -11,7 +11,7 @@ import { fingerprint } from '../../src/protocol/fingerprint';
 
 describe('cli args: relay', () => {
   it('leaves everything not given to the relay\'s defaults', () => {
-    assert.deepEqual(parseRelayArgs([]), { options: { limits: {}, timers: {} }, log: false, announce: false, sealed: false });
+    assert.deepEqual(parseRelayArgs([]), { options: { limits: {}, timers: {} }, log: false, announce: false, sealed: false, identity: defaultIdentityPath() });
   });
 
   it('maps every option onto RelayOptions', () => {

@@ -64,6 +64,25 @@ describe('/rotate', { skip, timeout: 90_000 }, () => {
     await dan.waitForLine('stdout', 'ann: after the rotation'); // the backfill, opened with the new secret
   });
 
+  it("relay --sealed: the identity that ran it rotates the default room from a chat; a member cannot", async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'whatsudp-owner-'));
+    dirs.push(home);
+    const { relay } = await startRelay(['--sealed'], { configHome: home });
+    const first = await relay.waitForLine('stdout', /^whatsudp:/);
+    const owner = spawnCli(['chat', '--name', 'owner', '--invite', first, '--commands'], { configHome: home });
+    await owner.waitForLine('stderr', /^\* joined the sealed room main at /);
+    const bob = spawnCli(['chat', '--name', 'bob', '--invite', first, '--commands']);
+    await owner.waitForLine('stderr', '* bob joined'); // a rotation keeps the members it knows of
+    bob.write('/rotate\n');
+    await bob.waitForLine('stderr', /cannot rotate the key of main: .*only the room's creator or its admins/);
+    owner.write('/rotate\n');
+    await owner.waitForLine('stderr', /^\* main has a new key \(epoch \d+\): /);
+    const next = LINK.exec(owner.stderr.find((l) => LINK.test(l))!)![1];
+    const cy = await joinedChat(first.replace(/^whatsudp:\/\/([^/]+)\/.*$/, '$1'), 'cy', ['--invite', next]);
+    cy.write('with the new link\n');
+    await bob.waitForLine('stdout', 'cy: with the new link');
+  });
+
   it('a member kept through a rotation keeps the new key (keyring, 0600): back with the first link, it reads on', async () => {
     // A backfill of one message: the rekey is not in it when bob comes back, only what followed it.
     const { address } = await startRelay(['--backfill', '1']);
