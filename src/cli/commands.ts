@@ -14,7 +14,7 @@ export const COMMANDS_HELP = [
   '  /edit SEQ TEXT      replace the text of your message #SEQ',
   '  /delete SEQ         delete your message #SEQ',
   '  /rooms              the relay\'s rooms: a lock for a sealed one, members, what you have not read',
-  '  /join ROOM          join ROOM (or go back to it) and make it the current room: lines go there;',
+  '  /join ROOM          join ROOM (or go back to it) and make it the current room: lines go there',
   '  /join LINK          a sealed room by its invite link (a room of the relay this chat is on)',
   '  /create ROOM [--sealed]  make ROOM and join it; --sealed prints its invite link (stderr)',
   '  /dm NAME            a direct message with NAME, a member of the current room (or, away, the one',
