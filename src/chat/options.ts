@@ -35,6 +35,8 @@ export const RELAY_LIMIT_OPTIONS = {
   maxMembers: { default: 4096, min: 1, flag: 'max-members', help: 'members at once in each room' },
   /** Rooms the relay serves at once, the default one included; a Hello asking to create one more is refused. */
   maxRooms: { default: 256, min: 1, flag: 'max-rooms', help: 'rooms at once, the default room included' },
+  /** Rooms (direct messages included) that members on one host (an IPv6 /64) may create, so one machine cannot take every room there is; counted since the relay started. */
+  roomsPerHost: { default: 32, min: 1, flag: 'rooms-per-host', help: 'rooms members on one host may create (IPv6: one /64), since the relay started' },
   /** Members from one host (an IPv6 /64 counts as one host), in all rooms together; a terminal server hosts several people. */
   membersPerHost: { default: 64, min: 1, flag: 'members-per-host', help: 'members at once from one host, in all rooms (IPv6: one /64)' },
   /** Messages a member may send per second (token bucket rate); above it the relay sends SlowDown. */

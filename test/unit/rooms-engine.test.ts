@@ -90,6 +90,17 @@ test('beyond maxRooms a new room is refused (reason 9); joining an existing one 
   assert.equal(relay.rooms().find((r) => r.name === 'one')?.members, 2);
 });
 
+test('one machine may create at most roomsPerHost rooms (reason 9, saying so); another machine still can, and joining is never capped', async () => {
+  h = new Harness();
+  const relay = await h.relay({ limits: { roomsPerHost: 2 } });
+  await h.client(relay.address(), 'ann', { room: 'one', create: true });
+  await h.client(relay.address(), 'ann2', { room: 'two', create: true });
+  await assert.rejects(h.client(relay.address(), 'ann3', { room: 'three', create: true }), refused(/as many rooms as this relay lets one machine make \(2\)/));
+  await h.client(relay.address(), 'ann4', { room: 'two', create: true }); // there already: a join
+  await h.client(relay.address(), 'bob', { room: 'three', create: true, bind: { host: '127.0.0.2' } });
+  assert.deepEqual(relay.rooms().map((r) => r.name).sort(), ['main', 'one', 'three', 'two']);
+});
+
 test("a sealed room a member creates admits only those with its secret; the relay lists it sealed", async () => {
   h = new Harness();
   const relay = await h.relay();

@@ -28,7 +28,7 @@ import { RoomRegistry } from './rooms';
 import { bindRelaySocket, checkRelayOptions } from './socket';
 import { relayKey, RelaySessions } from './sessions';
 import { Strangers, type Stranger } from './strangers';
-import { hostLimitsOf, Hosts, takeMessage } from './hosts';
+import { hostKey, hostLimitsOf, Hosts, takeMessage } from './hosts';
 import { Wire } from './wire';
 import { loadMainRotation, saveMainRotation } from './main-rotation';
 import { loadRoomHosts, makeRoomHost } from './room-store';
@@ -80,7 +80,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const store = opts.store;
     if (gate && store) this.main.persist = () => saveMainRotation(store, gate, opts.fsync ?? false); // a rotation survives a restart
     const dmName = (pair: Uint8Array) => dmRoomName(crypto, pair.subarray(0, 32), pair.subarray(32, 64));
-    this.rooms_ = new RoomRegistry(this.main, crypto, limits.maxRooms, (name, g, owners) => makeRoomHost({ store, fsync: opts.fsync ?? false, limits }, ctx, name, g, owners), dmName);
+    this.rooms_ = new RoomRegistry(this.main, crypto, limits.maxRooms, (name, g, owners) => makeRoomHost({ store, fsync: opts.fsync ?? false, limits }, ctx, name, g, owners), dmName, limits.roomsPerHost);
     this.deviceKeys = new DeviceKeys(crypto);
     if (opts.store) this.loadRooms(opts.store, ctx, crypto);
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
@@ -315,11 +315,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
    * and an address are in one room at a time: joining another room leaves the one it was in. */
   private onHello(p: Hello, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number, signed?: HelloAuth): void {
     let chosen: RoomChoice | undefined;
-    const entry = this.door.enter(p, from, member, stranger, now, signed, (auth) => (chosen = this.rooms_.choose(auth)));
+    const entry = this.door.enter(p, from, member, stranger, now, signed, (auth) => (chosen = this.rooms_.choose(auth, hostKey(from.address))));
     if (!entry || !signed || !chosen?.ok) return;
     let room: RoomHost;
     try {
-      room = this.rooms_.open(signed, chosen);
+      room = this.rooms_.open(signed, chosen, hostKey(from.address));
     } catch (err) {
       // A new room the store cannot keep (a full disk): not made, and the member told why.
       return entry.refuse(RefuseReason.NotStored, `the relay cannot keep a new room now: ${(err as Error).message}`);

@@ -29,6 +29,8 @@ export type RoomMaker = (name: string, gate: RoomGate | undefined, owners: RoomO
 
 export class RoomRegistry {
   private readonly byName = new Map<string, RoomHost>();
+  /** Rooms created since start, by the host (hostKey) whose member asked. */
+  private readonly createdBy = new Map<string, number>();
 
   constructor(
     readonly main: RoomHost,
@@ -37,6 +39,8 @@ export class RoomRegistry {
     private readonly make: RoomMaker,
     /** A DM room's name from its two keys (protocol/dm.ts), when the relay can check it. */
     private readonly dmName?: (pair: Uint8Array) => string,
+    /** Rooms the members of one host may create (limits.roomsPerHost). */
+    private readonly roomsPerHost = Infinity,
   ) {
     this.byName.set(main.name, main);
   }
@@ -54,13 +58,13 @@ export class RoomRegistry {
   }
 
   /** Which room a Hello that passed the handshake may have, and its gate; nothing is created yet. */
-  choose(auth: HelloAuth): RoomChoice {
+  choose(auth: HelloAuth, host?: string): RoomChoice {
     const name = auth.room ?? DEFAULT_ROOM;
     const device = auth.client.devicePublicKey;
-    const host = this.byName.get(name);
-    if (host) {
-      if (host.owners.dmKeys && !isOneOf(device, host.owners.dmKeys)) return notYours(name);
-      return { ok: true, gate: host.gate };
+    const existing = this.byName.get(name);
+    if (existing) {
+      if (existing.owners.dmKeys && !isOneOf(device, existing.owners.dmKeys)) return notYours(name);
+      return { ok: true, gate: existing.gate };
     }
     if (!auth.create) return { ok: false, reason: RefuseReason.NoSuchRoom, detail: `there is no room ${name} on this relay` };
     if (isDmRoom(name) || auth.dmKeys) {
@@ -71,17 +75,19 @@ export class RoomRegistry {
       if (!isOneOf(device, pair)) return notYours(name);
     }
     if (this.byName.size >= this.maxRooms) return { ok: false, reason: RefuseReason.TooManyRooms, detail: `this relay serves as many rooms as it may (${this.maxRooms}): no new one` };
+    if (host !== undefined && (this.createdBy.get(host) ?? 0) >= this.roomsPerHost) return { ok: false, reason: RefuseReason.TooManyRooms, detail: `members on your machine have made as many rooms as this relay lets one machine make (${this.roomsPerHost}): no new one` };
     return { ok: true, gate: auth.create.verifier ? new RoomGate(this.crypto, auth.create.verifier) : undefined };
   }
 
   /** The room `choose` let the Hello have: made now if it is new (its creator: the Hello's key). */
-  open(auth: HelloAuth, chosen: RoomChoice & { ok: true }): RoomHost {
+  open(auth: HelloAuth, chosen: RoomChoice & { ok: true }, creatorHost?: string): RoomHost {
     const name = auth.room ?? DEFAULT_ROOM;
     let host = this.byName.get(name);
     if (!host) {
       const owners: RoomOwners = { creator: Uint8Array.from(auth.client.devicePublicKey), ...(auth.dmKeys ? { dmKeys: Uint8Array.from(auth.dmKeys) } : {}) };
       host = this.make(name, chosen.gate, owners);
       this.byName.set(name, host);
+      if (creatorHost !== undefined) this.createdBy.set(creatorHost, (this.createdBy.get(creatorHost) ?? 0) + 1);
     }
     return host;
   }
