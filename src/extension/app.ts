@@ -17,12 +17,12 @@ import { nodeCrypto } from '../protocol/crypto';
 import { pinAddress, RelayPins } from '../chat/identity';
 import { join as joinRoom, registerRoomCommands } from './roomCommands';
 import { RoomHub } from './roomHub';
-import { dmRoomWith, registerDmCommands } from './dmCommands';
+import { registerDmCommands } from './dmCommands';
+import { RoomViews } from './roomViews';
 import { registerRotateCommand } from './rotateCommand';
 import { Keyring } from '../chat/identity/keyring';
 import { secretStore } from './identity';
-import { type JoinedRoom, MAIN_ROOM, unreadTotal } from './roomList';
-import type { DmOffer, RoomRow } from './sidebar';
+import { type JoinedRoom, MAIN_ROOM } from './roomList';
 import { Server, type ServerInfo } from './server';
 import * as settings from './settings';
 import { Sidebar } from './sidebar';
@@ -50,9 +50,7 @@ export class App extends Disposable {
   private keys: Promise<Keys> | undefined;
   private keyringPromise: Promise<Keyring | undefined> | undefined;
   private main: ChatSession | undefined;
-  /** The room whose people the sidebar lists: the one whose panel last had the focus. */
-  private focused = MAIN_ROOM;
-  private rendering: NodeJS.Immediate | undefined;
+  private readonly views: RoomViews;
   private sessionPromise: Promise<ChatSession> | undefined;
   private starting: Promise<ChatSession | undefined> | undefined;
   private askedName = false;
@@ -88,14 +86,11 @@ export class App extends Disposable {
         keys: (relay, room) => rooms.forRoom(relay, room),
       }),
     );
-    this._register(this.hub.onDidChange(() => this.refreshViews()));
     this._register(this.sidebar.onDidShow(() => void this.refreshRooms()));
     // Rooms others make appear in the sidebar within a minute while it is in sight (or on Refresh Rooms).
     const relist = setInterval(() => this.sidebar.visible && void this.refreshRooms(), ROOMS_RELIST_MS);
     this._register({ dispose: () => clearInterval(relist) });
-    this._register(this.panels.onDidChangeRoomPanel(() => this.focusChanged()));
-    this._register(this.panels.onDidChangeVisibility(() => this.focusChanged()));
-    this._register({ dispose: () => clearImmediate(this.rendering) });
+    this.views = this._register(new RoomViews({ main: () => this.main, hub: this.hub, panels: this.panels, sidebar: this.sidebar, statusBar: this.statusBar, log: this.notifier.log }));
     for (const d of registerCommands(this)) this._register(d);
     for (const d of registerRoomCommands(this)) this._register(d);
     for (const d of registerDmCommands(this)) this._register(d);
@@ -186,58 +181,12 @@ export class App extends Disposable {
 
   /** The sidebar, the view badge and the status bar from every room's state: once per turn. */
   refreshViews(): void {
-    if (this.isDisposed) return;
-    this.rendering ??= setImmediate(() => {
-      this.rendering = undefined;
-      try {
-        this.renderViews();
-      } catch (err) {
-        this.notifier.log.error('Showing the rooms failed', err); // never out of a timer into the host
-      }
-    });
-  }
-
-  /** The sidebar, the view badge and the status bar from every room's state. */
-  private renderViews(): void {
-    const main = this.main;
-    if (!main) return;
-    const rows: RoomRow[] = [
-      { room: MAIN_ROOM, title: MAIN_ROOM, unread: main.unread, muted: this.hub.isMuted(MAIN_ROOM), sealed: main.connection.sealed === true, dm: false, connection: main.connection },
-      ...this.hub.list.map(({ joined, session }) => ({
-        room: joined.room, title: joined.dm ? joined.dm.peer : joined.room, unread: session.unread, muted: this.hub.isMuted(joined.room),
-        sealed: session.connection.sealed === true, dm: joined.dm !== undefined, connection: session.connection,
-      })),
-    ];
-    const unread = unreadTotal(rows, this.hub.mutedRooms());
-    const focused = this.hub.entry(this.focused)?.session ?? main;
-    this.statusBar.update({ unread });
-    this.sidebar.update({ rooms: main.started ? rows : [], others: this.hub.others, dmOffers: this.dmOffers(main), members: focused.members, membersOf: focused === main ? MAIN_ROOM : this.focused, unread });
+    this.views.refresh();
   }
 
   /** Asks the relay for its rooms again (after a join or a leave, and when the sidebar shows). */
   async refreshRooms(): Promise<void> {
     if (this.main?.started) await this.hub.refresh(this.main);
-  }
-
-  /** DMs the relay lists to this device, each matched to a person present in a room here (the DM's
-   * name is made from both keys, so it is recognised by trying each key). */
-  private dmOffers(main: ChatSession): DmOffer[] {
-    const offers = this.hub.dmOffers;
-    if (offers.length === 0) return [];
-    const mine = main.deviceIdentity.publicKey;
-    const self = Buffer.from(mine).toString('base64url'); // this device's own windows are no one to write to
-    const people = [main, ...this.hub.list.map((e) => e.session)].flatMap((s) => s.verifyContext().members).filter((m) => m.key && m.key !== self);
-    return offers.flatMap((o) => {
-      const m = people.find((p) => dmRoomWith(mine, p.key!) === o.name);
-      return m ? [{ room: o.name, peer: m.name, key: m.key! }] : [];
-    });
-  }
-
-  private focusChanged(): void {
-    const active = this.panels.activeRoom;
-    if (active && active !== this.focused) this.focused = active;
-    if (!this.hub.entry(this.focused)) this.focused = MAIN_ROOM;
-    this.refreshViews();
   }
 
   /** The pinned key fingerprint of the relay at `server` (pinned at the first join there). */
