@@ -277,7 +277,7 @@ export class Link {
       case PacketType.Welcome:
         return this.onWelcome(p, now);
       case PacketType.NotJoined:
-        if (this.join.phase === 'joined') this.join.start('reconnecting', 'the relay restarted', now);
+        if (this.join.phase === 'joined') this.join.start('reconnecting', 'the relay asked us to join again', now);
         return;
       case PacketType.Refused:
         if (p.msgId !== 0) this.settle(this.outbox.fail(p.msgId, p.detail));
