@@ -9,6 +9,7 @@ import { ChatPanel, type PanelActions, VIEW_TYPE } from './chatPanel';
 import { Disposable } from './dispose';
 import type { Notifier } from './notify';
 import { MAIN_ROOM, panelTitle } from './roomList';
+import { verifyMember } from './verify';
 
 /** The view type of a room's panel other than the default room's. */
 export const ROOM_VIEW_TYPE = 'whatsudp.room';
@@ -75,9 +76,11 @@ export class PanelHost extends Disposable {
   }
 
   /** What a room's panel does differently from the default room's: its Reconnect rejoins that room,
-   * and a snippet it shows is looked up in that room's conversation. */
-  private roomActions(session: ChatSession): Pick<PanelActions, 'reconnect' | 'openSnippet'> {
+   * a snippet it shows is looked up in that room's conversation, and Verify picks among its members. */
+  private roomActions(session: ChatSession): Pick<PanelActions, 'reconnect' | 'openSnippet' | 'verify'> {
     return {
+      // Its member list's Verify button: the member is one of this room's sessions.
+      verify: (memberId) => verifyMember({ notifier: this.notifier, session: () => Promise.resolve(session) }, memberId).catch((err: unknown) => this.notifier.report(err, 'Verifying a member')),
       reconnect: () => session.connect().catch((err: unknown) => this.notifier.report(err, `Rejoining room ${session.roomName}`)),
       openSnippet: (key, column) => this.actions.openSnippet(key, column, session),
     };
