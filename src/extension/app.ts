@@ -84,6 +84,7 @@ export class App extends Disposable {
         log: this.notifier.log,
         open: (joined, storage, keys) => this.openRoomSession(joined, storage, keys),
         keys: (relay, room) => rooms.forRoom(relay, room),
+        refused: (room, err) => this.notifier.warn(`Room ${room} could not be rejoined: ${err.message}. It is no longer among your rooms.`),
       }),
     );
     this._register(this.sidebar.onDidShow(() => void this.refreshRooms()));

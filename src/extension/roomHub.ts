@@ -3,7 +3,7 @@
 // and muted rooms in globalState, and the relay's other rooms to offer. The default room stays the
 // App's own session, exactly as before rooms; this hub adds to it and never changes it.
 import * as vscode from 'vscode';
-import { type Address, formatAddress } from '../chat';
+import { type Address, ChatError, formatAddress } from '../chat';
 import type { ChatSession, RoomKeys } from './chatSession';
 import { Disposable } from './dispose';
 import { FileHistory, type HistoryStorage, MemoryHistory } from './history';
@@ -27,6 +27,9 @@ export interface HubDeps {
   open(joined: JoinedRoom, storage: HistoryStorage, keys: RoomKeys | undefined): Promise<ChatSession>;
   /** A sealed room's keys, if this profile holds them (SecretStorage). */
   keys(relay: Address, room: string): Promise<RoomKeys | undefined>;
+  /** A room rejoined at startup was refused (no such room any more, removed by a rotation...): it
+   * is dropped from the joined list, and this tells the user. */
+  refused(room: string, err: ChatError): void;
 }
 
 export class RoomHub extends Disposable {
@@ -91,7 +94,13 @@ export class RoomHub extends Disposable {
     if (!rejoin) return;
     const here = formatAddress(relay);
     for (const j of this.joined().filter((x) => x.relay === here && !this.entries.has(x.room))) {
-      this.join(j).catch((err: unknown) => this.deps.log.warn(`Rejoining room ${j.room} at ${here} failed: ${(err as Error).message}`));
+      this.join(j).catch(async (err: unknown) => {
+        this.deps.log.warn(`Rejoining room ${j.room} at ${here} failed: ${(err as Error).message}`);
+        // A refusal will not change by retrying; anything else (no answer) is tried at the next join.
+        if (!(err instanceof ChatError && err.code === 'REFUSED')) return;
+        await this.deps.globalState.update(JOINED, withoutRoom(this.joined(), here, j.room));
+        this.deps.refused(j.room, err);
+      });
     }
   }
 
