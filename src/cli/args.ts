@@ -9,7 +9,7 @@ import { isLoopback, PROBE_PORT } from '../chat/discovery';
 import { defaultIdentityPath } from '../chat/identity';
 import { parseFingerprint } from '../protocol/fingerprint';
 import { InviteError, parseInvite, type Invite } from '../protocol/invite';
-import { roomArgs } from './room-args';
+import { passphraseOf, roomArgs } from './room-args';
 import { CHAT_NUMBER_FLAGS, CHAT_OPTIONS, DISCOVER_NUMBER_FLAGS, DISCOVER_OPTIONS, RELAY_NUMBER_FLAGS, type NumberFlag } from './flags';
 
 export class UsageError extends Error {
@@ -174,6 +174,8 @@ export interface ChatArgs {
   room: string;
   create: boolean;
   sealed: boolean;
+  /** --passphrase-file: the passphrase (the file's text, its last line end dropped) of a passphrase room. */
+  passphrase?: string;
 }
 
 
@@ -191,6 +193,7 @@ export function parseChatArgs(args: string[]): ChatArgs {
     room: { type: 'string' },
     create: { type: 'boolean' },
     sealed: { type: 'boolean' },
+    'passphrase-file': { type: 'string' },
     ...stringFlags(CHAT_NUMBER_FLAGS),
   });
   const typed = str(v.name);
@@ -215,6 +218,9 @@ export function parseChatArgs(args: string[]): ChatArgs {
   if (legacy && (v.commands === true || v.seq === true)) throw new UsageError(`${v.commands === true ? '--commands' : '--seq'} is for WhatsUDP rooms: the original chat has no seqs, replies or reactions`);
   // The original chat is IPv4 broadcast: there is no IPv6 form of it to talk to.
   if (legacy && isIPv6(server.host)) throw new UsageError('--legacy needs an IPv4 relay address (the original chat uses IPv4 broadcast)');
+  const secret = passphraseOf(str(v['passphrase-file']), { invite: invite !== undefined, sealed: rooms.sealed, legacy, room: str(v.room) });
+  if ('error' in secret) throw new UsageError(secret.error);
+  const { passphrase } = secret;
   const n = numbers(CHAT_NUMBER_FLAGS, v).chat;
   const identity = str(v.identity);
   if (identity === '') throw new UsageError('--identity needs a file name');
@@ -235,6 +241,7 @@ export function parseChatArgs(args: string[]): ChatArgs {
     room: rooms.room,
     create: rooms.create,
     sealed: rooms.sealed,
+    ...(passphrase !== undefined ? { passphrase } : {}),
     waitMs: n.waitMs ?? CHAT_OPTIONS.waitMs.default,
     joinTimeoutMs: n.joinTimeoutMs ?? CHAT_OPTIONS.joinTimeoutMs.default,
   };

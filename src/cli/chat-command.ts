@@ -7,6 +7,7 @@ import { RelayKeyChangedError } from '../chat';
 import { loadKeyring } from './keyring-file';
 import { nodeCrypto } from '../protocol/crypto';
 import { newRoomSecret } from '../protocol/sealed-room';
+import { PASSPHRASE_WARNING, passphraseSecret } from '../chat/passphrase';
 import { UsageError, type ChatArgs } from './args';
 import { COMMANDS_HELP, lineToCommand, type RoomCommand } from './commands';
 import { EXIT } from './help';
@@ -20,11 +21,14 @@ import { bounded, errorLine, exitCodeFor, type Io, type Session } from './sessio
 function firstRoom(args: ChatArgs): RoomSpec {
   if (args.invite) return { room: args.invite.room, roomSecret: args.invite.secret, relayFingerprints: args.invite.fingerprints };
   // The client makes a sealed room's secret: the relay only ever sees the verifier derived from it.
-  return { room: args.room, ...(args.create ? { create: true } : {}), ...(args.sealed ? { roomSecret: newRoomSecret(nodeCrypto) } : {}) };
+  // A passphrase room's secret is the passphrase's (scrypt, a few hundred ms, once at the start).
+  const secret = args.passphrase !== undefined ? passphraseSecret(args.passphrase, args.room) : args.sealed ? newRoomSecret(nodeCrypto) : undefined;
+  return { room: args.room, ...(args.create ? { create: true } : {}), ...(secret ? { roomSecret: secret } : {}) };
 }
 
 export function startChat(args: ChatArgs, io: Io): Session {
   if (args.note) io.err(`whatsudp: note: ${args.note}`);
+  if (args.passphrase !== undefined) io.err(`whatsudp: warning: ${PASSPHRASE_WARNING}`);
   let over = false;
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
@@ -70,8 +74,9 @@ export function startChat(args: ChatArgs, io: Io): Session {
   // of that name was there, open, and they would be sealed with a key nobody else has).
   const invited = started.then(
     async () => {
-      if (!args.sealed || over) return;
-      if (!(await sealedInvite(chat, chat.current).catch((err: unknown) => (io.err(errorLine(err)), false)))) failed(EXIT.REFUSED);
+      if (!(args.sealed || args.passphrase !== undefined) || over) return;
+      // A passphrase room has no link to print, but the same check: an open room of that name is not it.
+      if (!(await sealedInvite(chat, chat.current, args.sealed).catch((err: unknown) => (io.err(errorLine(err)), false)))) failed(EXIT.REFUSED);
     },
     (err: unknown) => {
       if (over) return;
@@ -82,7 +87,7 @@ export function startChat(args: ChatArgs, io: Io): Session {
 
   // Lines wait for the first room to exist (its client queues them until it is in the room; a sealed
   // room's until its link is out), and room commands for the relay (a list, a key), in order.
-  let queue: Promise<void> = args.sealed ? invited : ready.then(() => undefined, () => undefined);
+  let queue: Promise<void> = args.sealed || args.passphrase !== undefined ? invited : ready.then(() => undefined, () => undefined);
   let queued = 1;
   void queue.finally(() => queued--);
   const act = async (c: RoomCommand): Promise<void> => {

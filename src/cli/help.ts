@@ -136,6 +136,11 @@ Options:
   --sealed             with --create: a sealed room. This chat makes its secret (the relay only
                        gets a verifier) and prints the room's invite link once, on stderr, as
                        "invite link: whatsudp://...": SAVE IT, it is shown only now
+  --passphrase-file FILE
+                       with --room: a passphrase room, sealed with a secret derived from the
+                       passphrase in FILE (at least 12 characters; scrypt, the room's name as
+                       salt) instead of a link: join it, or make it with --create. Warns that a
+                       relay can try passphrases offline: a weak one falls; a link cannot
   --json               print one JSON object per message instead: seq, time, msgId,
                        sender {id, name, legacy}, kind (text, snippet, reaction, edit, delete,
                        placeholder), text, path, startLine, endLine, language, reason,

@@ -1,5 +1,7 @@
-// `whatsudp chat`'s room flags (issue 11): --room NAME, --create, --sealed, checked against each
+// `whatsudp chat`'s room flags (issue 11): --room NAME, --create, --sealed, --passphrase-file, checked against each
 // other and against --invite and --legacy, so a mistake is one line and exit 2 before anything starts.
+import { readFileSync } from 'node:fs';
+import { passphraseProblem } from '../chat/passphrase';
 import { DEFAULT_ROOM, isDmRoom, roomNameProblem } from '../protocol/rooms';
 import type { Invite } from '../protocol/invite';
 import { typedRoom } from './commands';
@@ -35,4 +37,22 @@ export function roomArgs(v: { room?: string; create: boolean; sealed: boolean; l
   if (create && room === DEFAULT_ROOM) return { error: `--create: ${DEFAULT_ROOM} is the relay's default room, there already` };
   const note = room !== v.room ? `room names are lower case: joining ${room}` : undefined;
   return { room, create, sealed, ...(note ? { note } : {}) };
+}
+
+/** --passphrase-file's passphrase (the file's text, its last line end dropped), read and checked, or the
+ * sentence of a UsageError saying what is wrong. */
+export function passphraseOf(file: string | undefined, v: { invite: boolean; sealed: boolean; legacy: boolean; room: string | undefined }): { passphrase?: string } | { error: string } {
+  if (file === undefined) return {};
+  if (file === '') return { error: '--passphrase-file needs a file name' };
+  if (v.invite || v.sealed || v.legacy) return { error: `--passphrase-file derives a room's secret from a passphrase; ${v.invite ? '--invite carries the secret' : v.sealed ? '--sealed makes a random one' : '--legacy has no sealed rooms'}: give one or the other` };
+  if (v.room === undefined) return { error: "--passphrase-file needs --room NAME: the room's name is part of what the passphrase is mixed with" };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { error: `--passphrase-file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  }
+  const passphrase = text.replace(/\r?\n$/, '');
+  const problem = passphraseProblem(passphrase);
+  return problem ? { error: `--passphrase-file: ${problem}` } : { passphrase };
 }

@@ -191,15 +191,17 @@ async function listRooms(chat: RoomsChat): Promise<boolean> {
 /** A sealed room this chat made: its invite link, once, on stderr (the relay keeps no copy of the
  * secret). False, said, when the relay had an open room of that name already: a create of an existing
  * room is a join, and lines sealed with a key nobody else has would reach no one. */
-export async function sealedInvite(chat: RoomsChat, room: JoinedRoom): Promise<boolean> {
+export async function sealedInvite(chat: RoomsChat, room: JoinedRoom, print = true): Promise<boolean> {
   const { io } = chat;
   const secret = room.spec.roomSecret;
   if (!secret) return false;
   const info = (await room.client.rooms().catch(() => undefined))?.find((r) => r.name === room.name);
   if (info && !info.sealed) {
-    io.err(`whatsudp: the relay has an open room ${room.name} already: it was joined, not made sealed (a room's kind never changes); choose another name`);
+    if (!print) io.err(`whatsudp: the relay's room ${room.name} is open, not a passphrase room: nothing was sent (a room's kind never changes); choose another name`);
+    else io.err(`whatsudp: the relay has an open room ${room.name} already: it was joined, not made sealed (a room's kind never changes); choose another name`);
     return false;
   }
+  if (!print) return true; // a passphrase room: its members have the passphrase, not a link
   await printInvite(chat, room.name, secret);
   io.err(`* give it only to those who should read ${room.name}: anyone holding it can join and read; it is shown only now, and the relay keeps no copy`);
   return true;
