@@ -106,7 +106,13 @@ export class Proc {
   }
 
   signal(sig: NodeJS.Signals): void {
-    if (!this.exit && this.child.pid !== undefined) process.kill(this.child.pid, sig);
+    if (this.exit || this.child.pid === undefined) return;
+    try {
+      process.kill(this.child.pid, sig);
+    } catch (err) {
+      // It ended on its own between the check and the kill (reaped, its 'exit' not yet heard): gone, as asked.
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
   }
 
   /** Stops it by PID: SIGTERM, then SIGKILL if it has not gone within 3 s. */
