@@ -66,6 +66,7 @@ export class App extends Disposable {
         this.notifier,
         (info) => this.serverChanged(info).catch((err: unknown) => this.notifier.report(err, 'Joining the server')),
         (crypto) => rooms.serverSecret(crypto),
+        { current: () => rooms.serverCurrentSecret(), creator: async () => (await this.deviceKeys()).identity.publicKey },
       ),
     );
     this.panels = this._register(
@@ -121,10 +122,11 @@ export class App extends Disposable {
       return undefined;
     });
     if (!storage) log.warn('Another window keeps the WhatsUDP history: this window keeps its own, in memory.');
-    this.keys ??= loadKeys(this.context.secrets, this.context.globalStorageUri.fsPath, log);
-    const keys = await this.keys;
+    const keys = await this.deviceKeys();
     const session = await ChatSession.open({
       ...keys,
+      // A sealed default room's newer keys (issue 9): learnt from a rotation, kept across restarts.
+      keyring: await this.keyring(),
       server: this.configuredServer() ?? { host: '127.0.0.1', port: DEFAULT_PORT },
       name: settings.chatName().name ?? 'me',
       storage: storage ?? new MemoryHistory(),
@@ -147,6 +149,12 @@ export class App extends Disposable {
   }
 
   /** Sealed rooms' secrets by epoch (issue 9), in the secret storage; none (logged) if unreadable. */
+  /** This device's identity and pin files, loaded once. */
+  private deviceKeys(): Promise<Keys> {
+    this.keys ??= loadKeys(this.context.secrets, this.context.globalStorageUri.fsPath, this.notifier.log);
+    return this.keys;
+  }
+
   private keyring(): Promise<Keyring | undefined> {
     this.keyringPromise ??= Keyring.load(secretStore(this.context.secrets, 'whatsudp.keyring')).catch((err: unknown) => {
       this.notifier.log.warn(`Cannot read the sealed rooms' keyring: ${(err as Error).message}`);

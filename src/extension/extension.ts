@@ -3,6 +3,7 @@
 // user opens the chat or, having chatted before, rejoins in the background after activation.
 import type * as vscode from 'vscode';
 import type { RenderReport, WebviewToHost } from '../common/messages';
+import { formatInvite } from '../protocol/invite';
 import { App } from './app';
 import type { ChatSession } from './chatSession';
 import { verifyStep } from './verify';
@@ -26,6 +27,8 @@ export interface WhatsUdpApi {
   readonly notifications: readonly string[];
   /** The address colleagues use while this window runs a server. */
   serverAddress(): string | undefined;
+  /** (issue 9) Its sealed room's invite link (what Copy Invite Link copies), while it runs one. */
+  serverInvite(): string | undefined;
   /** How long activate() took, in ms (the target is under 50). */
   readonly activationMs: number;
   /** The list Verify Member shows now, 'member' or 'code' (the test answers it with the list's own
@@ -71,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): WhatsUdpApi {
     statusBarText: () => a.statusBar.text,
     notifications: a.notifier.shown,
     serverAddress: () => a.server.info?.address,
+    serverInvite: () => (a.server.info?.invite ? formatInvite(a.server.info.invite) : undefined),
     verifyStep,
     sidebarRows: () => a.sidebar.rows(),
     rooms: {

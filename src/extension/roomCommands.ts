@@ -2,6 +2,7 @@
 // Join Room..., Open Room, Leave Room, Mute Room / Unmute Room. Each room is a session of its own on
 // the relay the chat is on; its panel is a tab of its own. Registered by registerRoomCommands.
 import * as vscode from 'vscode';
+import type { Server } from './server';
 import { type Address, ChatError, formatAddress } from '../chat';
 import { nodeCrypto } from '../protocol/crypto';
 import { formatInvite, formatVscodeInvite, type Invite } from '../protocol/invite';
@@ -26,6 +27,8 @@ export interface RoomApp {
   refreshRooms(): Promise<void>;
   /** The pinned key fingerprint of the relay at `server`, once joined there. */
   relayFingerprint(server: Address): Promise<string | undefined>;
+  /** The server this window runs, if any (Rotate Room Key of its sealed default room). */
+  readonly server: Server;
 }
 
 export function registerRoomCommands(app: RoomApp): vscode.Disposable[] {

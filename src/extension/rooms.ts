@@ -13,6 +13,8 @@ import type { Notifier } from './notify';
 
 const ROOM_PREFIX = 'whatsudp.room.';
 const SERVER_ROOM = 'whatsudp.server.roomSecret';
+/** (issue 9) Its secret since the last Rotate Room Key; the relay still starts from the first (SERVER_ROOM). */
+const SERVER_ROOM_NOW = 'whatsudp.server.roomSecret.current';
 
 export class RoomSecrets {
   constructor(
@@ -78,6 +80,21 @@ export class RoomSecrets {
       this.log.warn(`Cannot keep the server's room secret in VS Code's secret storage (${(err as Error).message}): its invite link lasts as long as this window.`);
     }
     return secret;
+  }
+
+  /** The server's sealed room's secret since its key was last rotated here, if it was. */
+  async serverCurrentSecret(): Promise<Uint8Array | undefined> {
+    const kept = await this.read(SERVER_ROOM_NOW);
+    const bytes = kept ? Buffer.from(kept, 'base64url') : undefined;
+    return bytes?.length === ROOM_SECRET_BYTES ? Uint8Array.from(bytes) : undefined;
+  }
+
+  async rememberServerSecret(secret: Uint8Array): Promise<void> {
+    try {
+      await this.secrets.store(SERVER_ROOM_NOW, Buffer.from(secret).toString('base64url'));
+    } catch (err) {
+      this.log.warn(`Cannot keep the server room's new secret in VS Code's secret storage (${(err as Error).message}): after a restart, Copy Invite Link gives a link that lets no one new in; rotate again then.`);
+    }
   }
 
   private async read(key: string): Promise<string | undefined> {

@@ -7,10 +7,21 @@ import { ChatError } from '../chat';
 import { shortFingerprint } from '../common/keys';
 import { guarded } from './notify';
 import { inviteActions, type RoomApp } from './roomCommands';
+import type { ChatSession } from './chatSession';
+import { MAIN_ROOM } from './roomList';
 
 export function registerRotateCommand(app: RoomApp): vscode.Disposable {
   return vscode.commands.registerCommand('whatsudp.rotateRoomKey', guarded(app.notifier, 'Rotating the room key', (room: unknown, remove: unknown) =>
     rotate(app, typeof room === 'string' ? room : roomOf(room), Array.isArray(remove) ? remove.filter((x): x is string => typeof x === 'string') : undefined)));
+}
+
+/** This window's chat in the default room of the sealed server this window runs, if it is in it. */
+async function ownServerRoom(app: RoomApp): Promise<ChatSession | undefined> {
+  const info = app.server.info;
+  if (!info?.invite) return undefined;
+  const main = await app.startChat(false);
+  const at = main?.server;
+  return main?.connection.sealed && at && at.port === info.local.port && at.host === info.local.host ? main : undefined;
 }
 
 function roomOf(node: unknown): string | undefined {
@@ -20,14 +31,17 @@ function roomOf(node: unknown): string | undefined {
 
 /** `remove`: fingerprints (or keys) to leave out; asked for when not given. */
 async function rotate(app: RoomApp, given: string | undefined, remove: string[] | undefined): Promise<void> {
-  const sealed = app.hub.list.filter((e) => e.session.connection.sealed && !e.joined.dm);
-  const room = given ?? (await vscode.window.showQuickPick(sealed.map((e) => e.joined.room), { title: 'WhatsUDP: Rotate Room Key', placeHolder: 'Which sealed room (one you made, or are an admin of)' }));
+  const sealed = app.hub.list.filter((e) => e.session.connection.sealed && !e.joined.dm).map((e) => e.joined.room);
+  // The default room of the sealed server this window runs: its creator is this window's identity.
+  const own = await ownServerRoom(app);
+  const room = given ?? (await vscode.window.showQuickPick(own ? [MAIN_ROOM, ...sealed] : sealed, { title: 'WhatsUDP: Rotate Room Key', placeHolder: 'Which sealed room (one you made, or are an admin of)' }));
   if (!room) return;
   const e = app.hub.entry(room);
-  if (!e || !e.session.connection.sealed || e.joined.dm) {
-    return app.notifier.warn(`Only a sealed room you are in and made (or are an admin of) can have its key rotated${e ? '' : `, and you are not in ${room}`}: the default room's key is its server's.`);
+  const session = room === MAIN_ROOM ? own : e && e.session.connection.sealed && !e.joined.dm ? e.session : undefined;
+  if (!session) {
+    const why = room === MAIN_ROOM ? 'the default room is rotated by the window whose server seals it (Start Server, Share on my network)' : `${e ? '' : `you are not in ${room}; `}a DM or an open room has no key to rotate`;
+    return app.notifier.warn(`Only a sealed room you are in and made (or are an admin of) can have its key rotated: ${why}.`);
   }
-  const session = e.session;
   let out = remove;
   if (!out) {
     const self = Buffer.from(session.deviceIdentity.publicKey).toString('base64url');
@@ -48,10 +62,14 @@ async function rotate(app: RoomApp, given: string | undefined, remove: string[] 
   }
   const fp = await app.relayFingerprint(session.server);
   const keys = { secret: rotation.secret, fingerprints: fp ? [fp] : [] };
-  await app.rooms.rememberRoom(session.server, room, keys);
+  if (room === MAIN_ROOM) {
+    // The server's links (Copy Invite Link) and this window's rejoins use the new secret from now on.
+    await app.rooms.rememberServerSecret(rotation.secret);
+    app.server.keyRotated(rotation.secret);
+  } else await app.rooms.rememberRoom(session.server, room, keys);
   const gone = rotation.removed.length ? ` Removed: ${rotation.removed.length === 1 ? '1 member' : `${rotation.removed.length} members`}.` : '';
   app.notifier.info(
     `The key of ${room} is rotated (key ${rotation.epoch}); ${rotation.kept.length === 1 ? '1 member keeps' : `${rotation.kept.length} members keep`} it.${gone} The old invite link lets no one new in: give the new one to whoever should join.`,
-    inviteActions({ relays: [{ host: session.server.host, port: session.server.port }], room, fingerprints: keys.fingerprints, secret: rotation.secret }),
+    inviteActions(app.server.info?.invite && room === MAIN_ROOM ? app.server.info.invite : { relays: [{ host: session.server.host, port: session.server.port }], room, fingerprints: keys.fingerprints, secret: rotation.secret }),
   );
 }

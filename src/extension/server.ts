@@ -54,6 +54,8 @@ export class Server extends Disposable {
     private readonly changed: (info: ServerInfo | undefined) => Promise<void>,
     /** The secret of the sealed room a shared server makes, kept across restarts (SecretStorage). */
     private readonly roomSecret: (crypto: Crypto) => Promise<Uint8Array>,
+    /** (issue 9) That room's secret since its key was last rotated here, if it was; and who may rotate it. */
+    private readonly rotated: { current: () => Promise<Uint8Array | undefined>; creator: () => Promise<Uint8Array | undefined> } = { current: () => Promise.resolve(undefined), creator: () => Promise.resolve(undefined) },
   ) {
     super();
   }
@@ -106,10 +108,14 @@ export class Server extends Disposable {
     let secret: Uint8Array | undefined;
     try {
       const { crypto } = await selectCrypto();
-      secret = share === 'network' && !legacy.legacyBridge ? await this.roomSecret(crypto) : undefined;
+      const first = share === 'network' && !legacy.legacyBridge ? await this.roomSecret(crypto) : undefined;
       const store = path.join(this.storageDir, 'relay');
+      // The relay starts from the room's first verifier and reads its rotations from its store; this
+      // window's identity may rotate it (Rotate Room Key), and its links carry the newest secret.
+      const creator = first ? await this.rotated.creator() : undefined;
       // Its key beside its store, like the CLI's: a restart of VS Code never changes it for members.
-      this.relay = await Relay.start({ host, port, store, keyFile: relayKeyPath(store), ...legacy, ...(secret ? { roomVerifier: roomVerifier(crypto, secret) } : {}) });
+      this.relay = await Relay.start({ host, port, store, keyFile: relayKeyPath(store), ...legacy, ...(first ? { roomVerifier: roomVerifier(crypto, first) } : {}), ...(creator ? { roomCreator: creator } : {}) });
+      secret = first ? ((await this.rotated.current()) ?? first) : undefined;
     } catch (err) {
       this.startFailed(err, port, share);
       return;
@@ -153,6 +159,14 @@ export class Server extends Disposable {
       this.notifier.warn(`WhatsUDP server running on port ${bound}, but this machine has no network address right now, so only it can join. ${lives}`);
     }
     await this.changed(info);
+  }
+
+  /** (issue 9) The sealed room's key was rotated from this window: its links and this window's chat use the new secret. */
+  keyRotated(secret: Uint8Array): void {
+    const info = this._info;
+    if (!info?.invite || !info.room) return;
+    info.invite = { ...info.invite, secret };
+    info.room = { ...info.room, secret };
   }
 
   /** Lets colleagues find the shared relay ("Find Relays on My Network"). A relay that cannot be

@@ -5,6 +5,7 @@ import * as dgram from 'node:dgram';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { WhatsUdpApi } from '../../src/extension/extension';
+import { parseInvite } from '../../src/protocol/invite';
 import { chatTab, closeChatTab, extensionApi, notificationsSince, Peer, Settings, sleep, startServer, waitFor } from './helpers';
 
 function bindUdp(port: number): Promise<dgram.Socket> {
@@ -86,6 +87,42 @@ describe('WhatsUDP server', function () {
     const eve = new Peer({ host: '127.0.0.1', port: Number(address.slice(address.lastIndexOf(':') + 1)) }, 'eve');
     peers.push(eve);
     await assert.rejects(eve.start(), /this room is sealed: you need its invite link/);
+  });
+
+  it("Rotate Room Key on the shared server's room: the member left out is turned away, the old link lets no one new in, the new link does (issue 9)", async () => {
+    await settings.set('server.port', 0);
+    await settings.set('server.share', 'network');
+    await vscode.commands.executeCommand('whatsudp.startServer');
+    const session = await api.session();
+    await waitFor('the chat to join the shared relay', () => session.connection.state === 'connected' && session.server.host === '127.0.0.1');
+    const local = { host: '127.0.0.1', port: session.server.port };
+    const oldLink = api.serverInvite();
+    assert.ok(oldLink, 'a shared server has an invite link');
+    const bob = new Peer(local, 'bob', undefined, { roomSecret: parseInvite(oldLink).secret });
+    const cy = new Peer(local, 'cy', undefined, { roomSecret: parseInvite(oldLink).secret });
+    peers.push(bob, cy);
+    await bob.start();
+    await cy.start();
+    const bobFp = await waitFor("bob's key in alice's member list", () => session.verifyContext().members.find((m) => m.name === 'bob' && m.fingerprint)?.fingerprint);
+    await waitFor('cy in the list', () => session.verifyContext().members.some((m) => m.name === 'cy'));
+    const shown = notificationsSince(api);
+    await vscode.commands.executeCommand('whatsudp.rotateRoomKey', 'main', [bobFp]);
+    const told = await waitFor('the rotation told', () => shown().find((n) => n.startsWith('The key of main is rotated')));
+    assert.match(told, /2 members keep it\. Removed: 1 member\./);
+    const newLink = api.serverInvite();
+    assert.ok(newLink && newLink !== oldLink, 'Copy Invite Link now gives the new link');
+    // bob is dropped and cannot come back; cy stays and reads what comes after.
+    await waitFor('bob to be refused', () => bob.client.connection.state === 'offline' || bob.client.connection.state === 'closed', 15_000);
+    session.send('only the kept read this');
+    await waitFor('cy reads it under the new key', () => cy.texts().includes('alice: only the kept read this'), 15_000);
+    assert.ok(!bob.texts().includes('alice: only the kept read this'), 'bob did not');
+    const late = new Peer(local, 'dan', undefined, { roomSecret: parseInvite(oldLink).secret });
+    peers.push(late);
+    await assert.rejects(late.start(), /sealed/);
+    const invited = new Peer(local, 'erin', undefined, { roomSecret: parseInvite(newLink).secret });
+    peers.push(invited);
+    await invited.start();
+    await waitFor('erin reads the room, new key included', () => invited.texts().includes('alice: only the kept read this'), 15_000);
   });
 
   // Issue 8: anyone on the network can claim any name in the original chat's `name: text` datagrams.
