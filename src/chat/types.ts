@@ -141,6 +141,9 @@ export interface ClientEvents {
   seen: [id: string, seq: number];
   /** (With `activity`, in rooms of more than 50) `count` members have seen the room up to `seq` or further. */
   seenCount: [seq: number, count: number];
+  /** (issue 11) A member just opened a DM with this device (the relay says who; the room name is
+   * checked to be the DM of the two keys). Join it with openDm to read it. */
+  dmOpened: [dm: { room: string; key: string; fingerprint: string; name: string }];
 }
 
 /** The relay's limits: defaults, bounds, flags and what each is for are in RELAY_LIMIT_OPTIONS (options.ts). */

@@ -41,8 +41,15 @@ export function startChat(args: ChatArgs, io: Io): Session {
   const closeAll = (leave: boolean): Promise<void> =>
     bounded(Promise.all([...chat.rooms.map((r) => r.client.close({ leave })), keys.then((k) => k.idle())]), 2000);
 
+  const told = new Set<string>();
   const host: RoomHost = {
     isCurrent: (r) => r === chat.current,
+    dmNews(dm) {
+      chat.openedBy.set(dm.name, dm.key);
+      if (told.has(dm.room) || chat.rooms.some((r) => r.name === dm.room)) return false;
+      told.add(dm.room);
+      return true;
+    },
     over: () => over,
     fatal(err) {
       // The relay came back with another key: not the relay we joined. Nothing more is sent to it.

@@ -32,6 +32,9 @@ export interface RoomHost {
   over(): boolean;
   /** A warning that ends the chat (the relay's key changed): handled once, by the chat. */
   fatal(err: Error): boolean;
+  /** (issue 11) Someone opened a DM with this device: whether it is news to this chat (each joined
+   * room's client hears of it); the chat keeps who, for /dm NAME. */
+  dmNews(dm: { room: string; name: string; key: string }): boolean;
 }
 
 export class JoinedRoom {
@@ -163,6 +166,10 @@ export class JoinedRoom {
       (err) => this.note(`whatsudp: warning: cannot check names against ${namePins.where}: ${escapeName(err.message)}`),
     );
     c.on('members', (list) => names.check(list));
+    // Someone opened a DM with this device: said once, with how to read it.
+    c.on('dmOpened', (dm) => {
+      if (this.host.dmNews(dm)) this.note(`* ${escapeName(dm.name)} opened a direct message with you: /dm ${escapeName(dm.name)} reads it`);
+    });
     c.on('lost', (count, range) => {
       this.note(`* ${count} message${count === 1 ? '' : 's'} could not be recovered (seq ${range.fromSeq}-${range.toSeq}: older than the relay's history)`);
     });

@@ -18,6 +18,8 @@ export class RoomsChat {
   current!: JoinedRoom;
   /** For rooms left: the newest seq read there, so /rooms counts what came since. */
   readonly looked = new Map<string, number>();
+  /** Who opened a DM with this device, by name (the relay's DmOpened): /dm NAME finds them there too. */
+  readonly openedBy = new Map<string, string>();
   /** Sealed rooms' secrets by epoch (identity/keyring.ts), shared by every room of the chat. */
   keyring?: Keyring;
 
@@ -79,6 +81,8 @@ export async function memberKey(chat: RoomsChat, who: string, away = false): Pro
   const named = others.filter((m) => m.name === who);
   let keys = [...new Set(named.map((m) => m.key).filter((k): k is string => k !== undefined))];
   let fps = named.map((m) => m.fingerprint?.slice(0, 8) ?? '?');
+  const opened = chat.openedBy.get(who);
+  if (keys.length === 0 && away && opened !== undefined) return opened; // they just opened a DM with us
   const seen = keys.length === 0 && away ? (await knownMembers(chat.args)).keysOf(nodeCrypto, who).filter((k) => Buffer.from(k.key).toString('base64url') !== mine) : [];
   if (seen.length > 0) {
     keys = seen.map((k) => Buffer.from(k.key).toString('base64url'));

@@ -4,7 +4,7 @@
 import { ProtocolError, Reader, Writer } from './bytes';
 import { dataHeaderLength, ENVELOPE_BYTES, fieldLength, head, MAX_DETAIL_BYTES, MAX_NAME_BYTES, msgHeaderLength, ROSTER_HEADER_BYTES, rosterEntry, strLength, truncateUtf8 } from './parts';
 import { CLIENT_ID_BYTES, COOKIE_BYTES, DEVICE_KEY_BYTES, DH_CERTIFICATE_BYTES, MAGIC, MAX_DATAGRAM, VERSION, PacketType, type MessageHead, type Packet, type RosterEntry } from './packets';
-import { roomEntry, type RoomEntry } from './rooms';
+import { MAX_ROOM_NAME_BYTES, roomEntry, type RoomEntry } from './rooms';
 
 export { ProtocolError } from './bytes';
 export { MAX_NAME_BYTES, truncateUtf8 } from './parts';
@@ -184,6 +184,11 @@ const BODIES: { [T in PacketType]: Body<PacketOf<T>> } = {
       for (let i = 0; i < count; i++) entries.push(roomEntry.read(r));
       return { type: PacketType.Rooms, page, pageCount, entries };
     },
+  },
+  [PacketType.DmOpened]: {
+    length: (p) => strLength(p.room, MAX_ROOM_NAME_BYTES, 'room') + DEVICE_KEY_BYTES + strLength(p.byName, MAX_NAME_BYTES, 'byName'),
+    write: (w, p) => w.text(p.room).bytes(checkKey(p.byKey)).text(p.byName),
+    read: (r) => ({ type: PacketType.DmOpened, room: r.str('room', MAX_ROOM_NAME_BYTES), byKey: r.bytes(DEVICE_KEY_BYTES, 'byKey'), byName: r.str('byName', MAX_NAME_BYTES) }),
   },
   [PacketType.KeyRequest]: fixed(DEVICE_KEY_BYTES, (w, p) => w.bytes(checkKey(p.deviceKey)), (r) => ({ type: PacketType.KeyRequest, deviceKey: r.bytes(DEVICE_KEY_BYTES, 'deviceKey') })),
   [PacketType.Key]: {

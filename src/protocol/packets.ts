@@ -45,6 +45,8 @@ export enum PacketType {
   Rooms = 21,
   KeyRequest = 22,
   Key = 23,
+  /** relay -> client: a DM with this device was just made (so it shows at once, not at the next list). */
+  DmOpened = 24,
 }
 
 /** What fragment 0 of a message carries besides its first chunk: the body without its text. A kind
@@ -321,7 +323,18 @@ export interface Key {
   found?: { x25519: Buffer; certificate: Buffer };
 }
 
+/** relay -> client, to each session of a DM's other device when the DM room is made: its name, and who
+ * made it (the key the relay saw proved, the name that member had). A hint to list the rooms and open
+ * the DM; joining it still takes the DM's secret, which only the two devices can compute. */
+export interface DmOpened {
+  type: PacketType.DmOpened;
+  room: string;
+  byKey: Buffer; // 32
+  byName: string;
+}
+
 export type Packet =
+  | DmOpened
   | RoomsRequest
   | Rooms
   | KeyRequest

@@ -101,6 +101,8 @@ describe('whatsudp chat: sealed rooms and direct messages', { skip, timeout: 90_
     bob.write('/dm ann\npsst, ann\n');
     await bob.waitForLine('stderr', /^\* joined the direct message with ann at /);
     await bob.waitForLine('stdout', 'bob: psst, ann');
+    // The relay tells ann at once (DmOpened), once, with how to read it.
+    await ann.waitForLine('stderr', '* bob opened a direct message with you: /dm bob reads it');
 
     ann.write('/rooms\n');
     await ann.waitForLine('stderr', /^ {2}dm bob 🔒 +1 member +1 unread +not joined$/);
@@ -116,6 +118,8 @@ describe('whatsudp chat: sealed rooms and direct messages', { skip, timeout: 90_
     await ann.waitForLine('stdout', '[dm bob] bob: still private');
     assert.ok(!cy.stdout.some((l) => /psst|only you|still private/.test(l)), cy.stdout.join('\n'));
     await bob.waitForLine('stdout', '[main] ann: to everyone');
+    assert.equal(ann.stderr.filter((l) => /opened a direct message/.test(l)).length, 1, 'told once');
+    assert.ok(!cy.stderr.some((l) => /opened a direct message/.test(l)), 'cy is not told');
   });
 
   it('/dm NAME reaches someone away by the key this device saw under NAME; back, they find it in /rooms', async () => {

@@ -46,3 +46,24 @@ test('two members open a DM and talk; a third device is refused, and opens anoth
   await assert.rejects(openDm(eve.client, e, newIdentity(c).identity.publicKey, c), (err: unknown) => err instanceof ChatError && /join this relay once/.test(err.message));
 
 });
+
+test("the peer hears of a DM the moment it is made (DmOpened), in whatever room it is, naming who; nobody else does", async () => {
+  h = new Harness();
+  const relay = await h.relay();
+  const [a, b] = [newIdentity(c).identity, newIdentity(c).identity];
+  const bob = await h.client(relay.address(), 'bob', { identity: b, room: 'elsewhere', create: true });
+  const cy = await h.client(relay.address(), 'cy');
+  const heard: Array<{ room: string; key: string; name: string; fingerprint: string }> = [];
+  const cyHeard: unknown[] = [];
+  bob.client.on('dmOpened', (dm) => heard.push(dm));
+  cy.client.on('dmOpened', (dm) => cyHeard.push(dm));
+  const ann = await h.client(relay.address(), 'ann', { identity: a });
+  const annOpts = await openDm(ann.client, a, b.publicKey, c);
+  await h.client(relay.address(), 'ann', { identity: a, ...annOpts });
+  await until(() => heard.length === 1, 5000, 'bob told of the DM');
+  assert.deepEqual(heard[0], { room: annOpts.room, key: Buffer.from(a.publicKey).toString('base64url'), name: 'ann', fingerprint: a.fingerprint });
+  // Bob opens it from what he was told, and reads it.
+  const bobDm = await h.client(relay.address(), 'bob', { identity: b, ...(await openDm(bob.client, b, Buffer.from(heard[0].key, 'base64url'), c)) });
+  assert.equal(bobDm.client.room, annOpts.room);
+  assert.deepEqual(cyHeard, [], 'a third member hears nothing of it');
+});

@@ -80,6 +80,7 @@ describe('packets 20-23', () => {
     roundTrip({ type: PacketType.KeyRequest, deviceKey: randomBytes(32) });
     roundTrip({ type: PacketType.Key, deviceKey: randomBytes(32) });
     roundTrip({ type: PacketType.Key, deviceKey: randomBytes(32), found: { x25519: randomBytes(32), certificate: randomBytes(64) } });
+    roundTrip({ type: PacketType.DmOpened, room: 'dm-abcdefghijklmnopqrstuvwxyz', byKey: randomBytes(32), byName: 'Zoë' });
   });
 
   test('malformed ones are refused with what is wrong', () => {
@@ -96,5 +97,10 @@ describe('packets 20-23', () => {
     assert.throws(() => decode(Buffer.concat([key.subarray(0, key.length - 1), Buffer.from([1])])), /truncated/);
     assert.throws(() => decode(Buffer.concat([encode({ type: PacketType.RoomsRequest }), Buffer.from([0])])), /trailing/);
     assert.throws(() => encode({ type: PacketType.KeyRequest, deviceKey: randomBytes(31) }), ProtocolError);
+    const opened = encode({ type: PacketType.DmOpened, room: 'dm-x', byKey: randomBytes(32), byName: 'ann' });
+    assert.throws(() => decode(opened.subarray(0, opened.length - 1)), /truncated/);
+    const longRoom = Buffer.from(opened);
+    longRoom[3] = 65; // the room name's length byte, over 64
+    assert.throws(() => decode(longRoom), /room is 65 bytes, over 64/);
   });
 });

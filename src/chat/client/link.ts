@@ -6,6 +6,8 @@ import type * as dgram from 'node:dgram';
 import { encode, isEnvelope } from '../../protocol/codec';
 import { selectCrypto } from '../../protocol/crypto';
 import { frame } from '../../protocol/v2';
+import { dmRoomName } from '../../protocol/dm';
+import { fingerprint } from '../../protocol/fingerprint';
 import { IdentityError, loadOrCreateIdentity, newIdentity, type DeviceIdentity, type TextStore } from '../identity';
 import type { Crypto, SigningKey } from '../../protocol/crypto';
 import { HelloFlags, PacketType, TYPING_EVERY_MS, type MessageBody, type MessageHead, type Msg, type Packet, type SendableBody, type Welcome } from '../../protocol/packets';
@@ -328,6 +330,14 @@ export class Link {
         return this.queries.onRooms(p);
       case PacketType.Key:
         return this.queries.onKey(p);
+      case PacketType.DmOpened: {
+        // The relay's word about who opened it, but the room must be the DM of our two keys: a relay
+        // cannot point us at a room of its choosing this way.
+        const mine = this.signingKey?.publicKey;
+        if (!mine || !this.crypto || p.byKey.length !== 32 || p.room !== dmRoomName(this.crypto, mine, p.byKey)) return;
+        this.host.emit('dmOpened', { room: p.room, key: p.byKey.toString('base64url'), fingerprint: fingerprint(this.crypto, p.byKey), name: p.byName });
+        return;
+      }
       default:
         return;
     }

@@ -7,7 +7,7 @@ import type * as dgram from 'node:dgram';
 import * as path from 'node:path';
 import { decode, encode, isEnvelope, ProtocolError } from '../../protocol/codec';
 import { dmRoomName } from '../../protocol/dm';
-import { selectCrypto, type Crypto } from '../../protocol/crypto';
+import { equalBytes, selectCrypto, type Crypto } from '../../protocol/crypto';
 import { encodeClear, frame, isV2, type HelloAuth } from '../../protocol/v2';
 import { readLegacy } from '../../protocol/legacy';
 import { DEFAULT_PORT, PacketType, RefuseReason, type Data, type Hello, type Packet } from '../../protocol/packets';
@@ -242,6 +242,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       case PacketType.SeenCount:
       case PacketType.Rooms:
       case PacketType.Key:
+      case PacketType.DmOpened:
         throw new ProtocolError(`Unexpected ${PacketType[p.type]} packet (only a relay sends those)`);
       default: {
         const _exhaustive: never = p;
@@ -318,6 +319,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const entry = this.door.enter(p, from, member, stranger, now, signed, (auth) => (chosen = this.rooms_.choose(auth, hostKey(from.address))));
     if (!entry || !signed || !chosen?.ok) return;
     let room: RoomHost;
+    const made = signed.room !== undefined && this.rooms_.get(signed.room) === undefined;
     try {
       room = this.rooms_.open(signed, chosen, hostKey(from.address));
     } catch (err) {
@@ -333,8 +335,21 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (holder?.room && holder.room !== room) holder.room.drop(holder, 'leave');
     const { address: host, port } = from;
     if (room.admit(p, entry, { host, port }, current, now)) this.strangers.delete(`${host}|${port}`);
+    if (made && room.owners.dmKeys) this.dmOpened(room.name, room.owners.dmKeys, signed.client.devicePublicKey, p.name);
     // Its DH key, kept once its certificate checks, for a peer that wants to open a DM with it.
     if (signed.deviceDh && !this.deviceKeys.offer(signed.client.devicePublicKey, signed.deviceDh)) this.warn(`A Hello's device DH key has a certificate that does not check (datagram from ${host}:${port})`);
+  }
+
+  /** A DM room was just made: each session of its other device, in whatever room, hears of it at once. */
+  private dmOpened(name: string, pair: Uint8Array, by: Uint8Array, byName: string): void {
+    const byKey = Buffer.from(by);
+    const other = byKey.equals(pair.subarray(0, 32)) ? pair.subarray(32, 64) : pair.subarray(0, 32);
+    let packet: Buffer | undefined;
+    for (const m of this.directory.byClient.values()) {
+      if (!m.session || !equalBytes(m.session.devicePublicKey, other)) continue;
+      packet ??= encode({ type: PacketType.DmOpened, room: name, byKey, byName });
+      this.wire.send(packet, m);
+    }
   }
 
   private warn(message: string): void {
