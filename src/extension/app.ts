@@ -144,6 +144,7 @@ export class App extends Disposable {
     session.on('incoming', (m, info) => this.notifyIncoming(m, info.backfill, info.mentionsMe, MAIN_ROOM));
     // Met on a rejoin (the relay restarted with another key): said the same way as on a join.
     session.on('relayKeyChanged', (err) => this.relayKeyChanged(session, err));
+    session.on('dmOpened', (dm) => this.dmOpened(dm.name, dm.key));
     this.statusBar.update({ connection: session.connection, name: session.name, unread: session.unread });
     return session;
   }
@@ -392,6 +393,14 @@ export class App extends Disposable {
     const session = this.sessionPromise && (await this.sessionPromise);
     const server = this.configuredServer();
     if (session?.started && server) void this.join(session, server, false);
+  }
+
+  /** Someone just opened a DM with this device: it shows under Direct Messages now, and is said
+   * (unless notifications are off), with a button that opens it. Nothing opens by itself. */
+  private dmOpened(name: string, key: string): void {
+    void this.refreshRooms();
+    if (settings.notifyPolicy() === 'off') return;
+    this.notifier.info(`${name} opened a direct message with you.`, { Open: () => vscode.commands.executeCommand('whatsudp.directMessage', key) });
   }
 
   /** A message from someone else in `room`. A muted room notifies only a mention (and says it is muted);

@@ -37,6 +37,8 @@ export interface SessionEvents {
   seen: [id: string, seq: number];
   /** A room of more than 50: `count` members have seen it up to `seq`. */
   seenCount: [seq: number, count: number];
+  /** (issue 11) Someone opened a direct message with this device (the relay says so at once). */
+  dmOpened: [dm: ClientEvents['dmOpened'][0]];
   /** A message from someone else, new to this window (for notifications). */
   incoming: [msg: RoomMessage, info: { backfill: boolean; mentionsMe: boolean }];
   /** The relay came back with a key that is not the pinned one: the session stays offline until the
@@ -306,6 +308,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       this.names?.check(list);
     });
     on('typing', (id) => this.emit('typing', id));
+    on('dmOpened', (dm) => this.emit('dmOpened', dm));
     on('seen', (id, seq) => {
       if (seq <= (this.seenSeqs.get(id) ?? 0)) return;
       this.seenSeqs.set(id, seq);

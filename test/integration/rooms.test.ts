@@ -148,8 +148,10 @@ describe('WhatsUDP rooms', function () {
     const dave = await peer('dave', undefined, false, { identity });
     const alice = await waitFor('dave sees alice with her key', () => dave.client.members.find((m) => m.name === 'alice' && m.key));
     const dm = await openDm(dave.client, identity, Buffer.from(alice.key!, 'base64url'), nodeCrypto);
+    const told = notificationsSince(api);
     const daveDm = await peer('dave', dm.room, true, { identity, roomSecret: dm.roomSecret, dmKeys: dm.dmKeys });
-    await vscode.commands.executeCommand('whatsudp.refreshRooms');
+    // The relay tells alice's window at once (DmOpened): said, and offered in the sidebar, no refresh asked.
+    await waitFor('alice told', () => told().includes('dave opened a direct message with you.'));
     await rowReads('the DM offered under Direct Messages', 'dave', 'new · click to open');
     // Its row's click: Direct Message with dave's key; alice's side computes the same room and secret.
     await vscode.commands.executeCommand('whatsudp.directMessage', Buffer.from(identity.publicKey).toString('base64url'));
