@@ -20,8 +20,9 @@ export const COMMANDS_HELP = [
   '  /dm NAME            a direct message with NAME, a member of the current room (or, away, the one',
   '                      key seen under NAME on this device)',
   '  /leave [ROOM]       leave ROOM (default: the current room; the first room you joined is current then)',
-  '  /rotate [--remove NAME]  a new key for the current sealed room (its creator or admins), without',
-  '                      NAME if given; prints the new invite link: the old one lets no one new in',
+  '  /rotate [--remove NAME | --admin NAME]  a new key for the current sealed room (its creator or',
+  '                      admins), --remove leaving NAME out; --admin NAME (creator only) lets NAME',
+  '                      rotate it too; prints the new invite link: the old one lets no one new in',
   '  /help               this list',
   'SEQ is the number --seq prints before each message (and --json has as "seq"). Messages of a joined',
   'room other than the current one print after "[ROOM] " (a direct message\'s after "[dm NAME] ").',
@@ -34,7 +35,7 @@ export type RoomCommand =
   | { kind: 'create'; room: string; sealed: boolean }
   | { kind: 'dm'; who: string }
   | { kind: 'leave'; room?: string }
-  | { kind: 'rotate'; remove?: string };
+  | { kind: 'rotate'; remove?: string; admin?: string };
 
 export type Command = { send: SendableBody } | { help: true } | { room: RoomCommand } | { error: string };
 
@@ -85,8 +86,10 @@ function roomCommand(name: string, rest: string): Command | undefined {
       return rest.trim() === '' ? { room: { kind: 'leave' } } : one('/leave [ROOM]', (room) => ({ kind: 'leave', room }));
     case 'rotate': {
       if (rest.trim() === '') return { room: { kind: 'rotate' } };
-      const who = /^--remove\s+(\S.*)$/s.exec(rest.trim())?.[1].trim();
-      return who ? { room: { kind: 'rotate', remove: who } } : usage('/rotate [--remove NAME]');
+      const m = /^--(remove|admin)\s+(\S.*)$/s.exec(rest.trim());
+      const who = m?.[2].trim();
+      if (!m || !who) return usage('/rotate [--remove NAME | --admin NAME]');
+      return { room: m[1] === 'remove' ? { kind: 'rotate', remove: who } : { kind: 'rotate', admin: who } };
     }
     default:
       return undefined;

@@ -159,8 +159,9 @@ Options:
                        prints its invite link), /dm NAME (a direct message with a member of
                        the current room, or one away whose key this device has seen under
                        NAME: a sealed room of your two device keys), /leave [ROOM],
-                       /rotate [--remove NAME] (a new key for the current sealed room, without
-                       NAME: its creator only, or an admin it named; prints the new invite link).
+                       /rotate [--remove NAME | --admin NAME] (a new key for the current sealed
+                       room, without NAME, or letting NAME rotate it too: its creator only, or
+                       an admin it named; prints the new invite link).
                        Messages of a joined room other than the current one print after
                        "[ROOM] " (a direct message's after "[dm NAME] "). "//" sends a
                        line starting with "/"; an unknown command sends nothing and says so

@@ -48,7 +48,7 @@ export async function runRoomCommand(chat: RoomsChat, c: RoomCommand): Promise<b
     case 'dm':
       return openDirect(chat, c.who);
     case 'rotate':
-      return rotate(chat, c.remove);
+      return rotate(chat, c.remove, c.admin);
     case 'leave': {
       const room = c.room === undefined ? chat.current : chat.find(c.room);
       if (!room) return (say(`whatsudp: you are not in room ${c.room ?? ''}`), false);

@@ -13,8 +13,8 @@ import { CLI, cliBuilt, spawnCli, startRelay, stopAll, type Proc } from './helpe
 const skip = !cliBuilt() && `${CLI} is not built (run node esbuild.mjs)`;
 const LINK = /^invite link: (whatsudp:\/\/\S+)$/;
 
-async function joinedChat(address: string, name: string, extra: string[] = []): Promise<Proc> {
-  const p = spawnCli(['chat', '--name', name, '--server', address, ...extra]);
+async function joinedChat(address: string, name: string, extra: string[] = [], configHome?: string): Promise<Proc> {
+  const p = spawnCli(['chat', '--name', name, '--server', address, ...extra], configHome ? { configHome } : {});
   await p.waitForLine('stderr', /^\* joined the /, 5000);
   return p;
 }
@@ -30,7 +30,8 @@ describe('/rotate', { skip, timeout: 90_000 }, () => {
   it('reads /rotate and /rotate --remove NAME', () => {
     assert.deepEqual(lineToCommand('/rotate', true), { room: { kind: 'rotate' } });
     assert.deepEqual(lineToCommand('/rotate --remove Ann Lee', true), { room: { kind: 'rotate', remove: 'Ann Lee' } });
-    assert.match((lineToCommand('/rotate cy', true) as { error: string }).error, /^usage: \/rotate \[--remove NAME\]/);
+    assert.deepEqual(lineToCommand('/rotate --admin bob', true), { room: { kind: 'rotate', admin: 'bob' } });
+    assert.match((lineToCommand('/rotate cy', true) as { error: string }).error, /^usage: \/rotate \[--remove NAME \| --admin NAME\]/);
   });
 
   it('the creator removes a member: a new link, the member shut out, the others read on', async () => {
@@ -62,6 +63,29 @@ describe('/rotate', { skip, timeout: 90_000 }, () => {
     assert.equal((await old.exitWithin(10_000)).code, 6, old.stderr.join('\n'));
     const dan = await joinedChat(address, 'dan', ['--invite', second]);
     await dan.waitForLine('stdout', 'ann: after the rotation'); // the backfill, opened with the new secret
+  });
+
+  it('/rotate --admin NAME lets NAME rotate too, through the creator\'s later rotations, until removed', async () => {
+    const { address } = await startRelay();
+    const ann = await joinedChat(address, 'ann', ['--room', 'ops', '--create', '--sealed', '--commands']);
+    const first = LINK.exec(await ann.waitForLine('stderr', LINK))![1];
+    const home = mkdtempSync(path.join(os.tmpdir(), 'whatsudp-bob-'));
+    dirs.push(home);
+    const bob = await joinedChat(address, 'bob', ['--invite', first, '--commands'], home);
+    await ann.waitForLine('stderr', '* bob joined');
+    ann.write('/rotate --admin bob\n');
+    await ann.waitForLine('stderr', '* bob may now rotate the key of ops too (if you made it: an admin\'s word on admins does not count)');
+    await bob.waitForLine('stdout', /^\* ann changed the room's key \(epoch 1\): /);
+    ann.write('/rotate\n'); // the creator's rotation that names none keeps bob an admin
+    await bob.waitForLine('stdout', /^\* ann changed the room's key \(epoch 2\): /);
+    bob.write('/rotate\n');
+    await bob.waitForLine('stderr', /^\* ops has a new key \(epoch 3\): 2 members kept/);
+    ann.write('/rotate --remove bob\n');
+    await bob.waitForLine('stderr', /you were removed from this sealed room/, 10_000);
+    // Back with the newest link (which lets anyone holding it in), the same device is an admin no more.
+    const back = await joinedChat(address, 'bob', ['--invite', LINK.exec(ann.stderr.filter((l) => LINK.test(l)).at(-1)!)![1], '--commands'], home);
+    back.write('/rotate\n');
+    await back.waitForLine('stderr', /cannot rotate the key of ops: .*only the room's creator or its admins/);
   });
 
   it("relay --sealed: the identity that ran it rotates the default room from a chat; a member cannot", async () => {

@@ -31,11 +31,15 @@ export function checkRekey(gate: RoomGate | undefined, owners: Owners, author: U
   return { ok: true, fields };
 }
 
-/** The gate after a sequenced rekey: the new verifier, the old ones for the kept, and the admins
- * (only the creator names them: an admin's rekey leaves the list as it was). */
+/** The gate after a sequenced rekey: the new verifier, the old ones for the kept, and the admins:
+ * only the creator names them (a creator's rekey that names none, and an admin's, leave the list as
+ * it was), and an admin the rekey does not keep is one no more. */
 export function rotate(gate: RoomGate, fields: RekeyFields, byCreator: boolean): void {
   const before = gate.rotation;
   const older = [...(before?.older ?? []), gate.current];
-  gate.rotation = new RotationState(fields.epoch, older, fields.keep.map((k) => k.key), byCreator ? (fields.admins ?? []) : (before?.admins ?? []));
+  const kept = fields.keep.map((k) => k.key);
+  const named = byCreator && fields.admins?.length ? fields.admins : (before?.admins ?? []);
+  const admins = named.filter((a) => kept.some((k) => equalBytes(k, a)));
+  gate.rotation = new RotationState(fields.epoch, older, kept, admins);
   gate.replace(fields.verifier);
 }
