@@ -11,8 +11,9 @@ import type { ChatSession } from './chatSession';
 import { MAIN_ROOM } from './roomList';
 
 export function registerRotateCommand(app: RoomApp): vscode.Disposable {
-  return vscode.commands.registerCommand('whatsudp.rotateRoomKey', guarded(app.notifier, 'Rotating the room key', (room: unknown, remove: unknown) =>
-    rotate(app, typeof room === 'string' ? room : roomOf(room), Array.isArray(remove) ? remove.filter((x): x is string => typeof x === 'string') : undefined)));
+  const strings = (x: unknown) => (Array.isArray(x) ? x.filter((y): y is string => typeof y === 'string') : undefined);
+  return vscode.commands.registerCommand('whatsudp.rotateRoomKey', guarded(app.notifier, 'Rotating the room key', (room: unknown, remove: unknown, admins: unknown) =>
+    rotate(app, typeof room === 'string' ? room : roomOf(room), strings(remove), strings(admins))));
 }
 
 /** This window's chat in the default room of the sealed server this window runs, if it is in it. */
@@ -29,8 +30,9 @@ function roomOf(node: unknown): string | undefined {
   return typeof r?.room === 'string' ? r.room : undefined;
 }
 
-/** `remove`: fingerprints (or keys) to leave out; asked for when not given. */
-async function rotate(app: RoomApp, given: string | undefined, remove: string[] | undefined): Promise<void> {
+/** `remove`: fingerprints (or keys) to leave out; asked for when not given, and then who else may
+ * rotate (`admins`, fingerprints; only the creator's choice counts; none chosen keeps them as they were). */
+async function rotate(app: RoomApp, given: string | undefined, remove: string[] | undefined, admins: string[] | undefined): Promise<void> {
   const sealed = app.hub.list.filter((e) => e.session.connection.sealed && !e.joined.dm).map((e) => e.joined.room);
   // The default room of the sealed server this window runs: its creator is this window's identity.
   const own = await ownServerRoom(app);
@@ -52,10 +54,21 @@ async function rotate(app: RoomApp, given: string | undefined, remove: string[] 
     );
     if (!picked) return;
     out = picked.map((p) => p.fp);
+    const staying = others.filter((m) => !out!.includes(m.fingerprint!));
+    if (staying.length > 0 && admins === undefined) {
+      const chosen = await vscode.window.showQuickPick(
+        staying.map((m) => ({ label: m.name, description: shortFingerprint(m.fingerprint!), fp: m.fingerprint! })),
+        { title: `WhatsUDP: Who else may rotate the key of ${room}?`, placeHolder: 'Admins (if you made the room); none picked: as they were', canPickMany: true },
+      );
+      if (!chosen) return;
+      admins = chosen.map((c) => c.fp);
+    }
   }
+  const members = session.verifyContext().members;
+  const adminKeys = (admins ?? []).flatMap((fp) => members.filter((m) => m.fingerprint === fp && m.key).map((m) => Uint8Array.from(Buffer.from(m.key!, 'base64url'))));
   let rotation;
   try {
-    rotation = await session.rotateKey({ remove: out });
+    rotation = await session.rotateKey({ remove: out, ...(adminKeys.length ? { admins: adminKeys } : {}) });
   } catch (err) {
     if (err instanceof ChatError) return app.notifier.error(`The key of ${room} was not rotated: ${err.message}`);
     throw err;

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { WhatsUdpApi } from '../../src/extension/extension';
 import { parseInvite } from '../../src/protocol/invite';
+import { rotateRoomKey } from '../../src/chat/rotation';
 import { chatTab, closeChatTab, extensionApi, notificationsSince, Peer, Settings, sleep, startServer, waitFor } from './helpers';
 
 function bindUdp(port: number): Promise<dgram.Socket> {
@@ -104,9 +105,9 @@ describe('WhatsUDP server', function () {
     await bob.start();
     await cy.start();
     const bobFp = await waitFor("bob's key in alice's member list", () => session.verifyContext().members.find((m) => m.name === 'bob' && m.fingerprint)?.fingerprint);
-    await waitFor('cy in the list', () => session.verifyContext().members.some((m) => m.name === 'cy'));
+    const cyFp = await waitFor("cy's key in the list", () => session.verifyContext().members.find((m) => m.name === 'cy' && m.fingerprint)?.fingerprint);
     const shown = notificationsSince(api);
-    await vscode.commands.executeCommand('whatsudp.rotateRoomKey', 'main', [bobFp]);
+    await vscode.commands.executeCommand('whatsudp.rotateRoomKey', 'main', [bobFp], [cyFp]);
     const told = await waitFor('the rotation told', () => shown().find((n) => n.startsWith('The key of main is rotated')));
     assert.match(told, /2 members keep it\. Removed: 1 member\./);
     const newLink = api.serverInvite();
@@ -123,6 +124,9 @@ describe('WhatsUDP server', function () {
     peers.push(invited);
     await invited.start();
     await waitFor('erin reads the room, new key included', () => invited.texts().includes('alice: only the kept read this'), 15_000);
+    // cy, named an admin, may rotate too; erin may not.
+    assert.equal((await rotateRoomKey(cy.client)).epoch, 2);
+    await assert.rejects(rotateRoomKey(invited.client), /only the room's creator or its admins/);
   });
 
   // Issue 8: anyone on the network can claim any name in the original chat's `name: text` datagrams.
