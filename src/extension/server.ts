@@ -2,12 +2,14 @@
 // VS Code. It lives as long as this window (its messages persist in global storage, so a restart
 // keeps the room and its history). Shared on the network it is a sealed room (issue 9): only whoever
 // has its invite link joins; for this machine only, or with the legacy bridge on, it is open and says so.
+import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type Address, ChatError, checkPort, formatAddress, Relay } from '../chat';
 import { Announcer } from '../chat/discovery';
 import { relayKeyPath } from '../chat/identity';
+import { MAIN_ROTATION_FILE } from '../chat/relay/main-rotation';
 import { selectCrypto, type Crypto } from '../protocol/crypto';
 import { displayFingerprint } from '../protocol/fingerprint';
 import { formatInvite, formatVscodeInvite, type Invite } from '../protocol/invite';
@@ -115,7 +117,10 @@ export class Server extends Disposable {
       const creator = first ? await this.rotated.creator() : undefined;
       // Its key beside its store, like the CLI's: a restart of VS Code never changes it for members.
       this.relay = await Relay.start({ host, port, store, keyFile: relayKeyPath(store), ...legacy, ...(first ? { roomVerifier: roomVerifier(crypto, first) } : {}), ...(creator ? { roomCreator: creator } : {}) });
-      secret = first ? ((await this.rotated.current()) ?? first) : undefined;
+      // The newest secret only while the relay's store still holds the rotation that made it (a store
+      // removed by hand starts the room over from its first secret, whose links work again).
+      const rotatedHere = first && existsSync(path.join(store, MAIN_ROTATION_FILE)) ? await this.rotated.current() : undefined;
+      secret = first ? (rotatedHere ?? first) : undefined;
     } catch (err) {
       this.startFailed(err, port, share);
       return;

@@ -124,7 +124,8 @@ describe('WhatsUDP server', function () {
     peers.push(invited);
     await invited.start();
     await waitFor('erin reads the room, new key included', () => invited.texts().includes('alice: only the kept read this'), 15_000);
-    // cy, named an admin, may rotate too; erin may not.
+    // cy, named an admin, may rotate too (keeping whom cy sees: erin must be in cy's list first); erin may not.
+    await waitFor('cy sees erin', () => cy.client.members.some((m) => m.name === 'erin'));
     assert.equal((await rotateRoomKey(cy.client)).epoch, 2);
     await assert.rejects(rotateRoomKey(invited.client), /only the room's creator or its admins/);
   });
