@@ -82,6 +82,7 @@ describe('/rotate', { skip, timeout: 90_000 }, () => {
     await bob.waitForLine('stderr', /^\* ops has a new key \(epoch 3\): 2 members kept/);
     ann.write('/rotate --remove bob\n');
     await bob.waitForLine('stderr', /you were removed from this sealed room/, 10_000);
+    await ann.waitForLine('stderr', /^\* ops has a new key \(epoch 4\): /); // its link is printed just before
     // Back with the newest link (which lets anyone holding it in), the same device is an admin no more.
     const back = await joinedChat(address, 'bob', ['--invite', LINK.exec(ann.stderr.filter((l) => LINK.test(l)).at(-1)!)![1], '--commands'], home);
     back.write('/rotate\n');
