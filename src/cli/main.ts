@@ -28,14 +28,31 @@ let stdoutGone = false;
 process.stdout.on('error', () => (stdoutGone = true));
 process.stderr.on('error', () => undefined);
 
+// At a terminal, a transfer's progress is one line kept under everything else printed: taken away
+// before a line is printed and put back after it.
+let status = '';
+const aroundStatus = (print: () => void): void => {
+  if (status) process.stderr.write('\r\x1b[K');
+  print();
+  if (status) process.stderr.write(status);
+};
 const io: Io = {
   stdin: process.stdin,
   out: (text) => {
-    if (!stdoutGone) process.stdout.write(text + '\n');
+    if (!stdoutGone) aroundStatus(() => process.stdout.write(text + '\n'));
   },
   err: (text) => {
-    process.stderr.write(text + '\n');
+    aroundStatus(() => process.stderr.write(text + '\n'));
   },
+  ...(process.stderr.isTTY
+    ? {
+        status: (text: string) => {
+          // Cut to the terminal's width: a wrapped line could not be replaced with a carriage return.
+          status = [...text].slice(0, Math.max(10, (process.stderr.columns || 80) - 1)).join('');
+          process.stderr.write(`\r\x1b[K${status}`);
+        },
+      }
+    : {}),
 };
 
 /** Exits once what was written has reached stdout and stderr (pipes may be asynchronous). */

@@ -10,6 +10,9 @@ export interface Io {
   out(text: string): void;
   /** One line to stderr. */
   err(text: string): void;
+  /** Only when stderr is a terminal: a line that the next call replaces ('' clears it), kept below
+   * what out and err print (a transfer's progress). */
+  status?(text: string): void;
 }
 
 /** A running command: `done` resolves with its exit code; `stop` ends it early (a signal). */
