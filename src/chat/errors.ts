@@ -10,7 +10,10 @@ export type ChatErrorCode =
   | 'REFUSED' // the relay refused a join or a message
   | 'STORE' // the relay's store could not be read or written
   | 'CLOSED' // the client or relay was closed
-  | 'RELAY_KEY_CHANGED'; // the relay's key is not the one pinned for its address
+  | 'RELAY_KEY_CHANGED' // the relay's key is not the one pinned for its address
+  | 'FILE_GONE' // the relay no longer has a file (unknown or evicted)
+  | 'CORRUPT' // a file's bytes do not check out (a chunk's seal or the whole file's SHA-256)
+  | 'CANCELLED'; // a file transfer was cancelled
 
 export class ChatError extends Error {
   constructor(

@@ -42,6 +42,9 @@ export function exitCodeFor(err: unknown, unreachableHost = false): number {
       return EXIT.RELAY_KEY_CHANGED;
     case 'TOO_LARGE':
     case 'EMPTY':
+    case 'FILE_GONE': // a file not sent or fetched (issue 14)
+    case 'CORRUPT':
+    case 'CANCELLED':
       return EXIT.UNDELIVERED;
     case 'CLOSED':
       return EXIT.OK;

@@ -19,8 +19,71 @@ export type ActionBody =
   | { kind: 'edit'; text: string; to: number }
   | { kind: 'delete'; text: ''; to: number };
 
+/** A file's plaintext is at most this many bytes (16 MiB; issue 14). */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** A file's name as its sender gave it, at most this many UTF-8 bytes (anything that saves one uses
+ * safeFileName, src/common/filename.ts: the name is the sender's, untrusted). */
+export const MAX_FILE_NAME_BYTES = 1024;
+/** An image's side, at most. */
+export const MAX_IMAGE_SIDE = 65535;
+
+/** A file uploaded to the relay (issue 14): what a kind-15 message names. `id` is 32 hex digits (the
+ * relay's name for it), `key` the base64url of the 32-byte AES-256-GCM key its chunks are sealed with
+ * (it travels only in the message), `sha256` the plaintext's, 64 hex digits. `width` and `height`
+ * (both or neither) are an image's, for the box it is shown in before its bytes come. */
+export interface FileInfo {
+  id: string;
+  key: string;
+  name: string;
+  size: number;
+  sha256: string;
+  mime: string;
+  width?: number;
+  height?: number;
+}
+
+/** A file with a caption (`text`, may be ''). */
+export type FileBody = { kind: 'file'; text: string; file: FileInfo };
+
 /** What a member can send. Text is UTF-8; a snippet is code with where it came from. */
-export type SendableBody = TextBody | SnippetBody | ActionBody;
+export type SendableBody = TextBody | SnippetBody | ActionBody | FileBody;
+
+/** A size for a person: `512 B`, `1.2 KiB`, `700.0 MiB`. */
+export function fileSizeText(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) [value, unit] = [value / 1024, unit + 1];
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+const FILE_ID = /^[0-9a-f]{32}$/;
+/** 32 bytes in base64url without padding: 43 characters, the last carrying 2 unused zero bits. */
+const FILE_KEY = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** type/subtype, RFC 6838's restricted names, nothing after (no parameters). */
+const MIME = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+const isSide = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_IMAGE_SIDE;
+
+/** Why a FileInfo is not one (the field, for a developer), or undefined: the one check of what a
+ * kind-15 message may carry, made before sending and on receipt (a bad field there is a placeholder). */
+export function fileInfoProblem(f: FileInfo): string | undefined {
+  if (typeof f.id !== 'string' || !FILE_ID.test(f.id)) return 'id is not 32 hex digits';
+  if (typeof f.key !== 'string' || !FILE_KEY.test(f.key)) return 'key is not 32 bytes of base64url';
+  if (typeof f.name !== 'string' || f.name === '' || utf8Length(f.name) > MAX_FILE_NAME_BYTES) return `name is not 1 to ${MAX_FILE_NAME_BYTES} bytes`;
+  if (typeof f.size !== 'number' || !Number.isInteger(f.size) || f.size < 0 || f.size > MAX_FILE_BYTES) return 'size is not 0 to 16 MiB';
+  if (typeof f.sha256 !== 'string' || !SHA256_HEX.test(f.sha256)) return 'sha256 is not 64 hex digits';
+  if (typeof f.mime !== 'string' || !MIME.test(f.mime)) return 'mime is not a type/subtype';
+  if ((f.width === undefined) !== (f.height === undefined)) return 'an image has both a width and a height, or neither';
+  if (f.width !== undefined && !(isSide(f.width) && isSide(f.height))) return `width and height are not 1 to ${MAX_IMAGE_SIDE}`;
+  return undefined;
+}
+
+/** Why a file cannot be sent because of its size (with both sizes), or undefined. */
+export function fileSizeProblem(name: string, size: number): string | undefined {
+  return size > MAX_FILE_BYTES ? `${name} is ${fileSizeText(size)}; files can be at most 16 MiB.` : undefined;
+}
 
 export const isAction = (b: MessageBody): b is ActionBody => b.kind === 'reaction' || b.kind === 'edit' || b.kind === 'delete';
 

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ProtocolError } from '../../protocol/codec';
 import { textBytes } from '../../protocol/fragments';
-import { actionProblem, textProblem } from '../../common/message';
+import { actionProblem, fileInfoProblem, textProblem } from '../../common/message';
 import type { SendableBody } from '../../protocol/packets';
 import { TypedEmitter } from '../emitter';
 import { ChatError } from '../errors';
@@ -93,10 +93,11 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   send(body: SendableBody): OutgoingMessage {
     if (this.link.join.phase === 'closed') throw new ChatError('CLOSED', 'This chat client is closed.');
     // A reaction and a delete have no text of their own; what they refer to and a reaction's emoji are checked here.
-    const problem = body.kind === 'reaction' || body.kind === 'delete' ? undefined : textProblem(body.text);
+    // A file's caption may be empty; the file itself is checked when its message is encoded.
+    const problem = body.kind === 'reaction' || body.kind === 'delete' || body.kind === 'file' ? undefined : textProblem(body.text);
     if (problem) throw new ChatError(problem.code, problem.message);
-    const action = actionProblem(body);
-    if (action) throw new ChatError('BAD_OPTION', action);
+    const action = body.kind === 'file' ? fileInfoProblem(body.file) : actionProblem(body);
+    if (action) throw new ChatError('BAD_OPTION', body.kind === 'file' ? `This file cannot be sent (${action}).` : action);
     const out = newOutgoing(this.nextId, body, Date.now());
     try {
       textBytes(body);
