@@ -85,6 +85,14 @@ export const RELAY_LIMIT_OPTIONS = {
   repairBytesPerSecond: { default: 512 * 1024, min: 2048, flag: 'repair-rate', help: 'bytes per second of repairs and roster pages per member', unit: 'bytes' },
   /** The most of those a member gets at once: a whole roster of a full room, and then some. */
   repairBurstBytes: { default: 1 * MiB, min: 2048, flag: 'repair-burst', help: 'bytes of repairs and roster pages a member may get at once', unit: 'bytes' },
+  /** Bytes the relay's file store may take (issue 14: memory, or disk with --store), apart from the
+   * text history: a new file pushes the oldest files out, never a message. */
+  fileStoreBytes: { default: 256 * MiB, min: 1 * MiB, flag: 'file-store-bytes', help: 'bytes of files the relay keeps (in memory, or on disk with --store); the oldest go first', unit: 'bytes' },
+  /** File bytes a second each member may send the relay, and may be sent, before opening (BULK). */
+  fileBytesPerSecond: { default: 32 * MiB, min: 2048, flag: 'file-rate', help: 'bytes per second of file chunks per member, each way', unit: 'bytes' },
+  fileBurstBytes: { default: 4 * MiB, min: 2048, flag: 'file-burst', help: 'bytes of file chunks a member may send or be sent at once', unit: 'bytes' },
+  /** Uploads one member may have in progress at once. */
+  uploadsPerMember: { default: 4, min: 1, flag: 'uploads-per-member', help: 'file uploads in progress at once per member' },
   /** Addresses not yet validated by a cookie that the relay tracks for its amplification bound. */
   unvalidatedAddresses: { default: 65536, min: 1, help: 'unvalidated addresses tracked for the amplification bound' },
 } as const satisfies OptionTable;

@@ -4,6 +4,7 @@
 import { ProtocolError, Reader, Writer } from './bytes';
 import { dataHeaderLength, ENVELOPE_BYTES, fieldLength, head, MAX_DETAIL_BYTES, MAX_NAME_BYTES, msgHeaderLength, ROSTER_HEADER_BYTES, rosterEntry, strLength, truncateUtf8 } from './parts';
 import { CLIENT_ID_BYTES, COOKIE_BYTES, DEVICE_KEY_BYTES, DH_CERTIFICATE_BYTES, MAGIC, MAX_DATAGRAM, VERSION, PacketType, type MessageHead, type Packet, type RosterEntry } from './packets';
+import { FILE_BODIES } from './file-codec';
 import { MAX_ROOM_NAME_BYTES, roomEntry, type RoomEntry } from './rooms';
 
 export { ProtocolError } from './bytes';
@@ -207,6 +208,7 @@ const BODIES: { [T in PacketType]: Body<PacketOf<T>> } = {
       return { type: PacketType.Key, deviceKey, found: { x25519: r.bytes(DEVICE_KEY_BYTES, 'x25519'), certificate: r.bytes(DH_CERTIFICATE_BYTES, 'certificate') } };
     },
   },
+  ...FILE_BODIES,
 };
 
 function checkKey(key: Buffer): Buffer {
@@ -257,6 +259,6 @@ export function decode(buf: Buffer): Packet {
   if (!body) throw new ProtocolError(`Cannot decode packet (unknown type ${type})`);
   const r = new Reader(buf, PacketType[type], ENVELOPE_BYTES);
   const p = body.read(r);
-  if (type !== PacketType.Data && type !== PacketType.Msg) r.end();
+  if (type !== PacketType.Data && type !== PacketType.Msg && type !== PacketType.FileChunk) r.end();
   return p;
 }

@@ -47,6 +47,13 @@ export enum PacketType {
   Key = 23,
   /** relay -> client: a DM with this device was just made (so it shows at once, not at the next list). */
   DmOpened = 24,
+  /** Files (issue 14, docs/PROTOCOL.md "Files"): a chunk (in a BULK frame only, both ways), the relay's
+   * acks and status, a client's request for chunks, an uploader giving up. */
+  FileChunk = 25,
+  FileAck = 26,
+  FileGet = 27,
+  FileStatus = 28,
+  FileCancel = 29,
 }
 
 /** What fragment 0 of a message carries besides its first chunk: the body without its text. A kind
@@ -333,7 +340,69 @@ export interface DmOpened {
   byName: string;
 }
 
+export const FILE_ID_BYTES = 16;
+/** Ranges of chunks one FileAck, FileGet or FileStatus names at most. */
+export const MAX_FILE_RANGES = 64;
+
+/** Chunks `from` .. `from + count - 1` of a file (count 1..65535). */
+export interface FileRange {
+  from: number;
+  count: number;
+}
+
+/** One chunk of a file as stored (ciphertext and tag, src/protocol/files.ts): client -> relay an upload,
+ * relay -> client a download. Travels only in a BULK frame (v2.ts). */
+export interface FileChunk {
+  type: PacketType.FileChunk;
+  fileId: Buffer; // 16
+  chunks: number;
+  index: number;
+  data: Buffer;
+}
+
+/** relay -> client: these chunks of an upload are stored. */
+export interface FileAck {
+  type: PacketType.FileAck;
+  fileId: Buffer;
+  ranges: FileRange[];
+}
+
+/** client -> relay: send me these chunks; no ranges: just say the file's status. */
+export interface FileGet {
+  type: PacketType.FileGet;
+  fileId: Buffer;
+  ranges: FileRange[];
+}
+
+export enum FileState {
+  Gone = 1,
+  Refused = 2,
+  Partial = 3,
+  Complete = 4,
+}
+
+/** relay -> client: what the relay has of a file (`missing`: the first ranges it lacks, when Partial). */
+export interface FileStatus {
+  type: PacketType.FileStatus;
+  fileId: Buffer;
+  state: FileState;
+  chunks: number;
+  missing: FileRange[];
+  detail: string;
+}
+
+/** client -> relay: the uploader gives up; the relay deletes what it has of the upload. */
+export interface FileCancel {
+  type: PacketType.FileCancel;
+  fileId: Buffer;
+}
+
 export type Packet =
+  | FileChunk
+  | FileAck
+  | FileGet
+  | FileStatus
+  | FileCancel
   | DmOpened
   | RoomsRequest
   | Rooms

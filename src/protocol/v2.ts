@@ -19,6 +19,10 @@ import { SEAL_OVERHEAD } from './session-cipher';
 export const VERSION_2 = 2;
 /** The type byte of a sealed datagram: outside v1's PacketType range, so neither is taken for the other. */
 export const SEALED = 0x40;
+/** The type byte of a sealed datagram carrying a file chunk (issue 14): sealed like SEALED, in the same
+ * packet numbers and replay window, and its type byte in the AD too; it lets the relay charge file
+ * traffic to its own rate before opening it, and serve it after the chat. Only FileChunk travels in one. */
+export const BULK = 0x41;
 /** MAGIC, version, type, session id: the clear part every sealed datagram starts with. */
 export const SEALED_PREFIX_BYTES = 3 + SESSION_ID_BYTES;
 export const WELCOME_PREFIX_BYTES = SEALED_PREFIX_BYTES + RELAY_AUTH_BYTES;
@@ -42,7 +46,7 @@ export type Framed =
   | { kind: 'hello'; hello: Hello; auth?: HelloAuth }
   | { kind: 'clear'; packet: Retry | NotJoined }
   | { kind: 'welcome'; sessionId: Buffer; relay: RelayAuth }
-  | { kind: 'sealed'; sessionId: Buffer };
+  | { kind: 'sealed'; sessionId: Buffer; bulk: boolean };
 
 /** A v2 Hello. Without a cookie it asks for one (no auth); with one it carries the handshake. */
 export function encodeHello(h: Hello, auth?: HelloAuth): Buffer {
@@ -64,6 +68,10 @@ export function encodeClear(p: Retry | NotJoined): Buffer {
 }
 
 export const sealedPrefix = (sessionId: Uint8Array): Buffer => prefix(SEALED, sessionId);
+export const bulkPrefix = (sessionId: Uint8Array): Buffer => prefix(BULK, sessionId);
+
+/** Whether a datagram says it is a BULK one (believed only once it opens). */
+export const isBulk = (buf: Uint8Array): boolean => buf.length >= 3 && buf[0] === MAGIC && buf[1] === VERSION_2 && buf[2] === BULK;
 
 export function welcomePrefix(sessionId: Uint8Array, relay: RelayAuth): Buffer {
   return Buffer.concat([prefix(PacketType.Welcome, sessionId), encodeRelayAuth(relay)]);
@@ -81,13 +89,13 @@ export function frame(buf: Buffer): Framed {
   if (buf[1] === 1) return { kind: 'v1' };
   if (buf[1] !== VERSION_2) throw new ProtocolError(`Cannot decode packet (unsupported version ${buf[1]})`);
   if (buf.length > MAX_DATAGRAM) throw new ProtocolError(`Cannot decode packet (${buf.length} bytes, over ${MAX_DATAGRAM})`);
-  const sealed = buf[2] === SEALED;
+  const sealed = buf[2] === SEALED || buf[2] === BULK;
   const type = buf[2] as PacketType;
   if (sealed || type === PacketType.Welcome) {
     const minimum = (sealed ? SEALED_PREFIX_BYTES : WELCOME_PREFIX_BYTES) + SEAL_OVERHEAD;
     if (buf.length < minimum) throw new ProtocolError(`Cannot decode ${sealed ? 'sealed datagram' : 'Welcome'} (truncated)`);
     const sessionId = buf.subarray(3, SEALED_PREFIX_BYTES);
-    if (sealed) return { kind: 'sealed', sessionId };
+    if (sealed) return { kind: 'sealed', sessionId, bulk: buf[2] === BULK };
     return { kind: 'welcome', sessionId, relay: decodeRelayAuth(buf.subarray(SEALED_PREFIX_BYTES, WELCOME_PREFIX_BYTES)) };
   }
   if (type === PacketType.Retry || type === PacketType.NotJoined) {
@@ -121,11 +129,13 @@ function decodeHello(buf: Buffer): Framed {
   return { kind: 'hello', hello, auth };
 }
 
-/** The v1 packet inside an opened sealed datagram. Only what travels sealed is accepted. */
-export function decodeInner(payload: Uint8Array): Packet {
+/** The v1 packet inside an opened sealed datagram. Only what travels sealed is accepted, and a
+ * FileChunk only in a BULK datagram, which carries nothing else. */
+export function decodeInner(payload: Uint8Array, bulk = false): Packet {
   const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
   const p = decode(buf);
   if (p.type === PacketType.Hello || p.type === PacketType.Retry) throw new ProtocolError(`Unexpected ${PacketType[p.type]} inside a sealed datagram`);
+  if ((p.type === PacketType.FileChunk) !== bulk) throw new ProtocolError(bulk ? `Unexpected ${PacketType[p.type]} inside a BULK datagram` : 'Unexpected FileChunk outside a BULK datagram');
   return p;
 }
 

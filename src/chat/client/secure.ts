@@ -9,7 +9,7 @@ import { finishHandshake, startHandshake, type PendingHandshake, type RelayAuth 
 import type { Hello, Packet } from '../../protocol/packets';
 import { SessionOpener, SessionSealer } from '../../protocol/session-cipher';
 import type { HelloExtensions } from '../../protocol/hello-extensions';
-import { decodeInner, encodeHello, SEALED_PREFIX_BYTES, sealedPrefix, WELCOME_PREFIX_BYTES } from '../../protocol/v2';
+import { BULK, bulkPrefix, decodeInner, encodeHello, SEALED_PREFIX_BYTES, sealedPrefix, WELCOME_PREFIX_BYTES } from '../../protocol/v2';
 import { RelayKeyChangedError, type ChatError } from '../errors';
 import { RelayPins, type DeviceIdentity, type TextStore } from '../identity';
 
@@ -46,6 +46,7 @@ export class ClientSecurity {
   private sealer: SessionSealer | undefined;
   private opener: SessionOpener | undefined;
   private readonly prefix: Buffer;
+  private readonly bulkPrefix: Buffer;
   /** Relay keys this client has checked against the pins, so a rejoin does not read the file again. */
   private trusted: Uint8Array | undefined;
 
@@ -54,6 +55,7 @@ export class ClientSecurity {
     readonly sessionId: Buffer,
   ) {
     this.prefix = sealedPrefix(sessionId);
+    this.bulkPrefix = bulkPrefix(sessionId);
   }
 
   /** The Hello to send: with a cookie, it carries the handshake. A Hello sent again with the same
@@ -77,6 +79,11 @@ export class ClientSecurity {
     return this.sealer?.seal(this.prefix, packet);
   }
 
+  /** A file chunk sealed for the relay in a BULK datagram; undefined before the first Welcome. */
+  sealBulk(packet: Buffer): Buffer | undefined {
+    return this.sealer?.seal(this.bulkPrefix, packet);
+  }
+
   /** The packet in a sealed datagram from the relay, or undefined (counted) if it does not open. */
   open(datagram: Buffer, sessionId: Buffer): Packet | undefined {
     const opened = this.opener && sessionId.equals(this.sessionId) ? this.opener.open(datagram, SEALED_PREFIX_BYTES) : undefined;
@@ -84,7 +91,7 @@ export class ClientSecurity {
       this.unauthenticated++;
       return undefined;
     }
-    return decodeInner(opened.payload);
+    return decodeInner(opened.payload, datagram[2] === BULK);
   }
 
   /** A Welcome datagram: the relay's half of the handshake, its key against the pin, then the

@@ -42,6 +42,8 @@ export interface MemberState extends IntakeMember {
   session?: RelaySession;
   /** Its byte budget for repairs and roster pages, made at its first request. */
   repair?: RepairBudget;
+  /** Its file byte buckets, each way (issue 14), made at its first file packet. */
+  files?: { in: TokenBucket; out: TokenBucket };
   /** The next member whose port number is the same (on another host): the lookup's chain. */
   samePort: MemberState | undefined;
   /** Where it is in the list every fan-out walks. */

@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { decode, encode, isEnvelope, ProtocolError } from '../../protocol/codec';
 import { dmRoomName } from '../../protocol/dm';
 import { equalBytes, selectCrypto, type Crypto } from '../../protocol/crypto';
-import { encodeClear, frame, isV2, type HelloAuth } from '../../protocol/v2';
+import { encodeClear, frame, isBulk, isV2, type HelloAuth } from '../../protocol/v2';
 import { readLegacy } from '../../protocol/legacy';
-import { DEFAULT_PORT, PacketType, RefuseReason, type Data, type Hello, type Packet } from '../../protocol/packets';
+import { DEFAULT_PORT, PacketType, RefuseReason, type Data, type FileCancel, type FileChunk, type FileGet, type Hello, type Packet } from '../../protocol/packets';
 import { DEFAULT_ROOM } from '../../protocol/rooms';
 import { TypedEmitter } from '../emitter';
 import { ChatError } from '../errors';
@@ -19,6 +19,8 @@ import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStat
 import { CookieJar } from './cookies';
 import { DeviceKeys, DeviceKeysFile, DH_KEYS_FILE } from './device-keys';
 import { Door, type RoomChoice } from './door';
+import { FileStore } from './file-store';
+import { RelayFiles } from './files';
 import { RoomGate } from './gate';
 import { LegacyBridge } from './legacy-bridge';
 import { Directory, toMember, type MemberState } from './members';
@@ -50,6 +52,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly deviceKeys: DeviceKeys;
   /** The default room: a Hello without a room extension, the legacy bridge, members() and stats(). */
   private readonly main: RoomHost;
+  /** Files members upload (issue 14): their own store and cap, apart from the rooms' history. */
+  private readonly files: RelayFiles;
   /** With a store: DIR/dhkeys.json, written on the tick after a key was learnt. */
   private dhKeysFile: DeviceKeysFile | undefined;
   private tick: NodeJS.Timeout | undefined;
@@ -82,7 +86,14 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const dmName = (pair: Uint8Array) => dmRoomName(crypto, pair.subarray(0, 32), pair.subarray(32, 64));
     this.rooms_ = new RoomRegistry(this.main, crypto, limits.maxRooms, (name, g, owners) => makeRoomHost({ store, fsync: opts.fsync ?? false, limits }, ctx, name, g, owners), dmName, limits.roomsPerHost);
     this.deviceKeys = new DeviceKeys(crypto);
+    const fileStore = new FileStore({ dir: store ? path.join(store, 'files') : undefined, capBytes: limits.fileStoreBytes });
+    this.files = new RelayFiles(fileStore, this.wire, (m, packet) => (m.session ? sessions.sealBulk(m.session, packet) : undefined), limits, (message) => this.warn(message));
     if (opts.store) this.loadRooms(opts.store, ctx, crypto);
+    try {
+      this.notices.push(...fileStore.load());
+    } catch (err) {
+      this.notices.push(`The stored files could not be read back (${(err as Error).message}); they are kept as they are and new files start over.`);
+    }
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
     socket.on('error', (err) => this.emit('warning', err));
     this.tick = setInterval(() => this.onTick(), Math.max(10, Math.min(250, this.timers.heartbeatMs / 4)));
@@ -159,6 +170,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     clearInterval(this.tick);
     this.saveDeviceKeys(Date.now(), true);
     this.rooms_.close();
+    this.files.close();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
     this.removeAllListeners();
   }
@@ -191,6 +203,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const member = this.directory.at(host, port);
     const stranger = member ? undefined : this.strangers.get(host, port, now);
     if (stranger) stranger.bytesIn += buf.length;
+    if (isBulk(buf)) return this.receiveBulk(buf, rinfo, member, now);
     if (!this.hosts.of(host, now).packets.take(now) || !(member ?? stranger!).packets.take(now)) {
       // Over its host's or its address's datagram rate: dropped before it is even decoded.
       this.wire.counters.rateLimited++;
@@ -214,6 +227,23 @@ export class Relay extends TypedEmitter<RelayEvents> {
     }
   }
 
+  /** A file chunk (BULK): charged to its member's file bytes, not to the chat's datagram rates, and
+   * dropped unopened over them or from an address with no session (the sender backs off and resends). */
+  private receiveBulk(buf: Buffer, rinfo: dgram.RemoteInfo, member: MemberState | undefined, now: number): void {
+    if (!member?.session) return void this.wire.counters.unauthenticated++;
+    if (!this.files.admit(member, buf.length, now)) return void this.wire.counters.rateLimited++;
+    try {
+      this.receiveV2(buf, rinfo, member, undefined, now);
+    } catch (err) {
+      if (err instanceof ProtocolError) this.wire.counters.malformed++;
+      this.warn(`${err instanceof ProtocolError || err instanceof ChatError ? err.message : `Internal error: ${String((err as Error)?.stack ?? err)}`} (datagram from ${rinfo.address}:${rinfo.port})`);
+    }
+  }
+
+  private onFilePacket(p: FileChunk | FileGet | FileCancel, m: MemberState, now: number): void {
+    this.files.packet(p, m, now);
+  }
+
   private dispatch(p: Packet, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number): void {
     switch (p.type) {
       case PacketType.Hello:
@@ -229,6 +259,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
       case PacketType.KeyRequest:
         if (!member) return this.wire.sendTo(this.notJoined(), from.address, from.port, stranger);
         return this.onMemberPacket(p, member, now);
+      case PacketType.FileChunk:
+      case PacketType.FileGet:
+      case PacketType.FileCancel:
+        if (!member) return this.wire.sendTo(this.notJoined(), from.address, from.port, stranger);
+        return this.onFilePacket(p, member, now);
       case PacketType.Retry:
       case PacketType.Welcome:
       case PacketType.Ack:
@@ -243,6 +278,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
       case PacketType.Rooms:
       case PacketType.Key:
       case PacketType.DmOpened:
+      case PacketType.FileAck:
+      case PacketType.FileStatus:
         throw new ProtocolError(`Unexpected ${PacketType[p.type]} packet (only a relay sends those)`);
       default: {
         const _exhaustive: never = p;

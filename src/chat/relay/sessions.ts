@@ -7,7 +7,7 @@ import { ownBytes } from '../../protocol/bytes';
 import { fingerprint } from '../../protocol/fingerprint';
 import { answerHandshake, SESSION_ID_BYTES, type ClientAuth, type DirectionKey } from '../../protocol/handshake';
 import { RecentCiphers, SessionOpener, SessionSealer } from '../../protocol/session-cipher';
-import { decodeInner, SEALED_PREFIX_BYTES, sealedPrefix, welcomePrefix } from '../../protocol/v2';
+import { BULK, decodeInner, SEALED_PREFIX_BYTES, sealedPrefix, welcomePrefix } from '../../protocol/v2';
 import type { Packet } from '../../protocol/packets';
 import { ChatError } from '../errors';
 import { IdentityError, loadRelayKey } from '../identity';
@@ -161,13 +161,21 @@ export class RelaySessions {
     return s.sealer.seal(s.prefix, inner);
   }
 
-  /** The packet in a member's sealed datagram, or undefined when it does not open. A
+  /** A file chunk sealed for a member, in a BULK datagram. */
+  sealBulk(s: RelaySession, inner: Buffer): Buffer {
+    this.sealers.event();
+    const prefix = Buffer.from(s.prefix);
+    prefix[2] = BULK;
+    return s.sealer.seal(prefix, inner);
+  }
+
+  /** The packet in a member's sealed (or BULK) datagram, or undefined when it does not open. A
    * packet that opens but does not decode throws ProtocolError, as any bad datagram does. */
   open(s: RelaySession, datagram: Buffer): Packet | undefined {
     const opened = s.opener.open(datagram, SEALED_PREFIX_BYTES);
     if (!opened.ok) return undefined;
     s.answer = undefined;
-    return decodeInner(opened.payload);
+    return decodeInner(opened.payload, datagram[2] === BULK);
   }
 }
 

@@ -27,6 +27,13 @@ export class Wire {
     this.socket.send(buf, m.port, m.host);
   }
 
+  /** A datagram already sealed for a member (a file chunk in a BULK frame). */
+  sendBulk(buf: Buffer, m: MemberState): void {
+    this.counters.datagramsOut++;
+    this.counters.bytesOut += buf.length;
+    this.socket.send(buf, m.port, m.host);
+  }
+
   /** To an address; to an unvalidated one (a stranger) only within the amplification budget. */
   sendTo(buf: Buffer, host: string, port: number, stranger?: Stranger): void {
     if (stranger && !stranger.mayReceive(buf.length)) return;

@@ -1,0 +1,161 @@
+// What the relay does with files (issue 14, docs/PROTOCOL.md "Files"): it stores the chunks a member
+// uploads, acks them, answers a member's requests for chunks of a file in its own room, and says when a
+// file is gone or refused. File work runs after the chat: chunks are queued and handled in setImmediate
+// batches, so the chat's datagrams read in the same turn of the event loop go first, and each member's
+// file bytes have a bucket of their own each way (--file-rate), apart from its chat allowance.
+import { encode } from '../../protocol/codec';
+import { FILE_SLOT_BYTES } from '../../protocol/files';
+import { FileState, MAX_FILE_RANGES, PacketType, type FileCancel, type FileChunk, type FileGet, type FileRange } from '../../protocol/packets';
+import { TokenBucket } from '../limits';
+import type { FileStore, StoredFile } from './file-store';
+import type { MemberState } from './members';
+import type { Wire } from './wire';
+
+/** Chunks one FileGet may ask for: a window's worth; the client asks again for more. */
+export const MAX_CHUNKS_PER_GET = 256;
+/** Datagrams of file work waiting behind the chat; beyond it a chunk is dropped (the sender resends). */
+const QUEUE_LIMIT = 2048;
+/** How long one batch of file work may hold the event loop. */
+const BATCH_MS = 4;
+
+export interface FileLimits {
+  fileBytesPerSecond: number;
+  fileBurstBytes: number;
+  uploadsPerMember: number;
+}
+
+export class RelayFiles {
+  private readonly queue: (() => void)[] = [];
+  private scheduled = false;
+  /** Acks waiting for the end of this batch, per member and file. */
+  private readonly acks = new Map<MemberState, Map<string, { fileId: Buffer; ranges: FileRange[] }>>();
+
+  constructor(
+    private readonly store: FileStore,
+    private readonly wire: Wire,
+    private readonly sealBulk: (m: MemberState, packet: Buffer) => Buffer | undefined,
+    private readonly limits: FileLimits,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  /** Whether a BULK datagram of `bytes` from this member may be opened (its file bucket in). */
+  admit(m: MemberState, bytes: number, now: number): boolean {
+    return this.budget(m, now).in.take(now, bytes);
+  }
+
+  /** A member's file packet, queued behind the chat. */
+  packet(p: FileChunk | FileGet | FileCancel, m: MemberState, now: number): void {
+    if (this.queue.length >= QUEUE_LIMIT) return void this.wire.counters.rateLimited++;
+    this.queue.push(() => this.handle(p, m, now));
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.drain());
+    }
+  }
+
+  close(): void {
+    this.queue.length = 0;
+    this.store.close();
+  }
+
+  private drain(): void {
+    const until = Date.now() + BATCH_MS;
+    let job: (() => void) | undefined;
+    while (Date.now() < until && (job = this.queue.shift())) {
+      try {
+        job();
+      } catch (err) {
+        this.warn(`A file packet could not be handled: ${(err as Error).message}`);
+      }
+    }
+    this.flushAcks();
+    this.scheduled = this.queue.length > 0;
+    if (this.scheduled) setImmediate(() => this.drain());
+  }
+
+  private handle(p: FileChunk | FileGet | FileCancel, m: MemberState, now: number): void {
+    const room = m.room?.name ?? 'main';
+    const id = p.fileId.toString('hex');
+    if (!m.session) return this.status(m, p.fileId, FileState.Refused, 0, 'files need protocol 2');
+    const f = this.store.get(room, id);
+    if (p.type === PacketType.FileChunk) return this.chunk(p, f, m, room, id, now);
+    if (p.type === PacketType.FileCancel) {
+      if (f && !this.store.complete(f) && f.owner === m.session.devicePublicKey.toString('hex')) this.store.remove(f);
+      return;
+    }
+    if (!f) return this.status(m, p.fileId, FileState.Gone, 0, 'the relay no longer has this file');
+    if (p.ranges.length === 0 || !this.store.complete(f)) return this.state(m, f, p.fileId);
+    let sent = 0;
+    const out = this.budget(m, now).out;
+    for (const { from, count } of p.ranges) {
+      for (let i = from; i < from + count && i < f.chunks && sent < MAX_CHUNKS_PER_GET; i++, sent++) {
+        const data = this.store.read(f, i);
+        if (!data) continue;
+        if (!out.take(now, data.length + 64)) return; // over its rate: it asks again, slower
+        const sealed = this.sealBulk(m, encode({ type: PacketType.FileChunk, fileId: p.fileId, chunks: f.chunks, index: i, data }));
+        if (sealed) this.wire.sendBulk(sealed, m);
+      }
+    }
+  }
+
+  private chunk(p: FileChunk, found: StoredFile | undefined, m: MemberState, room: string, id: string, now: number): void {
+    const owner = m.session!.devicePublicKey.toString('hex');
+    if (p.index < p.chunks - 1 && p.data.length !== FILE_SLOT_BYTES) return this.status(m, p.fileId, FileState.Refused, p.chunks, `chunk ${p.index} is ${p.data.length} bytes, not ${FILE_SLOT_BYTES}`);
+    let f = found;
+    if (!f) {
+      if (this.store.uploadsOf(owner, now) >= this.limits.uploadsPerMember) return this.status(m, p.fileId, FileState.Refused, p.chunks, `at most ${this.limits.uploadsPerMember} uploads at once`);
+      const made = this.store.create(room, id, p.chunks, owner, now);
+      if (typeof made === 'string') return this.status(m, p.fileId, FileState.Refused, p.chunks, made);
+      f = made;
+    }
+    if (f.chunks !== p.chunks) return this.status(m, p.fileId, FileState.Refused, f.chunks, 'another file has this id');
+    const complete = this.store.complete(f);
+    if (!complete && f.owner !== owner) return this.status(m, p.fileId, FileState.Refused, f.chunks, 'another member is uploading this file');
+    try {
+      if (!complete) this.store.put(f, p.index, p.data, now);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      this.store.remove(f);
+      this.warn(`A file upload could not be stored: ${(err as Error).message}`);
+      return this.status(m, p.fileId, FileState.Refused, p.chunks, code === 'ENOSPC' || code === 'EDQUOT' ? "the relay's disk is full" : "the relay could not store it");
+    }
+    this.ack(m, p.fileId, id, p.index);
+    if (!complete && this.store.complete(f)) this.state(m, f, p.fileId);
+  }
+
+  private ack(m: MemberState, fileId: Buffer, id: string, index: number): void {
+    let files = this.acks.get(m);
+    if (!files) this.acks.set(m, (files = new Map<string, { fileId: Buffer; ranges: FileRange[] }>()));
+    let a = files.get(id);
+    if (!a) files.set(id, (a = { fileId, ranges: [] }));
+    const last = a.ranges[a.ranges.length - 1];
+    if (last && last.from + last.count === index && last.count < 0xffff) last.count++;
+    else {
+      if (a.ranges.length === MAX_FILE_RANGES) this.sendAck(m, a);
+      a.ranges.push({ from: index, count: 1 });
+    }
+  }
+
+  private flushAcks(): void {
+    for (const [m, files] of this.acks) for (const a of files.values()) if (a.ranges.length > 0) this.sendAck(m, a);
+    this.acks.clear();
+  }
+
+  private sendAck(m: MemberState, a: { fileId: Buffer; ranges: FileRange[] }): void {
+    this.wire.send(encode({ type: PacketType.FileAck, fileId: a.fileId, ranges: a.ranges }), m);
+    a.ranges = [];
+  }
+
+  private state(m: MemberState, f: StoredFile, fileId: Buffer): void {
+    if (this.store.complete(f)) return this.status(m, fileId, FileState.Complete, f.chunks, '');
+    this.status(m, fileId, FileState.Partial, f.chunks, '', this.store.missing(f, MAX_FILE_RANGES));
+  }
+
+  private status(m: MemberState, fileId: Buffer, state: FileState, chunks: number, detail: string, missing: FileRange[] = []): void {
+    this.wire.send(encode({ type: PacketType.FileStatus, fileId, state, chunks, missing, detail }), m);
+  }
+
+  private budget(m: MemberState, now: number): { in: TokenBucket; out: TokenBucket } {
+    return (m.files ??= { in: new TokenBucket(this.limits.fileBytesPerSecond, this.limits.fileBurstBytes, now), out: new TokenBucket(this.limits.fileBytesPerSecond, this.limits.fileBurstBytes, now) });
+  }
+}
