@@ -82,6 +82,13 @@ export class RawV2 {
     this.sendRaw(sealed);
   }
 
+  /** A FileChunk sealed in a BULK datagram (issue 14). */
+  sendBulk(p: Packet): void {
+    const sealed = this.secure.sealBulk(encode(p));
+    if (!sealed) throw new Error('Not joined: nothing is sealed before the Welcome');
+    this.sendRaw(sealed);
+  }
+
   sendRaw(buf: Buffer, to: Address = this.relay): void {
     this.sock.send(buf, to.port, to.host);
   }
