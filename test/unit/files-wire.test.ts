@@ -1,6 +1,7 @@
 // Issue 14's wire: the file packets round-trip and refuse what they cannot be; a FileChunk travels only
 // in a BULK frame; a chunk's AEAD binds its file, index and count.
 import { test } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { decode, encode, ProtocolError } from '../../src/protocol/codec';
 import { loadNobleCrypto, nodeCrypto } from '../../src/protocol/crypto';
@@ -82,4 +83,19 @@ test('chunks of a file open only as themselves, on both crypto backends', async 
   assert.equal(chunkCount(0), 1);
   assert.equal(chunkCount(MAX_FILE_BYTES), MAX_FILE_CHUNKS);
   assert.throws(() => chunkCount(MAX_FILE_BYTES + 1));
+});
+
+test('known answer: a chunk is AES-256-GCM(key, 0000 | u64 index, "whatsudp file chunk v1" 0 | fileId | index | count)', async () => {
+  // Computed apart from FileCipher, from the layout in docs/PROTOCOL.md "Files": another
+  // implementation that gets these bytes reads and writes the same chunks.
+  const key = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
+  const id = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+  const plain = Buffer.from(Array.from({ length: FILE_CHUNK_BYTES + 5 }, (_, i) => i % 256));
+  for (const c of [nodeCrypto, await loadNobleCrypto()]) {
+    const f = new FileCipher(c, key, id, plain.length);
+    const first = Buffer.from(f.seal(plain, 0));
+    assert.equal(first.length, FILE_SLOT_BYTES);
+    assert.equal(createHash('sha256').update(first).digest('hex'), '491219fb519ae210e4886bd11b24e420de80d34c8b0428482eafd6e48841a0d4');
+    assert.equal(Buffer.from(f.seal(plain, 1)).toString('hex'), '15d7bdff40fba4509f2a40bad8de170125a1e9951b');
+  }
 });

@@ -28,6 +28,8 @@ export interface StoredFile {
   lastLength: number;
   /** In memory: the chunks at their slots. On disk: undefined. */
   data: Buffer | undefined;
+  /** The address it came from (for the uploads per host), unknown after a restart. */
+  host?: string;
 }
 
 export type PutResult = { ok: true; stored: boolean; complete: boolean } | { ok: false; detail: string };
@@ -72,9 +74,16 @@ export class FileStore {
     return n;
   }
 
+  /** Uploads from this host that are still partial and not idle. */
+  uploadsFrom(host: string, now: number): number {
+    let n = 0;
+    for (const f of this.files.values()) if (f.host === host && !this.complete(f) && now - f.touched < IDLE_UPLOAD_MS) n++;
+    return n;
+  }
+
   /** A new file, making room by dropping the oldest (idle partial uploads first); undefined with why
    * when it cannot fit at all. */
-  create(room: string, id: string, chunks: number, owner: string, now: number): StoredFile | string {
+  create(room: string, id: string, chunks: number, owner: string, now: number, host?: string): StoredFile | string {
     const need = slotBytes(chunks);
     if (need > this.o.capBytes) return `the relay keeps at most ${this.o.capBytes} bytes of files`;
     const idle = [...this.files.values()].filter((f) => !this.complete(f) && now - f.touched >= IDLE_UPLOAD_MS);
@@ -82,7 +91,7 @@ export class FileStore {
       if (this.reserved + need <= this.o.capBytes) break;
       if (this.files.has(`${f.room}\0${f.id}`)) this.remove(f);
     }
-    const f: StoredFile = { room, id, chunks, owner, created: now, touched: now, have: new Uint8Array(Math.ceil(chunks / 8)), haveCount: 0, lastLength: 0, data: undefined };
+    const f: StoredFile = { room, id, chunks, owner, created: now, touched: now, have: new Uint8Array(Math.ceil(chunks / 8)), haveCount: 0, lastLength: 0, data: undefined, host };
     if (this.o.dir) {
       const dir = path.join(this.o.dir, roomHash(room));
       makeDirs(dir);

@@ -17,6 +17,11 @@ export const MAX_CHUNKS_PER_GET = 256;
 const QUEUE_LIMIT = 2048;
 /** How long one batch of file work may hold the event loop. */
 const BATCH_MS = 4;
+/** How long chunks of an upload the disk refused are refused too: those already on their way would
+ * start it over and fill the disk again. */
+const REFUSED_MS = 5000;
+/** Uploads in progress at once from one host (its members together). */
+export const UPLOADS_PER_HOST = 16;
 
 export interface FileLimits {
   fileBytesPerSecond: number;
@@ -29,6 +34,8 @@ export class RelayFiles {
   private scheduled = false;
   /** Acks waiting for the end of this batch, per member and file. */
   private readonly acks = new Map<MemberState, Map<string, { fileId: Buffer; ranges: FileRange[] }>>();
+  /** Uploads refused for a full disk a moment ago (room \0 id), oldest first. */
+  private readonly refused = new Map<string, { detail: string; until: number }>();
 
   constructor(
     private readonly store: FileStore,
@@ -102,22 +109,31 @@ export class RelayFiles {
     const owner = m.session!.devicePublicKey.toString('hex');
     if (p.index < p.chunks - 1 && p.data.length !== FILE_SLOT_BYTES) return this.status(m, p.fileId, FileState.Refused, p.chunks, `chunk ${p.index} is ${p.data.length} bytes, not ${FILE_SLOT_BYTES}`);
     let f = found;
+    const recent = f ? undefined : this.refused.get(`${room}\0${id}`);
+    if (recent && now < recent.until) return this.status(m, p.fileId, FileState.Refused, p.chunks, recent.detail);
     if (!f) {
       if (this.store.uploadsOf(owner, now) >= this.limits.uploadsPerMember) return this.status(m, p.fileId, FileState.Refused, p.chunks, `at most ${this.limits.uploadsPerMember} uploads at once`);
-      const made = this.store.create(room, id, p.chunks, owner, now);
-      if (typeof made === 'string') return this.status(m, p.fileId, FileState.Refused, p.chunks, made);
-      f = made;
+      if (this.store.uploadsFrom(m.host, now) >= UPLOADS_PER_HOST) return this.status(m, p.fileId, FileState.Refused, p.chunks, `at most ${UPLOADS_PER_HOST} uploads at once from one address`);
     }
-    if (f.chunks !== p.chunks) return this.status(m, p.fileId, FileState.Refused, f.chunks, 'another file has this id');
-    const complete = this.store.complete(f);
-    if (!complete && f.owner !== owner) return this.status(m, p.fileId, FileState.Refused, f.chunks, 'another member is uploading this file');
+    if (f && f.chunks !== p.chunks) return this.status(m, p.fileId, FileState.Refused, f.chunks, 'another file has this id');
+    if (f && !this.store.complete(f) && f.owner !== owner) return this.status(m, p.fileId, FileState.Refused, f.chunks, 'another member is uploading this file');
+    const complete = f !== undefined && this.store.complete(f);
     try {
+      if (!f) {
+        const made = this.store.create(room, id, p.chunks, owner, now, m.host);
+        if (typeof made === 'string') return this.status(m, p.fileId, FileState.Refused, p.chunks, made);
+        f = made;
+      }
       if (!complete) this.store.put(f, p.index, p.data, now);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      this.store.remove(f);
+      if (f) this.store.remove(f);
       this.warn(`A file upload could not be stored: ${(err as Error).message}`);
-      return this.status(m, p.fileId, FileState.Refused, p.chunks, code === 'ENOSPC' || code === 'EDQUOT' ? "the relay's disk is full" : "the relay could not store it");
+      const detail = code === 'ENOSPC' || code === 'EDQUOT' ? "the relay's disk is full" : 'the relay could not store it';
+      this.refused.delete(`${room}\0${id}`);
+      this.refused.set(`${room}\0${id}`, { detail, until: now + REFUSED_MS });
+      if (this.refused.size > 256) this.refused.delete(this.refused.keys().next().value!);
+      return this.status(m, p.fileId, FileState.Refused, p.chunks, detail);
     }
     this.ack(m, p.fileId, id, p.index);
     if (!complete && this.store.complete(f)) this.state(m, f, p.fileId);

@@ -1,0 +1,137 @@
+// Issue 14, the relay's file store on its own and on a full disk: an idle partial upload goes before
+// an older finished file; a damaged entry on disk is dropped with a notice at start, never a crash, and
+// the good ones next to it stay; a disk that fills mid-upload refuses that upload with why, and the
+// chat (and the next upload, once there is room) goes on.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FileStore, IDLE_UPLOAD_MS } from '../../src/chat/relay/file-store';
+import { newIdentity } from '../../src/chat/identity';
+import { nodeCrypto } from '../../src/protocol/crypto';
+import { FILE_SLOT_BYTES } from '../../src/protocol/files';
+import { FileState, PacketType as T, type FileStatus } from '../../src/protocol/packets';
+import { Harness, sleep, until } from './helpers/engine';
+import { RawV2 } from './helpers/raw-v2';
+
+const dirs: string[] = [];
+const mounts: string[] = [];
+after(() => {
+  for (const m of mounts) execFileSync('umount', [m]);
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'whatsudp-files-'));
+  dirs.push(d);
+  return d;
+}
+const slot = (fill: number, bytes = FILE_SLOT_BYTES) => Buffer.alloc(bytes, fill);
+const hex = () => randomBytes(16).toString('hex');
+
+test('an idle partial upload is pushed out before an older finished file', () => {
+  const store = new FileStore({ capBytes: 3 * 10 * FILE_SLOT_BYTES });
+  const t0 = 1_000_000;
+  const done = store.create('main', hex(), 10, 'ann', t0) as ReturnType<FileStore['get']> & object;
+  for (let i = 0; i < 10; i++) store.put(done, i, slot(i, i === 9 ? 30 : FILE_SLOT_BYTES), t0);
+  assert.ok(store.complete(done));
+  const idle = store.create('main', hex(), 10, 'bob', t0 + 1) as ReturnType<FileStore['get']> & object;
+  store.put(idle, 0, slot(1), t0 + 1);
+  const busy = store.create('main', hex(), 10, 'cy', t0 + 2) as ReturnType<FileStore['get']> & object;
+  const now = t0 + IDLE_UPLOAD_MS + 10;
+  store.put(busy, 0, slot(2), now);
+  const next = store.create('main', hex(), 10, 'dan', now);
+  assert.notEqual(typeof next, 'string');
+  assert.ok(store.get('main', done.id), 'the finished file stays');
+  assert.equal(store.get('main', idle.id), undefined, 'the idle partial upload went');
+  assert.ok(store.get('main', busy.id), 'an upload still going stays');
+  assert.equal(store.bytes, 3 * 10 * FILE_SLOT_BYTES);
+  assert.equal(store.uploadsOf('bob', now), 0);
+  assert.equal(store.uploadsOf('cy', now), 1);
+});
+
+test('a damaged file entry on disk is dropped with a notice; the good one beside it loads with its chunks', () => {
+  const dir = tempDir();
+  const first = new FileStore({ dir, capBytes: 1 << 20 });
+  const good = first.create('main', hex(), 3, 'ann', 1) as ReturnType<FileStore['get']> & object;
+  first.put(good, 0, slot(7), 1);
+  first.put(good, 2, slot(9, 40), 1);
+  const bad = first.create('main', hex(), 2, 'ann', 2) as ReturnType<FileStore['get']> & object;
+  first.put(bad, 0, slot(1), 2);
+  const cut = first.create('main', hex(), 2, 'ann', 3) as ReturnType<FileStore['get']> & object;
+  first.close();
+  const roomDir = path.dirname(fs.readdirSync(dir, { recursive: true }).map(String).find((n) => n.endsWith(`${good.id}.json`))!);
+  // One names a chunk past its count; one's description is not JSON.
+  fs.appendFileSync(path.join(dir, roomDir, `${bad.id}.idx`), Buffer.from([0, 0, 0, 5]));
+  fs.writeFileSync(path.join(dir, roomDir, `${cut.id}.json`), '{"room":');
+  const second = new FileStore({ dir, capBytes: 1 << 20 });
+  const notices = second.load();
+  assert.equal(notices.length, 2, notices.join('\n'));
+  assert.ok(notices.some((n) => n.includes(bad.id) && /chunk 5 of 2/.test(n)), notices.join('\n'));
+  assert.equal(second.get('main', bad.id), undefined);
+  assert.equal(second.get('main', cut.id), undefined);
+  assert.ok(!fs.existsSync(path.join(dir, roomDir, `${bad.id}.idx`)), 'its files are removed');
+  const back = second.get('main', good.id)!;
+  assert.deepEqual(second.missing(back, 64), [{ from: 1, count: 1 }]);
+  assert.deepEqual(second.read(back, 0), slot(7));
+  assert.deepEqual(second.read(back, 2), slot(9, 40));
+  second.close();
+});
+
+/** A 256 KiB tmpfs of its own, or why there cannot be one here. */
+function smallDisk(): string | { skip: string } {
+  const dir = tempDir();
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir], { stdio: 'pipe' });
+  } catch (err) {
+    return { skip: `cannot mount a small tmpfs here (${String((err as Error).message).split('\n')[0]})` };
+  }
+  mounts.push(dir);
+  return dir;
+}
+
+test("a full disk refuses the upload that filled it (the relay's disk is full); the chat and a smaller file go on", async (t) => {
+  const disk = smallDisk();
+  if (typeof disk !== 'string') return t.skip(disk.skip);
+  const h = new Harness();
+  try {
+    const relay = await h.relay({ store: path.join(disk, 'store') });
+    const seen: string[] = [];
+    relay.on('message', (m) => seen.push(m.text));
+    const ann = await RawV2.open(relay.address(), { identity: newIdentity(nodeCrypto).identity });
+    h.track(() => ann.close());
+    assert.equal((await ann.join()).type, T.Welcome);
+    const big = randomBytes(16);
+    const chunks = 400; // 416,000 bytes on a 256 KiB disk
+    let from = ann.got.length;
+    let refused: FileStatus | undefined;
+    for (let i = 0; i < chunks && !refused; i++) {
+      ann.sendBulk({ type: T.FileChunk, fileId: big, chunks, index: i, data: slot(i % 256) });
+      if (i % 16 === 15) {
+        await sleep(5);
+        refused = ann.got.slice(from).find((p): p is FileStatus => p.type === T.FileStatus && p.fileId.equals(big));
+      }
+    }
+    refused ??= (await ann.next((p) => p.type === T.FileStatus && p.fileId.equals(big), 3000, from)) as FileStatus;
+    assert.equal(refused.state, FileState.Refused);
+    assert.equal(refused.detail, "the relay's disk is full");
+    // What was written of it is gone (the space is free again): asking for it says gone.
+    await sleep(50);
+    from = ann.got.length;
+    ann.send({ type: T.FileGet, fileId: big, ranges: [] });
+    assert.equal(((await ann.next((p) => p.type === T.FileStatus, 3000, from)) as FileStatus).state, FileState.Gone);
+    // The chat goes on, and so does a file that fits.
+    ann.send(ann.message(1, { kind: 'text', text: 'still here' })[0]);
+    await until(() => seen.includes('still here'), 3000, 'the message after the full disk');
+    const small = randomBytes(16);
+    from = ann.got.length;
+    ann.sendBulk({ type: T.FileChunk, fileId: small, chunks: 2, index: 0, data: slot(1) });
+    ann.sendBulk({ type: T.FileChunk, fileId: small, chunks: 2, index: 1, data: slot(2, 16) });
+    const status = (await ann.next((p) => p.type === T.FileStatus && p.fileId.equals(small), 3000, from)) as FileStatus;
+    assert.equal(status.state, FileState.Complete, status.detail);
+  } finally {
+    await h.close();
+  }
+});
