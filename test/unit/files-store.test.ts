@@ -13,7 +13,8 @@ import { FileStore, IDLE_UPLOAD_MS } from '../../src/chat/relay/file-store';
 import { newIdentity } from '../../src/chat/identity';
 import { nodeCrypto } from '../../src/protocol/crypto';
 import { FILE_SLOT_BYTES } from '../../src/protocol/files';
-import { FileState, PacketType as T, type FileStatus } from '../../src/protocol/packets';
+import { encode } from '../../src/protocol/codec';
+import { FileState, PacketType as T, type FileChunk, type FileStatus } from '../../src/protocol/packets';
 import { Harness, sleep, until } from './helpers/engine';
 import { RawV2 } from './helpers/raw-v2';
 
@@ -28,6 +29,8 @@ function tempDir(): string {
   dirs.push(d);
   return d;
 }
+/** A FileChunk sealed in a BULK datagram, as a client's upload sends it. */
+const sendBulk = (raw: RawV2, p: FileChunk) => raw.sendRaw(raw.secure.sealBulk(encode(p))!);
 const slot = (fill: number, bytes = FILE_SLOT_BYTES) => Buffer.alloc(bytes, fill);
 const hex = () => randomBytes(16).toString('hex');
 
@@ -108,7 +111,7 @@ test("a full disk refuses the upload that filled it (the relay's disk is full); 
     let from = ann.got.length;
     let refused: FileStatus | undefined;
     for (let i = 0; i < chunks && !refused; i++) {
-      ann.sendBulk({ type: T.FileChunk, fileId: big, chunks, index: i, data: slot(i % 256) });
+      sendBulk(ann, { type: T.FileChunk, fileId: big, chunks, index: i, data: slot(i % 256) });
       if (i % 16 === 15) {
         await sleep(5);
         refused = ann.got.slice(from).find((p): p is FileStatus => p.type === T.FileStatus && p.fileId.equals(big));
@@ -127,8 +130,8 @@ test("a full disk refuses the upload that filled it (the relay's disk is full); 
     await until(() => seen.includes('still here'), 3000, 'the message after the full disk');
     const small = randomBytes(16);
     from = ann.got.length;
-    ann.sendBulk({ type: T.FileChunk, fileId: small, chunks: 2, index: 0, data: slot(1) });
-    ann.sendBulk({ type: T.FileChunk, fileId: small, chunks: 2, index: 1, data: slot(2, 16) });
+    sendBulk(ann, { type: T.FileChunk, fileId: small, chunks: 2, index: 0, data: slot(1) });
+    sendBulk(ann, { type: T.FileChunk, fileId: small, chunks: 2, index: 1, data: slot(2, 16) });
     const status = (await ann.next((p) => p.type === T.FileStatus && p.fileId.equals(small), 3000, from)) as FileStatus;
     assert.equal(status.state, FileState.Complete, status.detail);
   } finally {
