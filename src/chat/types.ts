@@ -227,3 +227,8 @@ export interface RelayEvents {
    * relay, for the operator: the bridge is off by default, and this says someone wants it. */
   legacyDropped: [from: Address];
 }
+
+// Files (issue 14): ChatClient.sendFile and fetchFile.
+export type { FileTransfer, TransferOptions } from './transfer/base';
+export type { FileToSend } from './transfer/transfers';
+export { MAX_FILE_BYTES, type FileBody, type FileInfo } from '../common/message';

@@ -5,7 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import type { ProtocolError } from '../../protocol/codec';
 import { textBytes } from '../../protocol/fragments';
-import { actionProblem, fileInfoProblem, textProblem } from '../../common/message';
+import { actionProblem, fileInfoProblem, textProblem, type FileBody, type FileInfo } from '../../common/message';
+import type { FileTransfer, TransferOptions } from '../transfer/base';
+import type { FileToSend } from '../transfer/transfers';
 import type { SendableBody } from '../../protocol/packets';
 import { TypedEmitter } from '../emitter';
 import { ChatError } from '../errors';
@@ -126,6 +128,36 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   /** The person is typing (passed on at most once a second, only while joined; never queued). */
   typing(): void {
     this.link.typing();
+  }
+
+  /** Sends a file (issue 14): sealed under a fresh key, uploaded to the relay (through outages and
+   * relay restarts, resuming with what it lacks), then named by a kind-15 message; `done` resolves
+   * with that message (its delivery is told in 'delivery' events as any other's). Throws TOO_LARGE
+   * over 16 MiB (both sizes said) and BAD_OPTION for a name or type that cannot be sent. */
+  sendFile(file: FileToSend, opts: TransferOptions = {}): FileTransfer<OutgoingMessage> {
+    if (this.link.join.phase === 'closed') throw new ChatError('CLOSED', 'This chat client is closed.');
+    const body = (info: FileInfo): FileBody => ({ kind: 'file', text: file.caption ?? '', file: info });
+    const check = (info: FileInfo): void => {
+      const problem = fileInfoProblem(info);
+      if (problem) throw new ChatError('BAD_OPTION', `${file.name} cannot be sent (${problem}).`);
+      try {
+        textBytes(body(info));
+        this.link.checkContent(body(info));
+      } catch (err) {
+        throw new ChatError('TOO_LARGE', (err as ProtocolError).message);
+      }
+    };
+    return this.link.files.upload(file, opts, check, (info) => this.send(body(info)));
+  }
+
+  /** Fetches a file a kind-15 message named: its chunks checked with its key, the whole with its
+   * SHA-256. Rejects FILE_GONE (the relay no longer has it), CORRUPT (altered: nothing is returned),
+   * CANCELLED (cancel() or the signal), CLOSED. */
+  fetchFile(file: FileInfo, opts: TransferOptions = {}): FileTransfer<Buffer> {
+    if (this.link.join.phase === 'closed') throw new ChatError('CLOSED', 'This chat client is closed.');
+    const problem = fileInfoProblem(file);
+    if (problem) throw new ChatError('BAD_OPTION', `This file cannot be fetched (${problem}).`);
+    return this.link.files.download(file, opts);
   }
 
   /** The person has seen the room up to `seq` (shown on screen, not merely received). */

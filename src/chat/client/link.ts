@@ -26,6 +26,7 @@ import { cannotOpen, checkSealable, isRekey, isSealed, RoomSeal } from './room-s
 import { SignatureChecker, signWire, type Check } from './signatures';
 import { openClientSocket } from './socket';
 import { Alarm, Heartbeat } from './timing';
+import { FileTransfers } from '../transfer/transfers';
 
 /** The identity in `store`, made on first use; a file that cannot be used is the user's to fix. */
 async function loadIdentity(crypto: Crypto, store: TextStore): Promise<DeviceIdentity> {
@@ -60,6 +61,8 @@ export class Link {
   readonly roster: ClientRoster | undefined;
   /** The relay's rooms and devices' DH keys, asked for by the client (issue 11). */
   readonly queries: RelayQueries;
+  /** File uploads and downloads (issue 14): chunks paced on their own timers, so chat goes first. */
+  readonly files: FileTransfers;
   private crypto: Crypto | undefined;
   private readonly alarm = new Alarm(() => this.onTimer());
   private socket: dgram.Socket | undefined;
@@ -103,6 +106,19 @@ export class Link {
       () => this.crypto,
       formatAddress(opts.server),
     );
+    this.files = new FileTransfers({
+      crypto: () => {
+        if (!this.crypto) throw new ChatError('CLOSED', 'This chat client has not been started.');
+        return this.crypto;
+      },
+      joined: () => this.join.phase === 'joined',
+      send: (p) => this.join.phase === 'joined' && this.send(p),
+      sendBulk: (p) => {
+        const sealed = this.join.phase === 'joined' ? this.secure?.sealBulk(encode(p)) : undefined;
+        if (sealed) this.socket?.send(sealed, this.relay.port, this.relay.host);
+      },
+      rtt: () => this.rtt.smoothed,
+    });
     this.roomId = opts.resume ? BigInt(`0x${opts.resume.roomId}`) : 0n;
     if (opts.resume) this.inbox.reset(opts.resume.lastSeq + 1);
   }
@@ -155,6 +171,7 @@ export class Link {
     const wasJoined = this.join.phase === 'joined';
     this.join.close();
     this.queries.close();
+    this.files.close();
     this.alarm.clear();
     const socket = this.socket;
     this.socket = undefined;
@@ -328,6 +345,10 @@ export class Link {
         return;
       case PacketType.Rooms:
         return this.queries.onRooms(p);
+      case PacketType.FileAck:
+      case PacketType.FileStatus:
+      case PacketType.FileChunk:
+        return this.files.onPacket(p, now);
       case PacketType.Key:
         return this.queries.onKey(p);
       case PacketType.DmOpened: {
@@ -384,6 +405,7 @@ export class Link {
     this.roster?.known(p.rosterVersion, now, true);
     if (newRoom) this.seenSent = 0; // another room's seqs
     else if (this.seenSent > 0) this.send({ type: PacketType.Seen, clientId: this.id, seq: this.seenSent });
+    this.files.rejoined(now);
     this.pump(now);
   }
 
