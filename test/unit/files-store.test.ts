@@ -15,6 +15,8 @@ import { nodeCrypto } from '../../src/protocol/crypto';
 import { FILE_SLOT_BYTES } from '../../src/protocol/files';
 import { encode } from '../../src/protocol/codec';
 import { FileState, PacketType as T, type FileChunk, type FileStatus } from '../../src/protocol/packets';
+import { parseAddress } from '../../src/chat';
+import { spawnCli, startRelay } from './helpers/cli-proc';
 import { Harness, sleep, until } from './helpers/engine';
 import { RawV2 } from './helpers/raw-v2';
 
@@ -134,6 +136,69 @@ test("a full disk refuses the upload that filled it (the relay's disk is full); 
     sendBulk(ann, { type: T.FileChunk, fileId: small, chunks: 2, index: 1, data: slot(2, 16) });
     const status = (await ann.next((p) => p.type === T.FileStatus && p.fileId.equals(small), 3000, from)) as FileStatus;
     assert.equal(status.state, FileState.Complete, status.detail);
+  } finally {
+    await h.close();
+  }
+});
+
+test('kill -9 mid-upload: every chunk the relay acked is there after the restart, and the file finishes byte for byte', async () => {
+  const h = new Harness();
+  const store = tempDir();
+  try {
+    const first = await startRelay(['--store', store, '--heartbeat-ms', '300']);
+    h.track(() => first.relay.stop());
+    const server = parseAddress(first.address);
+    const identity = newIdentity(nodeCrypto).identity;
+    let ann = await RawV2.open(server, { identity });
+    assert.equal((await ann.join()).type, T.Welcome);
+    const id = randomBytes(16);
+    const chunks = Array.from({ length: 400 }, (_, i) => slot((i * 13) % 256, i === 399 ? 77 : FILE_SLOT_BYTES));
+    for (let i = 0; i < 300; i++) {
+      sendBulk(ann, { type: T.FileChunk, fileId: id, chunks: 400, index: i, data: chunks[i] });
+      if (i % 32 === 31) await sleep(2);
+    }
+    await until(() => ann.got.some((p) => p.type === T.FileAck), 3000, 'some acks');
+    first.relay.signal('SIGKILL'); // while chunks may still be on their way
+    await first.relay.exitWithin(3000);
+    await ann.close();
+    const acked = new Set<number>();
+    for (const p of ann.got) if (p.type === T.FileAck) for (const r of p.ranges) for (let i = r.from; i < r.from + r.count; i++) acked.add(i);
+
+    const second = spawnCli(['relay', '--host', server.host, '--port', String(server.port), '--store', store, '--heartbeat-ms', '300']);
+    h.track(() => second.stop());
+    await second.waitForLine('stdout', `${server.host}:${server.port}`, 5000);
+    ann = await RawV2.open(server, { identity });
+    h.track(() => ann.close());
+    assert.equal((await ann.join()).type, T.Welcome);
+    let status: FileStatus | undefined;
+    for (let round = 0; round < 10; round++) {
+      const from = ann.got.length;
+      ann.send({ type: T.FileGet, fileId: id, ranges: [] });
+      status = (await ann.next((p) => p.type === T.FileStatus && p.fileId.equals(id), 3000, from)) as FileStatus;
+      if (status.state !== FileState.Partial) break;
+      const missing: number[] = [];
+      for (const r of status.missing) for (let i = r.from; i < r.from + r.count; i++) missing.push(i);
+      if (round === 0) assert.deepEqual(missing.filter((i) => acked.has(i)), [], `acked before the kill, missing after it (${acked.size} acked)`);
+      for (const [n, i] of missing.entries()) {
+        sendBulk(ann, { type: T.FileChunk, fileId: id, chunks: 400, index: i, data: chunks[i] });
+        if (n % 32 === 31) await sleep(2);
+      }
+      await sleep(50);
+    }
+    assert.equal(status?.state, FileState.Complete);
+    const bob = await RawV2.open(server);
+    h.track(() => bob.close());
+    assert.equal((await bob.join()).type, T.Welcome);
+    const got = new Map<number, Buffer>();
+    for (let round = 0; round < 10 && got.size < 400; round++) {
+      const from = bob.got.length;
+      const want = chunks.map((_, i) => i).filter((i) => !got.has(i));
+      bob.send({ type: T.FileGet, fileId: id, ranges: [{ from: want[0], count: Math.min(256, 400 - want[0]) }] });
+      await until(() => bob.got.slice(from).filter((p) => p.type === T.FileChunk).length >= Math.min(256, want.length) - 8, 3000, 'chunks').catch(() => undefined);
+      for (const p of bob.got.slice(from)) if (p.type === T.FileChunk) got.set(p.index, p.data);
+    }
+    assert.equal(got.size, 400);
+    assert.ok(chunks.every((c, i) => c.equals(got.get(i)!)), 'every chunk as uploaded, those from before the kill too');
   } finally {
     await h.close();
   }
