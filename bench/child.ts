@@ -11,6 +11,7 @@ import { relayRole } from './roles/relay';
 import { legacyBenchRole } from './legacy';
 import { activateRole } from './roles/activate';
 import { floodRole } from './roles/flood';
+import { chatPairRole } from './roles/chat-pair';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each role takes its own options, which the parent built for it
 const roles: Record<string, (opts: any) => Promise<Role>> = {
@@ -23,6 +24,7 @@ const roles: Record<string, (opts: any) => Promise<Role>> = {
   'legacy-bench': legacyBenchRole,
   activate: activateRole,
   flood: floodRole,
+  'chat-pair': chatPairRole,
 };
 
 const send = (m: unknown) => process.send?.(m);
