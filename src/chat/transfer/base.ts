@@ -33,6 +33,9 @@ export interface FileTransfer<T> {
 const PROGRESS_EVERY_MS = 100;
 /** While the client is not joined, how often a transfer looks again (a rejoin also wakes it). */
 const IDLE_MS = 250;
+/** A relay that says nothing about a file for this long while joined does not take files (a version
+ * from before issue 14 ignores the packets): the transfer fails instead of waiting for ever. */
+export const NO_ANSWER_MS = 20_000;
 
 export abstract class Transfer<T> implements FileTransfer<T> {
   readonly done: Promise<T>;
@@ -40,6 +43,9 @@ export abstract class Transfer<T> implements FileTransfer<T> {
   private reject!: (e: Error) => void;
   private timer: NodeJS.Timeout | undefined;
   private progressAt = 0;
+  /** Whether the relay has said anything about this file; since when we have waited for it, joined. */
+  private heard = false;
+  private waitingSince: number | undefined;
   settled = false;
   protected abstract readonly pipe: Pipe;
 
@@ -77,13 +83,23 @@ export abstract class Transfer<T> implements FileTransfer<T> {
     if (this.settled) return;
     clearTimeout(this.timer);
     let at: number | undefined;
+    if (!this.link.joined()) this.waitingSince = undefined;
+    else if (!this.heard && now - (this.waitingSince ??= now) > NO_ANSWER_MS) {
+      return this.fail(new ChatError('REFUSED', `The relay did not answer about ${this.label()}: it may be a version that does not take files.`));
+    }
     try {
       at = this.link.joined() ? this.step(now) : now + IDLE_MS;
+      if (at !== undefined && !this.heard) at = Math.min(at, (this.waitingSince ?? now) + NO_ANSWER_MS + 1);
     } catch (err) {
       return this.fail(err instanceof Error ? err : new Error(String(err)));
     }
     if (this.settled) return;
     if (at !== undefined) this.timer = setTimeout(() => this.wake(), Math.max(0, at - Date.now()));
+  }
+
+  /** The relay said something about this file (an ack, a chunk, a status). */
+  protected answered(): void {
+    this.heard = true;
   }
 
   protected progress(done: number, force = false): void {

@@ -14,8 +14,8 @@ const PERSISTENT_THRESHOLD = 3;
 /** Pacing: N = 1.25 (RFC 9002 7.7), and the burst a pacer lets go at once (the initial window). */
 const PACING_GAIN = 1.25;
 const MAX_BURST = INITIAL_WINDOW;
-/** Largest window, in chunks: a whole 16 MiB file in flight would only fill the relay's queue. */
-export const MAXIMUM_WINDOW = 1024;
+/** Largest window, in chunks: more in flight would only overflow the relay's bulk queue (512). */
+export const MAXIMUM_WINDOW = 256;
 
 export class NewReno {
   /** congestion_window, in chunks (fractional in congestion avoidance). */

@@ -36,7 +36,9 @@ export class Download extends Transfer<Buffer> {
   }
 
   onChunk(p: FileChunk, now: number): void {
-    if (this.settled || !this.plain || p.index >= this.pipe.chunks || this.pipe.isDone(p.index)) return;
+    if (this.settled || !this.plain) return;
+    this.answered();
+    if (p.index >= this.pipe.chunks || this.pipe.isDone(p.index)) return;
     const opened = p.chunks === this.pipe.chunks ? this.cipher.open(p.data, p.index) : undefined;
     if (!opened) return this.corrupt(`chunk ${p.index} does not open with its key`);
     this.plain.set(opened, p.index * FILE_CHUNK_BYTES);
@@ -57,6 +59,7 @@ export class Download extends Transfer<Buffer> {
 
   onStatus(s: FileStatus): void {
     if (this.settled) return;
+    this.answered();
     this.plain = s.state === FileState.Complete ? this.plain : undefined;
     if (s.state === FileState.Gone) this.fail(new ChatError('FILE_GONE', `The relay no longer has ${this.file.name} (it keeps files up to its file store's size).`));
     else if (s.state === FileState.Partial) this.fail(new ChatError('FILE_GONE', `The relay has only part of ${this.file.name}: it was never completely uploaded, or the relay lost some of it.`));

@@ -74,6 +74,7 @@ export class Upload<T> extends Transfer<T> {
 
   onAck(ranges: FileRange[], now: number): void {
     if (this.settled) return;
+    this.answered();
     let fresh = false;
     for (const r of ranges) for (let i = r.from; i < r.from + r.count; i++) fresh = this.pipe.ack(i, now) || fresh;
     if (!fresh) return;
@@ -83,6 +84,7 @@ export class Upload<T> extends Transfer<T> {
 
   onStatus(s: FileStatus, now: number): void {
     if (this.settled) return;
+    this.answered();
     switch (s.state) {
       case FileState.Complete:
         this.progress(this.size, true);
