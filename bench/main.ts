@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { backfillEndToEnd, backfillVerify } from './backfill-verify';
 import { cryptoCost } from './crypto';
 import { extension } from './extension';
-import { files, FILE_BYTES } from './files';
+import { filesSection } from './files';
 import { bareLatency, latency } from './latency';
 import { legacy } from './legacy';
 import { enableProfiles, profilePath } from './lib/profiling';
@@ -267,53 +267,7 @@ const sections: Section[] = [
       };
     },
   },
-  {
-    name: 'files',
-    run: async () => {
-      // Issue 14: absolute targets only (a file's bytes have no like-for-like chat baseline); the chat's
-      // p99 during a transfer is compared with the same room quiet, phases alternating in this run.
-      const r = await files(quick ? 1 : 3, quick ? 2000 : 4000);
-      const mib = FILE_BYTES / 2 ** 20;
-      const medOf = (xs: number[]) => med(xs.map((x) => (Number.isFinite(x) ? x : -1)));
-      const way = (w: 'up' | 'down') => {
-        const runs = r.clean.map((p) => p[w]);
-        const rate = medOf(runs.map((x) => x.mbPerSecond));
-        const failed = runs.filter((x) => !x.ok).map((x) => x.error);
-        return row(
-          `12. files: ${mib} MiB ${w === 'up' ? 'up (sendFile until the relay has it all)' : 'down (fetchFile, checked)'}, loopback, no loss`,
-          `${rate.toFixed(1)} MB/s (median of ${runs.length}: ${runs.map((x) => `${x.mbPerSecond} MB/s in ${ms(x.ms, 0)}`).join(', ')})${failed.length ? `; FAILED: ${failed.join('; ')}` : ''}; intact ${r.clean.filter((p) => p.intact).length}/${r.clean.length}`,
-          '>= 8 MB/s',
-          rate >= 8 && failed.length === 0 && r.clean.every((p) => p.intact),
-        );
-      };
-      const l = r.lossy;
-      const lw = (x: typeof l.up) => (x.ok ? `${ms(x.ms, 0)} (${x.mbPerSecond} MB/s)` : `FAILED after ${ms(x.ms, 0)}: ${x.error}`);
-      const p99 = (xs: typeof r.chat.quiet) => medOf(xs.map((x) => x.p99));
-      const [quiet, busy] = [p99(r.chat.quiet), p99(r.chat.busy)];
-      const missing = [...r.chat.quiet, ...r.chat.busy].reduce((n, x) => n + x.missing, 0);
-      const runs = (xs: typeof r.chat.quiet) => xs.map((x) => ms(x.p99, 2)).join(', ');
-      return {
-        rows: [
-          way('up'),
-          way('down'),
-          row(
-            `12. files: ${mib} MiB at ${pct(l.loss, 0)} loss both ways, up then down`,
-            `up ${lw(l.up)}, down ${lw(l.down)}; intact ${l.intact ? 'yes' : 'NO'} (${num(l.dropped.up)} datagrams dropped up, ${num(l.dropped.down)} down)`,
-            'completes, intact',
-            l.up.ok && l.down.ok && l.intact,
-          ),
-          row(`12. files: chat p99 in the same room, quiet (20 msg/s from a pair in its own process)`, `${ms(quiet, 2)} (runs ${runs(r.chat.quiet)})`),
-          row(
-            `12. files: chat p99 in the same room during a ${mib} MiB transfer up and down (ratio to quiet)`,
-            `${ms(busy, 2)} (${(busy / quiet).toFixed(2)}x; runs ${runs(r.chat.busy)})${missing ? `; ${missing} deliveries missing` : ''}`,
-            'within 2x of quiet',
-            busy <= 2 * quiet && missing === 0,
-          ),
-        ],
-        data: r,
-      };
-    },
-  },
+  { name: 'files', run: () => filesSection(quick) },
   {
     name: 'crypto',
     run: async () => {
