@@ -2,11 +2,13 @@
 // dropped before opening and never cost the chat its datagram allowance; a FileGet is answered with
 // what fits the member's outgoing file bytes; a member's fifth upload at once is refused; only the
 // uploader cancels an upload; and file packets in the wrong frame or direction are malformed, counted,
-// and leave the relay serving.
+// and leave the relay serving; file work beyond its queue drops the oldest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { encode } from '../../src/protocol/codec';
+import { decode, encode } from '../../src/protocol/codec';
+import { FileStore } from '../../src/chat/relay/file-store';
+import { RelayFiles } from '../../src/chat/relay/files';
 import { FILE_SLOT_BYTES } from '../../src/protocol/files';
 import { FileState, PacketType as T, type FileChunk, type FileStatus } from '../../src/protocol/packets';
 import type { RelayLimits } from '../../src/chat';
@@ -146,4 +148,21 @@ test('file packets in the wrong frame or direction are malformed and counted; by
   } finally {
     await h.close();
   }
+});
+
+test('file work beyond the queue drops the oldest, so the newest packets are still answered', async () => {
+  const answered: string[] = [];
+  const wire = { counters: { rateLimited: 0 }, send: (p: Buffer) => answered.push((decode(p) as FileStatus).fileId.toString('hex')), sendBulk: () => {} };
+  type Args = ConstructorParameters<typeof RelayFiles>;
+  const files = new RelayFiles(new FileStore({ capBytes: 1 << 20 }), wire as unknown as Args[1], () => undefined, { fileBytesPerSecond: 1e9, fileBurstBytes: 1e9, uploadsPerMember: 4 }, () => {});
+  const member = {} as Parameters<typeof files.packet>[1]; // no session: each packet is answered 'refused'
+  const ids = Array.from({ length: 2100 }, () => randomBytes(16));
+  for (const fileId of ids) files.packet({ type: T.FileCancel, fileId }, member, Date.now());
+  await until(() => answered.length >= 2048, 5000, 'the queued file work answered');
+  await sleep(50);
+  assert.equal(answered.length, 2048);
+  assert.equal(wire.counters.rateLimited, 2100 - 2048);
+  assert.ok(!answered.includes(ids[0].toString('hex')), 'the oldest was dropped');
+  assert.equal(answered[answered.length - 1], ids[ids.length - 1].toString('hex'), 'the newest was answered');
+  files.close();
 });

@@ -13,7 +13,7 @@ import type { Wire } from './wire';
 
 /** Chunks one FileGet may ask for: a window's worth; the client asks again for more. */
 export const MAX_CHUNKS_PER_GET = 256;
-/** Datagrams of file work waiting behind the chat; beyond it a chunk is dropped (the sender resends). */
+/** Datagrams of file work waiting behind the chat; beyond it the oldest is dropped (the sender resends). */
 const QUEUE_LIMIT = 2048;
 /** How long one batch of file work may hold the event loop. */
 const BATCH_MS = 4;
@@ -52,7 +52,10 @@ export class RelayFiles {
 
   /** A member's file packet, queued behind the chat. */
   packet(p: FileChunk | FileGet | FileCancel, m: MemberState, now: number): void {
-    if (this.queue.length >= QUEUE_LIMIT) return void this.wire.counters.rateLimited++;
+    if (this.queue.length >= QUEUE_LIMIT) {
+      this.queue.shift(); // the oldest goes: its sender sees the later ones acked and resends it soonest
+      this.wire.counters.rateLimited++;
+    }
     this.queue.push(() => this.handle(p, m, now));
     if (!this.scheduled) {
       this.scheduled = true;
