@@ -4,6 +4,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import * as dgram from 'node:dgram';
 import type { FileBody, RoomMessage } from '../../src/chat';
 import { ChatError } from '../../src/chat/errors';
 import { Harness, seqsInOrder, until } from './helpers/engine';
@@ -57,4 +58,45 @@ test('a fetch of a file the relay does not have says FILE_GONE with its sentence
   const info = { id: randomBytes(16).toString('hex'), key: randomBytes(32).toString('base64url'), name: 'report.pdf', size: 5000, sha256: 'a'.repeat(64), mime: 'application/pdf' };
   await assert.rejects(ann.client.fetchFile(info).done, (e: ChatError) => e.code === 'FILE_GONE' && e.message === "The relay no longer has report.pdf (it keeps files up to its file store's size).");
   assert.throws(() => ann.client.sendFile({ bytes: new Uint8Array(16 * 1024 * 1024 + 1), name: 'x.iso' }), (e: ChatError) => e.code === 'TOO_LARGE' && e.message === 'x.iso is 16.0 MiB; files can be at most 16 MiB.');
+});
+
+test('an empty file and an image arrive with their caption and box; the receiver sees the message before fetching', async () => {
+  const relay = await h.relay();
+  const ann = await h.client(relay.address(), 'ann', { wantsRoster: false });
+  const bob = await h.client(relay.address(), 'bob', { wantsRoster: false });
+  await ann.client.sendFile({ bytes: new Uint8Array(0), name: 'empty.txt', mime: 'text/plain' }).done;
+  const png = randomBytes(3000);
+  await ann.client.sendFile({ bytes: png, name: 'chart.png', mime: 'image/png', width: 640, height: 480, caption: 'the chart' }).done;
+  await until(() => bob.messages.filter((m) => m.kind === 'file').length === 2, 10_000, 'both file messages');
+  const [empty, image] = bob.messages.filter((m) => m.kind === 'file') as unknown as (RoomMessage & FileBody)[];
+  assert.equal(empty.file.size, 0);
+  assert.equal((await bob.client.fetchFile(empty.file).done).length, 0);
+  assert.equal(image.text, 'the chart');
+  assert.deepEqual([image.file.width, image.file.height, image.file.mime], [640, 480, 'image/png']);
+  assert.equal(sha(await bob.client.fetchFile(image.file).done), sha(png));
+});
+
+test('a relay that never answers about a file (chunks dropped on the way) makes sendFile fail, not wait for ever', { timeout: 60_000 }, async () => {
+  const relay = await h.relay();
+  // A forwarder that drops every BULK datagram (type byte 0x41 after MAGIC and version): the relay
+  // never sees a chunk, as a relay from before files would never answer one.
+  const front = dgram.createSocket('udp4');
+  const back = dgram.createSocket('udp4');
+  h.track(() => new Promise<void>((r) => front.close(() => back.close(() => r()))));
+  await new Promise<void>((r) => front.bind(0, '127.0.0.1', r));
+  await new Promise<void>((r) => back.bind(0, '127.0.0.1', r));
+  let client: dgram.RemoteInfo | undefined;
+  let dropped = 0;
+  front.on('message', (b, rinfo) => {
+    client = rinfo;
+    if (b[2] === 0x41) dropped++;
+    else back.send(b, relay.address().port, relay.address().host);
+  });
+  back.on('message', (b) => client && front.send(b, client.port, client.address));
+  const ann = await h.client({ host: '127.0.0.1', port: front.address().port }, 'ann', { wantsRoster: false });
+  await assert.rejects(ann.client.sendFile({ bytes: randomBytes(5000), name: 'lost.bin' }).done, (e: ChatError) => e.code === 'REFUSED' && /did not answer about lost\.bin/.test(e.message));
+  assert.ok(dropped > 0);
+  const m = ann.client.send({ kind: 'text', text: 'still here' });
+  await until(() => ann.messages.some((x) => x.text === 'still here'), 5000, 'the chat to go on');
+  assert.ok(m);
 });
