@@ -60,8 +60,10 @@ export abstract class Transfer<T> implements FileTransfer<T> {
     this.done = new Promise<T>((resolve, reject) => [this.resolve, this.reject] = [resolve, reject]);
     this.done.catch(() => undefined); // the caller's to handle; never an unhandled rejection here
     if (opts.signal?.aborted) queueMicrotask(() => this.cancel());
-    opts.signal?.addEventListener('abort', () => this.cancel(), { once: true });
+    opts.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
+
+  private readonly onAbort = (): void => this.cancel();
 
   cancel(): void {
     if (this.settled) return;
@@ -129,6 +131,7 @@ export abstract class Transfer<T> implements FileTransfer<T> {
   private finish(): void {
     this.settled = true;
     clearTimeout(this.timer);
+    this.opts.signal?.removeEventListener('abort', this.onAbort); // a long-lived signal keeps no transfer
     this.ended(this);
   }
 }
