@@ -109,7 +109,35 @@ export type HostToWebview =
   | ({ type: 'seen' } & SeenView)
   | { type: 'seenCount'; seq: number; count: number }
   /** Tests and the benchmark ask the webview what it shows; it answers with `report` and the same id. */
-  | { type: 'inspect'; id: number };
+  | { type: 'inspect'; id: number }
+  /** (issue 14) A file's transfer changed: its row (or, `upload`, the composer's list) shows it. */
+  | { type: 'file'; id: string; state: FileStateView };
+
+/** (issue 14) Where a file stands in this panel, by the relay's file id. `src`: an image's cached
+ * copy as a webview URI, set once it is fetched, checked and sniffed. */
+export interface FileStateView {
+  phase: 'fetching' | 'saving' | 'sending' | 'done' | 'failed' | 'cancelled';
+  done?: number;
+  total?: number;
+  /** What the row's status line says: what went wrong (gone, corrupt, not an image), or "Saved as ...". */
+  text?: string;
+  src?: string;
+  /** An upload's name (the composer's list shows it). */
+  name?: string;
+  upload?: boolean;
+}
+
+/** (issue 14) A file row as the panel draws it: its box (an image's, reserved before its bytes come),
+ * whether the image is shown, and its status line. */
+export interface FileRowReport {
+  key: string;
+  name: string;
+  size: string;
+  image: boolean;
+  box?: { width: number; height: number };
+  loaded: boolean;
+  status: string;
+}
 
 /** What the webview shows, as a user would see it (used by the integration tests and the benchmark). */
 export interface RenderReport {
@@ -152,6 +180,9 @@ export interface RenderReport {
   draft?: string;
   mentions?: string[];
   focus?: string;
+  /** (issue 14) The file rows in the DOM, and the composer's attachment preview's names. */
+  files?: FileRowReport[];
+  attachments?: string[];
 }
 
 export interface RowDetail {
@@ -198,5 +229,11 @@ export type WebviewToHost =
   /** The Verify button of a member's row: Verify Member for that session. */
   | { type: 'verify'; id: string }
   | { type: 'report'; id: number; report: RenderReport }
+  /** (issue 14) Save... of the file at `key`; an image row asks for its bytes; Cancel of a transfer. */
+  | { type: 'fileSave'; key: string }
+  | { type: 'fileImage'; key: string }
+  | { type: 'fileCancel'; id: string }
+  /** A pasted or dropped file, its bytes in base64, sent with the composer's text as its caption. */
+  | { type: 'sendFile'; name: string; mime: string; data: string; width?: number; height?: number; caption: string }
   /** Something went wrong in the webview (a render error): the host logs it. */
   | { type: 'error'; message: string };

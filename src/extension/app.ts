@@ -6,6 +6,7 @@ import { displayFingerprint } from '../protocol/fingerprint';
 import type { Invite } from '../protocol/invite';
 import { ChatSession, type RoomKeys } from './chatSession';
 import { changeName, openSnippet, registerCommands } from './commands';
+import { FileHost } from './files';
 import { Disposable } from './dispose';
 import { FileHistory, type HistoryStorage, MemoryHistory } from './history';
 import { type Keys, loadKeys } from './identity';
@@ -47,6 +48,8 @@ export class App extends Disposable {
   readonly rooms: RoomSecrets;
   /** The rooms besides the default one, each a session of its own (issue 11). */
   readonly hub: RoomHub;
+  /** (issue 14) Save..., images and sending files. */
+  readonly files: FileHost;
   private keys: Promise<Keys> | undefined;
   private keyringPromise: Promise<Keyring | undefined> | undefined;
   private main: ChatSession | undefined;
@@ -69,6 +72,7 @@ export class App extends Disposable {
         { current: () => rooms.serverCurrentSecret(), creator: async () => (await this.deviceKeys()).identity.publicKey },
       ),
     );
+    this.files = new FileHost(context.globalStorageUri, this.notifier);
     this.panels = this._register(
       new PanelHost(context.extensionUri, () => this.session(), {
         openSnippet: (key, column, session) => openSnippet(this, key, column, session).catch((err: unknown) => this.notifier.report(err, 'Opening the snippet')),
@@ -76,6 +80,7 @@ export class App extends Disposable {
         reconnect: () => this.reconnect(),
         verify: (memberId) => vscode.commands.executeCommand('whatsudp.verifyMember', memberId),
         serverInfo: () => (this.server.info ? { address: this.server.info.address, shared: this.server.info.shared } : undefined),
+        files: this.files,
       }, this.notifier),
     );
     this.hub = this._register(

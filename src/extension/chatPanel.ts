@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { ChatItem, HostToWebview, RenderReport, Snapshot, WebviewToHost } from '../common/messages';
 import type { ChatSession, SessionEvents } from './chatSession';
 import { Disposable } from './dispose';
+import { type FilePanel, type FileHost, outgoingFromPanel } from './files';
 import type { Notifier } from './notify';
 import { SeenGate } from './seenGate';
 import * as settings from './settings';
@@ -22,6 +23,8 @@ export interface PanelActions {
   /** Verify Member for this session (the member list's Verify button). */
   verify(memberId: string): unknown;
   serverInfo(): Snapshot['server'];
+  /** (issue 14) Save..., images, Cancel and sending files; without it a panel shows files but does nothing with them. */
+  files?: FileHost;
 }
 
 /** Subscribes to a session event for as long as the returned Disposable lives. */
@@ -57,7 +60,8 @@ export class ChatPanel extends Disposable {
     const webview = panel.webview;
     webview.options = {
       enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+      // The image cache (issue 14): fetched, checked and sniffed images only, named by their SHA-256.
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media'), ...(actions.files ? [actions.files.cacheDir] : [])],
     };
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
     webview.html = this.html(webview);
@@ -214,11 +218,29 @@ export class ChatPanel extends Disposable {
       case 'error':
         this.notifier.log.error(`Chat panel: ${msg.message}`);
         return;
+      case 'fileImage':
+        if (typeof msg.key === 'string') void this.actions.files?.image(this.filePanel, msg.key).catch((err: unknown) => this.notifier.log.warn('Showing an image failed', err));
+        return;
+      case 'fileSave':
+        if (typeof msg.key === 'string') void this.actions.files?.save(this.filePanel, msg.key).catch((err: unknown) => this.notifier.report(err, 'Saving the file'));
+        return;
+      case 'fileCancel':
+        if (typeof msg.id === 'string') this.actions.files?.cancel(msg.id);
+        return;
+      case 'sendFile': {
+        const file = outgoingFromPanel(msg);
+        if (file) void this.actions.files?.send(this.session, file, this.filePanel);
+        return;
+      }
       default: {
         const _exhaustive: never = msg;
         this.notifier.log.warn(`Unknown message from the chat panel: ${JSON.stringify(_exhaustive)}`);
       }
     }
+  }
+
+  private get filePanel(): FilePanel {
+    return { session: this.session, webview: this.panel.webview, post: (m) => this.post(m) };
   }
 
   /** Links in messages are peer text: only web and mail links leave VS Code, never command: or file:. */

@@ -12,7 +12,7 @@ import { conflictText, NameWatch, newIdentity, type DeviceIdentity, type MemberP
 import { nodeCrypto, type Bytes } from '../protocol/crypto';
 import type { ChatItem, ConnectionView, MemberView, Snapshot } from '../common/messages';
 import { MAIN_ROOM } from './roomList';
-import { isAction, textProblem, type ActionBody } from '../common/message';
+import { isAction, textProblem, type ActionBody, type FileInfo } from '../common/message';
 import { Conversation, type Change } from './conversation';
 import type { HistoryStorage, PersistedState, StoredEntry } from './history';
 import { connectionView, memberViews, mentions } from './views';
@@ -408,6 +408,24 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     if (!e) throw new ChatError('BAD_OPTION', `That message is no longer in this room's conversation: there is nothing to ${doing}.`);
     if (own && !this.conversation.isMine(e)) throw new ChatError('BAD_OPTION', `Only its author can ${doing} a message.`);
     return e;
+  }
+
+  /** (issue 14) The file the message at `key` names, if it is one and not deleted. */
+  fileAt(key: string): FileInfo | undefined {
+    const e = this.conversation.find(key);
+    return e && !e.deleted && e.body.kind === 'file' ? e.body.file : undefined;
+  }
+
+  /** (issue 14) Uploads a file and names it in the room (ChatClient.sendFile); CLOSED while offline. */
+  sendFile(...args: Parameters<ChatClient['sendFile']>): ReturnType<ChatClient['sendFile']> {
+    if (!this.client) throw new ChatError('CLOSED', 'Not connected to the room: a file is sent once the chat is in.');
+    return this.client.sendFile(...args);
+  }
+
+  /** (issue 14) Fetches a file a message named (ChatClient.fetchFile); CLOSED while offline. */
+  fetchFile(...args: Parameters<ChatClient['fetchFile']>): ReturnType<ChatClient['fetchFile']> {
+    if (!this.client) throw new ChatError('CLOSED', 'Not connected to the room: a file is fetched once the chat is in.');
+    return this.client.fetchFile(...args);
   }
 
   /** An action is no row of its own: it shows when the room sends it back, as it does for everyone. */

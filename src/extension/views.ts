@@ -14,6 +14,7 @@ void sameStates;
 /** The body alone: a RoomMessage carries seq, sender and so on beside it. */
 export function messageBody(m: RoomMessage | MessageBody): MessageBody {
   if (m.kind === 'placeholder') return m.code === undefined ? { kind: 'placeholder', text: '', reason: m.reason } : { kind: 'placeholder', text: '', reason: m.reason, code: m.code };
+  if (m.kind === 'file') return { kind: 'file', text: m.text, file: { ...m.file } };
   return m.kind === 'snippet'
     ? { kind: 'snippet', text: m.text, path: m.path, startLine: m.startLine, endLine: m.endLine, language: m.language }
     : m.kind === 'text' && m.replyTo !== undefined
@@ -108,7 +109,7 @@ export function mentions(text: string, name: string): boolean {
 /** A one-line summary of a message for a notification: `name: text`, or `name (unverified): text` for
  * a legacy (seed) sender, whose name anyone on the network can claim. */
 export function preview(m: RoomMessage, max = 160): string {
-  const what = m.kind === 'snippet' ? `${m.path}:${m.startLine} ${m.text}` : m.kind === 'placeholder' ? `[not shown: ${m.reason}]` : m.text;
+  const what = m.kind === 'snippet' ? `${m.path}:${m.startLine} ${m.text}` : m.kind === 'placeholder' ? `[not shown: ${m.reason}]` : m.kind === 'file' ? `[${m.file.mime.startsWith('image/') ? 'image' : 'file'}: ${m.file.name}] ${m.text}` : m.text;
   const flat = plain(`${m.sender.name}${m.sender.legacy ? ' (unverified)' : ''}: ${what}`);
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

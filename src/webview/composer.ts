@@ -4,7 +4,8 @@
 // sends only while no list is open. Above the box, "Replying to NAME: first line ×" or "Editing your
 // message ×" while a reply or an edit is being written; Escape (or ×) cancels it. Up in an empty box
 // edits your last message; Alt+Up goes to the messages (row-keys.ts).
-import type { MemberView } from '../common/messages';
+import type { MemberView, WebviewToHost } from '../common/messages';
+import { Attachments } from './attach';
 import { el } from './dom';
 import { checkDraft } from './draft';
 import { insertMention, mentionCandidates, mentionQuery } from './mention';
@@ -28,6 +29,8 @@ export interface ComposerHooks {
   editLast?(): void;
   /** Alt+Up: the keyboard goes to the messages. */
   toMessages?(): void;
+  /** (issue 14) Where pasted or dropped files go when sent. */
+  post?(m: WebviewToHost): void;
 }
 
 const MAX_ROWS = 8;
@@ -49,6 +52,13 @@ export class Composer {
   private readonly mentions = new MentionList((name) => this.accept(name));
   /** Where Escape closed the list ("start:query"): it stays closed there until the query changes. */
   private dismissed: string | undefined;
+  /** Pasted or dropped files waiting for Send (issue 14). */
+  readonly attachments = new Attachments((problem) => {
+    this.refusal = problem ?? '';
+    this.update();
+  });
+  /** Why the last pasted or dropped file was refused (over 16 MiB), until the next change. */
+  private refusal = '';
 
   constructor(private readonly hooks: ComposerHooks) {
     // A short placeholder: a long one wraps and is cut off in a one-row box on a narrow panel.
@@ -78,7 +88,17 @@ export class Composer {
     this.contextBar.append(this.contextText, cancel);
     this.contextBar.hidden = true;
     this.contextBar.setAttribute('aria-live', 'polite');
-    this.element.append(this.mentions.element, this.contextBar, line, foot, this.mentions.announcer);
+    this.element.append(this.mentions.element, this.contextBar, this.attachments.element, line, foot, this.mentions.announcer);
+    // A pasted or dropped file is attached, not typed: text pastes go on as before.
+    this.box.element.addEventListener('paste', (e) => {
+      if (this.attachments.takeFrom(e.clipboardData)) e.preventDefault();
+    });
+    this.element.addEventListener('dragover', (e) => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    });
+    this.element.addEventListener('drop', (e) => {
+      if (this.attachments.takeFrom(e.dataTransfer)) e.preventDefault();
+    });
     this.update();
   }
 
@@ -203,6 +223,7 @@ export class Composer {
   }
 
   private onInput(): void {
+    this.refusal = '';
     this.updateMentions();
     this.update();
     this.hooks.draftChanged(this.box.value);
@@ -211,6 +232,15 @@ export class Composer {
 
   private trySend(): void {
     const text = this.box.value;
+    if (this.attachments.count > 0 && this.context?.kind !== 'edit' && this.hooks.post) {
+      const hooks = this.hooks;
+      this.attachments.send(text.trim(), (m) => hooks.post?.(m));
+      this.box.value = '';
+      this.update();
+      this.hooks.draftChanged('');
+      this.box.focus();
+      return;
+    }
     const check = checkDraft(text, this.maxBytes);
     if (!check.canSend) {
       this.problem.textContent = check.problem || 'Type a message first.';
@@ -231,10 +261,11 @@ export class Composer {
   private update(): void {
     const text = this.box.value;
     const check = checkDraft(text, this.maxBytes);
-    setDisabled(this.sendButton, !check.canSend);
+    const files = this.attachments.count > 0 && text.trim() === '';
+    setDisabled(this.sendButton, !check.canSend && !files);
     this.count.textContent = check.count;
     this.count.classList.toggle('over', check.bytes > this.maxBytes);
-    this.problem.textContent = check.problem;
+    this.problem.textContent = files ? '' : check.problem || this.refusal;
     this.hint.hidden = text !== '';
     let lines = 1;
     for (let i = text.indexOf('\n'); i >= 0 && lines < MAX_ROWS; i = text.indexOf('\n', i + 1)) lines++;

@@ -2,6 +2,7 @@
 // and where an unvisited row is assumed to be; every mounted row is measured and the timeline's
 // anchoring hides the correction. So: cheap (10,000 of them per snapshot) and roughly right.
 import type { ChatItem } from '../common/messages';
+import { imageBox } from './files';
 
 /** Font metrics probed from the live DOM, so estimates follow the user's font size. */
 export class Metrics {
@@ -61,6 +62,12 @@ export function estimateHeight(item: ChatItem, continuation: boolean, unread: bo
   if (item.deleted) return h + m.lineHeight;
   if (item.edited) h += m.lineHeight; // the (edited) label
   const body = item.body;
+  if (body.kind === 'file') {
+    // The image's box is known before its bytes (the row is drawn at that size from the start).
+    const box = imageBox(body.file, Math.min(m.textWidth, 320));
+    const caption = body.text ? lineCount(body.text, Math.max(10, Math.floor(m.textWidth / m.charWidth))) * m.lineHeight : 0;
+    return h + (box ? box.height + 4 : 0) + 32 + m.lineHeight + caption; // the bar with Save..., the status line
+  }
   if (body.kind === 'snippet') {
     const perLine = Math.max(10, Math.floor((m.textWidth - 20) / m.codeCharWidth));
     return h + m.lineHeight + 22 + lineCount(body.text, perLine) * m.codeLineHeight;

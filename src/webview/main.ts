@@ -25,6 +25,7 @@ import type { ChatItem, HostToWebview, RenderReport, Snapshot } from '../common/
 import { ActivityBar } from './activity-bar';
 import { Composer } from './composer';
 import { el, icon, ICONS } from './dom';
+import { fileReports, forgetAsked, setFilePost, setFileState } from './files';
 import { Header } from './header';
 import { MemberList } from './members';
 import { People } from './people';
@@ -72,6 +73,7 @@ const isLive = (item: ChatItem | undefined): boolean => item?.type === 'message'
 
 function start(): void {
   registerToolkit();
+  setFilePost(post);
   const state = loadState();
   const people = new People();
   let snapshotRenderMs: number | undefined;
@@ -135,6 +137,7 @@ function start(): void {
     typed: () => activity.typed(),
     editLast: () => actions.editLast(),
     toMessages: () => actions.toMessages(),
+    post,
   });
   const actions = new RowActions(timeline, composer, post);
   const activity = new ActivityBar(post, () => timeline.list);
@@ -187,6 +190,7 @@ function start(): void {
     switch (msg.type) {
       case 'snapshot': {
         const t0 = performance.now();
+        forgetAsked();
         applySnapshot(msg.snapshot);
         void document.body.offsetHeight; // include style and layout in the measurement
         snapshotRenderMs = performance.now() - t0;
@@ -237,6 +241,9 @@ function start(): void {
       case 'seenCount':
         activity.setSeenCount(msg.seq, msg.count);
         break;
+      case 'file':
+        setFileState(msg.id, msg.state, timeline.scroller);
+        break;
       case 'inspect': {
         const report: RenderReport = {
           ...buildReport({ timeline, bannerText: header.bannerShown, memberNames: members.names(), ownScripts, snapshotRenderMs, appendRenderMs }),
@@ -249,6 +256,8 @@ function start(): void {
           draft: composer.draft,
           mentions: composer.mentionNames,
           focus: focusName(search.element, composer.element, timeline.scroller),
+          files: fileReports(timeline.scroller),
+          attachments: composer.attachments.names,
         };
         post({ type: 'report', id: msg.id, report });
         break;

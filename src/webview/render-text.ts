@@ -2,6 +2,7 @@
 // textContent (via el()); the only attribute taken from peer text is a link's href, and the
 // tokenizer only makes links of http(s)/mailto. Clicks are handled by the timeline, which posts
 // `openLink`/`openSnippet` to the host instead of letting the webview navigate.
+import { fileText } from './files';
 import type { MessageBody } from '../common/message';
 import { el } from './dom';
 import { parseMessage, plainText, visibleControls, type Block } from './markup';
@@ -88,6 +89,7 @@ function renderSnippet(body: Extract<MessageBody, { kind: 'snippet' }>): HTMLEle
 /** The body as a reader hears it: used by the live region. */
 export function bodyText(body: MessageBody): string {
   if (body.kind === 'placeholder') return placeholderText(body);
+  if (body.kind === 'file') return fileText(body);
   return body.kind === 'snippet'
     ? `${snippetTitle(body)}\n${readable(visibleControls(body.text))}`
     : plainText(parseMessage(body.text));

@@ -4,6 +4,7 @@ import type { ChatItem, DeliveryStateView, WebviewToHost } from '../common/messa
 import { visibleName } from '../common/names';
 import { el, icon, ICONS, srOnly } from './dom';
 import { colorClass, senderMarks, type SenderMark } from './people';
+import { renderFile, showLarger } from './files';
 import { renderBody } from './render-text';
 import { quoteElement, reactionChips, rowTools } from './row-extras';
 import { DELETED_TEXT, rowCommands, sameQuote, type Quote } from './thread-text';
@@ -80,6 +81,9 @@ export function buildRow(item: ChatItem, opts: RowOptions): HTMLElement {
   if (item.deleted) {
     row.classList.add('deleted');
     body.append(el('div', 'deleted-text', DELETED_TEXT));
+  } else if (item.body.kind === 'file') {
+    renderFile(item.key, item.body, body);
+    if (item.body.text) renderBody({ kind: 'text', text: item.body.text }, body); // the caption
   } else renderBody(item.body, body);
   main.append(meta);
   if (opts.quote) main.append(quoteElement(opts.quote));
@@ -158,6 +162,15 @@ export function rowAction(e: MouseEvent): WebviewToHost | undefined {
       return { type: 'openSnippet', key };
     case 'openLink':
       return { type: 'openLink', url: target.getAttribute('href') ?? '' };
+    case 'fileSave':
+      return { type: 'fileSave', key };
+    case 'fileCancel': {
+      const id = target.closest<HTMLElement>('.file')?.dataset.fileId;
+      return id ? { type: 'fileCancel', id } : undefined;
+    }
+    case 'fileView':
+      showLarger(target);
+      return undefined;
     default:
       return undefined;
   }

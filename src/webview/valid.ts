@@ -17,6 +17,7 @@ export function isChatItem(x: unknown): x is ChatItem {
   if (!validExtras(x)) return false;
   if (body.kind === 'text') return true;
   if (body.kind === 'placeholder') return typeof body.reason === 'string';
+  if (body.kind === 'file') return validFile(body.file);
   return (
     body.kind === 'snippet' &&
     typeof body.path === 'string' &&
@@ -24,6 +25,12 @@ export function isChatItem(x: unknown): x is ChatItem {
     typeof body.endLine === 'number' &&
     typeof body.language === 'string'
   );
+}
+
+/** What a file row reads of a file (the host checked the rest on receipt). */
+function validFile(f: unknown): boolean {
+  if (!isObject(f) || typeof f.id !== 'string' || typeof f.name !== 'string' || typeof f.mime !== 'string' || typeof f.size !== 'number') return false;
+  return (f.width === undefined && f.height === undefined) || (typeof f.width === 'number' && typeof f.height === 'number' && f.width > 0 && f.height > 0);
 }
 
 /** A reply's target and the reactions, which rows and quotes read (names and emoji are drawn as text). */
