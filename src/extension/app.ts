@@ -6,6 +6,7 @@ import { displayFingerprint } from '../protocol/fingerprint';
 import type { Invite } from '../protocol/invite';
 import { ChatSession, type RoomKeys } from './chatSession';
 import { changeName, openSnippet, registerCommands } from './commands';
+import { registerFileCommands } from './fileCommands';
 import { FileHost } from './files';
 import { Disposable } from './dispose';
 import { FileHistory, type HistoryStorage, MemoryHistory } from './history';
@@ -99,6 +100,7 @@ export class App extends Disposable {
     this._register({ dispose: () => clearInterval(relist) });
     this.views = this._register(new RoomViews({ main: () => this.main, hub: this.hub, panels: this.panels, sidebar: this.sidebar, statusBar: this.statusBar, log: this.notifier.log }));
     for (const d of registerCommands(this)) this._register(d);
+    for (const d of registerFileCommands(this)) this._register(d);
     for (const d of registerRoomCommands(this)) this._register(d);
     for (const d of registerDmCommands(this)) this._register(d);
     this._register(registerRotateCommand(this));

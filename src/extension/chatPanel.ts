@@ -239,7 +239,7 @@ export class ChatPanel extends Disposable {
     }
   }
 
-  private get filePanel(): FilePanel {
+  get filePanel(): FilePanel {
     return { session: this.session, webview: this.panel.webview, post: (m) => this.post(m) };
   }
 

@@ -36,6 +36,9 @@ export interface WhatsUdpApi {
   verifyStep(): string | undefined;
   /** The sidebar's rows as they read now: the rooms, the groups, the people (empty before the chat starts). */
   sidebarRows(): { label: string; description: string }[];
+  /** (issue 14) The next Save... of a file writes to this path instead of showing the save dialog
+   * (the test's answer to the dialog, as a user would pick that path). */
+  answerNextSave(fsPath: string): void;
   /** (issue 11) The rooms joined besides the default one, and each one's session and panel. */
   rooms: {
     joined(): string[];
@@ -77,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): WhatsUdpApi {
     serverInvite: () => (a.server.info?.invite ? formatInvite(a.server.info.invite) : undefined),
     verifyStep,
     sidebarRows: () => a.sidebar.rows(),
+    answerNextSave: (fsPath) => a.files.answerNextSave(fsPath),
     rooms: {
       joined: () => a.hub.list.map((e) => e.joined.room),
       session: (room) => a.hub.entry(room)?.session,

@@ -52,6 +52,11 @@ export class FileHost {
     this.cacheDir = vscode.Uri.joinPath(storage, 'images');
   }
 
+  /** The integration test answers the next save dialog with this path. */
+  answerNextSave(fsPath: string): void {
+    this.nextSaveUri = vscode.Uri.file(fsPath);
+  }
+
   private post(panels: Iterable<FilePanel>, id: string, state: FileStateView): void {
     for (const p of panels) p.post({ type: 'file', id, state });
   }
