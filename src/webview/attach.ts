@@ -6,7 +6,7 @@
 import { safeFileName } from '../common/filename';
 import { sniffImage } from '../common/image-type';
 import { fileSizeProblem, fileSizeText, MAX_FILE_BYTES } from '../common/message';
-import type { WebviewToHost } from '../common/messages';
+import type { FileStateView, WebviewToHost } from '../common/messages';
 import { el } from './dom';
 
 interface Pending {
@@ -87,8 +87,36 @@ export class Attachments {
   private remove(p: Pending): void {
     this.pending = this.pending.filter((x) => x !== p);
     p.element.remove();
-    this.element.hidden = this.pending.length === 0;
+    this.element.hidden = this.pending.length === 0 && this.uploads.size === 0;
     this.changed();
+  }
+
+  private readonly uploads = new Map<string, HTMLElement>();
+
+  /** An upload's progress, under the box: "Sending name… 40%" with Cancel; gone when it is sent. */
+  showUpload(id: string, s: FileStateView, post: (m: WebviewToHost) => void): void {
+    let line = this.uploads.get(id);
+    if (s.phase === 'done' || s.phase === 'cancelled') {
+      line?.remove();
+      this.uploads.delete(id);
+      this.element.hidden = this.pending.length === 0 && this.uploads.size === 0;
+      return;
+    }
+    if (!line) {
+      line = el('div', 'attachment upload');
+      this.uploads.set(id, line);
+      this.element.append(line);
+      this.element.hidden = false;
+    }
+    const pct = s.total ? ` ${Math.floor((100 * (s.done ?? 0)) / s.total)}%` : '';
+    const text = s.phase === 'failed' ? `${s.name ?? 'A file'} was not sent: ${s.text ?? 'the transfer failed'}` : `Sending ${s.name ?? ''}…${pct}`;
+    const close = el('button', 'attachment-remove', '×');
+    close.type = 'button';
+    const label = s.phase === 'failed' ? 'Dismiss' : 'Cancel sending';
+    close.title = label;
+    close.setAttribute('aria-label', label);
+    close.addEventListener('click', () => (s.phase === 'failed' ? this.showUpload(id, { phase: 'done' }, post) : post({ type: 'fileCancel', id })));
+    line.replaceChildren(el('span', 'attachment-name', text), close);
   }
 
   /** Sends every attachment (the first with `caption`) and empties the list. */
@@ -98,7 +126,7 @@ export class Attachments {
     });
     for (const p of this.pending) p.element.remove();
     this.pending = [];
-    this.element.hidden = true;
+    this.element.hidden = this.uploads.size === 0;
     this.changed();
   }
 }

@@ -242,7 +242,8 @@ function start(): void {
         activity.setSeenCount(msg.seq, msg.count);
         break;
       case 'file':
-        setFileState(msg.id, msg.state, timeline.scroller);
+        if (msg.state.upload) composer.attachments.showUpload(msg.id, msg.state, post);
+        else setFileState(msg.id, msg.state, timeline.scroller);
         break;
       case 'inspect': {
         const report: RenderReport = {
