@@ -73,11 +73,17 @@ export class FileHost {
     if (!fetched) return;
     const [bytes, panels] = fetched;
     if (!sniffImage(bytes)) return this.post(panels, file.id, { phase: 'failed', text: 'Not shown: its bytes are not a png, jpeg, gif or webp image. Save… still saves it.' });
+    await this.keep(file.sha256, bytes);
+    for (const p of panels) this.post([p], file.id, { phase: 'done', src: p.webview.asWebviewUri(cached).toString() });
+  }
+
+  /** Writes an image into the cache under its SHA-256 (0600, in a 0700 folder; whole or not at all). */
+  private async keep(sha256: string, bytes: Uint8Array): Promise<void> {
+    const cached = vscode.Uri.joinPath(this.cacheDir, sha256);
     await fsp.mkdir(this.cacheDir.fsPath, { recursive: true, mode: 0o700 });
-    const tmp = `${cached.fsPath}.${process.pid}.tmp`;
+    const tmp = `${cached.fsPath}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     await fsp.writeFile(tmp, bytes, { mode: 0o600 });
     await fsp.rename(tmp, cached.fsPath);
-    for (const p of panels) this.post([p], file.id, { phase: 'done', src: p.webview.asWebviewUri(cached).toString() });
   }
 
   /** Fetches a file, telling the panels its progress; undefined when it failed or was cancelled (said in the row). */
@@ -151,7 +157,9 @@ export class FileHost {
         this.running.set(upId, { cancel: () => t.cancel(), panels: new Set(panel ? [panel] : []) });
         tell({ phase: 'sending', done: 0, total: file.bytes.length });
         try {
-          await t.done;
+          const sent = await t.done;
+          // The sender's own image is shown from the bytes it has, not fetched back from the relay.
+          if (sent.body.kind === 'file' && sniffImage(file.bytes)) await this.keep(sent.body.file.sha256, file.bytes).catch(() => undefined);
           tell({ phase: 'done' });
         } finally {
           cancel.dispose();

@@ -2,7 +2,7 @@
 // and where an unvisited row is assumed to be; every mounted row is measured and the timeline's
 // anchoring hides the correction. So: cheap (10,000 of them per snapshot) and roughly right.
 import type { ChatItem } from '../common/messages';
-import { imageBox } from './files';
+import { imageBox } from './image-box';
 
 /** Font metrics probed from the live DOM, so estimates follow the user's font size. */
 export class Metrics {

@@ -5,22 +5,13 @@
 // estimate uses the same box), and the host fills it with a cached copy it fetched, checked and
 // sniffed. Nothing is opened or run: Save... asks the host, which asks where.
 import { safeFileName } from '../common/filename';
-import { isInlineImageType } from '../common/image-type';
-import { type FileBody, type FileInfo, fileSizeText } from '../common/message';
+import { type FileBody, fileSizeText } from '../common/message';
 import type { FileRowReport, FileStateView, WebviewToHost } from '../common/messages';
 import { el, icon } from './dom';
+import { imageBox } from './image-box';
 import { button } from './toolkit';
 
-/** An image is shown at most this wide (CSS pixels), and never wider than the row. */
-export const IMAGE_MAX_WIDTH = 320;
 const FILE_ICON = 'M3.5 1.5h6l3 3v10h-9zm1 1v11h7V5.5H9V2.5zm5.5.4V4.5h1.6z';
-
-/** An inline image's box for `file`, or undefined when it is not shown inline. */
-export function imageBox(file: FileInfo, maxWidth = IMAGE_MAX_WIDTH): { width: number; height: number } | undefined {
-  if (!isInlineImageType(file.mime) || !file.width || !file.height) return undefined;
-  const width = Math.min(file.width, maxWidth);
-  return { width, height: Math.round((width * file.height) / file.width) };
-}
 
 /** Each file's transfer as the host last told it, by file id: rows are rebuilt, the states stay. */
 const states = new Map<string, FileStateView>();
