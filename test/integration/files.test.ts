@@ -138,4 +138,19 @@ describe('WhatsUDP files and images in the panel', function () {
     assert.equal(s.file.mime, 'application/octet-stream');
     assert.equal(s.file.width, undefined);
   });
+
+  it('a file the relay no longer has: the row says so, in place of the image too, and Save writes nothing', async () => {
+    const gone = (name: string, mime: string, size: { width: number; height: number } | object) =>
+      bob.client.send({ kind: 'file', text: '', file: { id: randomBytes(16).toString('hex'), key: randomBytes(32).toString('base64url'), name, size: 1000, sha256: randomBytes(32).toString('hex'), mime, ...size } });
+    gone('lost.pdf', 'application/pdf', {});
+    gone('lost.png', 'image/png', { width: 100, height: 50 });
+    const r = await until('the lost image row saying the relay has it no more', (x) => /no longer has/.test(row(x, 'lost.png')?.status ?? ''));
+    assert.deepEqual(row(r, 'lost.png')!.box, { width: 100, height: 50 }, 'its box stays as reserved');
+    assert.equal(row(r, 'lost.png')!.loaded, false);
+    const target = path.join(dir, 'lost.pdf');
+    api.answerNextSave(target);
+    api.panel.receive({ type: 'fileSave', key: row(r, 'lost.pdf')!.key });
+    await until('the lost file row saying so', (x) => /no longer has/.test(row(x, 'lost.pdf')?.status ?? ''));
+    assert.equal(fs.existsSync(target), false, 'nothing written');
+  });
 });
