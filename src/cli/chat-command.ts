@@ -11,6 +11,7 @@ import { PASSPHRASE_WARNING, passphraseSecret } from '../chat/passphrase';
 import { UsageError, type ChatArgs } from './args';
 import { COMMANDS_HELP, lineToCommand, type RoomCommand } from './commands';
 import { EXIT } from './help';
+import { FileCommands } from './file-commands';
 import { MessageLines } from './input';
 import { runRoomCommand, sealedInvite } from './room-commands';
 import { RoomsChat } from './rooms-chat';
@@ -38,8 +39,10 @@ export function startChat(args: ChatArgs, io: Io): Session {
     finish(code);
   };
   // Closing waits for the keyring too: a rekey just taken in is being written.
-  const closeAll = (leave: boolean): Promise<void> =>
-    bounded(Promise.all([...chat.rooms.map((r) => r.client.close({ leave })), keys.then((k) => k.idle())]), 2000);
+  const closeAll = (leave: boolean): Promise<void> => {
+    files.cancelAll(); // a transfer cut short leaves nothing: no message, no half-saved file
+    return bounded(Promise.all([...chat.rooms.map((r) => r.client.close({ leave })), keys.then((k) => k.idle()), files.idle()]), 2000);
+  };
 
   const told = new Set<string>();
   const host: RoomHost = {
@@ -62,6 +65,8 @@ export function startChat(args: ChatArgs, io: Io): Session {
   };
 
   const chat = new RoomsChat(args, io, host);
+  // /send and /get (issue 14): each transfer goes on beside the chat; one that fails counts as a line not sent.
+  const files = new FileCommands(chat, io, () => over, () => lines.problems++);
 
   // A sealed room's newer keys (issue 9: learnt from a rekey) are kept beside the identity, so a
   // restart with the room's first link still reads what came after the rotation.
@@ -119,6 +124,7 @@ export function startChat(args: ChatArgs, io: Io): Session {
       // A mistake in the line, the user's to fix: said as such, never as an internal error.
       if ('error' in c) throw new UsageError(c.error);
       if ('room' in c) return later(() => act(c.room));
+      if ('file' in c) return later(() => files.run(c.file));
       const send = (): void => void (over ? undefined : chat.current.client.send(c.send));
       if (queued === 0) send();
       else later(send);
@@ -136,6 +142,7 @@ export function startChat(args: ChatArgs, io: Io): Session {
     }
     await invited;
     await queue;
+    await files.finish(args.waitMs); // a file being sent is sent (its message then settles as any)
     const undelivered = (await Promise.all(chat.rooms.map((r) => r.settle(args.waitMs)))).reduce((a, b) => a + b, 0);
     if (over) return;
     if (undelivered > 0) io.err(`whatsudp: ${undelivered} message${undelivered === 1 ? '' : 's'} not delivered`);

@@ -23,6 +23,10 @@ export const COMMANDS_HELP = [
   '  /rotate [--remove NAME | --admin NAME]  a new key for the current sealed room (its creator or',
   '                      admins), --remove leaving NAME out; --admin NAME (creator only) lets NAME',
   '                      rotate it too; prints the new invite link: the old one lets no one new in',
+  '  /send PATH [CAPTION] send a file (at most 16 MiB; a path with spaces in quotes) to the current room',
+  '  /get SEQ [PATH]     save file #SEQ of the current room in folder PATH (under its sender\'s name made',
+  '                      safe; default: this folder) or as file PATH; never overwrites: "name (1).pdf"',
+  '  /cancel             stop every /send and /get still going (nothing is sent or saved of them)',
   '  /help               this list',
   'SEQ is the number --seq prints before each message (and --json has as "seq"). Messages of a joined',
   'room other than the current one print after "[ROOM] " (a direct message\'s after "[dm NAME] ").',
@@ -37,7 +41,10 @@ export type RoomCommand =
   | { kind: 'leave'; room?: string }
   | { kind: 'rotate'; remove?: string; admin?: string };
 
-export type Command = { send: SendableBody } | { help: true } | { room: RoomCommand } | { error: string };
+/** What a file command asks for (file-commands.ts carries it out). */
+export type FileCommand = { kind: 'send'; path: string; caption: string } | { kind: 'get'; seq: number; dest?: string } | { kind: 'cancel' };
+
+export type Command = { send: SendableBody } | { help: true } | { room: RoomCommand } | { file: FileCommand } | { error: string };
 
 /** A room's name as typed: lower-cased (room names are), or why it cannot be one. */
 export function typedRoom(typed: string): { room: string } | { error: string } {
@@ -96,6 +103,36 @@ function roomCommand(name: string, rest: string): Command | undefined {
   }
 }
 
+/** A path as typed: in double or single quotes (then it may hold spaces), or up to the first space. */
+function typedPath(text: string): { path: string; rest: string } | undefined {
+  const m = /^(?:"([^"]*)"|'([^']*)'|(\S+))(.*)$/s.exec(text.trim());
+  const path = m?.[1] ?? m?.[2] ?? m?.[3] ?? '';
+  return m && path !== '' ? { path, rest: m[4].trim() } : undefined;
+}
+
+function fileCommand(name: string, rest: string): Command | undefined {
+  switch (name) {
+    case 'send': {
+      const p = typedPath(rest);
+      return p ? { file: { kind: 'send', path: p.path, caption: p.rest } } : { error: 'usage: /send PATH [CAPTION] (a path with spaces in quotes)' };
+    }
+    case 'get': {
+      const [seqWord = ''] = rest.trim().split(/\s/, 1);
+      const seq = SEQ.exec(seqWord);
+      if (!seq || Number(seq[1]) === 0) return { error: 'usage: /get SEQ [PATH] (SEQ is a file message\'s number, as --seq and the message show it)' };
+      // The rest of the line is the path: a folder's name may have spaces, quoted or not.
+      const tail = rest.trim().slice(seqWord.length).trim();
+      const quoted = /^"([^"]*)"$|^'([^']*)'$/s.exec(tail);
+      const dest = quoted ? (quoted[1] ?? quoted[2]) : tail;
+      return { file: { kind: 'get', seq: Number(seq[1]), ...(dest !== '' ? { dest } : {}) } };
+    }
+    case 'cancel':
+      return rest.trim() === '' ? { file: { kind: 'cancel' } } : { error: 'usage: /cancel' };
+    default:
+      return undefined;
+  }
+}
+
 const SEQ = /^#?(\d{1,10})$/;
 
 /** The message a line sends (`commands` off: always the line itself). */
@@ -109,7 +146,7 @@ export function lineToCommand(line: string, commands: boolean): Command {
   const to = seq ? Number(seq[1]) : 0;
   const text = rest.slice((seqWord ?? '').length).replace(/^\s+/, '');
   const needSeq = (usage: string): Command => ({ error: `usage: ${usage} (SEQ is a message's number, as --seq shows it)` });
-  const room = roomCommand(name, rest);
+  const room = roomCommand(name, rest) ?? fileCommand(name, rest);
   if (room) return room;
   switch (name) {
     case 'help':

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { numberedFileName } from '../common/filename';
-import { formatBytes } from './file-meta';
+import { tooLargeText } from '../common/message';
 
 /** Where /get saves: a folder and the name to give the file there (numbered if it is taken). */
 export interface SaveTarget {
@@ -37,7 +37,7 @@ function readProblem(err: unknown, shown: string): string {
 /** A file's bytes and name (the last part of its path), or why it cannot be sent. */
 export async function readForSending(where: string, shown: string, maxBytes: number): Promise<{ bytes: Buffer; name: string } | { error: string }> {
   const name = path.basename(where);
-  const tooLarge = (size: number): { error: string } => ({ error: `${shown} is ${formatBytes(size)}; files can be at most ${formatBytes(maxBytes).replace('.0 ', ' ')}` });
+  const tooLarge = (size: number): { error: string } => ({ error: `${shown} is ${tooLargeText(size, maxBytes)}` });
   let st;
   try {
     st = await stat(where);

@@ -1,7 +1,8 @@
 // How the terminal client shows room messages: `name: text` lines for people, JSON lines for scripts.
 // Pure functions, so that what a hostile peer can make appear on a terminal is tested without sockets.
 import type { MessageBody } from '../protocol/packets';
-import { isAction, type ActionBody } from '../common/message';
+import { isAction, type ActionBody, type FileBody } from '../common/message';
+import { formatBytes } from './file-meta';
 import type { Change, Entry } from '../common/thread';
 import type { RoomMessage, Sender } from '../chat';
 import { controlPattern } from '../common/control';
@@ -42,9 +43,17 @@ const INDENT = '  ';
  * datagram, so the name is a claim. A name cannot hide it: the mark comes after whatever it says. */
 export const UNVERIFIED_MARK = ' [unverified]';
 
+/** A file message's line after the sender: `📎 report.pdf (1.2 MiB)`, an image's size after it. The
+ * name is the sender's: shown escaped like any text of theirs. */
+export function fileLine(body: FileBody): string {
+  const { name, size, width, height } = body.file;
+  const box = width !== undefined && height !== undefined ? `, ${width}×${height}` : '';
+  return `📎 ${escapeName(name)} (${formatBytes(size)}${box})`;
+}
+
 /** A message as terminal lines (no final newline): the first after `name: ` (`name [unverified]: `
- * for a legacy sender), the rest indented. */
-export function formatMessage(name: string, body: MessageBody, unverified = false): string {
+ * for a legacy sender), the rest indented. `seq`, where /get can fetch it: a file says how. */
+export function formatMessage(name: string, body: MessageBody, unverified = false, seq?: number): string {
   // A reaction, edit or delete as what it does (the relay's --log has no thread to say to whose message).
   if (isAction(body)) return formatAction(name, body, { kind: 'message' });
   const who = escapeName(name) + (unverified ? UNVERIFIED_MARK : '');
@@ -58,6 +67,11 @@ export function formatMessage(name: string, body: MessageBody, unverified = fals
     if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
     const where = `[${escapeName(body.path)}:${body.startLine}-${body.endLine}]`;
     return [`${who}: ${where}`, ...lines.map((l) => INDENT + escapeLine(l))].join('\n');
+  }
+  if (body.kind === 'file') {
+    // The caption, if any, under the file's line, as a message's further lines are.
+    const caption = body.text === '' ? [] : textLines(body.text);
+    return [`${who}: ${fileLine(body)}${seq !== undefined ? ` — /get ${seq} to save` : ''}`, ...caption.map((l) => INDENT + escapeLine(l))].join('\n');
   }
   const [first, ...rest] = textLines(body.text);
   return [`${who}: ${escapeLine(first)}`, ...rest.map((l) => INDENT + escapeLine(l))].join('\n');
@@ -93,6 +107,7 @@ export function formatAction(name: string, b: ActionBody, c: Change): string {
 
 /** The first line of a message, escaped and cut short, to name it in an error. */
 export function firstLine(body: MessageBody, maxChars = 80): string {
+  if (body.kind === 'file') return fileLine(body);
   const line = textLines(body.text).find((l) => l.trim() !== '') ?? '';
   const chars = [...line];
   const cut = chars.length > maxChars ? chars.slice(0, maxChars - 1).join('') + '…' : line;
@@ -128,6 +143,23 @@ export interface MessageJson {
   remove: boolean | null;
   /** The room the message is in (issue 11: a chat can be in several); null for a seed line. */
   room: string | null;
+  /** A file (kind "file", issue 14): what its message says of it (never its key: a log must not
+   * hand out a sealed room's files); its caption is `text`. Null for every other kind. */
+  file: FileJson | null;
+}
+
+export interface FileJson {
+  name: string;
+  size: number;
+  sha256: string;
+  mime: string;
+  width?: number;
+  height?: number;
+}
+
+function fileJson(body: FileBody): FileJson {
+  const { name, size, sha256, mime, width, height } = body.file;
+  return { name, size, sha256, mime, ...(width !== undefined ? { width } : {}), ...(height !== undefined ? { height } : {}) };
 }
 
 export function messageJson(msg: RoomMessage, backfill: boolean, room = 'main'): MessageJson {
@@ -152,6 +184,7 @@ export function messageJson(msg: RoomMessage, backfill: boolean, room = 'main'):
     emoji: msg.kind === 'reaction' ? msg.emoji : null,
     remove: msg.kind === 'reaction' ? msg.remove : null,
     room,
+    file: msg.kind === 'file' ? fileJson(msg) : null,
   };
 }
 
@@ -179,6 +212,7 @@ export function legacyJson(name: string, text: string, time: number): MessageJso
     emoji: null,
     remove: null,
     room: null,
+    file: null,
   };
 }
 

@@ -27,7 +27,8 @@ const EXIT_TABLE = `Exit codes:
   2    usage: an unknown or bad option, a bad name or address
   3    no relay answered (chat), or its host name cannot be resolved
   4    cannot listen: the UDP port is in use, or the address is not this machine's
-  5    some messages were not delivered (each is named on stderr), or a line was too long
+  5    some messages were not delivered (each is named on stderr), or a line was too long,
+       or a command (such as /send or /get) could not be done
   6    the relay refused to let us in (room full, name refused, a sealed room without its
        invite link or whose key was rotated without you, no room of that name, too many
        rooms on the relay), or a sealed room made with --create --sealed was there, open
@@ -142,12 +143,13 @@ Options:
                        salt) instead of a link: join it, or make it with --create. Warns that a
                        relay can try passphrases offline: a weak one falls; a link cannot
   --json               print one JSON object per message instead: seq, time, msgId,
-                       sender {id, name, legacy}, kind (text, snippet, reaction, edit, delete,
-                       placeholder), text, path, startLine, endLine, language, reason,
+                       sender {id, name, legacy}, kind (text, snippet, file, reaction, edit,
+                       delete, placeholder), text, path, startLine, endLine, language, reason,
                        backfill, verified (true for a message whose author's signature checked
                        out), fingerprint (the key that signed it), replyTo (the seq a reply
                        answers), to (the seq a reaction, edit or delete acts on), emoji, remove,
-                       room (the room it is in); null where they do not apply
+                       room (the room it is in), file {name, size, sha256, mime, width?,
+                       height?} (a file: its caption is text); null where they do not apply
   --seq                print each message's seq before it: "#12 ann: hi" (what commands take)
   --commands           lines starting with "/" are commands even when stdin is not a terminal
                        (at a terminal they always are): /reply SEQ TEXT, /react SEQ EMOJI,
@@ -161,7 +163,12 @@ Options:
                        NAME: a sealed room of your two device keys), /leave [ROOM],
                        /rotate [--remove NAME | --admin NAME] (a new key for the current sealed
                        room, without NAME, or letting NAME rotate it too: its creator only, or
-                       an admin it named; prints the new invite link).
+                       an admin it named; prints the new invite link), and for files:
+                       /send PATH [CAPTION] (a file of at most 16 MiB to the current room; a
+                       path with spaces in quotes), /get SEQ [PATH] (save file #SEQ of the
+                       current room in folder PATH, default the current one, under its
+                       sender's name made safe, or as file PATH; never overwrites: "name
+                       (1).pdf"), /cancel (stop every transfer going on).
                        Messages of a joined room other than the current one print after
                        "[ROOM] " (a direct message's after "[dm NAME] "). "//" sends a
                        line starting with "/"; an unknown command sends nothing and says so

@@ -6,12 +6,15 @@ import { ChatClient, type ClientOptions, type OutgoingMessage, type RoomMessage 
 import { formatAddress } from '../chat';
 import { conflictText, FileStore, NameWatch } from '../chat/identity';
 import type { Keyring } from '../chat/identity/keyring';
-import { isAction } from '../common/message';
+import { isAction, type FileInfo } from '../common/message';
 import { Thread } from '../common/thread';
 import { nodeCrypto } from '../protocol/crypto';
 import type { ChatArgs } from './args';
 import { escapeName, firstLine, formatAction, formatMessage, jsonLine, messageJson, replyLine } from './format';
 import { sleep, type Io } from './session';
+
+// A chat that runs for weeks sees many files; /get reaches this many of the newest.
+const MAX_FILES_KEPT = 10_000;
 
 /** Which room, and how to get in: what ClientOptions the room adds to the chat's own. */
 export interface RoomSpec {
@@ -49,6 +52,8 @@ export class JoinedRoom {
   private joinedOnce = false;
   // What replies, reactions, edits and deletes refer to, as this reader has it (common/thread.ts).
   private readonly thread = new Thread();
+  // The file messages this chat has seen here, by seq: what /get SEQ fetches (the newest kept).
+  private readonly files = new Map<number, FileInfo>();
 
   constructor(
     private readonly args: ChatArgs,
@@ -96,10 +101,21 @@ export class JoinedRoom {
     this.printedSeq = Math.max(this.printedSeq, msg.seq);
     if (this.host.isCurrent(this)) this.looked = this.printedSeq;
     const change = this.thread.add({ seq: msg.seq, sender: msg.sender, verified: msg.verified, body: msg });
+    if (msg.kind === 'file') this.keepFile(msg.seq, msg.file);
     if (this.args.json) return this.io.out(jsonLine(messageJson(msg, backfill, this.spec.room)));
-    let text = isAction(msg) ? formatAction(msg.sender.name, msg, change) : formatMessage(msg.sender.name, msg, msg.sender.legacy);
+    let text = isAction(msg) ? formatAction(msg.sender.name, msg, change) : formatMessage(msg.sender.name, msg, msg.sender.legacy, msg.seq);
     if (msg.kind === 'text' && msg.replyTo !== undefined) text += `\n${replyLine(msg.replyTo, this.thread.get(msg.replyTo))}`;
     this.out(this.args.seq ? `#${msg.seq} ${text}` : text);
+  }
+
+  private keepFile(seq: number, file: FileInfo): void {
+    this.files.set(seq, file);
+    if (this.files.size > MAX_FILES_KEPT) this.files.delete(this.files.keys().next().value ?? seq);
+  }
+
+  /** The file of message #seq as this chat saw it here; 'not a file' for a message of another kind. */
+  fileAt(seq: number): FileInfo | 'not a file' | undefined {
+    return this.files.get(seq) ?? (this.thread.get(seq) ? 'not a file' : undefined);
   }
 
   private reportUndelivered(o: OutgoingMessage): void {

@@ -82,7 +82,14 @@ export function fileInfoProblem(f: FileInfo): string | undefined {
 
 /** Why a file cannot be sent because of its size (with both sizes), or undefined. */
 export function fileSizeProblem(name: string, size: number): string | undefined {
-  return size > MAX_FILE_BYTES ? `${name} is ${fileSizeText(size)}; files can be at most 16 MiB.` : undefined;
+  return size > MAX_FILE_BYTES ? `${name} is ${tooLargeText(size, MAX_FILE_BYTES)}.` : undefined;
+}
+
+/** "700.0 MiB; files can be at most 16 MiB", in bytes when rounding would show the two sizes alike. */
+export function tooLargeText(size: number, max: number): string {
+  const [shown, limit] = [fileSizeText(size), fileSizeText(max).replace('.0 ', ' ')];
+  if (shown.replace('.0 ', ' ') !== limit) return `${shown}; files can be at most ${limit}`;
+  return `${size.toLocaleString('en-US')} bytes; files can be at most ${max.toLocaleString('en-US')} bytes (${limit})`;
 }
 
 export const isAction = (b: MessageBody): b is ActionBody => b.kind === 'reaction' || b.kind === 'edit' || b.kind === 'delete';

@@ -88,7 +88,7 @@ describe('whatsudp chat', { skip, timeout: 60_000 }, () => {
       [3, 'x = 1\n', true, 'snippet'],
     ]);
     for (const m of got) {
-      assert.deepEqual(Object.keys(m), ['seq', 'time', 'msgId', 'sender', 'kind', 'text', 'path', 'startLine', 'endLine', 'language', 'reason', 'backfill', 'verified', 'fingerprint', 'replyTo', 'to', 'emoji', 'remove', 'room']);
+      assert.deepEqual(Object.keys(m), ['seq', 'time', 'msgId', 'sender', 'kind', 'text', 'path', 'startLine', 'endLine', 'language', 'reason', 'backfill', 'verified', 'fingerprint', 'replyTo', 'to', 'emoji', 'remove', 'room', 'file']);
       assert.equal(typeof m.time, 'number');
       assert.equal(typeof m.msgId, 'number');
       const sender = m.sender as Record<string, unknown>;

@@ -43,7 +43,7 @@ describe('readForSending', () => {
     writeFileSync(big, Buffer.alloc(MAX));
     assert.ok('bytes' in (await readForSending(big, 'x.iso', MAX)), 'exactly 16 MiB is allowed');
     writeFileSync(big, Buffer.alloc(MAX + 1));
-    assert.deepEqual(await readForSending(big, 'x.iso', MAX), { error: 'x.iso is 16.0 MiB; files can be at most 16 MiB' });
+    assert.deepEqual(await readForSending(big, 'x.iso', MAX), { error: 'x.iso is 16,777,217 bytes; files can be at most 16,777,216 bytes (16 MiB)' });
   });
 
   it('refuses a file it may not read', { skip: process.getuid?.() === 0 && 'root reads every file' }, async () => {

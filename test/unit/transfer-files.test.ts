@@ -57,7 +57,7 @@ test('a fetch of a file the relay does not have says FILE_GONE with its sentence
   const ann = await h.client(relay.address(), 'ann', { wantsRoster: false });
   const info = { id: randomBytes(16).toString('hex'), key: randomBytes(32).toString('base64url'), name: 'report.pdf', size: 5000, sha256: 'a'.repeat(64), mime: 'application/pdf' };
   await assert.rejects(ann.client.fetchFile(info).done, (e: ChatError) => e.code === 'FILE_GONE' && e.message === "The relay no longer has report.pdf (it keeps files up to its file store's size).");
-  assert.throws(() => ann.client.sendFile({ bytes: new Uint8Array(16 * 1024 * 1024 + 1), name: 'x.iso' }), (e: ChatError) => e.code === 'TOO_LARGE' && e.message === 'x.iso is 16.0 MiB; files can be at most 16 MiB.');
+  assert.throws(() => ann.client.sendFile({ bytes: new Uint8Array(16 * 1024 * 1024 + 1), name: 'x.iso' }), (e: ChatError) => e.code === 'TOO_LARGE' && e.message === 'x.iso is 16,777,217 bytes; files can be at most 16,777,216 bytes (16 MiB).');
 });
 
 test('an empty file and an image arrive with their caption and box; the receiver sees the message before fetching', async () => {
