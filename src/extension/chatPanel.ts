@@ -264,7 +264,8 @@ export class ChatPanel extends Disposable {
       `style-src ${webview.cspSource} 'nonce-${nonce}'`,
       `script-src 'nonce-${nonce}'`,
       `font-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource} data:`,
+      // Images only from the extension and the image cache (issue 14): no data: or blob: URLs.
+      `img-src ${webview.cspSource}`,
     ].join('; ');
     return `<!DOCTYPE html>
 <html lang="en">

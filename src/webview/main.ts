@@ -6,7 +6,7 @@
 //     <meta charset="UTF-8">
 //     <meta http-equiv="Content-Security-Policy" content="default-src 'none';
 //       style-src ${webview.cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}';
-//       font-src ${webview.cspSource}; img-src ${webview.cspSource} data:;">
+//       font-src ${webview.cspSource}; img-src ${webview.cspSource};">
 //     <meta name="viewport" content="width=device-width, initial-scale=1.0">
 //     <link rel="stylesheet" nonce="${nonce}" href="${asWebviewUri('media/chat.css')}">
 //     <title>WhatsUDP</title>
