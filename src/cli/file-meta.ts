@@ -72,14 +72,4 @@ export function imageDimensions(bytes: Uint8Array, mime: string): { width: numbe
 }
 
 /** A size for a person: `512 B`, `1.2 KiB`, `16.0 MiB`, `700.0 MiB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
+export { fileSizeText as formatBytes } from '../common/message';

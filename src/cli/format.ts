@@ -1,7 +1,7 @@
 // How the terminal client shows room messages: `name: text` lines for people, JSON lines for scripts.
 // Pure functions, so that what a hostile peer can make appear on a terminal is tested without sockets.
 import type { MessageBody } from '../protocol/packets';
-import { isAction, type ActionBody, type FileBody } from '../common/message';
+import { isAction, type ActionBody, type FileBody, type FileInfo } from '../common/message';
 import { formatBytes } from './file-meta';
 import type { Change, Entry } from '../common/thread';
 import type { RoomMessage, Sender } from '../chat';
@@ -148,14 +148,7 @@ export interface MessageJson {
   file: FileJson | null;
 }
 
-export interface FileJson {
-  name: string;
-  size: number;
-  sha256: string;
-  mime: string;
-  width?: number;
-  height?: number;
-}
+export type FileJson = Omit<FileInfo, 'id' | 'key'>;
 
 function fileJson(body: FileBody): FileJson {
   const { name, size, sha256, mime, width, height } = body.file;
