@@ -38,6 +38,9 @@ interface Running {
   panels: Set<FilePanel>;
 }
 
+/** The image cache's size; past it the least recently shown images go (they are fetched again if needed). */
+const CACHE_BYTES = 256 * 1024 * 1024;
+
 const failure = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class FileHost {
@@ -66,7 +69,11 @@ export class FileHost {
     const file = panel.session.fileAt(key);
     if (!file || !isInlineImageType(file.mime) || file.size > MAX_FILE_BYTES || file.width === undefined) return;
     const cached = vscode.Uri.joinPath(this.cacheDir, file.sha256); // 64 hex digits, checked on receipt
-    if (await exists(cached.fsPath)) return this.post([panel], file.id, { phase: 'done', src: panel.webview.asWebviewUri(cached).toString() });
+    if (await exists(cached.fsPath)) {
+      const now = new Date();
+      await fsp.utimes(cached.fsPath, now, now).catch(() => undefined); // shown again: the last to go
+      return this.post([panel], file.id, { phase: 'done', src: panel.webview.asWebviewUri(cached).toString() });
+    }
     const going = this.running.get(file.id);
     if (going) return void going.panels.add(panel);
     const fetched = await this.fetch(panel, file, 'fetching');
@@ -84,6 +91,20 @@ export class FileHost {
     const tmp = `${cached.fsPath}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     await fsp.writeFile(tmp, bytes, { mode: 0o600 });
     await fsp.rename(tmp, cached.fsPath);
+    await this.prune().catch((err: unknown) => this.notifier.log.warn('Pruning the image cache failed', err));
+  }
+
+  /** Keeps the cache under CACHE_BYTES: the least recently shown images go first. */
+  private async prune(): Promise<void> {
+    const dir = this.cacheDir.fsPath;
+    const names = (await fsp.readdir(dir)).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    const files = await Promise.all(names.map(async (n) => ({ p: path.join(dir, n), s: await fsp.stat(path.join(dir, n)) })));
+    let total = files.reduce((t, f) => t + f.s.size, 0);
+    for (const f of files.sort((a, b) => a.s.mtimeMs - b.s.mtimeMs)) {
+      if (total <= CACHE_BYTES) break;
+      await fsp.rm(f.p, { force: true });
+      total -= f.s.size;
+    }
   }
 
   /** Fetches a file, telling the panels its progress; undefined when it failed or was cancelled (said in the row). */
