@@ -99,6 +99,7 @@ describe('cli format: JSON lines', () => {
       emoji: null,
       remove: null,
       room: 'main',
+      file: null,
     });
   });
 
