@@ -3,14 +3,15 @@
 // seals one file only, so a nonce never repeats under it), and the file id, the index and the chunk
 // count as associated data, so a chunk moved to another index or file, or cut off, does not open.
 import { CryptoError, KEY_BYTES, TAG_BYTES, checkLength, type Aead, type Crypto } from './crypto';
+import { MAX_FILE_BYTES } from '../common/message';
 import { FILE_ID_BYTES } from './packets';
 
 /** Plaintext bytes in each chunk but the last. */
 export const FILE_CHUNK_BYTES = 1024;
 /** A stored (sealed) chunk: every one but the last is exactly this long, so chunk i sits at i * FILE_SLOT_BYTES. */
 export const FILE_SLOT_BYTES = FILE_CHUNK_BYTES + TAG_BYTES;
-/** Largest file, in plaintext bytes (16 MiB). */
-export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** Largest file, in plaintext bytes (16 MiB): written once, in src/common/message.ts. */
+export { MAX_FILE_BYTES };
 export const MAX_FILE_CHUNKS = MAX_FILE_BYTES / FILE_CHUNK_BYTES;
 export const MIN_STORED_CHUNK_BYTES = TAG_BYTES;
 export const MAX_STORED_CHUNK_BYTES = FILE_SLOT_BYTES;
