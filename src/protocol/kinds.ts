@@ -50,14 +50,8 @@ export function bodyOf(head: MessageHead, text: string): MessageBody {
   if (head.code === KIND_REKEY) return rekeyNotice(text);
   if (head.code === KIND_FILE) return fileBodyOf(text);
   if (head.code < KIND_REPLY || head.code > KIND_DELETE) return placeholder.unknownKind(head.code);
-  let f: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return placeholder.undecodable();
-    f = parsed as Record<string, unknown>;
-  } catch {
-    return placeholder.undecodable();
-  }
+  const f = jsonObject(text);
+  if (!f) return placeholder.undecodable();
   if (!isSeq(f.to)) return placeholder.undecodable();
   switch (head.code) {
     case KIND_REPLY:
@@ -68,6 +62,16 @@ export function bodyOf(head: MessageHead, text: string): MessageBody {
       return typeof f.text === 'string' && f.text.trim() !== '' ? { kind: 'edit', text: f.text, to: f.to } : placeholder.undecodable();
     default:
       return { kind: 'delete', text: '', to: f.to };
+  }
+}
+
+/** A later kind's message bytes as the JSON object they must be, or undefined. */
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -86,14 +90,8 @@ function fileFields(body: FileBody): Record<string, unknown> {
 
 /** A file message's body, or a placeholder when any field is not what it must be. */
 function fileBodyOf(text: string): MessageBody {
-  let f: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return placeholder.undecodable();
-    f = parsed as Record<string, unknown>;
-  } catch {
-    return placeholder.undecodable();
-  }
+  const f = jsonObject(text);
+  if (!f) return placeholder.undecodable();
   if (f.text !== undefined && typeof f.text !== 'string') return placeholder.undecodable();
   const file = { id: f.id, key: f.key, name: f.name, size: f.size, sha256: f.sha256, mime: f.mime, ...(f.w !== undefined || f.h !== undefined ? { width: f.w, height: f.h } : {}) } as FileInfo;
   if (fileInfoProblem(file)) return placeholder.undecodable();

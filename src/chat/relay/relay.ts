@@ -219,11 +219,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       if (member) member.room?.joined.heard(member, now);
       this.dispatch(p, rinfo, member, stranger, now);
     } catch (err) {
-      // Nothing one datagram does may stop the relay: a bad packet is counted, and anything else
-      // (a store that cannot be written, a listener that throws, a bug) is reported and survived.
-      if (err instanceof ProtocolError) this.wire.counters.malformed++;
-      const what = err instanceof ProtocolError || err instanceof ChatError ? err.message : `Internal error: ${String((err as Error)?.stack ?? err)}`;
-      this.warn(`${what} (datagram from ${host}:${port})`);
+      this.survive(err, rinfo);
     }
   }
 
@@ -235,9 +231,16 @@ export class Relay extends TypedEmitter<RelayEvents> {
     try {
       this.receiveV2(buf, rinfo, member, undefined, now);
     } catch (err) {
-      if (err instanceof ProtocolError) this.wire.counters.malformed++;
-      this.warn(`${err instanceof ProtocolError || err instanceof ChatError ? err.message : `Internal error: ${String((err as Error)?.stack ?? err)}`} (datagram from ${rinfo.address}:${rinfo.port})`);
+      this.survive(err, rinfo);
     }
+  }
+
+  /** Nothing one datagram does may stop the relay: a bad packet is counted, and anything else (a
+   * store that cannot be written, a listener that throws, a bug) is reported and survived. */
+  private survive(err: unknown, from: dgram.RemoteInfo): void {
+    if (err instanceof ProtocolError) this.wire.counters.malformed++;
+    const what = err instanceof ProtocolError || err instanceof ChatError ? err.message : `Internal error: ${String((err as Error)?.stack ?? err)}`;
+    this.warn(`${what} (datagram from ${from.address}:${from.port})`);
   }
 
   private onFilePacket(p: FileChunk | FileGet | FileCancel, m: MemberState, now: number): void {
