@@ -5,6 +5,7 @@ import type { MessageBody, SendableBody } from '../protocol/packets';
 import type { DeviceIdentity } from './identity/device';
 import type { TextStore } from './identity/store';
 import type { Keyring } from './identity/keyring';
+import type { ClusterAuth } from './cluster/connect';
 import type { CLIENT_TIMER_OPTIONS, OptionValues, RELAY_LIMIT_OPTIONS, RELAY_TIMER_OPTIONS } from './options';
 
 export interface Address {
@@ -181,6 +182,24 @@ export interface RelayOptions {
    * started the relay (the CLI's for `relay --sealed`, the extension's for Start Server). Without one,
    * nobody can. */
   roomCreator?: Uint8Array;
+  /** Share rooms with other relays through NATS JetStream (issue 15, docs/CLUSTER.md): the relay becomes a
+   * gateway, and its rooms' seqs, history and presence live in the cluster. Absent: a relay of its own. */
+  cluster?: RelayClusterOptions;
+}
+
+/** How a relay joins a cluster (issue 15). */
+export interface RelayClusterOptions {
+  /** nats:// URLs (parseClusterServers checks them). */
+  servers: string[];
+  /** Credentials, from a file or the environment, never the command line. */
+  auth?: ClusterAuth;
+  /** Copies of each room's stream: 1 (one NATS server), or 3 (a 3-server cluster, which outlives a server). Default 1. */
+  replicas?: 1 | 3;
+  /** Where this relay's members reach it (host:port), which it tells the other relays and its members for
+   * failover. Default: the address it is bound to, unless that is a wildcard (then members learn of no other). */
+  advertise?: Address;
+  /** How long a member's presence outlives its relay's last refresh. Default 15 s. */
+  presenceTtlMs?: number;
 }
 
 /** A room of a relay, as its Rooms list shows it (issue 11). */

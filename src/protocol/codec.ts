@@ -5,6 +5,7 @@ import { ProtocolError, Reader, Writer } from './bytes';
 import { dataHeaderLength, ENVELOPE_BYTES, fieldLength, head, MAX_DETAIL_BYTES, MAX_NAME_BYTES, msgHeaderLength, ROSTER_HEADER_BYTES, rosterEntry, strLength, truncateUtf8 } from './parts';
 import { CLIENT_ID_BYTES, COOKIE_BYTES, DEVICE_KEY_BYTES, DH_CERTIFICATE_BYTES, MAGIC, MAX_DATAGRAM, VERSION, PacketType, type MessageHead, type Packet, type RosterEntry } from './packets';
 import { FILE_BODIES } from './file-codec';
+import { RELAYS_BODY } from './relays-codec';
 import { MAX_ROOM_NAME_BYTES, roomEntry, type RoomEntry } from './rooms';
 
 export { ProtocolError } from './bytes';
@@ -209,6 +210,7 @@ const BODIES: { [T in PacketType]: Body<PacketOf<T>> } = {
     },
   },
   ...FILE_BODIES,
+  [PacketType.Relays]: RELAYS_BODY,
 };
 
 function checkKey(key: Buffer): Buffer {

@@ -54,6 +54,9 @@ export enum PacketType {
   FileGet = 27,
   FileStatus = 28,
   FileCancel = 29,
+  /** relay -> client (issue 15, docs/CLUSTER.md): the relays that serve this room too, each with its key,
+   * so a member fails over to one without meeting an unpinned key. Sent after a Welcome. */
+  Relays = 30,
 }
 
 /** What fragment 0 of a message carries besides its first chunk: the body without its text. A kind
@@ -397,7 +400,23 @@ export interface FileCancel {
   fileId: Buffer;
 }
 
+/** One relay of a clustered room: where members reach it and its long-term Ed25519 key. */
+export interface RelayEntry {
+  host: string;
+  port: number;
+  key: Buffer;
+}
+
+/** At most this many relays in one Relays packet (it fits one datagram with room to spare). */
+export const MAX_RELAY_ENTRIES = 8;
+
+export interface Relays {
+  type: PacketType.Relays;
+  relays: RelayEntry[];
+}
+
 export type Packet =
+  | Relays
   | FileChunk
   | FileAck
   | FileGet

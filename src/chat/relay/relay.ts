@@ -283,6 +283,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
       case PacketType.DmOpened:
       case PacketType.FileAck:
       case PacketType.FileStatus:
+      case PacketType.Relays:
         throw new ProtocolError(`Unexpected ${PacketType[p.type]} packet (only a relay sends those)`);
       default: {
         const _exhaustive: never = p;
