@@ -6,3 +6,4 @@ export { RoomLog, MAX_READ, type AppendResult, type LogState, type ReadResult, t
 export { Follower, type LogRecord } from './follower';
 export { RoomPresence, type PresenceChange, type PresenceEntry, type PresenceOptions } from './presence';
 export { ROOM_NAME, AUTHOR } from './names';
+export { RelayDirectory, RELAYS_BUCKET, decodeAd, type RelayAd } from './relays';

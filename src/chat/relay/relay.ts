@@ -34,6 +34,7 @@ import { hostKey, hostLimitsOf, Hosts, takeMessage } from './hosts';
 import { Wire } from './wire';
 import { loadMainRotation, saveMainRotation } from './main-rotation';
 import { loadRoomHosts, makeRoomHost } from './room-store';
+import { advertised, checkClusterOptions, RelayCluster } from './cluster-relay';
 
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly notices: string[] = [];
@@ -68,6 +69,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
     sessions: RelaySessions,
     gate: RoomGate | undefined,
     crypto: Crypto,
+    /** With RelayOptions.cluster: the relay's part of the cluster (issue 15). */
+    private readonly clustered?: RelayCluster,
   ) {
     super();
     const limits = (this.limits = { ...RELAY_LIMITS, ...opts.limits });
@@ -81,6 +84,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.door = new Door(this.cookies, sessions, this.directory, this.wire, (message) => this.warn(message));
     const ctx: RoomContext = { wire: this.wire, limits, timers: this.timers, hosts: this.hosts, directory: this.directory, pending: { pendingBytes: 0 }, events: { emit: (e, ...a) => this.emit(e, ...a), listens: (e) => this.listens(e) } };
     this.main = new RoomHost(DEFAULT_ROOM, room, { ...ctx, legacy: { bridge: this.legacy, port: bound.port } }, gate, opts.roomCreator ? { creator: Uint8Array.from(opts.roomCreator) } : {});
+    if (clustered) this.main.clustered(clustered.main, () => clustered.relays());
     const store = opts.store;
     if (gate && store) this.main.persist = () => saveMainRotation(store, gate, opts.fsync ?? false); // a rotation survives a restart
     const dmName = (pair: Uint8Array) => dmRoomName(crypto, pair.subarray(0, 32), pair.subarray(32, 64));
@@ -88,7 +92,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.deviceKeys = new DeviceKeys(crypto);
     const fileStore = new FileStore({ dir: store ? path.join(store, 'files') : undefined, capBytes: limits.fileStoreBytes });
     this.files = new RelayFiles(fileStore, this.wire, (m, packet) => (m.session ? sessions.sealBulk(m.session, packet) : undefined), limits, (message) => this.warn(message));
-    if (opts.store) this.loadRooms(opts.store, ctx, crypto);
+    if (opts.store) this.loadRooms(opts.store, ctx, crypto, clustered === undefined);
     try {
       this.notices.push(...fileStore.load());
     } catch (err) {
@@ -105,8 +109,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const host = opts.host ?? '127.0.0.1';
     const port = opts.port ?? DEFAULT_PORT;
     checkRelayOptions(opts);
+    checkClusterOptions(opts);
     const room = new Room({
-      storeDir: opts.store,
+      storeDir: opts.cluster ? undefined : opts.store, // a clustered room is kept by its stream
       fsync: opts.fsync ?? false,
       historyMessages: opts.limits?.historyMessages ?? RELAY_LIMITS.historyMessages,
       historyBytes: opts.limits?.historyBytes ?? RELAY_LIMITS.historyBytes,
@@ -130,8 +135,23 @@ export class Relay extends TypedEmitter<RelayEvents> {
       throw err;
     }
     const a = socket.address();
-    const relay = new Relay(socket, room, opts, { host: a.address, port: a.port }, sessions, gate, crypto);
+    const bound = { host: a.address, port: a.port };
+    let clustered: RelayCluster | undefined;
+    let warn = (message: string): void => void notices.push(message);
+    if (opts.cluster) {
+      const ad = advertised(opts, bound);
+      try {
+        clustered = await RelayCluster.join(opts, room, ad && { ...ad, key: sessions.publicKey }, DEFAULT_ROOM, (message) => warn(message));
+      } catch (err) {
+        socket.close();
+        room.close();
+        throw err;
+      }
+      if (!ad) notices.push(`This relay is bound to ${bound.host}, which is no one address: give it the address members reach it at (--advertise HOST:PORT) so that they can fail over to it.`);
+    }
+    const relay = new Relay(socket, room, opts, bound, sessions, gate, crypto, clustered);
     relay.notices.push(...notices);
+    warn = (message) => relay.warn(message);
     return relay;
   }
 
@@ -170,15 +190,16 @@ export class Relay extends TypedEmitter<RelayEvents> {
     clearInterval(this.tick);
     this.saveDeviceKeys(Date.now(), true);
     this.rooms_.close();
+    await this.clustered?.close();
     this.files.close();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
     this.removeAllListeners();
   }
 
   /** Every room the store keeps besides the default one (room-store.ts), and the devices' DH keys. */
-  private loadRooms(store: string, ctx: RoomContext, crypto: Crypto): void {
+  private loadRooms(store: string, ctx: RoomContext, crypto: Crypto, rooms: boolean): void {
     const o = { store, fsync: this.opts.fsync ?? false, limits: this.limits };
-    this.notices.push(...loadRoomHosts(o, ctx, crypto, (host) => this.rooms_.restore(host)));
+    if (rooms) this.notices.push(...loadRoomHosts(o, ctx, crypto, (host) => this.rooms_.restore(host)));
     this.dhKeysFile = new DeviceKeysFile(path.join(store, DH_KEYS_FILE), this.deviceKeys, o.fsync);
     this.notices.push(...this.dhKeysFile.load());
   }

@@ -25,6 +25,7 @@ import type { Room } from './room';
 import type { SequencedMessage, Sender } from './sequenced';
 import { NotStoredError } from './store';
 import type { Wire } from './wire';
+import type { ClusterRoom } from './cluster-room';
 
 /** How a room tells the relay's host what happens in it (the relay's protected emit, passed on). */
 export interface RoomEvents {
@@ -63,6 +64,10 @@ export class RoomHost {
   /** Writes what the store keeps of the room (room-info.json: its verifier, creator, DM keys), with a
    * store; call it after the gate changes (a rekey). Throws a ChatError when it cannot be written. */
   persist: () => void = () => undefined;
+  /** A clustered room's stream (issue 15): messages are sequenced there, and fanned out as followed. */
+  private cluster: ClusterRoom | undefined;
+  /** The relay's other relays of the cluster, told to each member after its Welcome (packet Relays). */
+  private relays: (() => Buffer | undefined) | undefined;
 
   constructor(
     readonly name: string,
@@ -91,6 +96,17 @@ export class RoomHost {
   close(): void {
     this.heartbeat.dispose();
     this.room.close();
+    void this.cluster?.close();
+  }
+
+  /** Makes this a clustered room: sequenced by its stream, fanned out as followed (cluster-room.ts);
+   * `relays` is the Relays packet for its members, or undefined while there is no other relay. */
+  clustered(cluster: ClusterRoom, relays: () => Buffer | undefined): void {
+    this.cluster = cluster;
+    this.relays = relays;
+    cluster.attach((s) => {
+      if (this.room.adopt(s)) this.fanOut(s, Date.now());
+    });
   }
 
   // ---- joining ----
@@ -116,6 +132,8 @@ export class RoomHost {
     const { roomId, epoch, headSeq } = this.room;
     const resume = resumePoint(p, this.room, this.ctx.limits.backfillMessages);
     entry.answer({ type: PacketType.Welcome, roomId, epoch, headSeq, ...resume, memberId: m.memberId, rosterVersion: this.joined.rosterVersion, heartbeatMs });
+    const relays = this.relays?.();
+    if (relays) this.ctx.wire.send(relays, m); // a clustered room's other relays, for failover
     this.activity.joined(m, (p.flags & HelloFlags.WantsActivity) !== 0); // after the Welcome: what the others have seen
     return admitted.kind === 'joined';
   }
@@ -194,6 +212,7 @@ export class RoomHost {
     // A sealed room's new key (issue 9, rekey.ts): only from its creator or an admin, checked before it has a seq.
     const rekey = r.head.kind === 'other' && r.head.code === KIND_REKEY ? checkRekey(this.gate, this.owners, m.session?.devicePublicKey, r.text.toString('utf8'), this.name) : undefined;
     if (rekey && !rekey.ok) return this.ctx.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId: r.msgId, detail: rekey.detail }), m);
+    if (this.cluster) return this.append(this.cluster, m, r, rekey !== undefined, now);
     const s = this.stored(() => this.room.sequence(m, false, r.msgId, r.head, r.text, now));
     // Not on disk, so not acknowledged and no seq used: the sender shows why and can send it again.
     if (s instanceof NotStoredError) return this.ctx.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.NotStored, msgId: r.msgId, detail: s.message }), m);
@@ -205,6 +224,38 @@ export class RoomHost {
       this.beforeRoll = new Set(this.joined.all());
       this.activity.clear();
     }
+  }
+
+  /** A clustered room's message goes to its stream; the fan-out of what is followed acknowledges it. A
+   * retransmission the stream already has is acknowledged here once its seq is known. */
+  private append(cluster: ClusterRoom, m: MemberState, r: Ready, rekey: boolean, now: number): void {
+    const refuse = (detail: string) => this.ctx.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.NotStored, msgId: r.msgId, detail }), m);
+    // A rotation changes every relay's gate: not yet carried through the cluster, so refused, not half done.
+    if (rekey) return refuse('this room is served by a cluster of relays, where a new room key cannot be taken yet');
+    cluster.append(m, r.msgId, r.head, r.text, now).then(
+      (result) => {
+        this.storeWrites(true, undefined);
+        if (result.kind === 'sequenced') return;
+        const seq = this.room.seqOf(m.hex, r.msgId);
+        if (seq > 0) this.ctx.wire.send(encode({ type: PacketType.Ack, msgId: r.msgId, fragIndex: 0, seq, epoch: this.room.epoch }), m);
+      },
+      (err: unknown) => {
+        const why = (err as Error).message;
+        this.storeWrites(false, `the cluster does not take messages${this.where()} (${why}): messages are refused, and their senders told, until it does`);
+        refuse(`the relay's cluster cannot take messages now (${why}); send it again later`);
+      },
+    );
+  }
+
+  private where(): string {
+    return this.name === DEFAULT_ROOM ? '' : ` (room ${this.name})`;
+  }
+
+  /** Tells the host once when messages start being refused (a full disk, a cluster without a quorum), and once when they are kept again. */
+  private storeWrites(writing: boolean, detail: string | undefined): void {
+    if (this.storeRefusing !== writing) return;
+    this.storeRefusing = !writing;
+    this.ctx.events.emit('store', { writing, detail: detail ?? `the store writes again${this.where()}: messages are kept and acknowledged` });
   }
 
   /** A rekey was sequenced: the gate moves to the new verifier, and each member it leaves out is told
@@ -281,22 +332,14 @@ export class RoomHost {
    * writes again. */
   private stored(sequence: () => SequencedMessage): SequencedMessage | NotStoredError {
     let s: SequencedMessage;
-    const where = this.name === DEFAULT_ROOM ? '' : ` (room ${this.name})`;
     try {
       s = sequence();
     } catch (err) {
       if (!(err instanceof NotStoredError)) throw err;
-      if (!this.storeRefusing) {
-        this.storeRefusing = true;
-        const detail = `the store cannot write${where} (${err.failure.code ?? err.failure.message}): messages are refused, and their senders told, until it can`;
-        this.ctx.events.emit('store', { writing: false, detail });
-      }
+      this.storeWrites(false, `the store cannot write${this.where()} (${err.failure.code ?? err.failure.message}): messages are refused, and their senders told, until it can`);
       return err;
     }
-    if (this.storeRefusing) {
-      this.storeRefusing = false;
-      this.ctx.events.emit('store', { writing: true, detail: `the store writes again${where}: messages are kept and acknowledged` });
-    }
+    this.storeWrites(true, undefined);
     return s;
   }
 

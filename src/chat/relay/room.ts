@@ -99,6 +99,16 @@ export class Room {
     this.ring = new HistoryRing(this.opts.historyMessages, this.opts.historyBytes);
   }
 
+  /** A message another process sequenced (a clustered room's stream, cluster-room.ts): kept as if
+   * sequenced here, after what is already held. One at or below the head is one already held. */
+  adopt(s: SequencedMessage): boolean {
+    if (s.seq <= this.head) return false;
+    this.head = s.seq;
+    this.ring.push(s.seq, s.bytes, s);
+    if (!s.legacy) this.seen.remember(s.senderHex, s.msgId, s.seq);
+    return true;
+  }
+
   /** The datagrams of a message in the history (encoded now if they never were), for a resend. */
   history(seq: number): Buffer[] | undefined {
     return this.ring.get(seq);

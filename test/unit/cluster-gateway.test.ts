@@ -1,0 +1,66 @@
+// Relays as gateways of one room in NATS JetStream (issue 15), against a real nats-server: members on
+// different relays see one room (one roomId, the same messages under the same seqs, in order), a relay
+// that starts later serves the history the stream holds, and a cluster that cannot be reached fails the
+// start with a clear error instead of a relay that takes messages it cannot keep.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChatError } from '../../src/chat/errors';
+import { Harness, until, type Recorder } from './helpers/engine';
+import { NatsFixture } from './helpers/nats';
+
+describe('relays sharing a room through JetStream', () => {
+  let nats: NatsFixture;
+  const h = new Harness();
+  before(async () => {
+    nats = await NatsFixture.single();
+  });
+  after(async () => {
+    await h.close();
+    await nats?.stop();
+  });
+
+  const send = (r: Recorder, texts: string[]) => {
+    for (const t of texts) r.client.send({ kind: 'text', text: t });
+  };
+
+  it('members on two relays see the same messages under the same seqs, and a later relay serves the history', async () => {
+    const cluster = { servers: nats.urls };
+    const r1 = await h.relay({ cluster });
+    const r2 = await h.relay({ cluster });
+    const ann = await h.client(r1.address(), 'ann', { wantsRoster: false });
+    const bob = await h.client(r2.address(), 'bob', { wantsRoster: false });
+    const a = Array.from({ length: 10 }, (_, i) => `ann ${i}`);
+    const b = Array.from({ length: 10 }, (_, i) => `bob ${i}`);
+    send(ann, a);
+    send(bob, b);
+    await until(() => ann.messages.length >= 20 && bob.messages.length >= 20, 15_000, 'both members to see all 20 messages');
+    assert.deepEqual(bob.texts(), ann.texts(), 'the same messages in the same order on both relays');
+    assert.deepEqual(ann.messages.map((m) => m.seq), Array.from({ length: 20 }, (_, i) => i + 1), 'seqs 1..20, each once');
+    assert.deepEqual(ann.messages.filter((m) => m.sender.name === 'ann').map((m) => m.text), a, "ann's own in the order she sent them");
+    assert.equal(r1.stats().headSeq, 20);
+    assert.equal(r2.stats().headSeq, 20);
+
+    // A third relay, started now: its member is backfilled from the stream, the same room.
+    const r3 = await h.relay({ cluster });
+    assert.equal(r3.stats().headSeq, 20, 'the new relay read the room back from its stream');
+    const cat = await h.client(r3.address(), 'cat', { wantsRoster: false });
+    await until(() => cat.messages.length >= 20, 10_000, 'the backfill on the third relay');
+    assert.deepEqual(cat.texts(), ann.texts());
+    cat.client.send({ kind: 'text', text: 'cat was here' });
+    await until(() => ann.messages.length === 21 && bob.messages.length === 21, 10_000, "cat's message on the other relays");
+    assert.equal(ann.messages[20].seq, 21);
+    assert.equal(bob.messages[20].text, 'cat was here');
+  });
+
+  it('a cluster nobody answers at fails the start with a clear error', async () => {
+    await assert.rejects(
+      h.relay({ cluster: { servers: ['nats://127.0.0.1:9'] } }),
+      (e: unknown) => e instanceof ChatError && e.code === 'UNREACHABLE' && /No NATS server answered at nats:\/\/127\.0\.0\.1:9/.test(e.message),
+    );
+  });
+
+  it('options a cluster cannot have are refused before anything starts', async () => {
+    await assert.rejects(h.relay({ cluster: { servers: nats.urls }, legacyBridge: true }), (e: unknown) => e instanceof ChatError && e.code === 'BAD_OPTION' && /original clients/.test(e.message));
+    await assert.rejects(h.relay({ cluster: { servers: nats.urls, replicas: 2 as 1 } }), (e: unknown) => e instanceof ChatError && e.code === 'BAD_OPTION' && /1 or 3 replicas/.test(e.message));
+  });
+});
