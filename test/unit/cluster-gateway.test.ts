@@ -5,6 +5,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatError } from '../../src/chat/errors';
+import { nodeCrypto } from '../../src/protocol/crypto';
+import { newRoomSecret, roomVerifier } from '../../src/protocol/sealed-room';
 import { Harness, until, type Recorder } from './helpers/engine';
 import { NatsFixture } from './helpers/nats';
 
@@ -50,6 +52,33 @@ describe('relays sharing a room through JetStream', () => {
     await until(() => ann.messages.length === 21 && bob.messages.length === 21, 10_000, "cat's message on the other relays");
     assert.equal(ann.messages[20].seq, 21);
     assert.equal(bob.messages[20].text, 'cat was here');
+  });
+
+  it('a sealed room made on one relay is joined on another with its secret, and only with it; the roster spans the relays', async () => {
+    const cluster = { servers: nats.urls };
+    const r1 = await h.relay({ cluster });
+    const r2 = await h.relay({ cluster });
+    const secret = newRoomSecret(nodeCrypto);
+    const ann = await h.client(r1.address(), 'ann', { room: 'vault', create: true, roomSecret: secret });
+    const bob = await h.client(r2.address(), 'bob', { room: 'vault', roomSecret: secret });
+    await assert.rejects(h.client(r2.address(), 'eve', { room: 'vault', roomSecret: newRoomSecret(nodeCrypto) }), (e: unknown) => e instanceof ChatError && e.code === 'REFUSED' && /not this room's/.test(e.message));
+    await assert.rejects(h.client(r2.address(), 'eve', { room: 'nowhere' }), (e: unknown) => e instanceof ChatError && e.code === 'REFUSED' && /no room nowhere/.test(e.message));
+    ann.client.send({ kind: 'text', text: 'sealed hello' });
+    await until(() => bob.messages.length === 1, 10_000, "ann's message at bob, on the other relay");
+    assert.equal(bob.messages[0].text, 'sealed hello');
+    assert.equal(bob.messages[0].verified, true, 'signed by ann, checked by bob');
+    await until(() => ann.client.members.some((m) => m.name === 'bob') && bob.client.members.some((m) => m.name === 'ann'), 10_000, 'each to see the other in the roster');
+    const bobSeen = ann.client.members.find((m) => m.name === 'bob')!;
+    assert.equal(bobSeen.fingerprint, bob.client.members.find((m) => m.name === 'bob')?.fingerprint, "bob's key fingerprint the same on both relays");
+    assert.ok(bobSeen.fingerprint, 'a remote member shows its key');
+    const listed = await ann.client.rooms();
+    assert.ok(listed.some((r) => r.name === 'vault' && r.sealed), 'the room is listed sealed');
+  });
+
+  it('a relay started for a sealed default room will not join a cluster whose default room is open', async () => {
+    await h.relay({ cluster: { servers: nats.urls } });
+    const verifier = roomVerifier(nodeCrypto, newRoomSecret(nodeCrypto));
+    await assert.rejects(h.relay({ cluster: { servers: nats.urls }, roomVerifier: verifier }), (e: unknown) => e instanceof ChatError && e.code === 'BAD_OPTION' && /default room is open/.test(e.message));
   });
 
   it('a cluster nobody answers at fails the start with a clear error', async () => {

@@ -7,3 +7,4 @@ export { Follower, type LogRecord } from './follower';
 export { RoomPresence, type PresenceChange, type PresenceEntry, type PresenceOptions } from './presence';
 export { ROOM_NAME, AUTHOR } from './names';
 export { RelayDirectory, RELAYS_BUCKET, decodeAd, type RelayAd } from './relays';
+export { RoomInfos, ROOMS_BUCKET, decodeRoomInfo, encodeRoomInfo, type ClusterRoomInfo } from './room-infos';

@@ -18,6 +18,8 @@ export interface PresenceEntry {
   relay: string;
   /** The member's id on that relay. */
   memberId: number;
+  /** Its device key (base64url of 32 bytes), shown beside its name as on the relay it is on. */
+  key?: string;
 }
 
 export type PresenceChange =
@@ -40,7 +42,7 @@ interface PresenceEvents {
 
 /** An entry as stored: short keys, checked on the way in (another relay wrote it). */
 export function encodeEntry(e: PresenceEntry): string {
-  return JSON.stringify({ n: e.name, p: e.presence, r: e.relay, m: e.memberId });
+  return JSON.stringify({ n: e.name, p: e.presence, r: e.relay, m: e.memberId, ...(e.key ? { k: e.key } : {}) });
 }
 
 export function decodeEntry(clientId: string, text: string): PresenceEntry | undefined {
@@ -50,13 +52,14 @@ export function decodeEntry(clientId: string, text: string): PresenceEntry | und
   } catch {
     return undefined;
   }
-  const o = v as { n?: unknown; p?: unknown; r?: unknown; m?: unknown } | null;
+  const o = v as { n?: unknown; p?: unknown; r?: unknown; m?: unknown; k?: unknown } | null;
   if (!o || typeof o !== 'object' || !AUTHOR.test(clientId)) return undefined;
   if (typeof o.n !== 'string' || o.n.length === 0 || o.n.length > 128) return undefined;
   if (o.p !== 'online' && o.p !== 'away') return undefined;
   if (typeof o.r !== 'string' || o.r.length === 0 || o.r.length > 128) return undefined;
   if (typeof o.m !== 'number' || !Number.isInteger(o.m) || o.m < 0 || o.m > 0xffffffff) return undefined;
-  return { clientId, name: o.n, presence: o.p, relay: o.r, memberId: o.m };
+  if (o.k !== undefined && (typeof o.k !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(o.k))) return undefined;
+  return { clientId, name: o.n, presence: o.p, relay: o.r, memberId: o.m, ...(o.k ? { key: o.k } : {}) };
 }
 
 export class RoomPresence extends TypedEmitter<PresenceEvents> {

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { MessageHead } from '../../protocol/packets';
 import { ChatError } from '../errors';
-import type { AppendResult, Cluster, Follower, LogRecord, RoomLog } from '../cluster/index';
+import type { AppendResult, Cluster, Follower, LogRecord, RoomLog, RoomPresence } from '../cluster/index';
 import type { ClusterModule } from '../cluster/load';
 import type { Room } from './room';
 import { SequencedMessage, ZERO_ID, type Sender } from './sequenced';
@@ -29,17 +29,23 @@ export interface ClusterRoomOptions {
   replicas: 1 | 3;
   historyMessages: number;
   historyBytes: number;
+  /** This relay in the room's shared presence (its key, base64url). */
+  relayId: string;
+  presenceTtlMs?: number;
 }
 
 export class ClusterRoom {
   /** Where followed messages go: into the room until a RoomHost attaches, then its fan-out. */
   private sink: (s: SequencedMessage) => void;
   private follower: Follower | undefined;
+  /** Who is in the room on every relay (cluster-roster.ts writes this relay's members to it). */
+  presence: RoomPresence | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
 
   private constructor(
     readonly log: RoomLog,
+    readonly relayId: string,
     private readonly room: Room,
     private readonly warn: (message: string) => void,
   ) {
@@ -54,8 +60,9 @@ export class ClusterRoom {
   static async open(api: ClusterModule, cluster: Cluster, name: string, room: Room, o: ClusterRoomOptions, warn: (message: string) => void): Promise<ClusterRoom> {
     const log = await api.RoomLog.open(cluster, { room: clusterRoomName(name), replicas: o.replicas, historyMessages: o.historyMessages, historyBytes: o.historyBytes });
     room.roomId = BigInt(`0x${log.roomId}`);
-    const cr = new ClusterRoom(log, room, warn);
+    const cr = new ClusterRoom(log, o.relayId, room, warn);
     try {
+      cr.presence = await api.RoomPresence.open(cluster, { room: clusterRoomName(name), relayId: o.relayId, ttlMs: o.presenceTtlMs, replicas: o.replicas });
       const state = await log.state();
       const from = Math.max(1, state.firstSeq, state.headSeq - o.historyMessages + 1);
       let caughtUp: () => void = () => undefined;
@@ -108,6 +115,7 @@ export class ClusterRoom {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
+      this.presence?.dispose();
       await this.follower?.dispose().catch(() => undefined);
       await this.log.dispose().catch(() => undefined);
     })();

@@ -19,7 +19,8 @@ import type { Wire } from './wire';
 
 /** The room a Hello asks for, as the relay sees it: its gate (a sealed room's secret to prove), or
  * why the Hello cannot have it (no such room, too many rooms, another pair's DM room). */
-export type RoomChoice = { ok: true; gate?: RoomGate } | { ok: false; reason: RefuseReason; detail: string };
+/** `later`: a clustered relay is still opening the room (cluster-rooms.ts); the Hello goes unanswered and the client's next one gets in. */
+export type RoomChoice = { ok: true; gate?: RoomGate } | { ok: false; reason: RefuseReason; detail: string } | { ok: 'later' };
 
 /** A Hello that got through: its session, and how to answer it (sealed behind the relay's auth). */
 export interface Entry {
@@ -79,6 +80,7 @@ export class Door {
     // The room it asks for, and a sealed room's secret, checked only now: after the cookie and the
     // handshake, never for a stranger.
     const choice = choose(signed);
+    if (choice.ok === 'later') return undefined;
     if (!choice.ok) {
       refuse(choice.reason, choice.detail);
       return undefined;

@@ -111,6 +111,7 @@ export class Members {
   private nextMemberId = 1;
   private version = 1;
   private changed = false;
+  private remote: RemoteMember[] = [];
 
   constructor(
     private readonly limits: MemberLimits,
@@ -237,9 +238,17 @@ export class Members {
     return Math.max(configured, this.list.length * HEARTBEAT_MS_PER_MEMBER);
   }
 
-  /** The member list in Roster datagrams. */
+  /** The member list in Roster datagrams: this relay's members, then the cluster's others. */
   rosterPages(): Buffer[] {
-    return rosterPages(this.version, this.list);
+    if (this.remote.length === 0) return rosterPages(this.version, this.list);
+    const here = new Set(this.list.map((m) => m.hex));
+    return rosterPages(this.version, [...this.list, ...this.remote.filter((r) => !here.has(r.hex))]);
+  }
+
+  /** The room's members on the cluster's other relays (issue 15): in the roster, not members here. */
+  setRemote(members: RemoteMember[]): void {
+    this.remote = members;
+    this.rosterChanged();
   }
 
   private setPresence(m: MemberState, presence: Presence): void {
@@ -281,8 +290,14 @@ export class Members {
   }
 }
 
+/** What the roster shows of a member: one of this relay's, or (RemoteMember) one on another relay of the cluster. */
+export type RosterMember = Pick<MemberState, 'memberId' | 'clientId' | 'name' | 'presence'> & { session?: { devicePublicKey: Uint8Array } };
+
+/** A member of the room on another relay of its cluster (issue 15), as its shared presence says. */
+export type RemoteMember = RosterMember & { hex: string };
+
 /** Packs members into Roster datagrams of at most MAX_PACKET bytes, sizes from the codec's parts. */
-export function rosterPages(version: number, members: Iterable<Pick<MemberState, 'memberId' | 'clientId' | 'name' | 'presence' | 'session'>>): Buffer[] {
+export function rosterPages(version: number, members: Iterable<RosterMember>): Buffer[] {
   const pages: RosterEntry[][] = [[]];
   let size = ROSTER_HEADER_BYTES;
   for (const m of members) {

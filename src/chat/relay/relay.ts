@@ -35,6 +35,7 @@ import { Wire } from './wire';
 import { loadMainRotation, saveMainRotation } from './main-rotation';
 import { loadRoomHosts, makeRoomHost } from './room-store';
 import { advertised, checkClusterOptions, RelayCluster } from './cluster-relay';
+import { ClusterRooms } from './cluster-rooms';
 
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly notices: string[] = [];
@@ -55,6 +56,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
   private readonly main: RoomHost;
   /** Files members upload (issue 14): their own store and cap, apart from the rooms' history. */
   private readonly files: RelayFiles;
+  /** A clustered relay's rooms besides the default one, opened from the cluster when asked for. */
+  private clusterRooms: ClusterRooms | undefined;
   /** With a store: DIR/dhkeys.json, written on the tick after a key was learnt. */
   private dhKeysFile: DeviceKeysFile | undefined;
   private tick: NodeJS.Timeout | undefined;
@@ -89,6 +92,10 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (gate && store) this.main.persist = () => saveMainRotation(store, gate, opts.fsync ?? false); // a rotation survives a restart
     const dmName = (pair: Uint8Array) => dmRoomName(crypto, pair.subarray(0, 32), pair.subarray(32, 64));
     this.rooms_ = new RoomRegistry(this.main, crypto, limits.maxRooms, (name, g, owners) => makeRoomHost({ store, fsync: opts.fsync ?? false, limits }, ctx, name, g, owners), dmName, limits.roomsPerHost);
+    if (clustered) {
+      const rooms = (this.clusterRooms = new ClusterRooms(clustered, this.rooms_, ctx, crypto, (message) => this.warn(message)));
+      this.rooms_.clusterRooms = () => rooms.others();
+    }
     this.deviceKeys = new DeviceKeys(crypto);
     const fileStore = new FileStore({ dir: store ? path.join(store, 'files') : undefined, capBytes: limits.fileStoreBytes });
     this.files = new RelayFiles(fileStore, this.wire, (m, packet) => (m.session ? sessions.sealBulk(m.session, packet) : undefined), limits, (message) => this.warn(message));
@@ -378,8 +385,9 @@ export class Relay extends TypedEmitter<RelayEvents> {
    * and an address are in one room at a time: joining another room leaves the one it was in. */
   private onHello(p: Hello, from: dgram.RemoteInfo, member: MemberState | undefined, stranger: Stranger | undefined, now: number, signed?: HelloAuth): void {
     let chosen: RoomChoice | undefined;
-    const entry = this.door.enter(p, from, member, stranger, now, signed, (auth) => (chosen = this.rooms_.choose(auth, hostKey(from.address))));
-    if (!entry || !signed || !chosen?.ok) return;
+    const choose = (auth: HelloAuth) => (this.clusterRooms ? this.clusterRooms.choose(auth, hostKey(from.address)) : this.rooms_.choose(auth, hostKey(from.address)));
+    const entry = this.door.enter(p, from, member, stranger, now, signed, (auth) => (chosen = choose(auth)));
+    if (!entry || !signed || chosen?.ok !== true) return;
     let room: RoomHost;
     const made = signed.room !== undefined && this.rooms_.get(signed.room) === undefined;
     try {

@@ -26,6 +26,7 @@ import type { SequencedMessage, Sender } from './sequenced';
 import { NotStoredError } from './store';
 import type { Wire } from './wire';
 import type { ClusterRoom } from './cluster-room';
+import { SharedRoster } from './cluster-roster';
 
 /** How a room tells the relay's host what happens in it (the relay's protected emit, passed on). */
 export interface RoomEvents {
@@ -68,6 +69,8 @@ export class RoomHost {
   private cluster: ClusterRoom | undefined;
   /** The relay's other relays of the cluster, told to each member after its Welcome (packet Relays). */
   private relays: (() => Buffer | undefined) | undefined;
+  /** A clustered room's members on every relay. */
+  private shared: SharedRoster | undefined;
 
   constructor(
     readonly name: string,
@@ -104,6 +107,8 @@ export class RoomHost {
   clustered(cluster: ClusterRoom, relays: () => Buffer | undefined): void {
     this.cluster = cluster;
     this.relays = relays;
+    const warn = (message: string) => this.ctx.events.emit('warning', new Error(message));
+    if (cluster.presence) this.shared = new SharedRoster(cluster.presence, cluster.relayId, this.joined, warn);
     cluster.attach((s) => {
       if (this.room.adopt(s)) this.fanOut(s, Date.now());
     });
@@ -346,7 +351,10 @@ export class RoomHost {
   /** The relay's tick: the seen count, a roster beacon, and (`sweep`) leases and reassembly. */
   tick(now: number, sweep: boolean, warn: (err: unknown) => void): void {
     this.activity.countSeen(now);
-    if (this.joined.takeRosterChange()) this.heartbeat.beacon(true);
+    if (this.joined.takeRosterChange()) {
+      this.heartbeat.beacon(true);
+      this.shared?.sync();
+    }
     if (!sweep) return;
     for (const m of this.joined.expired(now, this.ctx.timers.leaseBeats)) this.drop(m, 'timeout');
     for (const m of [...this.joined.all()]) {

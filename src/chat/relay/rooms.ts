@@ -4,7 +4,8 @@
 import type { Crypto } from '../../protocol/crypto';
 import { encode } from '../../protocol/codec';
 import { MAX_PACKET, PacketType, RefuseReason } from '../../protocol/packets';
-import { DEFAULT_ROOM, isDmRoom, roomEntry, type RoomEntry } from '../../protocol/rooms';
+import { DEFAULT_ROOM, isDmRoom, roomEntry, RoomFlags, type RoomEntry } from '../../protocol/rooms';
+import type { ClusterRoomInfo } from '../cluster/index';
 import { ENVELOPE_BYTES } from '../../protocol/parts';
 import type { HelloAuth } from '../../protocol/v2';
 import type { RoomChoice } from './door';
@@ -92,6 +93,11 @@ export class RoomRegistry {
     return host;
   }
 
+  /** A room this relay's member made in the cluster (cluster-rooms.ts), counted against its host's cap. */
+  countCreated(host: string): void {
+    this.createdBy.set(host, (this.createdBy.get(host) ?? 0) + 1);
+  }
+
   /** A room read back from the store at start (the room cap is for new rooms only). */
   restore(host: RoomHost): RoomHost {
     this.byName.set(host.name, host);
@@ -102,7 +108,7 @@ export class RoomRegistry {
   pagesFor(device: Uint8Array | undefined): Buffer[] {
     const pages: RoomEntry[][] = [[]];
     let size = ROOMS_HEADER_BYTES;
-    for (const host of this.byName.values()) {
+    for (const host of this.listed()) {
       if (host.owners.dmKeys && !(device && isOneOf(device, host.owners.dmKeys))) continue;
       const e = host.entry();
       const n = roomEntry.encodingLength(e);
@@ -115,6 +121,18 @@ export class RoomRegistry {
       size += n;
     }
     return pages.map((entries, page) => encode({ type: PacketType.Rooms, page, pageCount: pages.length, entries }));
+  }
+
+  /** The rooms of a cluster this relay does not serve yet (cluster-rooms.ts): listed too, without members. */
+  clusterRooms: (() => ClusterRoomInfo[]) | undefined;
+
+  /** What the Rooms list shows: the rooms served here, then the cluster's others. */
+  private *listed(): Iterable<Pick<RoomHost, 'owners' | 'entry'>> {
+    yield* this.byName.values();
+    for (const r of this.clusterRooms?.() ?? []) {
+      const flags = (r.verifier ? RoomFlags.Sealed : 0) | (r.dmKeys ? RoomFlags.Dm : 0);
+      yield { owners: r.dmKeys ? { dmKeys: r.dmKeys } : {}, entry: () => ({ name: r.name, flags, members: 0, headSeq: 0 }) };
+    }
   }
 
   close(): void {
