@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { ChatError } from '../../src/chat/errors';
 import { nodeCrypto } from '../../src/protocol/crypto';
 import { newRoomSecret, roomVerifier } from '../../src/protocol/sealed-room';
+import { openDm } from '../../src/chat/dm';
+import { newIdentity } from '../../src/chat/identity';
 import { Harness, until, type Recorder } from './helpers/engine';
 import { NatsFixture } from './helpers/nats';
 
@@ -73,6 +75,27 @@ describe('relays sharing a room through JetStream', () => {
     assert.ok(bobSeen.fingerprint, 'a remote member shows its key');
     const listed = await ann.client.rooms();
     assert.ok(listed.some((r) => r.name === 'vault' && r.sealed), 'the room is listed sealed');
+  });
+
+  it('a DM between members of two relays: the key is found across the cluster, the peer is told, and they talk', async () => {
+    const cluster = { servers: nats.urls };
+    const r1 = await h.relay({ cluster });
+    const r2 = await h.relay({ cluster });
+    const [a, b] = [newIdentity(nodeCrypto).identity, newIdentity(nodeCrypto).identity];
+    const bob = await h.client(r2.address(), 'bob', { identity: b });
+    const heard: { room: string; name: string }[] = [];
+    bob.client.on('dmOpened', (dm) => heard.push(dm));
+    const ann = await h.client(r1.address(), 'ann', { identity: a });
+    const annOpts = await openDm(ann.client, a, b.publicKey, nodeCrypto); // bob's key: he joined r2 only
+    const annDm = await h.client(r1.address(), 'ann', { identity: a, ...annOpts });
+    await until(() => heard.length === 1, 10_000, 'bob, on the other relay, told of the DM');
+    assert.equal(heard[0].room, annOpts.room);
+    assert.equal(heard[0].name, 'ann');
+    const bobDm = await h.client(r2.address(), 'bob', { identity: b, ...(await openDm(bob.client, b, a.publicKey, nodeCrypto)) });
+    annDm.client.send({ kind: 'text', text: 'psst' });
+    await until(() => bobDm.messages.length === 1, 10_000, 'the DM at bob');
+    assert.equal(bobDm.messages[0].text, 'psst');
+    assert.ok(bobDm.messages[0].verified);
   });
 
   it('a relay started for a sealed default room will not join a cluster whose default room is open', async () => {

@@ -8,3 +8,4 @@ export { RoomPresence, type PresenceChange, type PresenceEntry, type PresenceOpt
 export { ROOM_NAME, AUTHOR } from './names';
 export { RelayDirectory, RELAYS_BUCKET, decodeAd, type RelayAd } from './relays';
 export { RoomInfos, ROOMS_BUCKET, decodeRoomInfo, encodeRoomInfo, type ClusterRoomInfo } from './room-infos';
+export { SharedDeviceKeys, DEVICE_KEYS_BUCKET, type SharedDh } from './device-keys';

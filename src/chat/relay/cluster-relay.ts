@@ -6,12 +6,36 @@ import { isIP } from 'node:net';
 import { encode } from '../../protocol/codec';
 import { MAX_RELAY_ENTRIES, PacketType } from '../../protocol/packets';
 import { ChatError } from '../errors';
-import type { Cluster, ClusterRoomInfo, RelayDirectory, RoomInfos } from '../cluster/index';
+import type { Cluster, ClusterRoomInfo, RelayDirectory, RoomInfos, SharedDeviceKeys, SharedDh } from '../cluster/index';
 import { equalBytes } from '../../protocol/crypto';
 import { loadCluster, type ClusterModule } from '../cluster/load';
 import type { Address, RelayOptions } from '../types';
 import { ClusterRoom, clusterRoomName, type ClusterRoomOptions } from './cluster-room';
 import type { Room } from './room';
+
+/** A DM room made at some relay of the cluster: its name, the two device keys, who made it. */
+export interface DmNotice {
+  room: string;
+  pair: Uint8Array;
+  by: Uint8Array;
+  byName: string;
+}
+
+/** Where relays tell each other of a new DM room (core NATS: a notice missed is seen in the Rooms list). */
+const DM_SUBJECT = 'wudp.dm-opened';
+
+function decodeDm(text: string, self: string): DmNotice | undefined {
+  try {
+    const o = JSON.parse(text) as Record<string, unknown>;
+    if (o.from === self || typeof o.room !== 'string' || typeof o.pair !== 'string' || typeof o.by !== 'string' || typeof o.byName !== 'string') return undefined;
+    const pair = Buffer.from(o.pair, 'base64url');
+    const by = Buffer.from(o.by, 'base64url');
+    if (pair.length !== 64 || by.length !== 32 || o.room.length > 64 || o.byName.length > 255) return undefined;
+    return { room: o.room, pair, by, byName: o.byName };
+  } catch {
+    return undefined;
+  }
+}
 
 /** The options a clustered relay cannot have, each with why; checked before anything starts. */
 export function checkClusterOptions(opts: RelayOptions): void {
@@ -45,6 +69,9 @@ function checkSameRoom(there: ClusterRoomInfo, mine: ClusterRoomInfo): void {
 export class RelayCluster {
   private relaysPacket: { at: number; packet: Buffer | undefined } | undefined;
   private closed = false;
+  private unsubscribe: () => void = () => undefined;
+  /** Device keys this process has written to the cluster. */
+  private readonly shared = new Set<string>();
 
   private constructor(
     readonly api: ClusterModule,
@@ -54,7 +81,25 @@ export class RelayCluster {
     readonly roomOptions: ClusterRoomOptions,
     /** Every room of the cluster: name, verifier, creator, DM keys (cluster-rooms.ts opens them here). */
     readonly rooms: RoomInfos,
+    private readonly deviceKeys: SharedDeviceKeys,
   ) {}
+
+  /** A device's certified DH key, checked here, written for the other relays (once per process and key). */
+  shareDeviceKey(device: Uint8Array, dh: SharedDh, warn: (message: string) => void): void {
+    const id = `${Buffer.from(device).toString('hex')}${Buffer.from(dh.x25519).toString('hex')}`;
+    if (this.shared.has(id)) return;
+    this.shared.add(id);
+    if (this.shared.size > 65_536) this.shared.delete(this.shared.values().next().value!);
+    this.deviceKeys.put(device, dh).catch((e: unknown) => {
+      this.shared.delete(id);
+      warn(`Cannot share a device's key with the cluster: ${(e as Error).message}`);
+    });
+  }
+
+  /** A device's DH key as another relay wrote it (unchecked: the caller checks its certificate). */
+  findDeviceKey(device: Uint8Array): Promise<SharedDh | undefined> {
+    return this.deviceKeys.get(device);
+  }
 
   /** Connects, opens the default room's stream into `room`, and announces this relay (`ad`). A ChatError
    * (UNREACHABLE, REFUSED) says what went wrong; nothing is left open then. */
@@ -83,7 +128,8 @@ export class RelayCluster {
       const own = ad ? { host: ad.host, port: ad.port, key: Buffer.from(ad.key).toString('base64url') } : undefined;
       const directory = await api.RelayDirectory.open(cluster, own, { replicas: roomOptions.replicas, ttlMs: c.presenceTtlMs });
       directory.on('warning', (e) => warn(e.message));
-      return new RelayCluster(api, cluster, main, directory, roomOptions, rooms);
+      const deviceKeys = await api.SharedDeviceKeys.open(cluster, roomOptions.replicas);
+      return new RelayCluster(api, cluster, main, directory, roomOptions, rooms, deviceKeys);
     } catch (err) {
       rooms?.dispose();
       await main?.close();
@@ -91,6 +137,25 @@ export class RelayCluster {
       if (err instanceof ChatError) throw err;
       throw new ChatError('UNREACHABLE', `The cluster could not open the room ${roomName}: ${(err as Error).message}`);
     }
+  }
+
+  /** Tells the other relays that a DM room was made here, so the other device hears of it wherever it is. */
+  dmOpened(dm: DmNotice): void {
+    if (this.closed) return;
+    const b = (x: Uint8Array) => Buffer.from(x).toString('base64url');
+    this.cluster.nc.publish(DM_SUBJECT, JSON.stringify({ from: this.roomOptions.relayId, room: dm.room, pair: b(dm.pair), by: b(dm.by), byName: dm.byName }));
+  }
+
+  /** DM rooms the other relays made: each given to `tell` (the relay's own dmOpened). */
+  onDmOpened(tell: (dm: DmNotice) => void): void {
+    const sub = this.cluster.nc.subscribe(DM_SUBJECT, {
+      callback: (err, msg) => {
+        if (err) return;
+        const dm = decodeDm(msg.string(), this.roomOptions.relayId);
+        if (dm) tell(dm);
+      },
+    });
+    this.unsubscribe = () => sub.unsubscribe();
   }
 
   /** The Relays packet for a member: the other relays heard of (at most 8), made at most once a second. */
@@ -105,6 +170,7 @@ export class RelayCluster {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unsubscribe();
     await this.directory.dispose().catch(() => undefined);
     this.rooms.dispose();
     await this.main.close();

@@ -22,6 +22,8 @@ const LATER: RoomChoice = { ok: 'later' };
 export class ClusterRooms {
   private readonly opening = new Set<string>();
   private readonly absent = new Map<string, number>();
+  /** Rooms this relay's members made in the cluster, until the maker's Hello is admitted (takeMade). */
+  private readonly made = new Set<string>();
 
   constructor(
     private readonly rc: RelayCluster,
@@ -54,9 +56,17 @@ export class ClusterRooms {
       const there = await this.rc.rooms.create(clusterRoomName(name), info); // another relay may have made it first
       this.absent.delete(name);
       await this.open(there);
-      if (there === info) this.registry.countCreated(host);
+      if (there === info) {
+        this.registry.countCreated(host);
+        this.made.add(name);
+      }
     });
     return LATER;
+  }
+
+  /** Whether `name` was just made in the cluster by a member here (once: the relay then tells a DM's other device). */
+  takeMade(name: string): boolean {
+    return this.made.delete(name);
   }
 
   /** The rooms of the cluster this relay does not serve yet, for the Rooms list. */

@@ -17,7 +17,7 @@ import { ChatError } from '../errors';
 import { RELAY_LIMITS, RELAY_TIMERS, TokenBucket } from '../limits';
 import type { Address, Member, RelayEvents, RelayLimits, RelayOptions, RelayStats, RelayTimers, RoomInfo } from '../types';
 import { CookieJar } from './cookies';
-import { DeviceKeys, DeviceKeysFile, DH_KEYS_FILE } from './device-keys';
+import { DeviceKeys, DeviceKeysFile, DH_KEYS_FILE, type DeviceDh } from './device-keys';
 import { Door, type RoomChoice } from './door';
 import { FileStore } from './file-store';
 import { RelayFiles } from './files';
@@ -95,6 +95,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (clustered) {
       const rooms = (this.clusterRooms = new ClusterRooms(clustered, this.rooms_, ctx, crypto, (message) => this.warn(message)));
       this.rooms_.clusterRooms = () => rooms.others();
+      clustered.onDmOpened((dm) => this.dmOpened(dm.room, dm.pair, dm.by, dm.byName));
     }
     this.deviceKeys = new DeviceKeys(crypto);
     const fileStore = new FileStore({ dir: store ? path.join(store, 'files') : undefined, capBytes: limits.fileStoreBytes });
@@ -351,8 +352,20 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (p.type === PacketType.RoomsRequest) return room.sendPages(this.rooms_.pagesFor(m.session?.devicePublicKey), m, now);
     if (p.type === PacketType.KeyRequest) {
       const found = this.deviceKeys.get(p.deviceKey);
-      const key = encode({ type: PacketType.Key, deviceKey: p.deviceKey, ...(found ? { found: { x25519: Buffer.from(found.x25519), certificate: Buffer.from(found.certificate) } } : {}) });
-      return room.sendPages([key], m, now);
+      const answer = (dh: DeviceDh | undefined) => {
+        const key = encode({ type: PacketType.Key, deviceKey: p.deviceKey, ...(dh ? { found: { x25519: Buffer.from(dh.x25519), certificate: Buffer.from(dh.certificate) } } : {}) });
+        room.sendPages([key], m, Date.now());
+      };
+      if (found || !this.clustered) return answer(found);
+      // Perhaps it joined another relay of the cluster: its key from there, checked here as from a Hello.
+      this.clustered.findDeviceKey(p.deviceKey).then(
+        (dh) => answer(dh && this.deviceKeys.offer(p.deviceKey, dh) ? dh : undefined),
+        (e: unknown) => {
+          this.warn(`Cannot look a device's key up in the cluster: ${(e as Error).message}`);
+          answer(undefined);
+        },
+      );
+      return;
     }
     room.memberPacket(p, m, now);
   }
@@ -389,7 +402,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const entry = this.door.enter(p, from, member, stranger, now, signed, (auth) => (chosen = choose(auth)));
     if (!entry || !signed || chosen?.ok !== true) return;
     let room: RoomHost;
-    const made = signed.room !== undefined && this.rooms_.get(signed.room) === undefined;
+    const made = signed.room !== undefined && (this.rooms_.get(signed.room) === undefined || this.clusterRooms?.takeMade(signed.room) === true);
     try {
       room = this.rooms_.open(signed, chosen, hostKey(from.address));
     } catch (err) {
@@ -405,9 +418,13 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (holder?.room && holder.room !== room) holder.room.drop(holder, 'leave');
     const { address: host, port } = from;
     if (room.admit(p, entry, { host, port }, current, now)) this.strangers.delete(`${host}|${port}`);
-    if (made && room.owners.dmKeys) this.dmOpened(room.name, room.owners.dmKeys, signed.client.devicePublicKey, p.name);
+    if (made && room.owners.dmKeys) {
+      this.dmOpened(room.name, room.owners.dmKeys, signed.client.devicePublicKey, p.name);
+      this.clustered?.dmOpened({ room: room.name, pair: room.owners.dmKeys, by: signed.client.devicePublicKey, byName: p.name });
+    }
     // Its DH key, kept once its certificate checks, for a peer that wants to open a DM with it.
     if (signed.deviceDh && !this.deviceKeys.offer(signed.client.devicePublicKey, signed.deviceDh)) this.warn(`A Hello's device DH key has a certificate that does not check (datagram from ${host}:${port})`);
+    else if (signed.deviceDh) this.clustered?.shareDeviceKey(signed.client.devicePublicKey, signed.deviceDh, (message) => this.warn(message));
   }
 
   /** A DM room was just made: each session of its other device, in whatever room, hears of it at once. */
