@@ -18,6 +18,8 @@ import { encodeRecord, scanRecord } from './store/record';
 /** How long a relay waits at start to read a room's recent history back from its stream. */
 const CATCH_UP_MS = 30_000;
 const STREAM_SAFE = /^[a-z0-9_-]{1,32}$/;
+/** Appends a room may have waiting for NATS at once; more are refused (their senders told) until it answers. */
+const MAX_IN_FLIGHT = 1024;
 
 /** The room's name in the cluster (a NATS stream name allows fewer characters than a room's name): the
  * name itself when it can be one, else `x` and 31 hex of its SHA-256. */
@@ -42,6 +44,8 @@ export class ClusterRoom {
   presence: RoomPresence | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
+  /** (author, msgId) of the appends waiting for NATS. */
+  private readonly inFlight = new Set<string>();
 
   private constructor(
     readonly log: RoomLog,
@@ -90,11 +94,19 @@ export class ClusterRoom {
     this.sink = deliver;
   }
 
-  /** Appends a member's message; its seq (and the sender's acknowledgement) arrives with the fan-out. */
-  append(sender: Sender, msgId: number, head: MessageHead, text: Buffer, now: number): Promise<AppendResult> {
+  /**
+   * Appends a member's message; its seq (and the sender's acknowledgement) arrives with the fan-out.
+   * `busy` when that message is being appended already (a retransmission while NATS is slow: it is not
+   * queued twice), or when the room has MAX_IN_FLIGHT appends waiting (NATS is away: refuse, do not pile up).
+   */
+  append(sender: Sender, msgId: number, head: MessageHead, text: Buffer, now: number): Promise<AppendResult> | 'busy' | 'full' {
+    const id = `${sender.hex}:${msgId}`;
+    if (this.inFlight.has(id)) return 'busy';
+    if (this.inFlight.size >= MAX_IN_FLIGHT) return 'full';
     const body = new SequencedMessage(0, now, sender, false, msgId, head, text).storedBody();
     const record = encodeRecord({ seq: 1, time: 0, senderId: sender.hex, legacy: false, name: sender.name, msgId, body, ...(head.auth ? { auth: head.auth } : {}) });
-    return this.log.append(sender.hex, msgId, record);
+    this.inFlight.add(id);
+    return this.log.append(sender.hex, msgId, record).finally(() => this.inFlight.delete(id));
   }
 
   /** A record of the stream, in seq order: the message it holds, or a warning (the seq stays a gap,

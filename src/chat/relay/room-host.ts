@@ -237,7 +237,10 @@ export class RoomHost {
     const refuse = (detail: string) => this.ctx.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.NotStored, msgId: r.msgId, detail }), m);
     // A rotation changes every relay's gate: not yet carried through the cluster, so refused, not half done.
     if (rekey) return refuse('this room is served by a cluster of relays, where a new room key cannot be taken yet');
-    cluster.append(m, r.msgId, r.head, r.text, now).then(
+    const appending = cluster.append(m, r.msgId, r.head, r.text, now);
+    if (appending === 'busy') return; // being appended: its fan-out acknowledges it
+    if (appending === 'full') return refuse('the relay\'s cluster is not keeping up (too many messages wait for it); send it again later');
+    appending.then(
       (result) => {
         this.storeWrites(true, undefined);
         if (result.kind === 'sequenced') return;
