@@ -37,6 +37,18 @@ function decodeDm(text: string, self: string): DmNotice | undefined {
   }
 }
 
+/** A warning said again only after a minute: while NATS is away, every refresh fails the same way. */
+export function quietly(warn: (message: string) => void, everyMs = 60_000): (message: string) => void {
+  const said = new Map<string, number>();
+  return (message) => {
+    const now = Date.now();
+    if (now - (said.get(message) ?? -Infinity) < everyMs) return;
+    said.set(message, now);
+    if (said.size > 256) said.delete(said.keys().next().value!);
+    warn(message);
+  };
+}
+
 /** The options a clustered relay cannot have, each with why; checked before anything starts. */
 export function checkClusterOptions(opts: RelayOptions): void {
   const c = opts.cluster;
@@ -105,6 +117,7 @@ export class RelayCluster {
    * (UNREACHABLE, REFUSED) says what went wrong; nothing is left open then. */
   static async join(opts: RelayOptions, room: Room, ad: (Address & { key: Uint8Array }) | undefined, roomName: string, warn: (message: string) => void): Promise<RelayCluster> {
     const c = opts.cluster!;
+    warn = quietly(warn);
     const api = loadCluster();
     const servers = c.servers.flatMap((s) => api.parseClusterServers(s));
     const cluster = await api.Cluster.connect({ servers, auth: c.auth, name: `whatsudp relay${ad ? ` ${ad.host}:${ad.port}` : ''}` });

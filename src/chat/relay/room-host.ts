@@ -27,6 +27,7 @@ import { NotStoredError } from './store';
 import type { Wire } from './wire';
 import type { ClusterRoom } from './cluster-room';
 import { SharedRoster } from './cluster-roster';
+import { quietly } from './cluster-relay';
 
 /** How a room tells the relay's host what happens in it (the relay's protected emit, passed on). */
 export interface RoomEvents {
@@ -107,7 +108,7 @@ export class RoomHost {
   clustered(cluster: ClusterRoom, relays: () => Buffer | undefined): void {
     this.cluster = cluster;
     this.relays = relays;
-    const warn = (message: string) => this.ctx.events.emit('warning', new Error(message));
+    const warn = quietly((message: string) => this.ctx.events.emit('warning', new Error(message)));
     if (cluster.presence) this.shared = new SharedRoster(cluster.presence, cluster.relayId, this.joined, warn);
     cluster.attach((s) => {
       if (this.room.adopt(s)) this.fanOut(s, Date.now());
