@@ -23,7 +23,19 @@ export class ChatError extends Error {
     super(message);
     this.name = 'ChatError';
   }
+
+  /** dist/cluster.js is a bundle of its own with its own copy of this class (src/chat/cluster/load.ts):
+   * its errors are ChatErrors too, so `instanceof ChatError` knows one by its brand, not its prototype.
+   * Subclasses keep the ordinary check. */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    if (this !== ChatError) return Function.prototype[Symbol.hasInstance].call(this, x);
+    return x instanceof Error && (x as { [CHAT_ERROR]?: unknown })[CHAT_ERROR] === true;
+  }
 }
+
+// Symbol.for: one symbol across bundles. Set on every ChatError's prototype below.
+const CHAT_ERROR = Symbol.for('whatsudp.ChatError');
+Object.defineProperty(ChatError.prototype, CHAT_ERROR, { value: true });
 
 /** The relay's key is not the one pinned for the address the user gave: both fingerprints, so the
  * user can ask the relay's owner which one it shows and trust the new one only if it matches. */

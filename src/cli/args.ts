@@ -9,6 +9,7 @@ import { isLoopback, PROBE_PORT } from '../chat/discovery';
 import { defaultIdentityPath } from '../chat/identity';
 import { parseFingerprint } from '../protocol/fingerprint';
 import { InviteError, parseInvite, type Invite } from '../protocol/invite';
+import { CLUSTER_OPTION_SPEC, relayCluster } from './cluster-args';
 import { passphraseOf, roomArgs } from './room-args';
 import { CHAT_NUMBER_FLAGS, CHAT_OPTIONS, DISCOVER_NUMBER_FLAGS, DISCOVER_OPTIONS, RELAY_NUMBER_FLAGS, type NumberFlag } from './flags';
 
@@ -79,9 +80,12 @@ export interface RelayArgs {
   sealed: boolean;
   /** The identity whose device key may rotate the sealed room's key (chat's --identity). */
   identity: string;
+  /** What to tell the operator at start that does not stop the relay (a creds file others can read). */
+  notes?: string[];
 }
 
-export function parseRelayArgs(args: string[]): RelayArgs {
+/** `env` holds the cluster's credentials (WHATSUDP_NATS_*), read only with --cluster. */
+export function parseRelayArgs(args: string[], env: NodeJS.ProcessEnv = process.env): RelayArgs {
   const spec: OptionSpec = {
     host: { type: 'string' },
     port: { type: 'string' },
@@ -94,6 +98,7 @@ export function parseRelayArgs(args: string[]): RelayArgs {
     announce: { type: 'boolean' },
     sealed: { type: 'boolean' },
     identity: { type: 'string' },
+    ...CLUSTER_OPTION_SPEC,
     ...stringFlags(RELAY_NUMBER_FLAGS),
   };
   const v = parse(args, spec);
@@ -115,6 +120,7 @@ export function parseRelayArgs(args: string[]): RelayArgs {
   }
   const announce = v.announce === true;
   if (announce) checkAnnounce(host, wholeNumber('port', v.port, 0, 65535));
+  const { cluster, notes } = relayCluster(v, env, (message) => new UsageError(message));
   const options: RelayOptions = {
     host,
     port: wholeNumber('port', v.port, 0, 65535),
@@ -129,7 +135,9 @@ export function parseRelayArgs(args: string[]): RelayArgs {
   };
   const identity = str(v.identity);
   if (identity === '') throw new UsageError('--identity needs a file name');
-  return { options: dropUndefined(options), log: v.log === true, announce, sealed, identity: identity ?? defaultIdentityPath() };
+  // The cluster's options past dropUndefined, which would make its servers array an object; they have no undefined.
+  const relay = { ...dropUndefined(options), ...(cluster ? { cluster } : {}) };
+  return { options: relay, log: v.log === true, announce, sealed, identity: identity ?? defaultIdentityPath(), ...(notes.length > 0 ? { notes } : {}) };
 }
 
 /** `--host` alone never announces, and `--announce` on loopback (the default host) is a mistake to

@@ -17,6 +17,8 @@ export const EXIT = {
   RELAY_KEY_CHANGED: 8,
   /** verify: no key was seen under that name on this device (known_members). */
   NOT_PINNED: 9,
+  /** relay --cluster: NATS could not be used (no server answered, credentials refused, no JetStream). */
+  CLUSTER: 10,
   SIGINT: 130,
   SIGTERM: 143,
 } as const;
@@ -36,6 +38,9 @@ const EXIT_TABLE = `Exit codes:
   8    the relay's key is not the one pinned for its address: both fingerprints are on stderr
        (someone may be impersonating it; --accept-relay-key FP trusts the new one)
   9    verify: no key has been seen under that name on this device (or none matches --key)
+  10   relay --cluster: NATS could not be used: no server answered, it refused the
+       credentials, it has no JetStream, or the room's stream could not be made (stderr
+       says which)
   130  stopped by Ctrl-C (SIGINT), after leaving the room or closing the relay
   143  stopped by SIGTERM, likewise`;
 
@@ -100,6 +105,20 @@ Options:
                           over mDNS (_whatsudp._udp) and answers to the broadcast probe on UDP
                           ${PROBE_PORT}. Needs --host 0.0.0.0 or an address of this machine (not
                           loopback); off unless given
+Cluster (several relays serving the same rooms through NATS JetStream; docs/CLUSTER.md):
+  --cluster URLS          nats://HOST:PORT[,nats://HOST:PORT...]: the room's seqs, history and
+                          presence live in NATS, shared with the other relays given the same
+                          servers; members fail over between them. The relay's key and a
+                          sealed room's verifier stay in --store. Not with --legacy-bridge or
+                          --legacy-broadcast. NATS unreachable, refusing or without JetStream
+                          at start: exit 10
+  --cluster-replicas N    copies of each room's stream: 1 (one NATS server) or 3 (a cluster of
+                          three, which outlives one of them) [1]
+  --advertise HOST:PORT   where members reach this relay, told to the other relays and to
+                          members for failover [the bound address; needed with --host 0.0.0.0]
+  --cluster-creds FILE    NATS credentials from a .creds file (as nsc writes it). Or, from the
+                          environment: WHATSUDP_NATS_USER and WHATSUDP_NATS_PASSWORD, or
+                          WHATSUDP_NATS_TOKEN; one kind only. Never in a URL (ps shows it)
 Limits and timers (defaults in brackets):
 ${flagLines(RELAY_NUMBER_FLAGS, 24, 'brackets')}
   -h, --help              show this help

@@ -1,8 +1,9 @@
 // `whatsudp relay`: runs a relay until a signal. Its first stdout line is the bound address, so a
 // script (or a test) started with `--port 0` learns the port by reading one line. With --announce it
 // also lets the network find it (src/chat/discovery), and says goodbye there before closing.
-import { ChatError, Relay } from '../chat';
+import { ChatError, Relay, type Address, type RelayClusterOptions } from '../chat';
 import { formatAddress } from '../chat';
+import { advertised } from '../chat/relay/cluster-relay';
 import { Announcer, PROBE_PORT } from '../chat/discovery';
 import { FileStore, IdentityError, loadOrCreateIdentity, relayKeyPath } from '../chat/identity';
 import { displayFingerprint } from '../protocol/fingerprint';
@@ -31,6 +32,8 @@ export function startRelay(args: RelayArgs, io: Io): Session {
       }
       io.out(formatAddress(r.address()));
       if (sealed) sayInvite(r, sealed, args.options.store, io);
+      for (const note of args.notes ?? []) io.err(`whatsudp: note: ${note}`);
+      if (args.options.cluster) io.err(`whatsudp: note: ${clusterLine(args.options.cluster, advertised(args.options, r.address()))}`);
       for (const notice of r.notices) io.err(`whatsudp: note: ${notice}`);
       if (args.log) io.err(`whatsudp: note: the relay's key fingerprint is ${displayFingerprint(r.fingerprint)} (members pin it on first contact; tell them, so they can compare)`);
       // The operator hears of a full disk with or without --log: once when it starts, once when it ends.
@@ -51,7 +54,7 @@ export function startRelay(args: RelayArgs, io: Io): Session {
     },
     (err: unknown) => {
       io.err(errorLine(err));
-      finish(exitCodeFor(err));
+      finish(relayExitCode(err, args));
     },
   );
 
@@ -64,6 +67,21 @@ export function startRelay(args: RelayArgs, io: Io): Session {
       finish(EXIT.OK);
     },
   };
+}
+
+/** A clustered relay's start fails UNREACHABLE or REFUSED only for NATS (the relay itself reaches
+ * nothing): exit 10, not chat's 3 and 6, which speak of a relay. */
+export function relayExitCode(err: unknown, args: RelayArgs): number {
+  if (args.options.cluster && err instanceof ChatError && (err.code === 'UNREACHABLE' || err.code === 'REFUSED')) return EXIT.CLUSTER;
+  return exitCodeFor(err);
+}
+
+/** The clustered relay's line at start: its NATS servers, the streams' copies, where members reach it. */
+export function clusterLine(c: RelayClusterOptions, ad: Address | undefined): string {
+  const copies = (c.replicas ?? 1) === 1 ? '1 replica' : `${c.replicas} replicas`;
+  const who = !c.auth || c.auth.kind === 'none' ? '' : c.auth.kind === 'creds' ? ', with a creds file' : c.auth.kind === 'token' ? ', with a token' : `, as user ${escapeName(c.auth.user)}`;
+  const where = ad ? `members fail over to it at ${formatAddress(ad)}` : 'no address advertised for failover';
+  return `clustered through NATS ${c.servers.join(',')} (room streams of ${copies}${who}); ${where}`;
 }
 
 /** The relay, with its sealed room if asked for: kept in the store, or made now and, once the relay
