@@ -7,5 +7,5 @@ export { Follower, type LogRecord } from './follower';
 export { RoomPresence, type PresenceChange, type PresenceEntry, type PresenceOptions } from './presence';
 export { ROOM_NAME, AUTHOR } from './names';
 export { RelayDirectory, RELAYS_BUCKET, decodeAd, type RelayAd } from './relays';
-export { RoomInfos, ROOMS_BUCKET, decodeRoomInfo, encodeRoomInfo, type ClusterRoomInfo } from './room-infos';
+export { RoomInfos, ROOMS_BUCKET, decodeRoomInfo, encodeRoomInfo, type ClusterRoomInfo, type ClusterRotation } from './room-infos';
 export { SharedDeviceKeys, DEVICE_KEYS_BUCKET, type SharedDh } from './device-keys';

@@ -10,12 +10,24 @@ import type { Cluster } from './connect';
 
 export const ROOMS_BUCKET = 'WUDP_rooms';
 
+/** A sealed room's key rotations so far (issue 9): what every relay's gate must hold. */
+export interface ClusterRotation {
+  epoch: number;
+  older: Uint8Array[];
+  kept: Uint8Array[];
+  admins: Uint8Array[];
+}
+
 export interface ClusterRoomInfo {
   name: string;
   verifier?: Uint8Array;
   creator?: Uint8Array;
   dmKeys?: Uint8Array;
+  rotation?: ClusterRotation;
 }
+
+/** At most this many keys in a rotation's lists (a room's members, its older verifiers). */
+const MAX_KEYS = 4096;
 
 const b64 = (b: Uint8Array | undefined): string | undefined => (b ? Buffer.from(b).toString('base64url') : undefined);
 
@@ -27,12 +39,37 @@ function bytes(v: unknown, n: number): Uint8Array | undefined | null {
 }
 
 export function encodeRoomInfo(i: ClusterRoomInfo): string {
-  return JSON.stringify({ n: i.name, v: b64(i.verifier), c: b64(i.creator), d: b64(i.dmKeys) });
+  const r = i.rotation;
+  const rotation = r ? { e: r.epoch, o: r.older.map(b64), k: r.kept.map(b64), a: r.admins.map(b64) } : undefined;
+  return JSON.stringify({ n: i.name, v: b64(i.verifier), c: b64(i.creator), d: b64(i.dmKeys), r: rotation });
+}
+
+function keys(v: unknown): Uint8Array[] | null {
+  if (!Array.isArray(v) || v.length > MAX_KEYS) return null;
+  const out: Uint8Array[] = [];
+  for (const k of v) {
+    const b = bytes(k, 32);
+    if (!b) return null;
+    out.push(b);
+  }
+  return out;
+}
+
+function rotationOf(v: unknown): ClusterRotation | undefined | null {
+  if (v === undefined) return undefined;
+  if (!v || typeof v !== 'object') return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o.e !== 'number' || !Number.isInteger(o.e) || o.e < 1) return null;
+  const older = keys(o.o);
+  const kept = keys(o.k);
+  const admins = keys(o.a);
+  if (!older || !kept || !admins) return null;
+  return { epoch: o.e, older, kept, admins };
 }
 
 /** An entry another relay wrote, checked: undefined if it is not one. */
 export function decodeRoomInfo(text: string): ClusterRoomInfo | undefined {
-  let o: { n?: unknown; v?: unknown; c?: unknown; d?: unknown } | null;
+  let o: { n?: unknown; v?: unknown; c?: unknown; d?: unknown; r?: unknown } | null;
   try {
     o = JSON.parse(text) as typeof o;
   } catch {
@@ -42,8 +79,9 @@ export function decodeRoomInfo(text: string): ClusterRoomInfo | undefined {
   const verifier = bytes(o.v, 32);
   const creator = bytes(o.c, 32);
   const dmKeys = bytes(o.d, 64);
-  if (verifier === null || creator === null || dmKeys === null) return undefined;
-  return { name: o.n, ...(verifier ? { verifier } : {}), ...(creator ? { creator } : {}), ...(dmKeys ? { dmKeys } : {}) };
+  const rotation = rotationOf(o.r);
+  if (verifier === null || creator === null || dmKeys === null || rotation === null || (rotation && !verifier)) return undefined;
+  return { name: o.n, ...(verifier ? { verifier } : {}), ...(creator ? { creator } : {}), ...(dmKeys ? { dmKeys } : {}), ...(rotation ? { rotation } : {}) };
 }
 
 interface RoomInfosEvents {
@@ -84,6 +122,11 @@ export class RoomInfos extends TypedEmitter<RoomInfosEvents> {
       if (!there) throw e;
       return there;
     }
+  }
+
+  /** Writes a room's entry as it is now (after a key rotation: every relay that follows it writes the same). */
+  async put(key: string, info: ClusterRoomInfo): Promise<void> {
+    await this.kv.put(key, encodeRoomInfo(info));
   }
 
   /** Every room of the cluster the watch has seen. */

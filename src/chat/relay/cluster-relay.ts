@@ -12,6 +12,8 @@ import { loadCluster, type ClusterModule } from '../cluster/load';
 import type { Address, RelayOptions } from '../types';
 import { ClusterRoom, clusterRoomName, type ClusterRoomOptions } from './cluster-room';
 import type { Room } from './room';
+import type { RoomHost } from './room-host';
+import { RotationState, type RoomGate } from './gate';
 
 /** A DM room made at some relay of the cluster: its name, the two device keys, who made it. */
 export interface DmNotice {
@@ -74,7 +76,17 @@ function checkSameRoom(there: ClusterRoomInfo, mine: ClusterRoomInfo): void {
   const bad = (what: string) => new ChatError('BAD_OPTION', `The cluster's default room ${what}: start every relay of a cluster with the same --sealed room, or none.`);
   if (there.verifier && !mine.verifier) throw bad('is sealed, and this relay was started for an open one');
   if (!there.verifier && mine.verifier) throw bad('is open, and this relay was started for a sealed one');
-  if (there.verifier && mine.verifier && !equalBytes(there.verifier, mine.verifier)) throw bad('is sealed under another secret than this relay\'s');
+  // Rotated since this relay's secret was current: the cluster's gate holds it as an older one.
+  const known = [there.verifier, ...(there.rotation?.older ?? [])].some((v) => v && mine.verifier && equalBytes(v, mine.verifier));
+  if (there.verifier && mine.verifier && !known) throw bad('is sealed under another secret than this relay\'s');
+}
+
+/** A gate as the cluster's entry has it: its verifier now and its rotations. */
+export function applyRotation(gate: RoomGate, info: ClusterRoomInfo): void {
+  const r = info.rotation;
+  if (!info.verifier || !r) return;
+  gate.rotation = new RotationState(r.epoch, r.older, r.kept, r.admins);
+  gate.replace(info.verifier);
 }
 
 /** A relay's part of the cluster: the connection, the default room's stream, the directory of relays. */
@@ -96,6 +108,22 @@ export class RelayCluster {
     private readonly deviceKeys: SharedDeviceKeys,
   ) {}
 
+  /** What `host.persist` does in a cluster: the room's entry rewritten with its gate as it is now (after a
+   * key rotation), so that a relay opening the room later admits whom this one does. */
+  persistRoom(host: RoomHost, warn: (message: string) => void): () => void {
+    return () => {
+      const gate = host.gate;
+      const r = gate?.rotation;
+      const info: ClusterRoomInfo = {
+        name: host.name,
+        ...(gate ? { verifier: gate.current } : {}),
+        ...host.owners,
+        ...(r ? { rotation: { epoch: r.epoch, older: r.older, kept: r.kept, admins: r.admins } } : {}),
+      };
+      this.rooms.put(clusterRoomName(host.name), info).catch((e: unknown) => warn(`The room ${host.name}'s new key could not be written to the cluster (${(e as Error).message}): a relay that opens the room later would not know of the rotation.`));
+    };
+  }
+
   /** A device's certified DH key, checked here, written for the other relays (once per process and key). */
   shareDeviceKey(device: Uint8Array, dh: SharedDh, warn: (message: string) => void): void {
     const id = `${Buffer.from(device).toString('hex')}${Buffer.from(dh.x25519).toString('hex')}`;
@@ -115,7 +143,7 @@ export class RelayCluster {
 
   /** Connects, opens the default room's stream into `room`, and announces this relay (`ad`). A ChatError
    * (UNREACHABLE, REFUSED) says what went wrong; nothing is left open then. */
-  static async join(opts: RelayOptions, room: Room, ad: (Address & { key: Uint8Array }) | undefined, roomName: string, warn: (message: string) => void): Promise<RelayCluster> {
+  static async join(opts: RelayOptions, room: Room, gate: RoomGate | undefined, ad: (Address & { key: Uint8Array }) | undefined, roomName: string, warn: (message: string) => void): Promise<RelayCluster> {
     const c = opts.cluster!;
     warn = quietly(warn);
     const api = loadCluster();
@@ -137,6 +165,7 @@ export class RelayCluster {
       const mine: ClusterRoomInfo = { name: roomName, ...(opts.roomVerifier ? { verifier: Uint8Array.from(opts.roomVerifier) } : {}), ...(opts.roomCreator ? { creator: Uint8Array.from(opts.roomCreator) } : {}) };
       const there = await rooms.create(clusterRoomName(roomName), mine);
       if (there !== mine) checkSameRoom(there, mine);
+      if (gate) applyRotation(gate, there); // the default room's key, as rotated since (at any relay)
       main = await ClusterRoom.open(api, cluster, roomName, room, roomOptions, warn);
       const own = ad ? { host: ad.host, port: ad.port, key: Buffer.from(ad.key).toString('base64url') } : undefined;
       const directory = await api.RelayDirectory.open(cluster, own, { replicas: roomOptions.replicas, ttlMs: c.presenceTtlMs });

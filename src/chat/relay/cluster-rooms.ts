@@ -7,7 +7,7 @@ import type { Crypto } from '../../protocol/crypto';
 import { DEFAULT_ROOM } from '../../protocol/rooms';
 import type { HelloAuth } from '../../protocol/v2';
 import type { ClusterRoomInfo } from '../cluster/index';
-import type { RelayCluster } from './cluster-relay';
+import { applyRotation, type RelayCluster } from './cluster-relay';
 import { ClusterRoom, clusterRoomName } from './cluster-room';
 import type { RoomChoice } from './door';
 import { RoomGate } from './gate';
@@ -88,9 +88,11 @@ export class ClusterRooms {
     const room = new Room({ fsync: false, historyMessages: o.historyMessages, historyBytes: Math.min(o.historyBytes, limits.roomHistoryBytes) });
     const cr = await ClusterRoom.open(this.rc.api, this.rc.cluster, info.name, room, { ...o, historyBytes: Math.min(o.historyBytes, limits.roomHistoryBytes) }, this.warn);
     const gate = info.verifier ? new RoomGate(this.crypto, info.verifier) : undefined;
+    if (gate) applyRotation(gate, info);
     const owners: RoomOwners = { ...(info.creator ? { creator: info.creator } : {}), ...(info.dmKeys ? { dmKeys: info.dmKeys } : {}) };
     const host = new RoomHost(info.name, room, this.ctx, gate, owners);
     host.clustered(cr, () => this.rc.relays());
+    host.persist = this.rc.persistRoom(host, this.warn);
     this.registry.restore(host);
   }
 }

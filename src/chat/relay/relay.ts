@@ -87,9 +87,12 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.door = new Door(this.cookies, sessions, this.directory, this.wire, (message) => this.warn(message));
     const ctx: RoomContext = { wire: this.wire, limits, timers: this.timers, hosts: this.hosts, directory: this.directory, pending: { pendingBytes: 0 }, events: { emit: (e, ...a) => this.emit(e, ...a), listens: (e) => this.listens(e) } };
     this.main = new RoomHost(DEFAULT_ROOM, room, { ...ctx, legacy: { bridge: this.legacy, port: bound.port } }, gate, opts.roomCreator ? { creator: Uint8Array.from(opts.roomCreator) } : {});
-    if (clustered) this.main.clustered(clustered.main, () => clustered.relays());
+    if (clustered) {
+      this.main.clustered(clustered.main, () => clustered.relays());
+      this.main.persist = clustered.persistRoom(this.main, (message) => this.warn(message));
+    }
     const store = opts.store;
-    if (gate && store) this.main.persist = () => saveMainRotation(store, gate, opts.fsync ?? false); // a rotation survives a restart
+    if (gate && store && !clustered) this.main.persist = () => saveMainRotation(store, gate, opts.fsync ?? false); // a rotation survives a restart
     const dmName = (pair: Uint8Array) => dmRoomName(crypto, pair.subarray(0, 32), pair.subarray(32, 64));
     this.rooms_ = new RoomRegistry(this.main, crypto, limits.maxRooms, (name, g, owners) => makeRoomHost({ store, fsync: opts.fsync ?? false, limits }, ctx, name, g, owners), dmName, limits.roomsPerHost);
     if (clustered) {
@@ -134,7 +137,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     try {
       crypto = (await selectCrypto()).crypto;
       if (opts.roomVerifier) gate = new RoomGate(crypto, opts.roomVerifier);
-      const rotated = gate && opts.store ? loadMainRotation(opts.store, gate) : undefined;
+      const rotated = gate && opts.store && !opts.cluster ? loadMainRotation(opts.store, gate) : undefined;
       if (rotated) notices.push(rotated);
       sessions = new RelaySessions(crypto, opts.key ?? (opts.keyFile ? await relayKey(crypto, opts.keyFile, opts.store) : crypto.signingKey(crypto.random(32))));
       socket = await bindRelaySocket(host, port, opts, notices);
@@ -149,7 +152,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (opts.cluster) {
       const ad = advertised(opts, bound);
       try {
-        clustered = await RelayCluster.join(opts, room, ad && { ...ad, key: sessions.publicKey }, DEFAULT_ROOM, (message) => warn(message));
+        clustered = await RelayCluster.join(opts, room, gate, ad && { ...ad, key: sessions.publicKey }, DEFAULT_ROOM, (message) => warn(message));
       } catch (err) {
         socket.close();
         room.close();

@@ -111,8 +111,21 @@ export class RoomHost {
     const warn = quietly((message: string) => this.ctx.events.emit('warning', new Error(message)));
     if (cluster.presence) this.shared = new SharedRoster(cluster.presence, cluster.relayId, this.joined, warn);
     cluster.attach((s) => {
-      if (this.room.adopt(s)) this.fanOut(s, Date.now());
+      if (!this.room.adopt(s)) return;
+      this.fanOut(s, Date.now());
+      this.followedRekey(s);
     });
+  }
+
+  /** A clustered room's rekey, as followed: every relay checks it against its gate (the relay that
+   * appended it did too, before) and rotates alike, since all follow one stream in one order. */
+  private followedRekey(s: SequencedMessage): void {
+    const head = s.head;
+    if (!this.gate || head.kind !== 'other' || head.code !== KIND_REKEY) return;
+    const author = s.signature?.subarray(0, 32);
+    const verdict = checkRekey(this.gate, this.owners, author, s.text().toString('utf8'), this.name);
+    if (verdict.ok) this.rotated(verdict.fields, author);
+    else this.ctx.events.emit('warning', new Error(`A key change at seq ${s.seq}${this.where()} was not taken: ${verdict.detail}.`));
   }
 
   // ---- joining ----
@@ -218,12 +231,12 @@ export class RoomHost {
     // A sealed room's new key (issue 9, rekey.ts): only from its creator or an admin, checked before it has a seq.
     const rekey = r.head.kind === 'other' && r.head.code === KIND_REKEY ? checkRekey(this.gate, this.owners, m.session?.devicePublicKey, r.text.toString('utf8'), this.name) : undefined;
     if (rekey && !rekey.ok) return this.ctx.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.Malformed, msgId: r.msgId, detail: rekey.detail }), m);
-    if (this.cluster) return this.append(this.cluster, m, r, rekey !== undefined, now);
+    if (this.cluster) return this.append(this.cluster, m, r, now); // a rekey takes effect as followed, at every relay
     const s = this.stored(() => this.room.sequence(m, false, r.msgId, r.head, r.text, now));
     // Not on disk, so not acknowledged and no seq used: the sender shows why and can send it again.
     if (s instanceof NotStoredError) return this.ctx.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.NotStored, msgId: r.msgId, detail: s.message }), m);
     this.fanOut(s, now);
-    if (rekey?.ok) this.rotated(rekey.fields, m);
+    if (rekey?.ok) this.rotated(rekey.fields, m.session?.devicePublicKey);
     // The room rolled over: its members' messages in flight are signed for the old room, so each is
     // sent to join again (and sign them anew) before anything more of theirs is sequenced.
     if (this.room.roomId !== room) {
@@ -234,10 +247,8 @@ export class RoomHost {
 
   /** A clustered room's message goes to its stream; the fan-out of what is followed acknowledges it. A
    * retransmission the stream already has is acknowledged here once its seq is known. */
-  private append(cluster: ClusterRoom, m: MemberState, r: Ready, rekey: boolean, now: number): void {
+  private append(cluster: ClusterRoom, m: MemberState, r: Ready, now: number): void {
     const refuse = (detail: string) => this.ctx.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.NotStored, msgId: r.msgId, detail }), m);
-    // A rotation changes every relay's gate: not yet carried through the cluster, so refused, not half done.
-    if (rekey) return refuse('this room is served by a cluster of relays, where a new room key cannot be taken yet');
     const appending = cluster.append(m, r.msgId, r.head, r.text, now);
     if (appending === 'busy') return; // being appended: its fan-out acknowledges it
     if (appending === 'full') return refuse('the relay\'s cluster is not keeping up (too many messages wait for it); send it again later');
@@ -269,10 +280,10 @@ export class RoomHost {
 
   /** A rekey was sequenced: the gate moves to the new verifier, and each member it leaves out is told
    * to join again (NotJoined), which its old proof no longer does (Refused, reason Removed). */
-  private rotated(fields: RekeyFields, by: MemberState): void {
+  private rotated(fields: RekeyFields, by: Uint8Array | undefined): void {
     const gate = this.gate!;
     const creator = this.owners.creator;
-    rotate(gate, fields, creator !== undefined && by.session !== undefined && equalBytes(creator, by.session.devicePublicKey));
+    rotate(gate, fields, creator !== undefined && by !== undefined && equalBytes(creator, by));
     try {
       this.persist(); // with a store: the new verifier and who may still prove an older one survive a restart
     } catch (err) {
