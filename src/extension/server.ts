@@ -18,6 +18,7 @@ import type { RoomKeys } from './chatSession';
 import { serverRunning } from './inviteLinks';
 import { Disposable } from './dispose';
 import type { Notifier } from './notify';
+import { clusterSummary } from './clusterSettings';
 import * as settings from './settings';
 
 export interface ServerInfo {
@@ -104,6 +105,14 @@ export class Server extends Disposable {
       this.notifier.error((err as Error).message, { 'Open Settings': () => settings.openSettings('whatsudp.server.port') });
       return;
     }
+    // Issue 15: with whatsudp.server.cluster the room lives in NATS JetStream, shared with other relays.
+    const clusterSettings = settings.serverCluster();
+    if ('problem' in clusterSettings) {
+      const { setting, message } = clusterSettings.problem;
+      this.notifier.error(message, { 'Open Settings': () => settings.openSettings(setting) });
+      return;
+    }
+    const cluster = clusterSettings.cluster;
     const host = share === 'network' ? '0.0.0.0' : '127.0.0.1';
     const legacy = { legacyBridge: settings.legacyEnabled(), legacyBroadcast: settings.legacyBroadcast() };
     // Sealed when shared, unless the legacy bridge is on: the original chat would read and write it in clear.
@@ -116,16 +125,20 @@ export class Server extends Disposable {
       // window's identity may rotate it (Rotate Room Key), and its links carry the newest secret.
       const creator = first ? await this.rotated.creator() : undefined;
       // Its key beside its store, like the CLI's: a restart of VS Code never changes it for members.
-      this.relay = await Relay.start({ host, port, store, keyFile: relayKeyPath(store), ...legacy, ...(first ? { roomVerifier: roomVerifier(crypto, first) } : {}), ...(creator ? { roomCreator: creator } : {}) });
+      this.relay = await Relay.start({
+        host, port, store, keyFile: relayKeyPath(store), ...legacy,
+        ...(first ? { roomVerifier: roomVerifier(crypto, first) } : {}), ...(creator ? { roomCreator: creator } : {}), ...(cluster ? { cluster: cluster.options } : {}),
+      });
       // The newest secret only while the relay's store still holds the rotation that made it (a store
       // removed by hand starts the room over from its first secret, whose links work again).
       const rotatedHere = first && existsSync(path.join(store, MAIN_ROTATION_FILE)) ? await this.rotated.current() : undefined;
       secret = first ? (rotatedHere ?? first) : undefined;
     } catch (err) {
-      this.startFailed(err, port, share);
+      this.startFailed(err, port, share, cluster !== undefined);
       return;
     }
     const relay = this.relay;
+    for (const note of cluster?.notes ?? []) this.notifier.warn(`WhatsUDP server: ${note}`);
     this.notifier.log.info(`Relay key fingerprint: ${displayFingerprint(relay.fingerprint)}`);
     relay.on('warning', (err) => this.notifier.log.debug(`Relay: ${err.message}`));
     relay.on('joined', (m) => this.notifier.log.info(`Relay: ${m.name} joined from ${formatAddress(m.address)}`));
@@ -144,18 +157,21 @@ export class Server extends Disposable {
 
     const bound = relay.address().port;
     const local = { host: '127.0.0.1', port: bound };
-    const lan = share === 'network' ? lanAddresses(bound) : [];
+    // whatsudp.server.advertise (a cluster's) is where colleagues reach this relay: its address and its link's.
+    const ad = share === 'network' ? cluster?.options.advertise : undefined;
+    const lan = share === 'network' ? (ad ? [formatAddress(ad)] : lanAddresses(bound)) : [];
     const info: ServerInfo = { address: lan[0] ?? formatAddress(local), shared: share === 'network', local };
     if (secret) {
-      const linkHost = lan.length > 0 ? lan[0].slice(0, lan[0].lastIndexOf(':')) : local.host;
-      info.invite = { relays: [{ host: linkHost, port: bound }], room: ROOM, fingerprints: [relay.fingerprint], secret };
+      const linkRelay = ad ?? { host: lan.length > 0 ? lan[0].slice(0, lan[0].lastIndexOf(':')) : local.host, port: bound };
+      info.invite = { relays: [linkRelay], room: ROOM, fingerprints: [relay.fingerprint], secret };
       info.room = { secret, fingerprints: [relay.fingerprint] };
     }
     this._info = info;
-    this.notifier.log.info(`Relay listening on ${formatAddress(relay.address())}${secret ? ' (a sealed room)' : ''}`);
+    this.notifier.log.info(`Relay listening on ${formatAddress(relay.address())}${secret ? ' (a sealed room)' : ''}${cluster ? `, clustered through ${clusterSummary(cluster)}` : ''}`);
     if (share === 'network' && settings.discoveryAnnounce()) await this.announce(relay, secret !== undefined);
 
-    const lives = 'The room lives as long as this window.';
+    // A clustered room is kept by the cluster: it outlives this window, and other relays serve it too.
+    const lives = cluster ? `The room is kept in ${clusterSummary(cluster)}, so it outlives this window.` : 'The room lives as long as this window.';
     if (share === 'local') {
       this.notifier.info(serverRunning({ sealed: false, shared: false, legacy: false, addresses: [formatAddress(local)] }, lives));
     } else if (lan.length) {
@@ -205,8 +221,11 @@ export class Server extends Disposable {
     };
   }
 
-  private startFailed(err: unknown, port: number, share: 'local' | 'network'): void {
-    if (err instanceof ChatError && err.code === 'PORT_IN_USE') {
+  private startFailed(err: unknown, port: number, share: 'local' | 'network', clustered: boolean): void {
+    if (clustered && err instanceof ChatError && (err.code === 'UNREACHABLE' || err.code === 'REFUSED')) {
+      // Only NATS is reached at start: its answer, and the setting that names it.
+      this.notifier.error(`WhatsUDP server could not join its cluster: ${err.message}`, { 'Open Settings': () => settings.openSettings('whatsudp.server.cluster') });
+    } else if (err instanceof ChatError && err.code === 'PORT_IN_USE') {
       this.notifier.error(`Port ${port} is in use: another program (perhaps another WhatsUDP server) listens there. Choose another port (0 picks a free one).`, {
         'Use Another Port': () => this.useAnotherPort(port, share),
         'Open Settings': () => settings.openSettings('whatsudp.server.port'),

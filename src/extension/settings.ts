@@ -3,6 +3,7 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { type Address, ChatError, checkPort, DEFAULT_PORT, nameProblem, normalizeName, parseAddress } from '../chat';
+import { readClusterSettings, type ClusterSettings } from './clusterSettings';
 
 export const SECTION = 'whatsudp';
 
@@ -58,6 +59,12 @@ export function serverPort(): number {
   } catch {
     throw new SettingProblem('whatsudp.server.port', `The setting whatsudp.server.port must be a whole number from 0 to 65535, not "${value}".`);
   }
+}
+
+/** Start Server's cluster (issue 15): none while whatsudp.server.cluster is empty, else its options or what to fix. */
+export function serverCluster(): ClusterSettings {
+  const c = config();
+  return readClusterSettings((key) => c.get(key), legacyEnabled());
 }
 
 export function share(): Share {
