@@ -98,6 +98,26 @@ describe('relays sharing a room through JetStream', () => {
     assert.ok(bobDm.messages[0].verified);
   });
 
+  it('typing and seen reach members on the other relay', async () => {
+    const cluster = { servers: nats.urls };
+    const r1 = await h.relay({ cluster });
+    const r2 = await h.relay({ cluster });
+    const ann = await h.client(r1.address(), 'ann', { room: 'chatty', create: true, activity: true });
+    const bob = await h.client(r2.address(), 'bob', { room: 'chatty', activity: true });
+    const typing: string[] = [];
+    const seen: [string, number][] = [];
+    ann.client.on('typing', (id) => typing.push(id));
+    ann.client.on('seen', (id, seq) => seen.push([id, seq]));
+    bob.client.send({ kind: 'text', text: 'one' });
+    await until(() => ann.messages.length === 1 && bob.messages.length === 1, 10_000, "bob's message at both");
+    bob.client.typing();
+    bob.client.seen(1);
+    await until(() => typing.length > 0 && seen.length > 0, 10_000, "bob's typing and seen at ann, on the other relay");
+    const bobId = ann.messages[0].sender.id;
+    assert.equal(typing[0], bobId);
+    assert.deepEqual(seen[0], [bobId, 1]);
+  });
+
   it('a relay started for a sealed default room will not join a cluster whose default room is open', async () => {
     await h.relay({ cluster: { servers: nats.urls } });
     const verifier = roomVerifier(nodeCrypto, newRoomSecret(nodeCrypto));

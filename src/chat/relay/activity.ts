@@ -13,6 +13,12 @@ export const SEEN_ROOM_MAX = 50;
 /** A larger room's count goes out at most this often. */
 export const SEEN_COUNT_EVERY_MS = 1000;
 
+/** Typing (no seq) or seen up to `seq`, by a member's clientId: what relays of a cluster pass each other. */
+export interface SharedActivity {
+  clientId: Buffer;
+  seq?: number;
+}
+
 export class Activity {
   /** Members that asked for Typing and Seen. */
   private readonly wants = new Set<MemberState>();
@@ -50,14 +56,28 @@ export class Activity {
     if (now - (this.typedAt.get(m) ?? -Infinity) < TYPING_EVERY_MS) return;
     this.typedAt.set(m, now);
     this.toOthers(m, encode({ type: PacketType.Typing, clientId: m.clientId }));
+    this.share?.({ clientId: m.clientId });
   }
 
   seen(m: MemberState, seq: number): void {
     const upTo = Math.min(seq, this.headSeq()); // nobody has seen what is not there
     if (upTo <= (this.seenSeq.get(m) ?? 0)) return;
     this.seenSeq.set(m, upTo);
-    if (this.members().length <= SEEN_ROOM_MAX) this.toOthers(m, encode({ type: PacketType.Seen, clientId: m.clientId, seq: upTo }));
-    else this.countDirty = true;
+    if (this.members().length <= SEEN_ROOM_MAX) {
+      this.toOthers(m, encode({ type: PacketType.Seen, clientId: m.clientId, seq: upTo }));
+      this.share?.({ clientId: m.clientId, seq: upTo });
+    } else this.countDirty = true;
+  }
+
+  /** In a clustered room (issue 15): what this relay's members do, for the other relays. */
+  share: ((act: SharedActivity) => void) | undefined;
+
+  /** A member of another relay of the cluster is typing (no seq) or has seen up to `seq`: told to those
+   * here who asked. A larger room's count stays this relay's own. */
+  remote(act: SharedActivity): void {
+    if (act.seq !== undefined && this.members().length > SEEN_ROOM_MAX) return;
+    const packet = act.seq === undefined ? encode({ type: PacketType.Typing, clientId: act.clientId }) : encode({ type: PacketType.Seen, clientId: act.clientId, seq: Math.min(act.seq, this.headSeq()) });
+    for (const m of this.wants) this.send(packet, m);
   }
 
   /** In a larger room, at most once a second: how many have seen the newest message, to everyone who

@@ -14,6 +14,7 @@ import type { ClusterModule } from '../cluster/load';
 import type { Room } from './room';
 import { SequencedMessage, ZERO_ID, type Sender } from './sequenced';
 import { encodeRecord, scanRecord } from './store/record';
+import type { SharedActivity } from './activity';
 
 /** How long a relay waits at start to read a room's recent history back from its stream. */
 const CATCH_UP_MS = 30_000;
@@ -25,6 +26,17 @@ const MAX_IN_FLIGHT = 1024;
  * name itself when it can be one, else `x` and 31 hex of its SHA-256. */
 export function clusterRoomName(name: string): string {
   return STREAM_SAFE.test(name) ? name : `x${createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 31)}`;
+}
+
+function decodeActivity(text: string, self: string): SharedActivity | undefined {
+  try {
+    const o = JSON.parse(text) as Record<string, unknown>;
+    if (o.f === self || typeof o.c !== 'string' || !/^[0-9a-f]{16}$/.test(o.c)) return undefined;
+    if (o.s !== undefined && (typeof o.s !== 'number' || !Number.isInteger(o.s) || o.s < 0 || o.s > 0xffffffff)) return undefined;
+    return { clientId: Buffer.from(o.c, 'hex'), ...(typeof o.s === 'number' ? { seq: o.s } : {}) };
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ClusterRoomOptions {
@@ -47,13 +59,18 @@ export class ClusterRoom {
   /** (author, msgId) of the appends waiting for NATS. */
   private readonly inFlight = new Set<string>();
 
+  private unsubscribe: () => void = () => undefined;
+  private readonly activitySubject: string;
+
   private constructor(
+    private readonly cluster: Cluster,
     readonly log: RoomLog,
     readonly relayId: string,
     private readonly room: Room,
     private readonly warn: (message: string) => void,
   ) {
     this.sink = (s) => void room.adopt(s);
+    this.activitySubject = `wudp.${log.room}.activity`;
     log.on('warning', (e) => warn(`room ${room.roomId.toString(16)}: ${e.message}`));
   }
 
@@ -64,7 +81,7 @@ export class ClusterRoom {
   static async open(api: ClusterModule, cluster: Cluster, name: string, room: Room, o: ClusterRoomOptions, warn: (message: string) => void): Promise<ClusterRoom> {
     const log = await api.RoomLog.open(cluster, { room: clusterRoomName(name), replicas: o.replicas, historyMessages: o.historyMessages, historyBytes: o.historyBytes });
     room.roomId = BigInt(`0x${log.roomId}`);
-    const cr = new ClusterRoom(log, o.relayId, room, warn);
+    const cr = new ClusterRoom(cluster, log, o.relayId, room, warn);
     try {
       cr.presence = await api.RoomPresence.open(cluster, { room: clusterRoomName(name), relayId: o.relayId, ttlMs: o.presenceTtlMs, replicas: o.replicas });
       const state = await log.state();
@@ -87,6 +104,25 @@ export class ClusterRoom {
       throw err;
     }
     return cr;
+  }
+
+  /** Typing and seen, between this room's relays (core NATS: ephemeral, as on one relay; one missed is
+   * one indicator less). `from` is each relay's id, so a relay does not hear itself. */
+  shareActivity(act: SharedActivity): void {
+    if (this.closed) return;
+    this.cluster.nc.publish(this.activitySubject, JSON.stringify({ f: this.relayId, c: act.clientId.toString('hex'), ...(act.seq !== undefined ? { s: act.seq } : {}) }));
+  }
+
+  /** The other relays' typing and seen for this room, each given to `tell`. */
+  onActivity(tell: (act: SharedActivity) => void): void {
+    const sub = this.cluster.nc.subscribe(this.activitySubject, {
+      callback: (err, msg) => {
+        if (err || this.closed) return;
+        const act = decodeActivity(msg.string(), this.relayId);
+        if (act) tell(act);
+      },
+    });
+    this.unsubscribe = () => sub.unsubscribe();
   }
 
   /** From now on, followed messages go to `deliver` (the RoomHost adopts and fans them out). */
@@ -127,6 +163,7 @@ export class ClusterRoom {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
+      this.unsubscribe();
       this.presence?.dispose();
       await this.follower?.dispose().catch(() => undefined);
       await this.log.dispose().catch(() => undefined);

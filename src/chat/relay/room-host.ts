@@ -110,6 +110,8 @@ export class RoomHost {
     this.relays = relays;
     const warn = quietly((message: string) => this.ctx.events.emit('warning', new Error(message)));
     if (cluster.presence) this.shared = new SharedRoster(cluster.presence, cluster.relayId, this.joined, warn);
+    this.activity.share = (act) => cluster.shareActivity(act);
+    cluster.onActivity((act) => this.activity.remote(act));
     cluster.attach((s) => {
       if (!this.room.adopt(s)) return;
       this.fanOut(s, Date.now());
