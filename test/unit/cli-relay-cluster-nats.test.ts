@@ -95,6 +95,24 @@ describe('whatsudp relay --cluster against nats-server', { skip }, () => {
   });
 });
 
+describe('whatsudp relay --cluster with a token from the environment', { skip }, () => {
+  let nats: NatsFixture;
+  before(async () => {
+    nats = await NatsFixture.single({ token: 'tk-51d0e2' });
+  });
+  after(() => nats?.stop());
+
+  it('WHATSUDP_NATS_TOKEN lets it in; without it the server refuses (exit 10)', async () => {
+    const { relay } = await withEnv({ WHATSUDP_NATS_TOKEN: 'tk-51d0e2' }, () => startRelay(['--cluster', nats.urls[0]]));
+    await relay.waitForLine('stderr', /^whatsudp: note: clustered through NATS .*\(room streams of 1 replica, with a token\)/, 5000);
+    assert.ok(!relay.stderr.join('\n').includes('tk-51d0e2'));
+    await relay.stop();
+    const r = await exitOf(spawnCli(['relay', '--port', '0', '--cluster', nats.urls[0]]));
+    assert.equal(r.code, 10, r.stderr.join('\n'));
+    assert.match(r.stderr[0], /refused the credentials/);
+  });
+});
+
 describe('whatsudp relay --cluster: a NATS it cannot use', { skip }, () => {
   it('nothing listens at the address: exit 10 and one line naming it', async () => {
     const url = `nats://127.0.0.1:${await deadPort()}`;
