@@ -108,7 +108,7 @@ Options:
 Cluster (several relays serving the same rooms through NATS JetStream; docs/CLUSTER.md):
   --cluster URLS          nats://HOST:PORT[,nats://HOST:PORT...]: the room's seqs, history and
                           presence live in NATS, shared with the other relays given the same
-                          servers; members fail over between them. The relay's key and a
+                          servers, which members learn for failover. The relay's key and a
                           sealed room's verifier stay in --store. Not with --legacy-bridge or
                           --legacy-broadcast. NATS unreachable, refusing or without JetStream
                           at start: exit 10
