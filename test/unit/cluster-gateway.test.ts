@@ -131,6 +131,10 @@ describe('relays sharing a room through JetStream', () => {
     );
   });
 
+  it('three replicas asked of a single NATS server: the start fails saying so', async () => {
+    await assert.rejects(h.relay({ cluster: { servers: nats.urls, replicas: 3 } }), (e: unknown) => e instanceof ChatError && e.code === 'REFUSED' && /need a NATS cluster of 3 servers/.test(e.message));
+  });
+
   it('options a cluster cannot have are refused before anything starts', async () => {
     await assert.rejects(h.relay({ cluster: { servers: nats.urls }, legacyBridge: true }), (e: unknown) => e instanceof ChatError && e.code === 'BAD_OPTION' && /original clients/.test(e.message));
     await assert.rejects(h.relay({ cluster: { servers: nats.urls, replicas: 2 as 1 } }), (e: unknown) => e instanceof ChatError && e.code === 'BAD_OPTION' && /1 or 3 replicas/.test(e.message));

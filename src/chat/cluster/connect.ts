@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { AuthorizationError, connect, credsAuthenticator, type NatsConnection, type ConnectionOptions } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
+import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
 import { ChatError } from '../errors';
 import { TypedEmitter } from '../emitter';
 
@@ -149,6 +149,23 @@ export class Cluster extends TypedEmitter<ClusterEvents> {
           break;
         default:
           break; // pings, cluster updates, slow consumers of others: nothing the relay acts on
+      }
+    }
+  }
+
+  /** A KV bucket: made with `opts`, or, when another relay made it first, opened as it is (its settings
+   * rule). When neither works, the error is the making's: it says why (for example, replicas 3 on a single
+   * server), where the opening's would only say the bucket is not there. */
+  async bucket(name: string, opts: Partial<KvOptions>): Promise<KV> {
+    try {
+      return await this.kvm.create(name, opts);
+    } catch (made) {
+      try {
+        const kv = await this.kvm.open(name);
+        await kv.status(); // open() does not look: this does
+        return kv;
+      } catch {
+        throw made;
       }
     }
   }

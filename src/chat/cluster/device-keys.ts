@@ -17,7 +17,7 @@ export class SharedDeviceKeys {
   private constructor(private readonly kv: KV) {}
 
   static async open(cluster: Cluster, replicas: 1 | 3): Promise<SharedDeviceKeys> {
-    const kv = await cluster.kvm.create(DEVICE_KEYS_BUCKET, { history: 1, replicas, storage: StorageType.File }).catch(() => cluster.kvm.open(DEVICE_KEYS_BUCKET));
+    const kv = await cluster.bucket(DEVICE_KEYS_BUCKET, { history: 1, replicas, storage: StorageType.File });
     return new SharedDeviceKeys(kv);
   }
 

@@ -82,9 +82,8 @@ export class RoomPresence extends TypedEmitter<PresenceEvents> {
     const ttlMs = opts.ttlMs ?? 15_000;
     const bucket = presenceBucket(checkRoom(opts.room));
     // Presence is rebuilt by refreshes within one TTL, so memory storage is enough even for 3 replicas.
-    const kv = await cluster.kvm
-      .create(bucket, { history: 1, ttl: ttlMs, replicas: opts.replicas ?? 1, storage: StorageType.Memory })
-      .catch(() => cluster.kvm.open(bucket)); // made by another relay, perhaps with another TTL: theirs rules
+    // Made by another relay first, perhaps with another TTL: theirs rules.
+    const kv = await cluster.bucket(bucket, { history: 1, ttl: ttlMs, replicas: opts.replicas ?? 1, storage: StorageType.Memory });
     const watcher = await kv.watch();
     return new RoomPresence(kv, watcher, opts.relayId, ttlMs);
   }

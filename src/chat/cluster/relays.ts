@@ -49,9 +49,7 @@ export class RelayDirectory extends TypedEmitter<DirectoryEvents> {
   /** Opens (or makes) the bucket and, with `own`, announces this relay in it. */
   static async open(cluster: Cluster, own: RelayAd | undefined, opts: { replicas?: number; ttlMs?: number } = {}): Promise<RelayDirectory> {
     const ttlMs = opts.ttlMs ?? 15_000;
-    const kv = await cluster.kvm
-      .create(RELAYS_BUCKET, { history: 1, ttl: ttlMs, replicas: opts.replicas ?? 1, storage: StorageType.Memory })
-      .catch(() => cluster.kvm.open(RELAYS_BUCKET));
+    const kv = await cluster.bucket(RELAYS_BUCKET, { history: 1, ttl: ttlMs, replicas: opts.replicas ?? 1, storage: StorageType.Memory });
     const watcher = await kv.watch();
     const d = new RelayDirectory(kv, watcher, own, ttlMs);
     await d.refresh();

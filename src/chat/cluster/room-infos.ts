@@ -99,7 +99,7 @@ export class RoomInfos extends TypedEmitter<RoomInfosEvents> {
   }
 
   static async open(cluster: Cluster, replicas: 1 | 3): Promise<RoomInfos> {
-    const kv = await cluster.kvm.create(ROOMS_BUCKET, { history: 1, replicas, storage: StorageType.File }).catch(() => cluster.kvm.open(ROOMS_BUCKET));
+    const kv = await cluster.bucket(ROOMS_BUCKET, { history: 1, replicas, storage: StorageType.File });
     return new RoomInfos(kv, await kv.watch());
   }
 

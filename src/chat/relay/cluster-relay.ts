@@ -12,6 +12,7 @@ import { loadCluster, type ClusterModule } from '../cluster/load';
 import type { Address, RelayOptions } from '../types';
 import { ClusterRoom, clusterRoomName, type ClusterRoomOptions } from './cluster-room';
 import type { Room } from './room';
+import { quietly } from './quietly';
 import type { RoomHost } from './room-host';
 import { RotationState, type RoomGate } from './gate';
 
@@ -37,18 +38,6 @@ function decodeDm(text: string, self: string): DmNotice | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A warning said again only after a minute: while NATS is away, every refresh fails the same way. */
-export function quietly(warn: (message: string) => void, everyMs = 60_000): (message: string) => void {
-  const said = new Map<string, number>();
-  return (message) => {
-    const now = Date.now();
-    if (now - (said.get(message) ?? -Infinity) < everyMs) return;
-    said.set(message, now);
-    if (said.size > 256) said.delete(said.keys().next().value!);
-    warn(message);
-  };
 }
 
 /** The options a clustered relay cannot have, each with why; checked before anything starts. */
@@ -143,7 +132,15 @@ export class RelayCluster {
 
   /** Connects, opens the default room's stream into `room`, and announces this relay (`ad`). A ChatError
    * (UNREACHABLE, REFUSED) says what went wrong; nothing is left open then. */
-  static async join(opts: RelayOptions, room: Room, gate: RoomGate | undefined, ad: (Address & { key: Uint8Array }) | undefined, roomName: string, warn: (message: string) => void): Promise<RelayCluster> {
+  static async join(
+    opts: RelayOptions,
+    room: Room,
+    gate: RoomGate | undefined,
+    ad: (Address & { key: Uint8Array }) | undefined,
+    roomName: string,
+    warn: (message: string) => void,
+    onNats: (connected: boolean, detail: string) => void,
+  ): Promise<RelayCluster> {
     const c = opts.cluster!;
     warn = quietly(warn);
     const api = loadCluster();
@@ -151,14 +148,17 @@ export class RelayCluster {
     const cluster = await api.Cluster.connect({ servers, auth: c.auth, name: `whatsudp relay${ad ? ` ${ad.host}:${ad.port}` : ''}` });
     cluster.on('warning', (e) => warn(`NATS: ${e.message}`));
     cluster.on('status', (status, server) => {
-      if (status === 'disconnected') warn(`Lost the NATS server ${server}: reconnecting; members' messages wait until the cluster takes them again.`);
-      else if (status === 'connected') warn(`Connected to the NATS server ${server} again.`);
+      // Said like a full disk (the relay's 'store' event, which the CLI and the extension always show).
+      if (status === 'disconnected') onNats(false, `the relay lost its NATS server ${server}: reconnecting; members' messages wait, and are refused to their senders if the cluster does not take them within 15 s`);
+      else if (status === 'connected') onNats(true, `the relay reached NATS again (${server}): messages are kept and acknowledged`);
     });
     const relayId = Buffer.from(ad?.key ?? randomBytes(32)).toString('base64url');
     const roomOptions: ClusterRoomOptions = { replicas: c.replicas ?? 1, historyMessages: opts.limits?.historyMessages ?? 4096, historyBytes: opts.limits?.historyBytes ?? 64 * 1024 * 1024, relayId, presenceTtlMs: c.presenceTtlMs };
     let main: ClusterRoom | undefined;
     let rooms: RoomInfos | undefined;
     try {
+      // A single server takes a stream of 3 replicas it cannot keep (2.9 lets a stream be updated to 3).
+      if (roomOptions.replicas > 1 && !cluster.nc.info?.cluster) throw new ChatError('REFUSED', `Rooms of ${roomOptions.replicas} replicas need a NATS cluster of 3 servers, and ${servers.join(', ')} is a single server: ask for 1 (relay --cluster-replicas 1, or the setting whatsudp.server.clusterReplicas) or use a NATS cluster.`);
       rooms = await api.RoomInfos.open(cluster, roomOptions.replicas);
       rooms.on('warning', (e) => warn(e.message));
       // Every relay of the cluster must serve one default room: open, or sealed under one verifier.

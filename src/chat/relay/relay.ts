@@ -149,10 +149,11 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const bound = { host: a.address, port: a.port };
     let clustered: RelayCluster | undefined;
     let warn = (message: string): void => void notices.push(message);
+    let nats = (writing: boolean, detail: string): void => warn(detail);
     if (opts.cluster) {
       const ad = advertised(opts, bound);
       try {
-        clustered = await RelayCluster.join(opts, room, gate, ad && { ...ad, key: sessions.publicKey }, DEFAULT_ROOM, (message) => warn(message));
+        clustered = await RelayCluster.join(opts, room, gate, ad && { ...ad, key: sessions.publicKey }, DEFAULT_ROOM, (message) => warn(message), (writing, detail) => nats(writing, detail));
       } catch (err) {
         socket.close();
         room.close();
@@ -163,6 +164,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     const relay = new Relay(socket, room, opts, bound, sessions, gate, crypto, clustered);
     relay.notices.push(...notices);
     warn = (message) => relay.warn(message);
+    nats = (writing, detail) => relay.emit('store', { writing, detail });
     return relay;
   }
 

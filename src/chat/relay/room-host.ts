@@ -27,7 +27,7 @@ import { NotStoredError } from './store';
 import type { Wire } from './wire';
 import type { ClusterRoom } from './cluster-room';
 import { SharedRoster } from './cluster-roster';
-import { quietly } from './cluster-relay';
+import { quietly } from './quietly';
 
 /** How a room tells the relay's host what happens in it (the relay's protected emit, passed on). */
 export interface RoomEvents {
