@@ -9,3 +9,4 @@ export { ROOM_NAME, AUTHOR } from './names';
 export { RelayDirectory, RELAYS_BUCKET, decodeAd, type RelayAd } from './relays';
 export { RoomInfos, ROOMS_BUCKET, decodeRoomInfo, encodeRoomInfo, type ClusterRoomInfo, type ClusterRotation } from './room-infos';
 export { SharedDeviceKeys, DEVICE_KEYS_BUCKET, type SharedDh } from './device-keys';
+export { SharedFiles, FILES_BUCKET, STALE_MARKER_MS, TooBig, sharedSize, type SharedFileMeta, type SharedFileState } from './files';

@@ -23,6 +23,24 @@ const REFUSED_MS = 5000;
 /** Uploads in progress at once from one host (its members together). */
 export const UPLOADS_PER_HOST = 16;
 
+/** Files being looked for in the cluster at once, and members waiting for each. */
+const MAX_LOOKUPS = 16;
+const MAX_WAITING = 32;
+const GONE = 'the relay no longer has this file';
+
+export type Found = 'here' | 'absent' | { refused: string };
+
+/** In a cluster (issue 15, cluster-files.ts): where a complete upload is shared, and where a file this
+ * relay lacks is looked for. */
+export interface SharedFileStore {
+  /** An upload just completed here; the uploader is not kept waiting on what this does. */
+  completed(f: StoredFile): void;
+  /** Looks a file up in the cluster and keeps it in this relay's file store: 'here' once it is there,
+   * 'absent', or why it cannot be had now (a sentence). */
+  find(room: string, id: string): Promise<Found>;
+  close(): Promise<void>;
+}
+
 export interface FileLimits {
   fileBytesPerSecond: number;
   fileBurstBytes: number;
@@ -36,6 +54,10 @@ export class RelayFiles {
   private readonly acks = new Map<MemberState, Map<string, { fileId: Buffer; ranges: FileRange[] }>>();
   /** Uploads refused for a full disk a moment ago (room \0 id), oldest first. */
   private readonly refused = new Map<string, { detail: string; until: number }>();
+  /** The cluster's files, when the relay is in one. */
+  shared: SharedFileStore | undefined;
+  /** Files being looked for in the cluster (room \0 id), with the FileGets waiting for the answer. */
+  private readonly looking = new Map<string, { p: FileGet; m: MemberState }[]>();
 
   constructor(
     private readonly store: FileStore,
@@ -56,7 +78,11 @@ export class RelayFiles {
       this.queue.shift(); // the oldest goes: its sender sees the later ones acked and resends it soonest
       this.wire.counters.rateLimited++;
     }
-    this.queue.push(() => this.handle(p, m, now));
+    this.enqueue(() => this.handle(p, m, now));
+  }
+
+  private enqueue(job: () => void): void {
+    this.queue.push(job);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.drain());
@@ -65,6 +91,7 @@ export class RelayFiles {
 
   close(): void {
     this.queue.length = 0;
+    this.looking.clear();
     this.store.close();
   }
 
@@ -83,7 +110,8 @@ export class RelayFiles {
     if (this.scheduled) setImmediate(() => this.drain());
   }
 
-  private handle(p: FileChunk | FileGet | FileCancel, m: MemberState, now: number): void {
+  /** `looked`: the cluster was asked already (the file came from it). */
+  private handle(p: FileChunk | FileGet | FileCancel, m: MemberState, now: number, looked = false): void {
     const room = m.room?.name ?? 'main';
     const id = p.fileId.toString('hex');
     if (!m.session) return this.status(m, p.fileId, FileState.Refused, 0, 'files need protocol 2');
@@ -93,7 +121,7 @@ export class RelayFiles {
       if (f && !this.store.complete(f) && f.owner === m.session.devicePublicKey.toString('hex')) this.store.remove(f);
       return;
     }
-    if (!f) return this.status(m, p.fileId, FileState.Gone, 0, 'the relay no longer has this file');
+    if (!f) return this.shared && !looked ? this.lookup(p, m, room, id) : this.status(m, p.fileId, FileState.Gone, 0, GONE);
     if (p.ranges.length === 0 || !this.store.complete(f)) return this.state(m, f, p.fileId);
     let sent = 0;
     const out = this.budget(m, now).out;
@@ -139,7 +167,31 @@ export class RelayFiles {
       return this.status(m, p.fileId, FileState.Refused, p.chunks, detail);
     }
     this.ack(m, p.fileId, id, p.index);
-    if (!complete && this.store.complete(f)) this.state(m, f, p.fileId);
+    if (!complete && this.store.complete(f)) {
+      this.state(m, f, p.fileId);
+      this.shared?.completed(f);
+    }
+  }
+
+  /** A file this relay lacks, looked for in the cluster; its askers are answered once that is known
+   * (nothing meanwhile: a downloader asks again, and waits 20 s for a first answer). */
+  private lookup(p: FileGet, m: MemberState, room: string, id: string): void {
+    const key = `${room}\0${id}`;
+    const waiting = this.looking.get(key);
+    if (waiting) return void (waiting.length < MAX_WAITING && waiting.push({ p, m }));
+    if (this.looking.size >= MAX_LOOKUPS) return; // it asks again
+    this.looking.set(key, [{ p, m }]);
+    const answer = (found: Found) => {
+      const askers = this.looking.get(key) ?? [];
+      this.looking.delete(key);
+      for (const a of askers) {
+        if (a.m.room?.joined.client(a.m.hex) !== a.m) continue; // it left meanwhile
+        if (found === 'here') this.enqueue(() => this.handle(a.p, a.m, Date.now(), true));
+        else if (found === 'absent') this.status(a.m, a.p.fileId, FileState.Gone, 0, GONE);
+        else this.status(a.m, a.p.fileId, FileState.Refused, 0, found.refused);
+      }
+    };
+    this.shared!.find(room, id).then(answer, (e: unknown) => answer({ refused: `the relay cannot reach the cluster's files just now (${(e as Error).message})` }));
   }
 
   private ack(m: MemberState, fileId: Buffer, id: string, index: number): void {

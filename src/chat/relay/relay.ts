@@ -36,6 +36,7 @@ import { loadMainRotation, saveMainRotation } from './main-rotation';
 import { loadRoomHosts, makeRoomHost } from './room-store';
 import { advertised, checkClusterOptions, RelayCluster } from './cluster-relay';
 import { ClusterRooms } from './cluster-rooms';
+import { ClusterFiles } from './cluster-files';
 
 export class Relay extends TypedEmitter<RelayEvents> {
   readonly notices: string[] = [];
@@ -103,6 +104,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     this.deviceKeys = new DeviceKeys(crypto);
     const fileStore = new FileStore({ dir: store ? path.join(store, 'files') : undefined, capBytes: limits.fileStoreBytes });
     this.files = new RelayFiles(fileStore, this.wire, (m, packet) => (m.session ? sessions.sealBulk(m.session, packet) : undefined), limits, (message) => this.warn(message));
+    if (clustered) this.files.shared = new ClusterFiles(clustered, fileStore, limits.fileStoreBytes, (message) => this.warn(message));
     if (opts.store) this.loadRooms(opts.store, ctx, crypto, clustered === undefined);
     try {
       this.notices.push(...fileStore.load());
@@ -203,6 +205,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     clearInterval(this.tick);
     this.saveDeviceKeys(Date.now(), true);
     this.rooms_.close();
+    await this.files.shared?.close(); // what was uploaded just before goes into the cluster first
     await this.clustered?.close();
     this.files.close();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
