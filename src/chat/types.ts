@@ -78,6 +78,12 @@ export type ClientTimers = OptionValues<typeof CLIENT_TIMER_OPTIONS>;
 
 export interface ClientOptions {
   server: Address;
+  /** Other relays of the same room (issue 15: a cluster's), tried in order after `server` when the
+   * relay in use goes silent; each is checked as `server` is (relayPins, relayFingerprints,
+   * acceptRelayKey). Relays the joined relay names (packet Relays) are added, each pinned to the key it
+   * was named with. The client resumes there: the same room, its last seq, its unacknowledged
+   * messages under the same msgIds. Without it (or empty) the client rejoins `server` only, as before. */
+  servers?: Address[];
   name: string;
   /** Keep the same id across restarts (the extension persists it); random if absent. */
   clientId?: string;

@@ -78,6 +78,13 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     return this.link.unauthenticated;
   }
 
+  /** The relays (HOST:PORT) this client may be on (issue 15): the one it is on or joining first, then
+   * those it moves to, in order, if that one goes silent: ClientOptions.servers and the relays named
+   * by the relay it joined. */
+  get relays(): string[] {
+    return this.link.relays();
+  }
+
   resumePoint(): { roomId: string; lastSeq: number } | undefined {
     return this.link.resumePoint();
   }

@@ -7,6 +7,7 @@ import { SenderFlags, type MessageBody, type MessageHead, type Msg } from '../..
 import type { Check } from './signatures';
 import type { RoomMessage } from '../types';
 import type { RttEstimator } from './rtt';
+import { DeliveredIds } from './repeats';
 
 const ASK_WINDOW = 64; // seqs asked for at a time, so backfill comes in bounded bursts
 const MAX_AHEAD = 4096; // messages held out of order; further ones are asked for again later
@@ -38,6 +39,12 @@ export class Inbox {
   private readonly asked = new Map<number, Ask>();
   /** Seqs whose fragments contradicted each other, and how often. */
   private readonly spoiled = new Map<number, number>();
+  /** Seqs ready as placeholders: they prove nothing about their (author, msgId), so never hide another. */
+  private readonly placeholders = new Set<number>();
+  /** What was shown, by (author, msgId): a repeat of it (issue 15) fills its seq and is not shown again. */
+  private readonly shown = new DeliveredIds();
+  /** Repeats filled in so far (a cluster stored a message twice). */
+  repeats = 0;
   /** When the last answer to a Resend came: while answers still come, the rest are on their way. */
   private answeredAt = 0;
 
@@ -58,6 +65,7 @@ export class Inbox {
         this.partial.delete(seq);
         this.asked.delete(seq);
         this.spoiled.delete(seq);
+        this.placeholders.delete(seq);
       }
     }
     this.head = Math.max(this.head, from - 1);
@@ -68,6 +76,8 @@ export class Inbox {
     this.partial.clear();
     this.asked.clear();
     this.spoiled.clear();
+    this.placeholders.clear();
+    this.shown.clear(); // another room: its (author, msgId)s are its own
     this.head = 0;
   }
 
@@ -131,7 +141,10 @@ export class Inbox {
   /** Seq `f.seq` is `body`: ready, and what can now be delivered. `problem` says why it is a placeholder. */
   private settle(f: Msg, body: MessageBody, problem?: string, signer?: { key: string; fingerprint: string }): RoomMessage[] {
     this.partial.delete(f.seq);
-    if (problem !== undefined) this.warn(new Error(`Seq ${f.seq} is shown as a placeholder: ${problem}`));
+    if (problem !== undefined) {
+      this.placeholders.add(f.seq);
+      this.warn(new Error(`Seq ${f.seq} is shown as a placeholder: ${problem}`));
+    }
     this.ready.set(f.seq, {
       // A time no Date can hold (NaN, 1e300) would throw where it is shown.
       ...body, seq: f.seq, time: Math.abs(f.time) <= MAX_TIME ? f.time : 0, msgId: f.msgId,
@@ -162,13 +175,22 @@ export class Inbox {
   private drain(): RoomMessage[] {
     const out: RoomMessage[] = [];
     for (let m = this.ready.get(this.next); m; m = this.ready.get(this.next)) {
-      out.push(m);
+      if (this.isRepeat(m)) this.repeats++;
+      else out.push(m);
       this.ready.delete(this.next);
       this.asked.delete(this.next);
       this.spoiled.delete(this.next);
+      this.placeholders.delete(this.next);
       this.next++;
     }
     return out;
+  }
+
+  /** A message whose author and msgId were shown already: a repeat (a seed line's msgId is the
+   * relay's, and a placeholder's may be anyone's, so neither counts). */
+  private isRepeat(m: RoomMessage): boolean {
+    if (m.sender.legacy || this.placeholders.has(m.seq)) return false;
+    return this.shown.repeat(m.sender.id, m.msgId);
   }
 
   /** The answer for `seq` came, to a request made at `at`: what was asked no later and should have come

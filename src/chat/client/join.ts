@@ -21,7 +21,8 @@ export interface JoinIo {
   state(s: ConnectionState): void;
 }
 
-/** Hellos unanswered while reconnecting before the user is told the relay is offline. */
+/** Hellos unanswered while reconnecting before the user is told the relay is offline, and (with
+ * failover candidates, issue 15) before the client moves on to the next relay. */
 const TRIES_BEFORE_OFFLINE = 3;
 
 export class Join {
@@ -31,13 +32,15 @@ export class Join {
   private helloAt = 0;
   private tries = 0;
   private everJoined = false;
+  /** Doublings added to the rejoin backoff: one per round of every candidate relay gone unanswered. */
+  private backoff = 0;
   private first: { resolve: () => void; reject: (e: Error) => void; giveUpAt: number } | undefined;
 
   constructor(
     private readonly rtt: RttEstimator,
     private readonly t: JoinTimers,
-    /** The relay's address as the user wrote it, for messages. */
-    private readonly where: string,
+    /** The relay's address as the user wrote it (the candidate joined now, with failover), for messages. */
+    public where: string,
     private readonly io: JoinIo,
   ) {}
 
@@ -50,11 +53,14 @@ export class Join {
     });
   }
 
-  /** (Re)joins now: a rename, a relay restart, or a relay gone silent. */
-  start(state: 'connecting' | 'reconnecting', reason: string, now: number): void {
+  /** (Re)joins now: a rename, a relay restart, or a relay gone silent. `backoff` doubles the rejoin
+   * delays that many times more (failover: rounds of candidates that did not answer); `quiet` leaves
+   * the state the user sees as it is (the client only moved on to another relay). */
+  start(state: 'connecting' | 'reconnecting', reason: string, now: number, backoff = 0, quiet = false): void {
     this.phase = 'joining';
     this.tries = 0;
-    if (this.everJoined) this.setState(state === 'reconnecting' ? { state: 'reconnecting', reason } : { state: 'connecting' });
+    this.backoff = backoff;
+    if (this.everJoined && !quiet) this.setState(state === 'reconnecting' ? { state: 'reconnecting', reason } : { state: 'connecting' });
     this.sendHello(now);
   }
 
@@ -66,6 +72,11 @@ export class Join {
     this.cookie = Buffer.from(cookie);
     this.tries = 0;
     this.sendHello(now);
+  }
+
+  /** Whether this client was in the room once (a join now is a rejoin). */
+  get joinedOnce(): boolean {
+    return this.everJoined;
   }
 
   /** Whether a Welcome now is the answer to our join (a late duplicate is not). */
@@ -113,6 +124,18 @@ export class Join {
     return false;
   }
 
+  /** Whether the relay being joined has let enough Hellos go unanswered, the next one due now, to try
+   * another relay instead (failover, issue 15). Never once the first join's time is up. */
+  moveDue(now: number): boolean {
+    if (this.phase !== 'joining' || (this.first && now >= this.first.giveUpAt)) return false;
+    return this.tries >= TRIES_BEFORE_OFFLINE && now >= this.helloAt + this.helloDelay();
+  }
+
+  /** No relay of several answers (a round of them went by): the user is told, the client still tries. */
+  offline(reason: string): void {
+    if (this.phase === 'joining' && this.everJoined && this.connection.state === 'reconnecting') this.setState({ state: 'offline', reason });
+  }
+
   /** When a Hello is due again or the first join gives up; Infinity when not joining. */
   deadline(): number {
     if (this.phase !== 'joining') return Infinity;
@@ -157,7 +180,7 @@ export class Join {
    * relay is away, as a relay that is down for minutes should not be asked every second. */
   private helloDelay(): number {
     if (!this.everJoined) return this.rtt.pto(this.tries - 1);
-    return Math.min(this.t.rejoinMaxMs, this.t.rejoinMinMs * 2 ** Math.min(this.tries - 1, 16));
+    return Math.min(this.t.rejoinMaxMs, this.t.rejoinMinMs * 2 ** Math.min(this.tries - 1 + this.backoff, 16));
   }
 
   private setState(s: ConnectionState): void {

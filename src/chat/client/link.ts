@@ -11,7 +11,7 @@ import { fingerprint } from '../../protocol/fingerprint';
 import { IdentityError, loadOrCreateIdentity, newIdentity, type DeviceIdentity, type TextStore } from '../identity';
 import type { Crypto, SigningKey } from '../../protocol/crypto';
 import { HelloFlags, PacketType, TYPING_EVERY_MS, type MessageBody, type MessageHead, type Msg, type Packet, type SendableBody, type Welcome } from '../../protocol/packets';
-import type { Address, ClientEvents, ClientOptions, ClientTimers, OutgoingMessage, RoomMessage } from '../types';
+import type { ClientEvents, ClientOptions, ClientTimers, OutgoingMessage, RoomMessage } from '../types';
 import { formatAddress } from '../validate';
 import { ChatError } from '../errors';
 import { Inbox } from './inbox';
@@ -24,7 +24,8 @@ import { helloExtensions, roomOf } from './rooms';
 import { ClientSecurity } from './secure';
 import { cannotOpen, checkSealable, isRekey, isSealed, RoomSeal } from './room-seal';
 import { SignatureChecker, signWire, type Check } from './signatures';
-import { openClientSocket } from './socket';
+import { RelayCandidates, type Candidate } from './candidates';
+import { RelayEndpoint } from './endpoint';
 import { Alarm, Heartbeat } from './timing';
 import { FileTransfers } from '../transfer/transfers';
 
@@ -52,6 +53,9 @@ export interface LinkHost {
   giveUp(): void;
 }
 
+/** Sealed datagrams held while a Welcome is checked (a Relays, the first of a backfill). */
+const MAX_HELD = 64;
+
 export class Link {
   readonly rtt: RttEstimator;
   readonly join: Join;
@@ -64,16 +68,30 @@ export class Link {
   /** File uploads and downloads (issue 14): chunks paced on their own timers, so chat goes first. */
   readonly files: FileTransfers;
   private crypto: Crypto | undefined;
+  private identity: DeviceIdentity | undefined;
   private readonly alarm = new Alarm(() => this.onTimer());
-  private socket: dgram.Socket | undefined;
-  private secure: ClientSecurity | undefined;
+  /** The relay talked to now: socket, address, session (failover moves it, issue 15). */
+  private readonly ep = new RelayEndpoint(
+    (buf, rinfo) => this.receive(buf, rinfo),
+    (err) => this.host.emit('warning', err),
+  );
+  /** The relays of this room it may join: ClientOptions.server and .servers, and those a relay named. */
+  private readonly candidates: RelayCandidates;
+  /** Changing relays (resolving, opening a socket): no Hello goes out meanwhile. */
+  private moving = false;
+  /** The relay that went silent, until another one welcomes us (said then), and how many relays were
+   * tried since: each round of all of them unanswered doubles the wait between Hellos once more. */
+  private outage: { from: string; tried: number } | undefined;
+  /** Welcomes being checked, and the sealed datagrams that came meanwhile (the relay sends its
+   * Relays right after the Welcome): tried again under the new session once it is in place. */
+  private checking = 0;
+  private held: Buffer[] = [];
   /** Set in open(), before any datagram can arrive: signs what we send, checks what we receive. */
   private signingKey: SigningKey | undefined;
   private checker: SignatureChecker | undefined;
   /** A sealed room's key (ClientOptions.roomSecret), set in open(). */
   private seal: RoomSeal | undefined;
   private saidV1 = false;
-  private relay: Address = { host: '', port: 0 };
   private roomId: bigint;
   private epoch = 0;
   private joinHead = 0; // messages up to here are backfill
@@ -85,7 +103,8 @@ export class Link {
     private readonly host: LinkHost,
   ) {
     this.rtt = new RttEstimator(t.initialRttMs, t.ptoFloorMs, t.ptoMaxMs);
-    this.join = new Join(this.rtt, t, formatAddress(opts.server), { hello: (cookie) => this.sendHello(cookie), state: (s) => host.emit('state', s) });
+    this.candidates = new RelayCandidates(opts.server, opts.servers);
+    this.join = new Join(this.rtt, t, this.candidates.describe(), { hello: (cookie) => this.sendHello(cookie), state: (s) => host.emit('state', s) });
     this.inbox = new Inbox(
       this.rtt,
       (err) => host.emit('warning', err),
@@ -114,8 +133,8 @@ export class Link {
       joined: () => this.join.phase === 'joined',
       send: (p) => this.join.phase === 'joined' && this.send(p),
       sendBulk: (p) => {
-        const sealed = this.join.phase === 'joined' ? this.secure?.sealBulk(encode(p)) : undefined;
-        if (sealed) this.socket?.send(sealed, this.relay.port, this.relay.host);
+        const sealed = this.join.phase === 'joined' ? this.ep.secure?.sealBulk(encode(p)) : undefined;
+        if (sealed) this.ep.send(sealed);
       },
       rtt: () => this.rtt.smoothed,
     });
@@ -129,7 +148,12 @@ export class Link {
   }
 
   get unauthenticated(): number {
-    return this.secure?.unauthenticated ?? 0;
+    return this.ep.unauthenticated;
+  }
+
+  /** The relays this link may be on: the current one first, then the failover candidates (issue 15). */
+  relays(): string[] {
+    return this.candidates.all();
   }
 
   resumePoint(): { roomId: string; lastSeq: number } | undefined {
@@ -141,20 +165,16 @@ export class Link {
     const { crypto } = await selectCrypto();
     this.crypto = crypto;
     const identity = this.opts.identity ?? (this.opts.identityStore ? await loadIdentity(crypto, this.opts.identityStore) : newIdentity(crypto).identity);
+    this.identity = identity;
     this.signingKey = identity.signingKey;
     this.checker = new SignatureChecker(crypto);
     if (this.opts.roomSecret) this.seal = RoomSeal.load(crypto, this.opts.roomSecret, { room: roomOf(this.opts), identity, keyring: this.opts.keyring });
-    const { socket, relay } = await openClientSocket(this.opts.server, this.opts.bind);
-    this.secure = new ClientSecurity({ crypto, identity, relayAddress: formatAddress(this.opts.server), pins: this.opts.relayPins, acceptRelayKey: this.opts.acceptRelayKey, roomSecret: this.opts.roomSecret, relayFingerprints: this.opts.relayFingerprints, extensions: helloExtensions(crypto, identity, this.opts) }, this.id);
+    await this.ep.connect(this.opts.server, this.opts.bind, this.security(this.candidates.current));
     if (this.join.phase === 'closed') {
       // close() came while the socket was opening: a closed client must not join after all.
-      socket.close();
+      await this.ep.close();
       throw new ChatError('CLOSED', 'This chat client was closed before it joined.');
     }
-    this.socket = socket;
-    this.relay = relay;
-    socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
-    socket.on('error', (err) => this.host.emit('warning', err));
     const joined = this.join.begin(Date.now());
     this.reschedule(Date.now());
     return joined;
@@ -173,15 +193,8 @@ export class Link {
     this.queries.close();
     this.files.close();
     this.alarm.clear();
-    const socket = this.socket;
-    this.socket = undefined;
-    if (socket) {
-      const bye = wasJoined && leave ? this.secure?.seal(encode({ type: PacketType.Leave, clientId: this.id })) : undefined;
-      if (bye) {
-        await new Promise<void>((resolve) => socket.send(bye, this.relay.port, this.relay.host, () => resolve()));
-      }
-      await new Promise<void>((resolve) => socket.close(() => resolve()));
-    }
+    this.held = [];
+    await this.ep.close(wasJoined && leave ? this.ep.secure?.seal(encode({ type: PacketType.Leave, clientId: this.id })) : undefined);
     this.join.closed();
   }
 
@@ -216,22 +229,26 @@ export class Link {
   }
 
   private send(p: Packet | Buffer): void {
-    const sealed = this.secure?.seal(Buffer.isBuffer(p) ? p : encode(p));
-    if (sealed) this.socket?.send(sealed, this.relay.port, this.relay.host);
+    const sealed = this.ep.secure?.seal(Buffer.isBuffer(p) ? p : encode(p));
+    if (sealed) this.ep.send(sealed);
   }
 
   private sendHello(cookie: Buffer): void {
-    const hello = this.secure?.hello({
+    if (this.moving) return;
+    const hello = this.ep.secure?.hello({
       type: PacketType.Hello, clientId: this.id, name: this.host.name(), flags: (this.roster ? HelloFlags.WantsRoster : 0) | (this.opts.activity ? HelloFlags.WantsActivity : 0),
       roomId: this.roomId, lastSeq: this.roomId === 0n ? 0 : this.inbox.next - 1, cookie,
       firstUnacked: this.outbox.oldest() ?? this.host.nextMsgId(),
     });
-    if (hello) this.socket?.send(hello, this.relay.port, this.relay.host);
+    if (hello) this.ep.send(hello);
   }
 
   private receive(buf: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (this.join.phase === 'closed' || rinfo.port !== this.relay.port || rinfo.address !== this.relay.host) return;
-    const now = Date.now();
+    if (this.join.phase === 'closed' || !this.ep.from(rinfo)) return;
+    this.take(buf, Date.now());
+  }
+
+  private take(buf: Buffer, now: number): void {
     try {
       const p = this.unwrap(buf);
       if (!p) return;
@@ -249,7 +266,7 @@ export class Link {
    * open under the session; a Welcome goes through the handshake (asynchronously: its key may be
    * checked against the pin file) and is handled when that is done. */
   private unwrap(buf: Buffer): Packet | undefined {
-    const secure = this.secure!;
+    const secure = this.ep.secure!;
     if (!isEnvelope(buf)) return undefined; // a seed line (an old relay's legacy broadcast): not for us
     const f = frame(buf);
     switch (f.kind) {
@@ -260,8 +277,12 @@ export class Link {
         return undefined;
       case 'clear':
         return f.packet;
-      case 'sealed':
-        return secure.open(buf, f.sessionId);
+      case 'sealed': {
+        // One sealed under the session a Welcome being checked brings: held until that is done.
+        const p = secure.open(buf, f.sessionId, this.checking === 0);
+        if (!p && this.checking > 0 && this.held.length < MAX_HELD) this.held.push(Buffer.from(buf));
+        return p;
+      }
       case 'welcome':
         if (this.join.welcomes) void this.onWelcomeDatagram(secure, buf, f.sessionId, f.relay);
         return undefined;
@@ -271,14 +292,18 @@ export class Link {
   }
 
   private async onWelcomeDatagram(secure: ClientSecurity, buf: Buffer, sessionId: Buffer, relay: Parameters<ClientSecurity['welcome']>[2]): Promise<void> {
+    this.checking++;
     try {
       const out = await secure.welcome(buf, sessionId, relay);
       const now = Date.now();
-      if (this.join.phase === 'closed') return;
+      // Closed meanwhile, or moved on to another relay: this one's answer is moot.
+      if (this.join.phase === 'closed' || secure !== this.ep.secure) return;
       if (out.kind === 'refused') {
         // Said as a warning too when the join that meets it is a rejoin: the CLI ends on it (exit 8).
         if (this.join.phase === 'joining' && this.join.connection.state !== 'connecting') this.host.emit('warning', out.error);
-        if (this.join.fail(out.error)) this.host.giveUp();
+        // A failover candidate with another key is dropped and the next tried; the first join fails.
+        if (this.join.joinedOnce && this.candidates.size > 1) this.failover(now, `the relay at ${this.candidates.current.where} presents another key`, true);
+        else if (this.join.fail(out.error)) this.host.giveUp();
       } else if (out.kind === 'packet') {
         this.rtt.heard();
         this.handle(out.packet, now);
@@ -286,7 +311,61 @@ export class Link {
       this.reschedule(now);
     } catch (err) {
       this.host.emit('warning', err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      if (--this.checking === 0) this.replayHeld(secure);
     }
+  }
+
+  /** The datagrams held while a Welcome was checked, tried again now (under the new session, if the
+   * Welcome brought one; else they are dropped, counted, as they would have been). */
+  private replayHeld(secure: ClientSecurity): void {
+    const held = this.held;
+    this.held = [];
+    if (this.join.phase === 'closed' || secure !== this.ep.secure) return;
+    const now = Date.now();
+    for (const buf of held) this.take(buf, now);
+  }
+
+  /** The security of a session with candidate `c`: the user's own relays are checked as the first
+   * always was (pins, an invite's fingerprints, acceptRelayKey); a relay another one named must
+   * present the key it was named with (issue 15), and the pins too. */
+  private security(c: Candidate): ClientSecurity {
+    const crypto = this.crypto!;
+    const identity = this.identity!;
+    const pinned = c.key ? { relayFingerprints: [fingerprint(crypto, c.key)], keyFrom: 'the relay that named it' } : { acceptRelayKey: this.opts.acceptRelayKey, relayFingerprints: this.opts.relayFingerprints };
+    return new ClientSecurity({ crypto, identity, relayAddress: c.where, pins: this.opts.relayPins, roomSecret: this.opts.roomSecret, extensions: helloExtensions(crypto, identity, this.opts), ...pinned }, this.id);
+  }
+
+  /** Moves to the next relay of the room (issue 15), or with `drop`, drops this one for good and
+   * moves on. The join starts again there, resuming: the same roomId and last seq, what was not
+   * acknowledged sent again under the same msgIds (the cluster takes each once). */
+  private failover(now: number, reason: string, drop = false): void {
+    const from = this.candidates.current.where;
+    const to = drop ? (this.candidates.dropCurrent() ? this.candidates.current : undefined) : this.candidates.next();
+    if (!to) return;
+    if (this.join.joinedOnce) this.outage ??= { from, tried: 0 };
+    const outage = this.outage;
+    if (outage && ++outage.tried % this.candidates.size === 0) this.join.offline(`No relay of this room answers (${this.candidates.describe()}); still trying.`);
+    const backoff = outage ? Math.floor(outage.tried / this.candidates.size) : 0;
+    const why = `${reason}; trying ${to.where}`;
+    const quiet = this.join.connection.state === 'offline';
+    this.moving = true;
+    this.join.start(this.join.joinedOnce ? 'reconnecting' : 'connecting', why, now, backoff, quiet);
+    this.ep.connect(to.address, this.opts.bind, this.security(to)).then(
+      () => {
+        this.moving = false;
+        if (this.join.phase !== 'joining') return;
+        this.join.where = to.where;
+        this.join.start(this.join.joinedOnce ? 'reconnecting' : 'connecting', why, Date.now(), backoff, true);
+        this.reschedule(Date.now());
+      },
+      (err: unknown) => {
+        // Not reachable from here (a name that does not resolve, another address family): said, dropped.
+        this.moving = false;
+        this.host.emit('warning', new Error(`Cannot reach the relay at ${to.where}: ${(err as Error).message}`));
+        if (this.join.phase === 'joining') this.failover(Date.now(), `${to.where} cannot be reached`, true);
+      },
+    );
   }
 
   private handle(p: Packet, now: number): void {
@@ -351,6 +430,8 @@ export class Link {
         return this.files.onPacket(p, now);
       case PacketType.Key:
         return this.queries.onKey(p);
+      case PacketType.Relays:
+        return this.candidates.learn(p.relays); // sealed in our session: from the relay we joined
       case PacketType.DmOpened: {
         // The relay's word about who opened it, but the room must be the DM of our two keys: a relay
         // cannot point us at a room of its choosing this way.
@@ -402,6 +483,9 @@ export class Link {
     // Any rejoin: the relay may have forgotten partial messages (reassembly timeout), not only restarted.
     this.outbox.rewind();
     this.join.welcomed(now, { state: 'connected', roomId: p.roomId.toString(16).padStart(16, '0'), epoch: p.epoch });
+    const here = this.candidates.current.where;
+    if (this.outage && this.outage.from !== here) this.host.emit('warning', new Error(`relay ${this.outage.from} is silent; moved to ${here}`));
+    this.outage = undefined;
     this.roster?.known(p.rosterVersion, now, true);
     if (newRoom) this.seenSent = 0; // another room's seqs
     else if (this.seenSent > 0) this.send({ type: PacketType.Seen, clientId: this.id, seq: this.seenSent });
@@ -441,7 +525,7 @@ export class Link {
 
   private reschedule(now: number): void {
     if (this.join.phase === 'closed') return;
-    let at = this.join.deadline();
+    let at = this.moving ? Infinity : this.join.deadline();
     if (this.join.phase === 'joined') {
       at = Math.min(this.heartbeat.deadline(), this.outbox.nextDeadline(now) ?? Infinity, this.inbox.nextDeadline() ?? Infinity, this.roster?.deadline() ?? Infinity);
     }
@@ -451,7 +535,9 @@ export class Link {
   private onTimer(): void {
     const now = Date.now();
     if (this.join.phase === 'joining') {
-      if (this.join.due(now)) return this.host.giveUp();
+      if (this.moving) return;
+      if (this.candidates.size > 1 && this.join.moveDue(now)) this.failover(now, `the relay at ${this.candidates.current.where} does not answer`);
+      else if (this.join.due(now)) return this.host.giveUp();
     } else if (this.join.phase === 'joined') {
       const before = this.outbox.retransmits;
       const ping = this.heartbeat.due(now);
@@ -460,7 +546,9 @@ export class Link {
       if (ping.expired || this.outbox.retransmits > before) this.rtt.expired();
       if (this.rtt.silentProbes >= this.t.maxProbes) {
         this.heartbeat.restart(now);
-        this.join.start('reconnecting', `no answer from the relay at ${formatAddress(this.opts.server)}`, now);
+        const silent = this.candidates.current.where;
+        if (this.candidates.size > 1) this.failover(now, `relay ${silent} is silent`);
+        else this.join.start('reconnecting', `no answer from the relay at ${silent}`, now);
       } else {
         this.roster?.retry(now);
       }

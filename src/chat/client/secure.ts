@@ -24,6 +24,9 @@ export interface SecureOptions {
   roomSecret?: Uint8Array;
   /** The fingerprints an invite link names: the relay's key must be one of them (before any pin). */
   relayFingerprints?: string[];
+  /** Who named those fingerprints, for the refusal: 'its invite link' unless said (issue 15: 'the
+   * relay that named it', for a failover relay learnt from a Relays packet). */
+  keyFrom?: string;
   /** The room extensions every Hello with a cookie carries (rooms.ts helloExtensions). */
   extensions?: Omit<HelloExtensions, 'joinProof'>;
 }
@@ -84,11 +87,12 @@ export class ClientSecurity {
     return this.sealer?.seal(this.bulkPrefix, packet);
   }
 
-  /** The packet in a sealed datagram from the relay, or undefined (counted) if it does not open. */
-  open(datagram: Buffer, sessionId: Buffer): Packet | undefined {
+  /** The packet in a sealed datagram from the relay, or undefined (counted, unless `count` is false:
+   * it is held to be tried again) if it does not open. */
+  open(datagram: Buffer, sessionId: Buffer, count = true): Packet | undefined {
     const opened = this.opener && sessionId.equals(this.sessionId) ? this.opener.open(datagram, SEALED_PREFIX_BYTES) : undefined;
     if (!opened?.ok) {
-      this.unauthenticated++;
+      if (count) this.unauthenticated++;
       return undefined;
     }
     return decodeInner(opened.payload, datagram[2] === BULK);
@@ -122,17 +126,21 @@ export class ClientSecurity {
   /** Trust on first use, per address, as SSH's known_hosts; a changed key is refused with both
    * fingerprints unless the user named the new one (acceptRelayKey), which then replaces the pin. */
   private async checkPin(key: Uint8Array): Promise<ChatError | undefined> {
-    const { crypto, pins, relayAddress, acceptRelayKey, relayFingerprints } = this.o;
+    const { crypto, pins, relayAddress, acceptRelayKey, relayFingerprints, keyFrom } = this.o;
     if (this.trusted && Buffer.from(this.trusted).equals(key)) return undefined;
     const presented = fingerprint(crypto, key);
     // An invite link names the relay's key: as if pinned before the first contact, so even a first
     // contact with another key is refused (exit 8), and the TOFU pin below is checked as well.
     if (relayFingerprints?.length && !relayFingerprints.includes(presented) && parseFingerprint(acceptRelayKey ?? '') !== presented) {
-      const message =
-        `The relay at ${relayAddress} presents another key than the one its invite link names.\n` +
-        `  in the link: ${displayFingerprint(relayFingerprints[0])}\n` +
-        `  presented:   ${displayFingerprint(presented)}\n` +
-        'Someone may be impersonating the relay, or the link is for another relay at this address. Ask whoever gave you the link.';
+      const message = keyFrom
+        ? `The relay at ${relayAddress} presents another key than the one ${keyFrom} names.\n` +
+          `  named:     ${displayFingerprint(relayFingerprints[0])}\n` +
+          `  presented: ${displayFingerprint(presented)}\n` +
+          'Someone may be impersonating the relay, or another relay has its address now. This relay is not joined.'
+        : `The relay at ${relayAddress} presents another key than the one its invite link names.\n` +
+          `  in the link: ${displayFingerprint(relayFingerprints[0])}\n` +
+          `  presented:   ${displayFingerprint(presented)}\n` +
+          'Someone may be impersonating the relay, or the link is for another relay at this address. Ask whoever gave you the link.';
       return new RelayKeyChangedError(message, relayAddress, relayFingerprints[0], presented);
     }
     if (!pins) {
