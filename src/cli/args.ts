@@ -163,6 +163,8 @@ function dropUndefined<T extends object>(o: T): T {
 export interface ChatArgs {
   name: string;
   server: Address;
+  /** Failover candidates (issue 15): the rest of --server A,B,..., then an invite's other relays. */
+  servers?: Address[];
   json: boolean;
   legacy: boolean;
   waitMs: number;
@@ -213,8 +215,13 @@ export function parseChatArgs(args: string[]): ChatArgs {
   if (problem) throw new UsageError(`--name: ${problem.replace(/\.$/, '')}`);
   const invite = inviteOf(str(v.invite));
   const fromLink = invite ? formatAddress(invite.relays[0]) : undefined;
-  const server = checked('server', () => parseAddress(str(v.server) ?? fromLink ?? `127.0.0.1:${DEFAULT_PORT}`, DEFAULT_PORT));
-  if (server.port === 0) throw new UsageError('--server needs the relay\'s port, not 0');
+  // --server A,B,...: the first is joined, the rest are where the chat goes if its relay goes silent.
+  const listed = str(v.server)?.split(',').map((a) => a.trim());
+  if (listed?.includes('')) throw new UsageError('--server: an empty address in the list: write HOST:PORT[,HOST:PORT...]');
+  const [server, ...others] = (listed ?? [fromLink ?? `127.0.0.1:${DEFAULT_PORT}`]).map((a) => checked('server', () => parseAddress(a, DEFAULT_PORT)));
+  if ([server, ...others].some((a) => a.port === 0)) throw new UsageError('--server needs the relay\'s port, not 0');
+  const linked = invite ? invite.relays.filter((a) => listed !== undefined || a !== invite.relays[0]) : [];
+  const servers = [...others, ...linked.map((a) => ({ host: a.host, port: a.port }))];
   // The address typed for this run wins (a tunnel, another route to the same relay); the link's key is still checked.
   const viaServer = invite && v.server !== undefined ? `joining the invite's room through --server ${str(v.server)}, not the link's ${fromLink}; the relay must still have the link's key` : undefined;
   // One relay serves one room today: a link naming several (a cluster's) is joined at its first.
@@ -226,6 +233,7 @@ export function parseChatArgs(args: string[]): ChatArgs {
   if (legacy && (v.commands === true || v.seq === true)) throw new UsageError(`${v.commands === true ? '--commands' : '--seq'} is for WhatsUDP rooms: the original chat has no seqs, replies or reactions`);
   // The original chat is IPv4 broadcast: there is no IPv6 form of it to talk to.
   if (legacy && isIPv6(server.host)) throw new UsageError('--legacy needs an IPv4 relay address (the original chat uses IPv4 broadcast)');
+  if (legacy && others.length > 0) throw new UsageError('--legacy takes one --server: the original chat has no rooms to fail over to');
   const secret = passphraseOf(str(v['passphrase-file']), { invite: invite !== undefined, sealed: rooms.sealed, legacy, room: str(v.room) });
   if ('error' in secret) throw new UsageError(secret.error);
   const { passphrase } = secret;
@@ -242,6 +250,7 @@ export function parseChatArgs(args: string[]): ChatArgs {
     ...(note || rooms.note ? { note: [note, rooms.note].filter(Boolean).join('; ') } : {}),
     name,
     server,
+    ...(servers.length > 0 ? { servers } : {}),
     json: v.json === true,
     legacy,
     commands: v.commands === true,

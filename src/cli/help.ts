@@ -35,8 +35,9 @@ const EXIT_TABLE = `Exit codes:
        invite link or whose key was rotated without you, no room of that name, too many
        rooms on the relay), or a sealed room made with --create --sealed was there, open
   7    the relay's --store cannot be read or written
-  8    the relay's key is not the one pinned for its address: both fingerprints are on stderr
-       (someone may be impersonating it; --accept-relay-key FP trusts the new one)
+  8    the relay's key is not the one pinned for its address (or, for a relay of a cluster
+       moved to, the one it was named with): both fingerprints are on stderr (someone may
+       be impersonating it; --accept-relay-key FP trusts the new one for a relay you named)
   9    verify: no key has been seen under that name on this device (or none matches --key)
   10   relay --cluster: NATS could not be used: no server answered, it refused the
        credentials, it has no JetStream, or the room's stream could not be made (stderr
@@ -142,11 +143,17 @@ message that was not delivered.
 
 Options:
   --name NAME          your name: 1-32 characters, no ":" and no control characters (required)
-  --server HOST:PORT   the relay (default 127.0.0.1:2410; IPv6 as [::1]:2410)
+  --server HOST:PORT[,HOST:PORT...]
+                       the relay (default 127.0.0.1:2410; IPv6 as [::1]:2410). Several, comma-
+                       separated: relays of one room (a cluster's); the first is joined, and if
+                       it goes silent the chat moves to the next, resuming where it was (said
+                       on stderr: "relay A is silent; moved to B"). A relay in a cluster also
+                       names its others, with their keys: one with another key exits 8
   --invite LINK        join a sealed room with its invite link (whatsudp://... or
                        vscode://whatsudp.whatsudp/join?...; quote it, it has "#" and "&"): the
-                       relay's address comes from the link, and its key must be the one the
-                       link names (else exit 8). With --server too, that address is used and
+                       relay's address comes from the link (a link naming several: the first,
+                       the others as with --server A,B), and its key must be one the link
+                       names (else exit 8). With --server too, that address is used and
                        the link's key still checked. A malformed link exits 2 saying what is
                        wrong with it
   --room NAME          join the relay's room NAME (lower case: a-z, 0-9, ".", "_", "-"; what

@@ -67,6 +67,7 @@ export class JoinedRoom {
     const roomOpts: Partial<ClientOptions> = { ...(room !== 'main' ? { room } : {}), ...(create ? { create } : {}), ...(roomSecret ? { roomSecret } : {}), ...(relayFingerprints ? { relayFingerprints } : {}), ...(dmKeys ? { dmKeys } : {}) };
     this.client = new ChatClient({
       server: args.server,
+      servers: args.servers, // failover (issue 15): --server's others, an invite's other relays
       name: args.name,
       timers: { joinTimeoutMs: args.joinTimeoutMs },
       identityStore: new FileStore(args.identity),
