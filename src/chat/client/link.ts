@@ -21,10 +21,11 @@ import { ClientRoster } from './roster';
 import { RttEstimator } from './rtt';
 import { RelayQueries } from './queries';
 import { helloExtensions, roomOf } from './rooms';
-import { ClientSecurity } from './secure';
+import { candidateSecurity, type ClientSecurity } from './secure';
 import { cannotOpen, checkSealable, isRekey, isSealed, RoomSeal } from './room-seal';
 import { SignatureChecker, signWire, type Check } from './signatures';
-import { RelayCandidates, type Candidate } from './candidates';
+import type { Candidate } from './candidates';
+import { Failover } from './failover';
 import { RelayEndpoint } from './endpoint';
 import { Alarm, Heartbeat } from './timing';
 import { FileTransfers } from '../transfer/transfers';
@@ -53,9 +54,6 @@ export interface LinkHost {
   giveUp(): void;
 }
 
-/** Sealed datagrams held while a Welcome is checked (a Relays, the first of a backfill). */
-const MAX_HELD = 64;
-
 export class Link {
   readonly rtt: RttEstimator;
   readonly join: Join;
@@ -75,17 +73,9 @@ export class Link {
     (buf, rinfo) => this.receive(buf, rinfo),
     (err) => this.host.emit('warning', err),
   );
-  /** The relays of this room it may join: ClientOptions.server and .servers, and those a relay named. */
-  private readonly candidates: RelayCandidates;
-  /** Changing relays (resolving, opening a socket): no Hello goes out meanwhile. */
-  private moving = false;
-  /** The relay that went silent, until another one welcomes us (said then), and how many relays were
-   * tried since: each round of all of them unanswered doubles the wait between Hellos once more. */
-  private outage: { from: string; tried: number } | undefined;
-  /** Welcomes being checked, and the sealed datagrams that came meanwhile (the relay sends its
-   * Relays right after the Welcome): tried again under the new session once it is in place. */
-  private checking = 0;
-  private held: Buffer[] = [];
+  /** The relays of this room it may join (ClientOptions.server and .servers, and those a relay
+   * named), and the moves between them (issue 15). */
+  private readonly failover: Failover;
   /** Set in open(), before any datagram can arrive: signs what we send, checks what we receive. */
   private signingKey: SigningKey | undefined;
   private checker: SignatureChecker | undefined;
@@ -103,8 +93,15 @@ export class Link {
     private readonly host: LinkHost,
   ) {
     this.rtt = new RttEstimator(t.initialRttMs, t.ptoFloorMs, t.ptoMaxMs);
-    this.candidates = new RelayCandidates(opts.server, opts.servers);
-    this.join = new Join(this.rtt, t, this.candidates.describe(), { hello: (cookie) => this.sendHello(cookie), state: (s) => host.emit('state', s) });
+    this.join = new Join(this.rtt, t, formatAddress(opts.server), { hello: (cookie) => this.sendHello(cookie), state: (s) => host.emit('state', s) });
+    this.failover = new Failover(opts.server, opts.servers, opts.bind, {
+      join: this.join,
+      ep: this.ep,
+      security: (c) => this.security(c),
+      warn: (err) => host.emit('warning', err),
+      moved: (now) => this.reschedule(now),
+    });
+    this.join.where = this.failover.candidates.describe(); // a first join that fails names them all
     this.inbox = new Inbox(
       this.rtt,
       (err) => host.emit('warning', err),
@@ -153,7 +150,7 @@ export class Link {
 
   /** The relays this link may be on: the current one first, then the failover candidates (issue 15). */
   relays(): string[] {
-    return this.candidates.all();
+    return this.failover.candidates.all();
   }
 
   resumePoint(): { roomId: string; lastSeq: number } | undefined {
@@ -169,7 +166,7 @@ export class Link {
     this.signingKey = identity.signingKey;
     this.checker = new SignatureChecker(crypto);
     if (this.opts.roomSecret) this.seal = RoomSeal.load(crypto, this.opts.roomSecret, { room: roomOf(this.opts), identity, keyring: this.opts.keyring });
-    await this.ep.connect(this.opts.server, this.opts.bind, this.security(this.candidates.current));
+    await this.ep.connect(this.opts.server, this.opts.bind, this.security(this.failover.candidates.current));
     if (this.join.phase === 'closed') {
       // close() came while the socket was opening: a closed client must not join after all.
       await this.ep.close();
@@ -193,7 +190,6 @@ export class Link {
     this.queries.close();
     this.files.close();
     this.alarm.clear();
-    this.held = [];
     await this.ep.close(wasJoined && leave ? this.ep.secure?.seal(encode({ type: PacketType.Leave, clientId: this.id })) : undefined);
     this.join.closed();
   }
@@ -234,7 +230,7 @@ export class Link {
   }
 
   private sendHello(cookie: Buffer): void {
-    if (this.moving) return;
+    if (this.failover.moving) return;
     const hello = this.ep.secure?.hello({
       type: PacketType.Hello, clientId: this.id, name: this.host.name(), flags: (this.roster ? HelloFlags.WantsRoster : 0) | (this.opts.activity ? HelloFlags.WantsActivity : 0),
       roomId: this.roomId, lastSeq: this.roomId === 0n ? 0 : this.inbox.next - 1, cookie,
@@ -277,12 +273,8 @@ export class Link {
         return undefined;
       case 'clear':
         return f.packet;
-      case 'sealed': {
-        // One sealed under the session a Welcome being checked brings: held until that is done.
-        const p = secure.open(buf, f.sessionId, this.checking === 0);
-        if (!p && this.checking > 0 && this.held.length < MAX_HELD) this.held.push(Buffer.from(buf));
-        return p;
-      }
+      case 'sealed':
+        return secure.open(buf, f.sessionId); // one that comes while a Welcome is checked is held
       case 'welcome':
         if (this.join.welcomes) void this.onWelcomeDatagram(secure, buf, f.sessionId, f.relay);
         return undefined;
@@ -292,7 +284,6 @@ export class Link {
   }
 
   private async onWelcomeDatagram(secure: ClientSecurity, buf: Buffer, sessionId: Buffer, relay: Parameters<ClientSecurity['welcome']>[2]): Promise<void> {
-    this.checking++;
     try {
       const out = await secure.welcome(buf, sessionId, relay);
       const now = Date.now();
@@ -302,7 +293,7 @@ export class Link {
         // Said as a warning too when the join that meets it is a rejoin: the CLI ends on it (exit 8).
         if (this.join.phase === 'joining' && this.join.connection.state !== 'connecting') this.host.emit('warning', out.error);
         // A failover candidate with another key is dropped and the next tried; the first join fails.
-        if (this.join.joinedOnce && this.candidates.size > 1) this.failover(now, `the relay at ${this.candidates.current.where} presents another key`, true);
+        if (this.join.joinedOnce && this.failover.possible) this.failover.moveOn(now, `the relay at ${this.failover.where} presents another key`, true);
         else if (this.join.fail(out.error)) this.host.giveUp();
       } else if (out.kind === 'packet') {
         this.rtt.heard();
@@ -311,61 +302,16 @@ export class Link {
       this.reschedule(now);
     } catch (err) {
       this.host.emit('warning', err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      if (--this.checking === 0) this.replayHeld(secure);
     }
+    // What came while the Welcome was checked, under its session now (or dropped, counted, as before).
+    const held = secure.takeHeld();
+    if (this.join.phase !== 'closed' && secure === this.ep.secure) for (const buf of held) this.take(buf, Date.now());
   }
 
-  /** The datagrams held while a Welcome was checked, tried again now (under the new session, if the
-   * Welcome brought one; else they are dropped, counted, as they would have been). */
-  private replayHeld(secure: ClientSecurity): void {
-    const held = this.held;
-    this.held = [];
-    if (this.join.phase === 'closed' || secure !== this.ep.secure) return;
-    const now = Date.now();
-    for (const buf of held) this.take(buf, now);
-  }
-
-  /** The security of a session with candidate `c`: the user's own relays are checked as the first
-   * always was (pins, an invite's fingerprints, acceptRelayKey); a relay another one named must
-   * present the key it was named with (issue 15), and the pins too. */
+  /** The session's checks for relay `c` (secure.ts candidateSecurity). */
   private security(c: Candidate): ClientSecurity {
-    const crypto = this.crypto!;
-    const identity = this.identity!;
-    const pinned = c.key ? { relayFingerprints: [fingerprint(crypto, c.key)], keyFrom: 'the relay that named it' } : { acceptRelayKey: this.opts.acceptRelayKey, relayFingerprints: this.opts.relayFingerprints };
-    return new ClientSecurity({ crypto, identity, relayAddress: c.where, pins: this.opts.relayPins, roomSecret: this.opts.roomSecret, extensions: helloExtensions(crypto, identity, this.opts), ...pinned }, this.id);
-  }
-
-  /** Moves to the next relay of the room (issue 15), or with `drop`, drops this one for good and
-   * moves on. The join starts again there, resuming: the same roomId and last seq, what was not
-   * acknowledged sent again under the same msgIds (the cluster takes each once). */
-  private failover(now: number, reason: string, drop = false): void {
-    const from = this.candidates.current.where;
-    const to = drop ? (this.candidates.dropCurrent() ? this.candidates.current : undefined) : this.candidates.next();
-    if (!to) return;
-    if (this.join.joinedOnce) this.outage ??= { from, tried: 0 };
-    const outage = this.outage;
-    if (outage && ++outage.tried % this.candidates.size === 0) this.join.offline(`No relay of this room answers (${this.candidates.describe()}); still trying.`);
-    const backoff = outage ? Math.floor(outage.tried / this.candidates.size) : 0;
-    const why = `${reason}; trying ${to.where}`;
-    const quiet = this.join.connection.state === 'offline';
-    this.moving = true;
-    this.join.start(this.join.joinedOnce ? 'reconnecting' : 'connecting', why, now, backoff, quiet);
-    this.ep.connect(to.address, this.opts.bind, this.security(to)).then(
-      () => {
-        this.moving = false;
-        if (this.join.phase !== 'joining') return;
-        this.join.where = to.where;
-        this.join.start(this.join.joinedOnce ? 'reconnecting' : 'connecting', why, Date.now(), backoff, true);
-        this.reschedule(Date.now());
-      },
-      (err: unknown) => {
-        // Not reachable from here (a name that does not resolve, another address family): said, dropped.
-        this.moving = false;
-        this.host.emit('warning', new Error(`Cannot reach the relay at ${to.where}: ${(err as Error).message}`));
-        if (this.join.phase === 'joining') this.failover(Date.now(), `${to.where} cannot be reached`, true);
-      },
-    );
+    const [crypto, identity, o] = [this.crypto!, this.identity!, this.opts];
+    return candidateSecurity(c, { crypto, identity, pins: o.relayPins, acceptRelayKey: o.acceptRelayKey, roomSecret: o.roomSecret, relayFingerprints: o.relayFingerprints, extensions: helloExtensions(crypto, identity, o) }, this.id);
   }
 
   private handle(p: Packet, now: number): void {
@@ -431,7 +377,7 @@ export class Link {
       case PacketType.Key:
         return this.queries.onKey(p);
       case PacketType.Relays:
-        return this.candidates.learn(p.relays); // sealed in our session: from the relay we joined
+        return this.failover.candidates.learn(p.relays); // sealed in our session: from the relay we joined
       case PacketType.DmOpened: {
         // The relay's word about who opened it, but the room must be the DM of our two keys: a relay
         // cannot point us at a room of its choosing this way.
@@ -483,9 +429,8 @@ export class Link {
     // Any rejoin: the relay may have forgotten partial messages (reassembly timeout), not only restarted.
     this.outbox.rewind();
     this.join.welcomed(now, { state: 'connected', roomId: p.roomId.toString(16).padStart(16, '0'), epoch: p.epoch });
-    const here = this.candidates.current.where;
-    if (this.outage && this.outage.from !== here) this.host.emit('warning', new Error(`relay ${this.outage.from} is silent; moved to ${here}`));
-    this.outage = undefined;
+    const moved = this.failover.welcomed();
+    if (moved) this.host.emit('warning', moved);
     this.roster?.known(p.rosterVersion, now, true);
     if (newRoom) this.seenSent = 0; // another room's seqs
     else if (this.seenSent > 0) this.send({ type: PacketType.Seen, clientId: this.id, seq: this.seenSent });
@@ -525,7 +470,7 @@ export class Link {
 
   private reschedule(now: number): void {
     if (this.join.phase === 'closed') return;
-    let at = this.moving ? Infinity : this.join.deadline();
+    let at = this.failover.moving ? Infinity : this.join.deadline();
     if (this.join.phase === 'joined') {
       at = Math.min(this.heartbeat.deadline(), this.outbox.nextDeadline(now) ?? Infinity, this.inbox.nextDeadline() ?? Infinity, this.roster?.deadline() ?? Infinity);
     }
@@ -535,8 +480,8 @@ export class Link {
   private onTimer(): void {
     const now = Date.now();
     if (this.join.phase === 'joining') {
-      if (this.moving) return;
-      if (this.candidates.size > 1 && this.join.moveDue(now)) this.failover(now, `the relay at ${this.candidates.current.where} does not answer`);
+      if (this.failover.moving) return;
+      if (this.failover.possible && this.join.moveDue(now)) this.failover.moveOn(now, `the relay at ${this.failover.where} does not answer`);
       else if (this.join.due(now)) return this.host.giveUp();
     } else if (this.join.phase === 'joined') {
       const before = this.outbox.retransmits;
@@ -546,8 +491,8 @@ export class Link {
       if (ping.expired || this.outbox.retransmits > before) this.rtt.expired();
       if (this.rtt.silentProbes >= this.t.maxProbes) {
         this.heartbeat.restart(now);
-        const silent = this.candidates.current.where;
-        if (this.candidates.size > 1) this.failover(now, `relay ${silent} is silent`);
+        const silent = this.failover.where;
+        if (this.failover.possible) this.failover.moveOn(now, `relay ${silent} is silent`);
         else this.join.start('reconnecting', `no answer from the relay at ${silent}`, now);
       } else {
         this.roster?.retry(now);

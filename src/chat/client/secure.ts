@@ -12,6 +12,7 @@ import type { HelloExtensions } from '../../protocol/hello-extensions';
 import { BULK, bulkPrefix, decodeInner, encodeHello, SEALED_PREFIX_BYTES, sealedPrefix, WELCOME_PREFIX_BYTES } from '../../protocol/v2';
 import { RelayKeyChangedError, type ChatError } from '../errors';
 import { RelayPins, type DeviceIdentity, type TextStore } from '../identity';
+import type { Candidate } from './candidates';
 
 export interface SecureOptions {
   crypto: Crypto;
@@ -31,6 +32,14 @@ export interface SecureOptions {
   extensions?: Omit<HelloExtensions, 'joinProof'>;
 }
 
+/** The security of a session with relay candidate `c`: the user's own relays are checked as the first
+ * always was (pins, an invite's fingerprints, acceptRelayKey); a relay another one named (issue 15)
+ * must present exactly the key it was named with, and match the pins too. */
+export function candidateSecurity(c: Candidate, o: Omit<SecureOptions, 'relayAddress' | 'keyFrom'>, sessionId: Buffer): ClientSecurity {
+  const named = c.key ? { relayFingerprints: [fingerprint(o.crypto, c.key)], keyFrom: 'the relay that named it', acceptRelayKey: undefined } : {};
+  return new ClientSecurity({ ...o, relayAddress: c.where, ...named }, sessionId);
+}
+
 /** What a Welcome datagram came to. */
 export type WelcomeOutcome =
   | { kind: 'ignored' } // not for our handshake, or it did not check out (counted)
@@ -39,6 +48,8 @@ export type WelcomeOutcome =
 
 /** Handshakes kept waiting for their Welcome (each costs a signature check when a Welcome comes). */
 const MAX_PENDING = 4;
+/** Sealed datagrams held while a Welcome's key is checked (a Relays, the first of a backfill). */
+const MAX_HELD = 64;
 
 export class ClientSecurity {
   /** Datagrams from the relay's address that did not open (forged, tampered, replayed): dropped. */
@@ -52,6 +63,11 @@ export class ClientSecurity {
   private readonly bulkPrefix: Buffer;
   /** Relay keys this client has checked against the pins, so a rejoin does not read the file again. */
   private trusted: Uint8Array | undefined;
+  /** Welcomes whose relay key is being checked (the pin file is read), and the sealed datagrams that
+   * came meanwhile: the relay sends the next ones (its Relays, issue 15) right after the Welcome, under
+   * the session the Welcome brings. Held, not dropped, to be tried again once it is in place. */
+  private checking = 0;
+  private held: Buffer[] = [];
 
   constructor(
     private readonly o: SecureOptions,
@@ -87,12 +103,13 @@ export class ClientSecurity {
     return this.sealer?.seal(this.bulkPrefix, packet);
   }
 
-  /** The packet in a sealed datagram from the relay, or undefined (counted, unless `count` is false:
-   * it is held to be tried again) if it does not open. */
-  open(datagram: Buffer, sessionId: Buffer, count = true): Packet | undefined {
+  /** The packet in a sealed datagram from the relay, or undefined (counted, or held while a Welcome
+   * is checked) if it does not open. */
+  open(datagram: Buffer, sessionId: Buffer): Packet | undefined {
     const opened = this.opener && sessionId.equals(this.sessionId) ? this.opener.open(datagram, SEALED_PREFIX_BYTES) : undefined;
     if (!opened?.ok) {
-      if (count) this.unauthenticated++;
+      if (this.checking > 0 && this.held.length < MAX_HELD) this.held.push(Buffer.from(datagram));
+      else this.unauthenticated++;
       return undefined;
     }
     return decodeInner(opened.payload, datagram[2] === BULK);
@@ -109,13 +126,28 @@ export class ClientSecurity {
     const opened = opener.open(datagram, WELCOME_PREFIX_BYTES);
     if (!opened.ok) return this.ignore();
     const packet = decodeInner(opened.payload);
-    const problem = await this.checkPin(done.relayPublicKey);
+    let problem: ChatError | undefined;
+    this.checking++;
+    try {
+      problem = await this.checkPin(done.relayPublicKey);
+    } finally {
+      this.checking--;
+    }
     if (problem) return { kind: 'refused', error: problem };
     if (this.sealer && this.pending.length === 0) return { kind: 'ignored' }; // another copy was first
     this.pending = []; // a later join makes a new handshake
     this.sealer = new SessionSealer(this.o.crypto, done.keys.send);
     this.opener = opener;
     return { kind: 'packet', packet };
+  }
+
+  /** The datagrams held while Welcomes were checked, to be tried again now that none is (empty while
+   * one still is). */
+  takeHeld(): Buffer[] {
+    if (this.checking > 0) return [];
+    const held = this.held;
+    this.held = [];
+    return held;
   }
 
   private ignore(): WelcomeOutcome {
