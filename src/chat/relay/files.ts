@@ -23,8 +23,9 @@ const REFUSED_MS = 5000;
 /** Uploads in progress at once from one host (its members together). */
 export const UPLOADS_PER_HOST = 16;
 
-/** Files being looked for in the cluster at once, and members waiting for each. */
-const MAX_LOOKUPS = 16;
+/** Files being looked for in the cluster at once (each up to 17 MB in memory while it is copied), and
+ * members waiting for each. */
+const MAX_LOOKUPS = 4;
 const MAX_WAITING = 32;
 const GONE = 'the relay no longer has this file';
 
