@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatError, Relay } from '../../src/chat';
+import { MemoryStore } from '../../src/chat/identity';
 import { Harness, seqsInOrder, sleep, until, type Recorder } from './helpers/engine';
 import { NatsFixture } from './helpers/nats';
 import { startRelay, stopAll } from './helpers/cli-proc';
@@ -37,6 +38,25 @@ describe('client failover across a cluster', () => {
     assert.ok(rec.client.relays.includes(where(other)), `${name} learnt the other relay`);
     return rec;
   }
+
+  it('the relays come with the first Welcome even when the relay key is checked against a pin file that is slow to read', async () => {
+    const cluster = { servers: nats.urls };
+    const r1 = await h.relay({ cluster });
+    const r2 = await h.relay({ cluster });
+    await memberLearning(r1, r2, 'probe'); // relay 1 knows relay 2 now
+    // The Relays comes right after the Welcome, while the client still reads its pins: held, then read.
+    class SlowPins extends MemoryStore {
+      override async get(): Promise<string | undefined> {
+        await sleep(100);
+        return super.get();
+      }
+    }
+    const ann = await h.client(r1.address(), 'ann', { wantsRoster: false, relayPins: new SlowPins() });
+    await until(() => ann.client.relays.includes(where(r2)), 3000, 'ann to learn relay 2 from her first Welcome').catch((err: Error) => {
+      throw new Error(`${err.message}: relays ${ann.client.relays.join(', ')}, ${ann.client.unauthenticated} dropped as unauthenticated`);
+    });
+    assert.equal(ann.client.unauthenticated, 0, 'nothing the relay sealed for her was dropped');
+  });
 
   it('a learnt relay presenting another key is refused as a changed key, never joined', async () => {
     const cluster = { servers: nats.urls };
