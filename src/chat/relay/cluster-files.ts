@@ -22,7 +22,22 @@ const RETRY_MAX_MS = 30_000;
 /** How long stopping the relay waits for the files still being put. */
 const CLOSE_MS = 5000;
 
+/** After a NATS error in a lookup (a stream electing its leader, a reconnect), the wait before trying again. */
+const AGAIN_MS = 500;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** `fn`, tried again after an error while `deadline` allows; the last error thrown. */
+async function retrying<T>(deadline: number, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() + AGAIN_MS >= deadline) throw err;
+      await sleep(AGAIN_MS);
+    }
+  }
+}
 
 interface Outgoing {
   f: StoredFile;
@@ -65,16 +80,16 @@ export class ClusterFiles implements SharedFileStore {
 
   async find(room: string, id: string): Promise<Found> {
     if (this.closed) return 'absent';
-    const s = await this.files();
     const deadline = Date.now() + FIND_MS;
+    const s = await retrying(deadline, () => this.files());
     for (;;) {
-      const st = await s.state(room, id);
+      const st = await retrying(deadline, () => s.state(room, id));
       if (st.state === 'absent') return 'absent';
       if (st.state === 'here') break;
       if (Date.now() + POLL_MS > deadline) return { refused: 'the file is still on its way to the cluster: try again in a moment' };
       await sleep(POLL_MS);
     }
-    const got = await s.get(room, id, Math.max(1000, deadline - Date.now()));
+    const got = await retrying(deadline, () => s.get(room, id, Math.max(1000, deadline - Date.now())));
     if (!got || this.closed) return 'absent';
     if (this.store.get(room, id)) return 'here'; // an upload of it began here meanwhile
     const { chunks, owner } = got.meta;
