@@ -1,6 +1,6 @@
 // `npm run bench`: every measure of docs/BENCHMARKS.md in one run, a table on the terminal and the
 // same figures in bench-results/latest.json. Options: --quick (seconds, still real measurements),
-// --only=throughput,legacy,latency,loss,scale,extension,panel,crypto,neighbour,files, --profile (CPU profiles of the relay
+// --only=throughput,legacy,latency,loss,scale,extension,panel,crypto,neighbour,files,cluster, --profile (CPU profiles of the relay
 // into bench-results/profiles/, taken in extra runs so they never touch the table's figures),
 // --no-priority (do not raise the benchmark's scheduling priority).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { backfillEndToEnd, backfillVerify } from './backfill-verify';
 import { cryptoCost } from './crypto';
 import { extension } from './extension';
+import { clusterSection } from './cluster';
 import { filesSection } from './files';
 import { bareLatency, latency } from './latency';
 import { legacy } from './legacy';
@@ -268,6 +269,7 @@ const sections: Section[] = [
     },
   },
   { name: 'files', run: () => filesSection(quick) },
+  { name: 'cluster', run: () => clusterSection(quick) },
   {
     name: 'crypto',
     run: async () => {
