@@ -3,7 +3,8 @@
 // nats-server on 127.0.0.1 with JetStream in a temporary folder (test/unit/helpers/nats.ts). In the same
 // run, alternating: (a) one relay with its --store, sender and receiver on it, against (b) two relays
 // --cluster on that JetStream, the sender on one and the receiver on the other. Each side: throughput
-// (messages/s that reached the receiver, IN_FLIGHT messages kept in flight) and latency (a message every
+// (messages/s that reached the receiver, IN_FLIGHT messages kept in flight, from one sender and
+// from SENDERS at once: one author's messages are appended one after another) and latency (a message every
 // 20 ms, send to delivery at the receiver, p50/p99). Then the failover time: a member on relay A with
 // relay B as her other server, talking every 50 ms; A killed (SIGKILL) -> her first message delivered
 // through B, default client timers, a few runs.
@@ -59,49 +60,63 @@ async function relay(args: string[]): Promise<RelayProc> {
 }
 
 interface SideRun {
+  /** Messages/s that reached the receiver: one sender, then SENDERS senders at once. */
   perSecond: number;
+  perSecondMany: number;
   latency: Summary;
 }
 
-/** A sender on `from`, a receiver on `to`: a closed loop of `count` messages, then `samples` paced ones. */
-async function measure(from: Address, to: Address, count: number, samples: number, label: string): Promise<SideRun> {
-  const sender = new ChatClient({ server: from, name: `${label}-s`, wantsRoster: false });
-  const receiver = new ChatClient({ server: to, name: `${label}-r`, wantsRoster: false });
+/** Senders sharing one room; IN_FLIGHT messages in flight among them. */
+const SENDERS = 4;
+
+/** `senders` members on `from` send `count` messages in all, IN_FLIGHT in flight; messages/s at `to`'s receiver. */
+async function closedLoop(senders: ChatClient[], receiver: ChatClient, count: number, label: string): Promise<number> {
+  const names = new Set(senders.map((c) => c.name));
+  let got = 0;
+  let sent = 0;
+  const topUp = () => {
+    while (sent < count && sent - got < IN_FLIGHT) senders[sent % senders.length].send({ kind: 'text', text: `${label} ${sent++}` });
+  };
+  const onMessage = (m: { sender: { name: string }; text: string }) => {
+    if (!names.has(m.sender.name) || !m.text.startsWith(`${label} `)) return;
+    got++;
+    topUp();
+  };
+  receiver.on('message', onMessage);
   try {
-    await sender.start();
-    await receiver.start();
-    let got = 0;
-    let sent = 0;
-    let counting = true;
-    const stamps = new Map<string, number>();
-    const latencies: number[] = [];
-    // Throughput: IN_FLIGHT messages sent and not yet at the receiver, `count` in all.
-    const topUp = () => {
-      while (counting && sent < count && sent - got < IN_FLIGHT) sender.send({ kind: 'text', text: `t${sent++}` });
-    };
-    receiver.on('message', (m) => {
-      if (m.sender.name !== sender.name) return;
-      got++;
-      const t = stamps.get(m.text);
-      if (t !== undefined) latencies.push(performance.now() - t);
-      topUp();
-    });
     const t0 = performance.now();
     topUp();
     if (!(await waitFor(() => got >= count, 120_000))) throw new Error(`${label}: ${got} of ${count} messages within 120 s`);
-    counting = false;
-    const perSecond = count / ((performance.now() - t0) / 1000);
+    return round(count / ((performance.now() - t0) / 1000), 0);
+  } finally {
+    receiver.off('message', onMessage);
+  }
+}
+
+/** Senders on `from`, a receiver on `to`: throughput with one sender, then SENDERS; then `samples` paced messages' latency. */
+async function measure(from: Address, to: Address, count: number, samples: number, label: string): Promise<SideRun> {
+  const senders = Array.from({ length: SENDERS }, (_, i) => new ChatClient({ server: from, name: `${label}-s${i}`, wantsRoster: false }));
+  const receiver = new ChatClient({ server: to, name: `${label}-r`, wantsRoster: false });
+  try {
+    for (const c of [...senders, receiver]) await c.start();
+    const perSecond = await closedLoop(senders.slice(0, 1), receiver, count, 'one');
+    const perSecondMany = await closedLoop(senders, receiver, count, 'many');
     // Latency: one message every LATENCY_GAP_MS, each timed from its send to the receiver.
+    const stamps = new Map<string, number>();
+    const latencies: number[] = [];
+    receiver.on('message', (m) => {
+      const t = stamps.get(m.text);
+      if (t !== undefined && m.sender.name === senders[0].name) latencies.push(performance.now() - t);
+    });
     for (let i = 0; i < samples; i++) {
       stamps.set(`l${i}`, performance.now());
-      sender.send({ kind: 'text', text: `l${i}` });
+      senders[0].send({ kind: 'text', text: `l${i}` });
       await sleep(LATENCY_GAP_MS);
     }
     if (!(await waitFor(() => latencies.length >= samples, 20_000))) throw new Error(`${label}: ${latencies.length} of ${samples} timed messages arrived`);
-    return { perSecond: round(perSecond, 0), latency: summarize(latencies) };
+    return { perSecond, perSecondMany, latency: summarize(latencies) };
   } finally {
-    await sender.close();
-    await receiver.close();
+    for (const c of [...senders, receiver]) await c.close();
   }
 }
 
@@ -174,6 +189,7 @@ export async function clusterSection(quick: boolean): Promise<{ rows: Row[]; dat
   const r = await cluster(quick ? 1 : 3, quick ? 500 : 2000, quick ? 100 : 500, quick ? 2 : 3);
   const med = (f: (x: { store: SideRun; cluster: SideRun }) => number) => median(r.rounds.map(f));
   const [tStore, tCluster] = [med((x) => x.store.perSecond), med((x) => x.cluster.perSecond)];
+  const [tStoreMany, tClusterMany] = [med((x) => x.store.perSecondMany), med((x) => x.cluster.perSecondMany)];
   const [pStore, pCluster] = [med((x) => x.store.latency.p99), med((x) => x.cluster.latency.p99)];
   const [mStore, mCluster] = [med((x) => x.store.latency.p50), med((x) => x.cluster.latency.p50)];
   const runs = (f: (x: { store: SideRun; cluster: SideRun }) => string) => r.rounds.map(f).join(', ');
@@ -182,8 +198,10 @@ export async function clusterSection(quick: boolean): Promise<{ rows: Row[]; dat
   const max = ok.length ? Math.max(...ok) : NaN;
   return {
     rows: [
-      row(`13. cluster: throughput, one relay --store (sender and receiver on it), ${r.rounds.length} rounds`, `${num(tStore)} msg/s (median; runs ${runs((x) => num(x.store.perSecond))})`),
-      row(`13. cluster: throughput, two relays --cluster on one nats-server (sender on one, receiver on the other) (ratio to --store)`, `${num(tCluster)} msg/s (${(tCluster / tStore).toFixed(2)}x; runs ${runs((x) => num(x.cluster.perSecond))})`),
+      row(`13. cluster: throughput, one sender, one relay --store (sender and receiver on it), ${r.rounds.length} rounds`, `${num(tStore)} msg/s (median; runs ${runs((x) => num(x.store.perSecond))})`),
+      row('13. cluster: throughput, one sender, two relays --cluster on one nats-server (sender on one, receiver on the other) (ratio to --store)', `${num(tCluster)} msg/s (${(tCluster / tStore).toFixed(2)}x; runs ${runs((x) => num(x.cluster.perSecond))})`),
+      row(`13. cluster: throughput, ${SENDERS} senders, one relay --store`, `${num(tStoreMany)} msg/s (median; runs ${runs((x) => num(x.store.perSecondMany))})`),
+      row(`13. cluster: throughput, ${SENDERS} senders, two relays --cluster (ratio to --store)`, `${num(tClusterMany)} msg/s (${(tClusterMany / tStoreMany).toFixed(2)}x; runs ${runs((x) => num(x.cluster.perSecondMany))})`),
       row(`13. cluster: latency at ${1000 / LATENCY_GAP_MS} msg/s, one relay --store`, `p50 ${ms(mStore)}, p99 ${ms(pStore)} (runs p99 ${runs((x) => ms(x.store.latency.p99))})`),
       row(`13. cluster: latency at ${1000 / LATENCY_GAP_MS} msg/s, across two relays --cluster (ratio to --store)`, `p50 ${ms(mCluster)}, p99 ${ms(pCluster)} (${(pCluster / pStore).toFixed(2)}x; runs p99 ${runs((x) => ms(x.cluster.latency.p99))})`),
       row(
