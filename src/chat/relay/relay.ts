@@ -202,6 +202,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.wire.closed = true;
     clearInterval(this.tick);
     this.saveDeviceKeys(Date.now(), true);
     this.rooms_.close();
@@ -372,7 +373,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
           this.warn(`Cannot look a device's key up in the cluster: ${(e as Error).message}`);
           answer(undefined);
         },
-      );
+      ).catch((e: unknown) => this.warn(`Internal error: ${String((e as Error)?.stack ?? e)}`));
       return;
     }
     room.memberPacket(p, m, now);

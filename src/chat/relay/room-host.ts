@@ -266,7 +266,7 @@ export class RoomHost {
         this.storeWrites(false, `the cluster does not take messages${this.where()} (${why}): messages are refused, and their senders told, until it does`);
         refuse(`the relay's cluster cannot take messages now (${why}); send it again later`);
       },
-    );
+    ).catch((e: unknown) => this.ctx.events.emit('warning', e instanceof Error ? e : new Error(String(e)))); // a listener that threw: said, not an unhandled rejection
   }
 
   private where(): string {
