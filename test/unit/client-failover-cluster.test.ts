@@ -56,6 +56,7 @@ describe('client failover across a cluster', () => {
       throw new Error(`${err.message}: relays ${ann.client.relays.join(', ')}, ${ann.client.unauthenticated} dropped as unauthenticated`);
     });
     assert.equal(ann.client.unauthenticated, 0, 'nothing the relay sealed for her was dropped');
+    await Promise.all([r1.close(), r2.close()]); // not candidates for the tests after this one
   });
 
   it('a learnt relay presenting another key is refused as a changed key, never joined', async () => {

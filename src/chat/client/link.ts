@@ -240,7 +240,8 @@ export class Link {
   }
 
   private receive(buf: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (this.join.phase === 'closed' || !this.ep.from(rinfo)) return;
+    // While moving to another relay, the one left behind is not listened to any more.
+    if (this.join.phase === 'closed' || this.failover.moving || !this.ep.from(rinfo)) return;
     this.take(buf, Date.now());
   }
 
@@ -288,7 +289,7 @@ export class Link {
       const out = await secure.welcome(buf, sessionId, relay);
       const now = Date.now();
       // Closed meanwhile, or moved on to another relay: this one's answer is moot.
-      if (this.join.phase === 'closed' || secure !== this.ep.secure) return;
+      if (this.join.phase === 'closed' || this.failover.moving || secure !== this.ep.secure) return;
       if (out.kind === 'refused') {
         // Said as a warning too when the join that meets it is a rejoin: the CLI ends on it (exit 8).
         if (this.join.phase === 'joining' && this.join.connection.state !== 'connecting') this.host.emit('warning', out.error);
