@@ -10,7 +10,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { OutgoingMessage } from '../../src/chat';
 import { CLI, cliBuilt, startRelay, stopAll } from './helpers/cli-proc';
-import { checkSameRoom } from './helpers/cluster-room';
+import { checkSameRoom, within } from './helpers/cluster-room';
 import { Harness, sleep, until, type Recorder } from './helpers/engine';
 import { NatsFixture } from './helpers/nats';
 
@@ -36,13 +36,6 @@ async function converse(who: Recorder, texts: string[], gapMs: number, midway?: 
     await sleep(gapMs);
   }
   return out;
-}
-
-/** `until`, its failure saying what `now` tells at the time it fails (not when the wait began). */
-async function within(check: () => boolean, ms: number, what: string, now: () => string | Promise<string>): Promise<void> {
-  await until(check, ms, what).catch(async (e: Error) => {
-    throw new Error(`${e.message} (${await now()})`);
-  });
 }
 
 const lines = (name: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${name} ${i}`);

@@ -3,8 +3,8 @@
 // once; every member gets all 200, each once, and the same seq is the same message at every member.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkSameRoom } from './helpers/cluster-room';
-import { Harness, until } from './helpers/engine';
+import { checkSameRoom, within } from './helpers/cluster-room';
+import { Harness } from './helpers/engine';
 import { NatsFixture } from './helpers/nats';
 import { LossyProxy } from './helpers/proxy';
 
@@ -48,7 +48,7 @@ describe('two relays on one JetStream, members behind lossy links', () => {
       bob.client.send({ kind: 'text', text: sent.get('bob')![i] });
     }
     const total = 2 * PER_SENDER;
-    await until(() => members.every((r) => r.messages.length >= total), 90_000, `all ${total} messages at every member (now ${members.map((r) => `${r.client.name} ${r.messages.length}`).join(', ')})`);
+    await within(() => members.every((r) => r.messages.length >= total), 90_000, `all ${total} messages at every member`, () => `now ${members.map((r) => `${r.client.name} ${r.messages.length}`).join(', ')}`);
     checkSameRoom(members, sent, total);
     assert.deepEqual(ann.messages.map((m) => m.seq), Array.from({ length: total }, (_, i) => i + 1), 'seqs 1..200: one stream, one seq per message');
     assert.ok(p1.counts.dropped > 0 && p2.counts.dropped > 0, 'the proxies did drop datagrams');

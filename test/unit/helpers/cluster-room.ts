@@ -2,7 +2,7 @@
 // cluster-relay and cluster-failover tests.
 import assert from 'node:assert/strict';
 import type { RoomMessage } from '../../../src/chat';
-import type { Recorder } from './engine';
+import { until, type Recorder } from './engine';
 
 /** What a member shows for one delivered message. */
 const shown = (m: RoomMessage): string => `${m.seq} ${m.sender.name}: ${m.text}`;
@@ -25,4 +25,11 @@ export function checkSameRoom(members: Recorder[], sent: Map<string, string[]>, 
     }
     assert.deepEqual(r.lost, [], `${name}: nothing reported lost`);
   }
+}
+
+/** `until`, its failure saying what `now` tells at the time it fails (not when the wait began). */
+export async function within(check: () => boolean, ms: number, what: string, now: () => string | Promise<string>): Promise<void> {
+  await until(check, ms, what).catch(async (e: Error) => {
+    throw new Error(`${e.message} (${await now()})`);
+  });
 }
