@@ -287,7 +287,7 @@ export class App extends Disposable {
     const elsewhere = !current || formatAddress(current) !== formatAddress(relay);
     if (inv.room !== MAIN_ROOM) {
       // A named room's link (Create Room): a room of its own beside the default room of that relay.
-      const keys = { secret: inv.secret, fingerprints: inv.fingerprints };
+      const keys = { secret: inv.secret, fingerprints: inv.fingerprints, relays: inv.relays };
       await this.rooms.rememberRoom(relay, inv.room, keys);
       if (elsewhere) await settings.updateSetting('relayAddress', formatAddress(relay));
       if (elsewhere || !(await this.session()).started) await this.reconnect();

@@ -51,6 +51,13 @@ export interface SessionEvents {
 export interface RoomKeys {
   secret: Uint8Array;
   fingerprints: string[];
+  /** The other relays its invite link named (a cluster's, issue 15): the client fails over to them. */
+  relays?: Address[];
+}
+
+/** An invite's relays other than the one joined: failover candidates (issue 15). */
+function otherRelays(room: RoomKeys, server: Address): Address[] {
+  return (room.relays ?? []).filter((r) => formatAddress(r) !== formatAddress(server));
 }
 
 export interface SessionOptions {
@@ -194,7 +201,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       relayPins: this.opts.relayPins,
       acceptRelayKey: this.acceptRelayKey,
       activity: true, // who is typing and who has seen what: a panel shows them
-      ...(this.room ? { roomSecret: this.room.secret, relayFingerprints: this.room.fingerprints } : {}),
+      ...(this.room ? { roomSecret: this.room.secret, relayFingerprints: this.room.fingerprints, servers: otherRelays(this.room, this.opts.server) } : {}),
       ...this.roomOptions(),
       ...(this.opts.keyring ? { keyring: this.opts.keyring } : {}),
     });

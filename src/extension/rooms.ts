@@ -28,7 +28,7 @@ export class RoomSecrets {
     if (!text) return undefined;
     try {
       const inv = parseInvite(text);
-      return { secret: inv.secret, fingerprints: inv.fingerprints };
+      return { secret: inv.secret, fingerprints: inv.fingerprints, relays: inv.relays };
     } catch (err) {
       this.log.warn(`The invite link kept for ${formatAddress(server)} cannot be read (${(err as Error).message}): join from its link again.`);
       return undefined;
@@ -49,10 +49,11 @@ export class RoomSecrets {
     const text = await this.read(roomKeysId(server, room));
     if (!text) return undefined;
     try {
-      const k = JSON.parse(text) as { secret?: unknown; fingerprints?: unknown };
+      const k = JSON.parse(text) as { secret?: unknown; fingerprints?: unknown; relays?: unknown };
       const secret = typeof k.secret === 'string' ? Buffer.from(k.secret, 'base64url') : undefined;
       if (secret?.length !== ROOM_SECRET_BYTES || !Array.isArray(k.fingerprints)) throw new Error('not a room secret');
-      return { secret: Uint8Array.from(secret), fingerprints: k.fingerprints.filter((f): f is string => typeof f === 'string') };
+      const relays = Array.isArray(k.relays) ? k.relays.filter((r): r is Address => typeof (r as Address)?.host === 'string' && Number.isInteger((r as Address)?.port)) : [];
+      return { secret: Uint8Array.from(secret), fingerprints: k.fingerprints.filter((f): f is string => typeof f === 'string'), ...(relays.length ? { relays } : {}) };
     } catch (err) {
       this.log.warn(`The keys kept for room ${room} at ${formatAddress(server)} cannot be read (${(err as Error).message}).`);
       return undefined;
@@ -61,7 +62,7 @@ export class RoomSecrets {
 
   async rememberRoom(server: Address, room: string, keys: RoomKeys): Promise<void> {
     try {
-      await this.secrets.store(roomKeysId(server, room), JSON.stringify({ secret: Buffer.from(keys.secret).toString('base64url'), fingerprints: keys.fingerprints }));
+      await this.secrets.store(roomKeysId(server, room), JSON.stringify({ secret: Buffer.from(keys.secret).toString('base64url'), fingerprints: keys.fingerprints, ...(keys.relays ? { relays: keys.relays } : {}) }));
     } catch (err) {
       this.log.warn(`Cannot keep room ${room}'s secret in VS Code's secret storage (${(err as Error).message}): a restart needs its link again.`);
     }
