@@ -118,6 +118,18 @@ describe('relays sharing a room through JetStream', () => {
     assert.deepEqual(seen[0], [bobId, 1]);
   });
 
+  it('a relay that joins the cluster later is told to members already in, who fail over to it', async () => {
+    const cluster = { servers: nats.urls };
+    const a = await h.relay({ cluster });
+    const ann = await h.client(a.address(), 'ann', { room: 'later', create: true });
+    const b = await h.relay({ cluster }); // after ann's Welcome: she hears of it from a
+    const bob = await h.client(b.address(), 'bob', { room: 'later' });
+    await until(() => ann.client.relays.includes(`127.0.0.1:${b.address().port}`), 10_000, 'ann to learn of the relay that came after her');
+    await a.close();
+    bob.client.send({ kind: 'text', text: 'still here?' });
+    await until(() => ann.messages.some((m) => m.text === 'still here?'), 15_000, "bob's message at ann, moved to the other relay");
+  });
+
   it('a relay started for a sealed default room will not join a cluster whose default room is open', async () => {
     await h.relay({ cluster: { servers: nats.urls } });
     const verifier = roomVerifier(nodeCrypto, newRoomSecret(nodeCrypto));

@@ -7,7 +7,7 @@ import { DiscardPolicy, StorageType, type StreamConfig, type StreamInfo } from '
 import { headers, nanos } from '@nats-io/transport-node';
 import { TypedEmitter } from '../emitter';
 import type { Cluster } from './connect';
-import { AuthorMarks, isWrongLastSequence } from './marks';
+import { AuthorMarks, isWrongLastSequence, type AuthorState } from './marks';
 import { MSG_ID_HEADER, authorSubject, checkAuthor, checkMsgId, dedupeId, describeRoom, laterMark, roomIdOf, roomSubjects, streamName } from './names';
 import { Follower, Repeats, recordOf, type LogRecord } from './follower';
 
@@ -141,8 +141,21 @@ export class RoomLog extends TypedEmitter<RoomLogEvents> {
 
   private async appendNow(author: string, msgId: number, bytes: Uint8Array): Promise<AppendResult> {
     const giveUpAt = Date.now() + APPEND_RETRY_MS;
+    const wait = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
     for (let attempt = 1; ; attempt++) {
-      const state = await this.marks.state(author);
+      let state: AuthorState;
+      try {
+        state = await this.marks.state(author);
+      } catch (e) {
+        // The author's state is read from the stream too, whose leader may be being elected: tried again
+        // within the same time as a publish.
+        this.marks.forget(author);
+        if (isTransient(e) && Date.now() < giveUpAt) {
+          await wait(attempt);
+          continue;
+        }
+        throw e;
+      }
       const last = laterMark(state.tail, state.mark);
       if (last && msgId <= last.msgId) {
         return msgId === last.msgId ? { kind: 'duplicate', seq: last.seq } : { kind: 'stale', lastMsgId: last.msgId, lastSeq: last.seq };
@@ -162,7 +175,7 @@ export class RoomLog extends TypedEmitter<RoomLogEvents> {
         this.marks.forget(author);
         if (isWrongLastSequence(e) && attempt < 16) continue;
         if (isTransient(e) && Date.now() < giveUpAt) {
-          await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+          await wait(attempt);
           continue;
         }
         throw e;

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { encode } from '../../protocol/codec';
 import { MAX_RELAY_ENTRIES, PacketType } from '../../protocol/packets';
 import { ChatError } from '../errors';
-import type { Cluster, ClusterRoomInfo, RelayDirectory, RoomInfos, SharedDeviceKeys, SharedDh } from '../cluster/index';
+import type { Cluster, ClusterRoomInfo, RelayAd, RelayDirectory, RoomInfos, SharedDeviceKeys, SharedDh } from '../cluster/index';
 import { equalBytes } from '../../protocol/crypto';
 import { loadCluster, type ClusterModule } from '../cluster/load';
 import type { Address, RelayOptions } from '../types';
@@ -38,6 +38,12 @@ function decodeDm(text: string, self: string): DmNotice | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The Relays packet naming the first 8 of `relays`, or undefined for none. */
+function relaysPacket(relays: RelayAd[]): Buffer | undefined {
+  const some = relays.slice(0, MAX_RELAY_ENTRIES);
+  return some.length === 0 ? undefined : encode({ type: PacketType.Relays, relays: some.map((r) => ({ host: r.host, port: r.port, key: Buffer.from(r.key, 'base64url') })) });
 }
 
 /** The options a clustered relay cannot have, each with why; checked before anything starts. */
@@ -82,6 +88,8 @@ export function applyRotation(gate: RoomGate, info: ClusterRoomInfo): void {
 export class RelayCluster {
   private relaysPacket: { at: number; packet: Buffer | undefined } | undefined;
   private closed = false;
+  /** The relays members were last told of (newRelays). */
+  private told = new Set<string>();
   private unsubscribe: () => void = () => undefined;
   /** Device keys this process has written to the cluster. */
   private readonly shared = new Set<string>();
@@ -203,10 +211,22 @@ export class RelayCluster {
   /** The Relays packet for a member: the other relays heard of (at most 8), made at most once a second. */
   relays(now = Date.now()): Buffer | undefined {
     if (this.relaysPacket && now - this.relaysPacket.at < 1000) return this.relaysPacket.packet;
-    const others = this.directory.others().slice(0, MAX_RELAY_ENTRIES);
-    const packet = others.length === 0 ? undefined : encode({ type: PacketType.Relays, relays: others.map((r) => ({ host: r.host, port: r.port, key: Buffer.from(r.key, 'base64url') })) });
+    const packet = relaysPacket(this.directory.others());
     this.relaysPacket = { at: now, packet };
     return packet;
+  }
+
+  /** The Relays packet when a relay has joined the cluster since the last call (members who are in already
+   * hear of it then, not only at their next Welcome), else undefined. */
+  newRelays(): Buffer | undefined {
+    const told = this.told;
+    const others = this.directory.others();
+    const name = (r: RelayAd) => `${r.host}|${r.port}|${r.key}`;
+    this.told = new Set(others.map(name));
+    const fresh = others.filter((r) => !told.has(name(r)));
+    if (fresh.length === 0) return undefined;
+    this.relaysPacket = undefined; // the next Welcome's is made afresh too
+    return relaysPacket([...fresh, ...others.filter((r) => told.has(name(r)))]); // the new ones first, within the 8
   }
 
   async close(): Promise<void> {

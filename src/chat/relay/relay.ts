@@ -462,5 +462,8 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (sweep) this.sweptAt = now;
     const warn = (err: unknown) => this.warn(err instanceof ChatError ? err.message : `Internal error: ${String((err as Error)?.stack ?? err)}`);
     for (const room of this.rooms_.all()) room.tick(now, sweep, warn);
+    // A relay joined the cluster: every member here hears of it now, for failover (once a second at most).
+    const relays = sweep ? this.clustered?.newRelays() : undefined;
+    if (relays) for (const m of this.directory.byClient.values()) if (m.session) this.wire.send(relays, m);
   }
 }
