@@ -11,6 +11,7 @@ import { openDm } from '../../src/chat/dm';
 import { newIdentity } from '../../src/chat/identity';
 import { Harness, until, type Recorder } from './helpers/engine';
 import { NatsFixture } from './helpers/nats';
+import { loadCluster } from '../../src/chat/cluster/load';
 
 describe('relays sharing a room through JetStream', () => {
   let nats: NatsFixture;
@@ -128,6 +129,26 @@ describe('relays sharing a room through JetStream', () => {
     await a.close();
     bob.client.send({ kind: 'text', text: 'still here?' });
     await until(() => ann.messages.some((m) => m.text === 'still here?'), 15_000, "bob's message at ann, moved to the other relay");
+  });
+
+  it("a record in the stream that is not a member's message is skipped: members hear one is lost, and the room goes on", async () => {
+    const cluster = { servers: nats.urls };
+    const r1 = await h.relay({ cluster });
+    const r2 = await h.relay({ cluster });
+    const ann = await h.client(r1.address(), 'ann', { room: 'junk', create: true });
+    const bob = await h.client(r2.address(), 'bob', { room: 'junk' });
+    ann.client.send({ kind: 'text', text: 'one' });
+    await until(() => bob.messages.length === 1, 10_000, "'one' at bob");
+    // Someone with NATS access writes bytes that are no record onto the room's subject.
+    const { Cluster } = loadCluster();
+    const c = await Cluster.connect({ servers: nats.urls });
+    h.track(() => c.dispose());
+    const hdrs = (await import('@nats-io/transport-node')).headers();
+    hdrs.set('Wudp-Msg-Id', '1');
+    await c.js.publish('wudp.junk.msg.00112233aabbccdd', new TextEncoder().encode('not a record'), { headers: hdrs });
+    ann.client.send({ kind: 'text', text: 'three' });
+    await until(() => [ann, bob].every((r) => r.messages.length === 2 && r.lost.length === 1), 10_000, "'three' at both, and one message said lost");
+    assert.deepEqual(bob.messages.map((m) => [m.seq, m.text]), [[1, 'one'], [3, 'three']]);
   });
 
   it('a relay started for a sealed default room will not join a cluster whose default room is open', async () => {
