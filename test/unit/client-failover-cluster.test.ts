@@ -3,25 +3,16 @@
 // it continues on the other one: nothing lost, nothing shown twice, in order, for it and for a member
 // on the other relay. A learnt relay that presents another key than the one it was named with is
 // refused as a changed key is.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatError, Relay } from '../../src/chat';
 import { MemoryStore } from '../../src/chat/identity';
-import { Harness, seqsInOrder, sleep, until, type Recorder } from './helpers/engine';
-import { NatsFixture } from './helpers/nats';
+import { seqsInOrder, sleep, until, type Recorder } from './helpers/engine';
+import { usingNats } from './helpers/using-nats';
 import { startRelay, stopAll } from './helpers/cli-proc';
 
 describe('client failover across a cluster', () => {
-  let nats: NatsFixture;
-  const h = new Harness();
-  before(async () => {
-    nats = await NatsFixture.single();
-  });
-  after(async () => {
-    await stopAll();
-    await h.close();
-    await nats?.stop();
-  });
+  const { h, nats } = usingNats(() => stopAll());
 
   const where = (r: Relay) => `127.0.0.1:${r.address().port}`;
 

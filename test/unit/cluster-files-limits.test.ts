@@ -2,7 +2,7 @@
 // WUDP_files full (the oldest file goes, as in a relay's own store), the object store away for a while
 // (the relay says so, keeps trying, and the file reaches the cluster once it is back), and the store's
 // own rules: the first complete upload of an id is the cluster's, a marker does not outlive its minutes.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
@@ -12,8 +12,8 @@ import type { FileBody, RoomMessage } from '../../src/chat';
 import { ChatError } from '../../src/chat/errors';
 import { Cluster, SharedFiles, STALE_MARKER_MS } from '../../src/chat/cluster/index';
 import { FILE_SLOT_BYTES } from '../../src/protocol/files';
-import { Harness, until } from './helpers/engine';
-import { NatsFixture } from './helpers/nats';
+import { until } from './helpers/engine';
+import { usingNats } from './helpers/using-nats';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const fileOf = (m: RoomMessage[], name: string): FileBody['file'] | undefined =>
@@ -21,15 +21,7 @@ const fileOf = (m: RoomMessage[], name: string): FileBody['file'] | undefined =>
 const MiB = 1024 * 1024;
 
 describe('files across a cluster at their limits', () => {
-  let nats: NatsFixture;
-  const h = new Harness();
-  before(async () => {
-    nats = await NatsFixture.single();
-  });
-  after(async () => {
-    await h.close();
-    await nats?.stop();
-  });
+  const { h, nats } = usingNats();
 
   // First: the relay that first uses WUDP_files makes it, here with a 1 MiB cap.
   it("when the cluster's file store is full, the oldest file goes to make room", { timeout: 90_000 }, async () => {

@@ -2,7 +2,7 @@
 // uploads through one relay is fetched byte for byte by bob on another (the relay he is on looks it up in
 // the object store WUDP_files), also once ann's relay has stopped; a sealed room's file is in NATS only as
 // ciphertext; a file the cluster never had is "gone", as on a relay of its own.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
@@ -11,8 +11,8 @@ import type { FileBody, RoomMessage } from '../../src/chat';
 import { ChatError } from '../../src/chat/errors';
 import { nodeCrypto } from '../../src/protocol/crypto';
 import { newRoomSecret } from '../../src/protocol/sealed-room';
-import { Harness, until, type Recorder } from './helpers/engine';
-import { NatsFixture } from './helpers/nats';
+import { until, type Recorder } from './helpers/engine';
+import { usingNats } from './helpers/using-nats';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const fileOf = (m: RoomMessage[], name: string): FileBody['file'] | undefined =>
@@ -36,15 +36,7 @@ async function objectStoreBytes(urls: string[]): Promise<{ bytes: Buffer; messag
 }
 
 describe('files across relays sharing a room through JetStream', () => {
-  let nats: NatsFixture;
-  const h = new Harness();
-  before(async () => {
-    nats = await NatsFixture.single();
-  });
-  after(async () => {
-    await h.close();
-    await nats?.stop();
-  });
+  const { h, nats } = usingNats();
 
   const received = async (bob: Recorder, name: string) => {
     await until(() => fileOf(bob.messages, name) !== undefined, 15_000, `bob to see the message naming ${name}`);

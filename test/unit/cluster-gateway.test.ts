@@ -2,27 +2,19 @@
 // different relays see one room (one roomId, the same messages under the same seqs, in order), a relay
 // that starts later serves the history the stream holds, and a cluster that cannot be reached fails the
 // start with a clear error instead of a relay that takes messages it cannot keep.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatError } from '../../src/chat/errors';
 import { nodeCrypto } from '../../src/protocol/crypto';
 import { newRoomSecret, roomVerifier } from '../../src/protocol/sealed-room';
 import { openDm } from '../../src/chat/dm';
 import { newIdentity } from '../../src/chat/identity';
-import { Harness, until, type Recorder } from './helpers/engine';
-import { NatsFixture } from './helpers/nats';
+import { until, type Recorder } from './helpers/engine';
+import { usingNats } from './helpers/using-nats';
 import { loadCluster } from '../../src/chat/cluster/load';
 
 describe('relays sharing a room through JetStream', () => {
-  let nats: NatsFixture;
-  const h = new Harness();
-  before(async () => {
-    nats = await NatsFixture.single();
-  });
-  after(async () => {
-    await h.close();
-    await nats?.stop();
-  });
+  const { h, nats } = usingNats();
 
   const send = (r: Recorder, texts: string[]) => {
     for (const t of texts) r.client.send({ kind: 'text', text: t });

@@ -1,25 +1,16 @@
 // Two relays on one JetStream (issue 15), end to end as members notice it: members on either relay, each
 // behind a lossy proxy (drops, duplicates, reordering both ways), 200 messages sent from both sides at
 // once; every member gets all 200, each once, and the same seq is the same message at every member.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkSameRoom, within } from './helpers/cluster-room';
-import { Harness } from './helpers/engine';
-import { NatsFixture } from './helpers/nats';
+import { usingNats } from './helpers/using-nats';
 import { LossyProxy } from './helpers/proxy';
 
 const PER_SENDER = 100; // 2 senders x 100 = 200 messages
 
 describe('two relays on one JetStream, members behind lossy links', () => {
-  let nats: NatsFixture;
-  const h = new Harness();
-  before(async () => {
-    nats = await NatsFixture.single();
-  });
-  after(async () => {
-    await h.close();
-    await nats?.stop();
-  });
+  const { h, nats } = usingNats();
 
   it('200 messages from members on both relays: every member gets 200/200, in the same order', async () => {
     const cluster = { servers: nats.urls };

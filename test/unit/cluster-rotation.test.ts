@@ -2,25 +2,17 @@
 // is on another; that relay drops and refuses it too, the kept member there reads on, and a relay started
 // after the rotation (which learns the room from the cluster, not from the stream's history) admits the new
 // link and refuses the old one, as the relays that saw the rotation happen do.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatError, type ConnectionState } from '../../src/chat';
 import { newIdentity } from '../../src/chat/identity';
 import { rotateRoomKey } from '../../src/chat/rotation';
 import { nodeCrypto as c } from '../../src/protocol/crypto';
 import { newRoomSecret } from '../../src/protocol/sealed-room';
-import { Harness, until, type Recorder } from './helpers/engine';
-import { NatsFixture } from './helpers/nats';
+import { until, type Recorder } from './helpers/engine';
+import { usingNats } from './helpers/using-nats';
 
-let nats: NatsFixture;
-const h = new Harness();
-before(async () => {
-  nats = await NatsFixture.single();
-});
-after(async () => {
-  await h.close();
-  await nats?.stop();
-});
+const { h, nats } = usingNats();
 
 const refused = (pattern: RegExp) => (e: unknown) => e instanceof ChatError && e.code === 'REFUSED' && pattern.test(e.message);
 const texts = (r: Recorder) => r.messages.map((m) => (m.kind === 'placeholder' ? `[${m.reason}]` : m.text));

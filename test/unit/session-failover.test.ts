@@ -1,24 +1,16 @@
 // Issue 15 in the extension: a window that joined a sealed room by an invite link naming several relays of a
 // cluster starts at the first; when that relay is gone, the window's chat goes on at another the link named,
 // with its history and nothing lost.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatSession } from '../../src/extension/chatSession';
 import { MemoryHistory } from '../../src/extension/history';
 import { nodeCrypto } from '../../src/protocol/crypto';
 import { newRoomSecret, roomVerifier } from '../../src/protocol/sealed-room';
-import { FAST_CLIENT, Harness, until } from './helpers/engine';
-import { NatsFixture } from './helpers/nats';
+import { FAST_CLIENT, until } from './helpers/engine';
+import { usingNats } from './helpers/using-nats';
 
-let nats: NatsFixture;
-const h = new Harness();
-before(async () => {
-  nats = await NatsFixture.single();
-});
-after(async () => {
-  await h.close();
-  await nats?.stop();
-});
+const { h, nats } = usingNats();
 const quiet = { info: () => {}, warn: () => {} };
 /** The texts of the window's conversation, as its panel shows them. */
 const texts = (s: ChatSession): string[] => s.snapshot().items.flatMap((i) => (i.type === 'message' && i.body.kind === 'text' ? [i.body.text] : []));
