@@ -151,7 +151,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return this._unread;
   }
   get connection(): ConnectionView {
-    return connectionView(this.state, this.opts.server, this.room !== undefined);
+    // The relay it is on: after a failover (issue 15), not the one it was pointed at.
+    return connectionView(this.state, this.client?.relays[0] ?? this.opts.server, this.room !== undefined);
   }
   get members(): MemberView[] {
     return memberViews(this.client?.members ?? [], this.clientId, this.names?.flagged, this.names?.verified);

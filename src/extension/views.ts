@@ -55,13 +55,13 @@ export function itemOf(entry: StoredEntry, key: string, ctx: ItemContext = { cur
   };
 }
 
-export function connectionView(state: ConnectionState | undefined, relay: Address, sealed = false): ConnectionView {
+export function connectionView(state: ConnectionState | undefined, relay: Address | string, sealed = false): ConnectionView {
   const view = bareConnectionView(state, relay);
   return sealed ? { ...view, sealed: true } : view;
 }
 
-function bareConnectionView(state: ConnectionState | undefined, relay: Address): ConnectionView {
-  const where = formatAddress(relay);
+function bareConnectionView(state: ConnectionState | undefined, relay: Address | string): ConnectionView {
+  const where = typeof relay === 'string' ? relay : formatAddress(relay);
   switch (state?.state) {
     case undefined:
       return { state: 'offline', relay: where, reason: 'Not connected yet.' };

@@ -34,6 +34,7 @@ test("a link's other relays: the window's chat moves to one when its relay is go
   bob.client.send({ kind: 'text', text: 'after' });
   await until(() => texts(session).includes('after'), 15_000, "'after' in the window, through the other relay");
   assert.equal(session.connection.state, 'connected');
+  assert.equal(session.connection.relay, `127.0.0.1:${b.address().port}`, 'the window says which relay it is on now');
   assert.ok(b.members().some((m) => m.name === 'ann'), 'the window is a member at the other relay');
   assert.deepEqual(texts(session), ['before', 'after'], 'each once, in order');
 });
