@@ -362,6 +362,7 @@ export class Relay extends TypedEmitter<RelayEvents> {
     if (p.type === PacketType.KeyRequest) {
       const found = this.deviceKeys.get(p.deviceKey);
       const answer = (dh: DeviceDh | undefined) => {
+        if (this.directory.client(m.hex) !== m) return; // gone while the cluster was asked
         const key = encode({ type: PacketType.Key, deviceKey: p.deviceKey, ...(dh ? { found: { x25519: Buffer.from(dh.x25519), certificate: Buffer.from(dh.certificate) } } : {}) });
         room.sendPages([key], m, Date.now());
       };

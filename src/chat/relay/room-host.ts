@@ -250,7 +250,11 @@ export class RoomHost {
   /** A clustered room's message goes to its stream; the fan-out of what is followed acknowledges it. A
    * retransmission the stream already has is acknowledged here once its seq is known. */
   private append(cluster: ClusterRoom, m: MemberState, r: Ready, now: number): void {
-    const refuse = (detail: string) => this.ctx.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.NotStored, msgId: r.msgId, detail }), m);
+    // Answered later: only while it is still this room's member (it may have left, or moved relay).
+    const here = () => this.joined.client(m.hex) === m && m.room === this;
+    const refuse = (detail: string): void => {
+      if (here()) this.ctx.wire.send(encode({ type: PacketType.Refused, reason: RefuseReason.NotStored, msgId: r.msgId, detail }), m);
+    };
     const appending = cluster.append(m, r.msgId, r.head, r.text, now);
     if (appending === 'busy') return; // being appended: its fan-out acknowledges it
     if (appending === 'full') return refuse('the relay\'s cluster is not keeping up (too many messages wait for it); send it again later');
@@ -259,7 +263,7 @@ export class RoomHost {
         this.storeWrites(true, undefined);
         if (result.kind === 'sequenced') return;
         const seq = this.room.seqOf(m.hex, r.msgId);
-        if (seq > 0) this.ctx.wire.send(encode({ type: PacketType.Ack, msgId: r.msgId, fragIndex: 0, seq, epoch: this.room.epoch }), m);
+        if (seq > 0 && here()) this.ctx.wire.send(encode({ type: PacketType.Ack, msgId: r.msgId, fragIndex: 0, seq, epoch: this.room.epoch }), m);
       },
       (err: unknown) => {
         const why = (err as Error).message;
