@@ -52,6 +52,16 @@ describe('files on a 3-server NATS cluster', () => {
     const cat = await h.client(r3.address(), 'cat', { wantsRoster: false });
     const killed = before.leader ?? nats.servers[0].name;
     await nats.kill(killed);
+    // The file's copies outlive the server once the stream has another leader. (A fetch asked during the
+    // election may be refused with "cannot reach the cluster's files just now": on a loaded 2-core CI
+    // machine the election can outlast the relay's 15 s lookup.)
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const now = await filesStream(nats).catch(() => undefined);
+      if (now?.leader && now.leader !== killed) break;
+      if (Date.now() > deadline) throw new Error(`the object store found no new leader within 60 s of ${killed}'s death`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
     const got = await cat.client.fetchFile(info).done;
     assert.equal(sha(got), sha(bytes), `the file after ${killed} died`);
   });
