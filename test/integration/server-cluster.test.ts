@@ -3,22 +3,13 @@
 // notification says the room outlives the window); a bad setting or a NATS nobody answers at is an
 // error notification that names what to fix, and no server runs.
 import * as assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import * as vscode from 'vscode';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { WhatsUdpApi } from '../../src/extension/extension';
 import { parseAddress } from '../../src/chat';
-import { NatsFixture } from '../unit/helpers/nats';
+import { freePorts, NatsFixture } from '../unit/helpers/nats';
 import { extensionApi, notificationsSince, Peer, Settings, waitFor } from './helpers';
-
-async function deadPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('WhatsUDP server in a cluster (issue 15)', function () {
   this.timeout(60_000);
@@ -47,7 +38,7 @@ describe('WhatsUDP server in a cluster (issue 15)', function () {
   });
 
   it('a NATS server nobody answers at: "could not join its cluster" naming it, and no server runs', async () => {
-    const url = `nats://127.0.0.1:${await deadPort()}`;
+    const url = `nats://127.0.0.1:${(await freePorts(1))[0]}`;
     await settings.set('server.cluster', url);
     const seen = notificationsSince(api);
     await vscode.commands.executeCommand('whatsudp.startServer');

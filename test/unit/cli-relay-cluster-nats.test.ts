@@ -6,13 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI, cliBuilt, spawnCli, startRelay, stopAll, type Proc } from './helpers/cli-proc';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { NatsFixture, natsServerBinary } from './helpers/nats';
+import { freePorts, NatsFixture, natsServerBinary } from './helpers/nats';
 
 const skip = !cliBuilt() && `${CLI} is not built (run node esbuild.mjs)`;
 const AUTH = { user: 'relay', pass: 'pw-7f3a9c' };
@@ -36,15 +35,6 @@ async function exitOf(p: Proc, ms = 15_000) {
   p.end();
   const exit = await p.exitWithin(ms);
   return { ...exit, stdout: p.stdout, stderr: p.stderr };
-}
-
-/** A TCP port on 127.0.0.1 that nothing listens on (it did a moment ago, then closed). */
-async function deadPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 after(() => stopAll());
@@ -115,7 +105,7 @@ describe('whatsudp relay --cluster with a token from the environment', { skip },
 
 describe('whatsudp relay --cluster: a NATS it cannot use', { skip }, () => {
   it('nothing listens at the address: exit 10 and one line naming it', async () => {
-    const url = `nats://127.0.0.1:${await deadPort()}`;
+    const url = `nats://127.0.0.1:${(await freePorts(1))[0]}`;
     const r = await exitOf(spawnCli(['relay', '--port', '0', '--cluster', url]));
     assert.equal(r.code, 10, r.stderr.join('\n'));
     assert.deepEqual(r.stdout, []);

@@ -56,8 +56,9 @@ async function until<T>(what: string, ms: number, probe: () => T | undefined | P
 
 interface Ports { nats: string[] }
 
-/** `n` TCP ports on 127.0.0.1 that were free a moment ago (all held at once, so they differ). */
-async function freePorts(n: number): Promise<number[]> {
+/** `n` TCP ports on 127.0.0.1 that were free a moment ago (all held at once, so they differ): nothing
+ * listens on them now, which is also how a test names a NATS server that does not answer. */
+export async function freePorts(n: number): Promise<number[]> {
   const servers: Server[] = [];
   try {
     for (let i = 0; i < n; i++) {
