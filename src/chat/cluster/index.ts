@@ -6,7 +6,7 @@ export { RoomLog, MAX_READ, type AppendResult, type LogState, type ReadResult, t
 export { Follower, type LogRecord } from './follower';
 export { RoomPresence, type PresenceChange, type PresenceEntry, type PresenceOptions } from './presence';
 export { ROOM_NAME, AUTHOR } from './names';
-export { RelayDirectory, RELAYS_BUCKET, decodeAd, type RelayAd } from './relays';
-export { RoomInfos, ROOMS_BUCKET, decodeRoomInfo, encodeRoomInfo, type ClusterRoomInfo, type ClusterRotation } from './room-infos';
-export { SharedDeviceKeys, DEVICE_KEYS_BUCKET, type SharedDh } from './device-keys';
+export { RelayDirectory, type RelayAd } from './relays';
+export { RoomInfos, type ClusterRoomInfo, type ClusterRotation } from './room-infos';
+export { SharedDeviceKeys, type SharedDh } from './device-keys';
 export { SharedFiles, FILES_BUCKET, STALE_MARKER_MS, TooBig, sharedSize, type SharedFileMeta, type SharedFileState } from './files';

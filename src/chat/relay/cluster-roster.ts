@@ -75,8 +75,4 @@ export class SharedRoster {
     }
     this.members.setRemote(list);
   }
-
-  dispose(): void {
-    this.presence.dispose();
-  }
 }
